@@ -1,0 +1,112 @@
+"""Command-line parsing: one subcommand per verb; bad input ends in one clear line and exit code 2."""
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+
+from . import commands
+from .tasks import TaskError, task_names
+from .train import OPTIMIZERS, TrainConfig
+from .weights import WeightsError
+
+DEFAULTS = TrainConfig()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of every subcommand."""
+    tasks = ", ".join(task_names())
+    p = argparse.ArgumentParser(
+        prog="rnnmem-tui",
+        description="Explore how tiny recurrent networks store information: train, measure and "
+                    f"sample min-char-rnn style RNNs on toy tasks ({tasks}).")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    t = sub.add_parser("train", help="train one network, with a progress bar",
+                       description="Train one network with batched truncated BPTT. Stops early when the "
+                                   "task's target holds; keeps the best network by validation; Ctrl-C "
+                                   "saves the best so far.")
+    t.add_argument("task", metavar="TASK", help=f"one of: {tasks}")
+    t.add_argument("--hidden", type=int, default=None, help="hidden neurons (default: the seed's size)")
+    t.add_argument("--seed", type=int, default=0, help="seed of the weights and data (default 0)")
+    t.add_argument("--out", required=True, help="where to save the .npz weights file")
+    t.add_argument("--max-seconds", type=float, default=60.0, help="time budget (default 60)")
+    t.add_argument("--max-steps", type=int, default=0, help="update budget; 0 means none (default)")
+    t.add_argument("--batch", type=int, default=DEFAULTS.batch, help=f"sequences per update ({DEFAULTS.batch})")
+    t.add_argument("--window", type=int, default=DEFAULTS.window, help=f"BPTT steps per update ({DEFAULTS.window})")
+    t.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default=DEFAULTS.optimizer,
+                   help=f"(default {DEFAULTS.optimizer})")
+    t.add_argument("--lr", type=float, default=DEFAULTS.lr, help=f"learning rate ({DEFAULTS.lr})")
+    t.add_argument("--init-scale", type=float, default=DEFAULTS.init_scale,
+                   help=f"std of the initial weights ({DEFAULTS.init_scale})")
+    t.add_argument("--clip", type=float, default=DEFAULTS.clip, help=f"element-wise gradient clip ({DEFAULTS.clip})")
+    t.add_argument("--anneal", type=float, default=DEFAULTS.anneal,
+                   help=f"lr factor once validity first reaches the target; 1 disables ({DEFAULTS.anneal})")
+    t.add_argument("--no-carry", action="store_true", help="reset the hidden state between windows")
+    t.epilog = ("The seed study's own method: --batch 1 --window 12 --optimizer adagrad --lr 1.0 "
+                "--init-scale 0.1 --clip 5 --anneal 1")
+
+    e = sub.add_parser("eval", help="validity, TVD and bad mass of weights files, against their targets",
+                       description="Measure networks under the standard protocol of DESIGN.md.")
+    e.add_argument("paths", nargs="+", metavar="PATH", help=".npz weights files")
+    e.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    e.add_argument("--units", type=int, default=5000, help="sampled units to score (default 5000)")
+    e.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
+
+    s = sub.add_parser("sample", help="print text a network generates, with neurons zeroed or clamped",
+                       description="Sample from h = 0 after the start token. Grid games print one per row.")
+    s.add_argument("path", metavar="PATH", help=".npz weights file")
+    s.add_argument("--n", type=int, default=200, help="symbols to generate (default 200)")
+    s.add_argument("--zero", type=int, nargs="+", action="extend", default=[], metavar="I",
+                   help="hold neuron I at 0")
+    s.add_argument("--clamp", nargs="+", action="extend", default=[], metavar="I=V",
+                   help="hold neuron I at V in [-1, 1]")
+    s.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
+    s.add_argument("--temperature", type=float, default=1.0, help="softmax temperature (default 1)")
+
+    b = sub.add_parser("build-optimal", help="build the hand-made fill network (cell bits + a full flag)",
+                       description="Build the seed's 'optimal' fill network from a construction in code: "
+                                   "neuron i is the bit of cell i, the last neuron says 'full'. No training.")
+    b.add_argument("task", metavar="TASK", help="a fill task: fill or fill-4x4")
+    b.add_argument("--out", required=True, help="where to save the .npz weights file")
+
+    bench = sub.add_parser("bench", help="time to target over seeds: our trainer against the seed's method",
+                           description="Train from several seeds with our default trainer and with the "
+                                       "seed study's method; print each run and the ratio of median times.")
+    bench.add_argument("--task", default="count", help="task (default count)")
+    bench.add_argument("--hidden", type=int, default=2, help="hidden neurons (default 2)")
+    bench.add_argument("--seeds", type=int, default=5, help="seeds per setting (default 5)")
+    bench.add_argument("--max-seconds", type=float, default=120.0, help="budget per run (default 120)")
+    return p
+
+
+def run(argv: list[str]) -> int:
+    """Parse argv and run the command; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    command = shlex.join(["rnnmem-tui", *argv])
+    try:
+        if args.command == "train":
+            if args.hidden is None:
+                from .tasks import load_spec
+                args.hidden = load_spec(args.task).get("hidden", 2)
+            if args.hidden < 1:
+                raise ValueError("--hidden must be at least 1")
+            return commands.cmd_train(args, command)
+        if args.command == "eval":
+            return commands.cmd_eval(args)
+        if args.command == "sample":
+            return commands.cmd_sample(args)
+        if args.command == "build-optimal":
+            return commands.cmd_build_optimal(args)
+        return commands.cmd_bench(args)
+    except (WeightsError, TaskError, ValueError, OSError) as e:
+        parser.exit(2, f"rnnmem-tui: error: {e}\n")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point."""
+    try:
+        sys.exit(run(sys.argv[1:] if argv is None else argv))
+    except KeyboardInterrupt:
+        sys.exit(130)

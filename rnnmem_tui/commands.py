@@ -1,0 +1,173 @@
+"""The headless verbs: train, eval, sample, build-optimal and bench; each returns an exit code."""
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from .metrics import Protocol, evaluate
+from .model import Interventions
+from .optimal import build_fill
+from .progress import Bar
+from .tasks import GridTask, load_task
+from .train import TrainConfig, TrainResult, train
+from .weights import load, save, task_for
+
+SEED_METHOD = dict(batch=1, window=12, optimizer="adagrad", lr=1.0, init_scale=0.1, clip=5.0,
+                   carry=True, anneal=1.0)  # the seed study's min-char-rnn recipe
+
+
+def target_text(target: dict) -> str:
+    """A task's target as text, e.g. `validity>=0.99 tvd<=0.05`."""
+    parts = [f"validity>={target['validity']}" if "validity" in target else "",
+             f"tvd<={target['tvd']}" if "tvd" in target else "",
+             f"bad<={target['bad_mass']}" if "bad_mass" in target else ""]
+    return " ".join(p for p in parts if p) or "none"
+
+
+def run_training(task_name: str, cfg: TrainConfig, command: str, quiet: bool = False) -> TrainResult:
+    """Train with a progress bar on stderr; measure the result under the standard protocol into its meta."""
+    task = load_task(task_name)
+    bar = Bar(cfg.max_seconds, f"{task.name} H={cfg.hidden} seed={cfg.seed}")
+
+    def report(p) -> None:
+        if not quiet:
+            bar.update(p.seconds, f"{p.seconds:5.1f}s step {p.step} loss {p.loss:.3f} "
+                                  f"validity {p.scores.validity:.3f} best {p.best.validity:.3f}")
+
+    result = train(task, cfg, report, command=command)
+    bar.close()
+    result.net.meta["metrics"] = evaluate(result.net, task).as_dict()
+    return result
+
+
+def cmd_train(args, command: str) -> int:
+    """Train one network and save it."""
+    cfg = TrainConfig(hidden=args.hidden, seed=args.seed, batch=args.batch, window=args.window,
+                      optimizer=args.optimizer, lr=args.lr, init_scale=args.init_scale, clip=args.clip,
+                      carry=not args.no_carry, anneal=args.anneal, max_seconds=args.max_seconds,
+                      max_steps=args.max_steps)
+    result = run_training(args.task, cfg, command)
+    path = save(result.net, args.out)
+    m = result.net.meta["metrics"]
+    how = "interrupted" if result.interrupted else ("reached the target" if result.reached else
+                                                    "did not reach the target")
+    print(f"{how} after {result.steps} updates in {result.seconds:.1f}s; saved the best network to {path}")
+    print(f"validity {m['validity']:.4f}  tvd {m['tvd']:.4f}  bad mass mean {m['bad_mean']:.5f} "
+          f"max {m['bad_max']:.4f}  ({m['units']} units, sampling seed 0)")
+    return 130 if result.interrupted else 0
+
+
+def cmd_eval(args) -> int:
+    """Measure networks under the standard protocol and print a table or JSON."""
+    protocol = Protocol(units=args.units, seed=args.seed)
+    rows = []
+    for path in args.paths:
+        net = load(path)
+        task = task_for(net)
+        s = evaluate(net, task, protocol)
+        rows.append({"file": str(path), "task": task.name, "hidden": net.hidden, **s.as_dict(),
+                     "target": task.target, "meets": s.meets(task.target)})
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    head = f"{'file':<28} {'task':<15} {'H':>3} {'validity':>8} {'TVD':>6} {'bad mean':>9} {'bad max':>8}  verdict"
+    print(head)
+    for r in rows:
+        verdict = ("meets " if r["meets"] else "MISSES ") + target_text(r["target"])
+        print(f"{Path(r['file']).name:<28} {r['task']:<15} {r['hidden']:>3} {r['validity']:>8.4f} "
+              f"{r['tvd']:>6.3f} {r['bad_mean']:>9.5f} {r['bad_max']:>8.4f}  {verdict}")
+    print(f"({protocol.units} sampled units after one burn-in unit, {protocol.bad_units} teacher-forced "
+          f"units for bad mass, sampling seed {protocol.seed})")
+    return 0
+
+
+def parse_interventions(zero: list[int], clamp: list[str], hidden: int) -> Interventions:
+    """Interventions from `--zero I` and `--clamp I=V` flags; raises ValueError with a clear message."""
+    iv = Interventions()
+    for i in zero:
+        iv = iv.zero(i)
+    for item in clamp:
+        i, sep, v = item.partition("=")
+        try:
+            iv = iv.clamp(int(i), float(v))
+        except ValueError:
+            raise ValueError(f"--clamp wants NEURON=VALUE with VALUE in [-1, 1], got {item!r}") from None
+        if not sep:
+            raise ValueError(f"--clamp wants NEURON=VALUE, got {item!r}")
+    return iv.check(hidden)
+
+
+def cmd_sample(args) -> int:
+    """Print generated text; grid games one per row. A validity summary goes to stderr."""
+    net = load(args.path)
+    task = task_for(net)
+    iv = parse_interventions(args.zero, args.clamp, net.hidden)
+    rng = np.random.default_rng(args.seed)
+    end = int(net.index(task.end)[0])
+    out, _ = net.sample(np.zeros(net.hidden), end, args.n, rng, args.temperature, iv)
+    text = "".join(net.vocab[i] for i in out)
+    if isinstance(task, GridTask):
+        units, tail = task.split(text)
+        for u in units + ([tail] if tail else []):
+            mark = "" if u is tail else ("" if task.is_valid(u) else "  <- invalid")
+            print(" ".join(u) + mark)
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    units, _ = task.split(text)
+    if units:
+        ok = sum(map(task.is_valid, units))
+        held = f" with {describe(iv)}" if iv else ""
+        print(f"{ok}/{len(units)} finished units valid{held}", file=sys.stderr)
+    return 0
+
+
+def describe(iv: Interventions) -> str:
+    """Interventions as text, e.g. `neuron 1 zeroed, neuron 0 clamped +0.50`."""
+    held = sorted(set(iv.zeroed) | {i for i, _ in iv.clamped})
+    return ", ".join(f"neuron {i} {iv.of(i)}" for i in held)
+
+
+def cmd_build_optimal(args) -> int:
+    """Build a hand-made network and save it, with its metrics in its meta."""
+    task = load_task(args.task)
+    if task.family != "fill":
+        raise ValueError(f"build-optimal knows the fill construction only, not {task.name!r}")
+    net = build_fill(task)
+    s = evaluate(net, task)
+    net.meta["metrics"] = s.as_dict()
+    save(net, args.out)
+    print(f"built {args.out}: validity {s.validity:.4f}, bad mass mean {s.bad_mean:.2e} max {s.bad_max:.2e}")
+    return 0
+
+
+def cmd_bench(args) -> int:
+    """Time-to-target over seeds for our trainer and the seed's method, side by side."""
+    settings = {"ours": {}, "seed method": SEED_METHOD}
+    times: dict[str, list[float]] = {k: [] for k in settings}
+    print(f"{args.task}, H={args.hidden}: time to target over {args.seeds} seeds, "
+          f"at most {args.max_seconds:.0f}s each")
+    print(f"{'setting':<12} {'seed':>4} {'reached':>7} {'seconds':>8} {'validity':>8} {'TVD':>6}")
+    for name, extra in settings.items():
+        for seed in range(args.seeds):
+            cfg = TrainConfig(hidden=args.hidden, seed=seed, max_seconds=args.max_seconds, **extra)
+            r = run_training(args.task, cfg, command="rnnmem-tui bench", quiet=True)
+            m = r.net.meta["metrics"]
+            times[name].append(r.seconds if r.reached else float("inf"))
+            print(f"{name:<12} {seed:>4} {'yes' if r.reached else 'no':>7} {r.seconds:>8.1f} "
+                  f"{m['validity']:>8.4f} {m['tvd']:>6.3f}", flush=True)
+    med = {k: statistics.median(v) for k, v in times.items()}
+    for k, v in times.items():
+        hit = sum(t != float("inf") for t in v)
+        shown = f"{med[k]:.1f}s" if med[k] != float("inf") else f">{args.max_seconds:.0f}s"
+        print(f"{k}: reached {hit}/{len(v)}, median time to target {shown}")
+    if med["ours"] != float("inf"):
+        slow = med["seed method"]
+        ratio = (f"{slow / med['ours']:.1f}x" if slow != float("inf")
+                 else f"more than {args.max_seconds / med['ours']:.0f}x")
+        print(f"seed method / ours (median time to target): {ratio}")
+    return 0
+

@@ -1,0 +1,221 @@
+"""The vanilla RNN of min-char-rnn: one step with interventions, batched forward/backward, sampling."""
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from itertools import accumulate
+
+import numpy as np
+
+PARAMS = ("Wxh", "Whh", "Why", "bh", "by")
+
+
+@dataclass(frozen=True)
+class Interventions:
+    """Neurons held at 0 (zeroed) or at a value in [-1, 1] (clamped); never an edit of the weights."""
+
+    zeroed: frozenset[int] = frozenset()
+    clamped: tuple[tuple[int, float], ...] = ()  # sorted (neuron, value) pairs
+    idx: np.ndarray = field(init=False, repr=False, compare=False)
+    val: np.ndarray = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        clamps = dict(self.clamped)
+        for i, v in clamps.items():
+            if not -1.0 <= v <= 1.0:
+                raise ValueError(f"clamp value for neuron {i} must be in [-1, 1], got {v}")
+        both = self.zeroed & clamps.keys()
+        if both:
+            raise ValueError(f"neuron {min(both)} is both zeroed and clamped")
+        pairs = [(i, 0.0) for i in sorted(self.zeroed)] + sorted(clamps.items())
+        object.__setattr__(self, "clamped", tuple(sorted(clamps.items())))
+        object.__setattr__(self, "idx", np.array([i for i, _ in pairs], dtype=np.intp))
+        object.__setattr__(self, "val", np.array([v for _, v in pairs], dtype=float))
+
+    def __bool__(self) -> bool:
+        return bool(self.idx.size)
+
+    def check(self, hidden: int) -> Interventions:
+        """Return self, or raise ValueError if a neuron index is outside 0..hidden-1."""
+        bad = [int(i) for i in self.idx if not 0 <= i < hidden]
+        if bad:
+            raise ValueError(f"neuron {bad[0]} is out of range: this network has neurons 0..{hidden - 1}")
+        return self
+
+    def zero(self, i: int) -> Interventions:
+        """Return a copy with neuron i zeroed (and no longer clamped)."""
+        rest = tuple((j, v) for j, v in self.clamped if j != i)
+        return Interventions(self.zeroed | {i}, rest)
+
+    def clamp(self, i: int, v: float) -> Interventions:
+        """Return a copy with neuron i clamped to v (and no longer zeroed)."""
+        rest = tuple((j, w) for j, w in self.clamped if j != i)
+        return Interventions(self.zeroed - {i}, rest + ((i, float(v)),))
+
+    def release(self, i: int) -> Interventions:
+        """Return a copy with neuron i free."""
+        return Interventions(self.zeroed - {i}, tuple((j, v) for j, v in self.clamped if j != i))
+
+    def of(self, i: int) -> str | None:
+        """Describe neuron i's intervention ('zeroed', 'clamped +0.80'), or None when it is free."""
+        if i in self.zeroed:
+            return "zeroed"
+        v = dict(self.clamped).get(i)
+        return None if v is None else f"clamped {v:+.2f}"
+
+    def apply(self, h: np.ndarray) -> np.ndarray:
+        """Set the held neurons of h (..., H) in place and return it."""
+        if self.idx.size:
+            h[..., self.idx] = self.val
+        return h
+
+
+NONE = Interventions()
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """What one step produced: the input read, the hidden state, the next-symbol probabilities."""
+
+    x: int  # index of the symbol read
+    h: np.ndarray  # (H,) hidden state after interventions
+    p: np.ndarray  # (V,) next-symbol probabilities
+    zeroed: frozenset[int]
+    clamped: tuple[tuple[int, float], ...]
+
+
+def encode(vocab: tuple[str, ...], symbols: str) -> np.ndarray:
+    """Vocabulary indices of a string of symbols, via a lookup table over code points."""
+    lut = np.full(max(map(ord, vocab)) + 1, -1, dtype=np.intp)
+    lut[[ord(c) for c in vocab]] = np.arange(len(vocab))
+    codes = np.frombuffer(symbols.encode("utf-32-le"), dtype=np.uint32)
+    idx = lut[np.minimum(codes, len(lut) - 1)]
+    bad = (codes >= len(lut)) | (idx < 0)
+    if bad.any():
+        raise KeyError(f"symbol {symbols[int(np.argmax(bad))]!r} is not in the vocabulary")
+    return idx
+
+
+def softmax(y: np.ndarray) -> np.ndarray:
+    """Softmax over the last axis."""
+    e = np.exp(y - y.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+@dataclass
+class RNN:
+    """h_t = tanh(Wxh x_t + Whh h_{t-1} + bh);  p_t = softmax(Why h_t + by)."""
+
+    Wxh: np.ndarray  # (H, V) input to hidden
+    Whh: np.ndarray  # (H, H) hidden to hidden
+    Why: np.ndarray  # (V, H) hidden to output
+    bh: np.ndarray  # (H,) hidden bias
+    by: np.ndarray  # (V,) output bias
+    vocab: tuple[str, ...]  # symbol of each index
+    meta: dict = field(default_factory=dict)
+
+    @classmethod
+    def init(cls, hidden: int, vocab: tuple[str, ...], rng: np.random.Generator,
+             scale: float = 0.1, meta: dict | None = None) -> RNN:
+        """A fresh network with Gaussian weights of the given scale and zero biases."""
+        V = len(vocab)
+        return cls(Wxh=rng.standard_normal((hidden, V)) * scale,
+                   Whh=rng.standard_normal((hidden, hidden)) * scale,
+                   Why=rng.standard_normal((V, hidden)) * scale,
+                   bh=np.zeros(hidden), by=np.zeros(V), vocab=tuple(vocab), meta=dict(meta or {}))
+
+    @property
+    def hidden(self) -> int:
+        """Number of hidden neurons H."""
+        return self.Whh.shape[0]
+
+    @property
+    def params(self) -> dict[str, np.ndarray]:
+        """The five parameter arrays by name (views, not copies)."""
+        return {k: getattr(self, k) for k in PARAMS}
+
+    def index(self, symbols: str) -> np.ndarray:
+        """Map a string of symbols to vocabulary indices (a KeyError names an unknown symbol)."""
+        return encode(self.vocab, symbols)
+
+    def step(self, h: np.ndarray, x: int, interventions: Interventions = NONE) -> StepResult:
+        """Read symbol index x from state h (H,); returns the frozen result of the step."""
+        h = np.tanh(self.Wxh[:, x] + self.Whh @ h + self.bh)  # (H,)
+        interventions.apply(h)
+        p = softmax(self.Why @ h + self.by)  # (V,)
+        return StepResult(int(x), h, p, interventions.zeroed, interventions.clamped)
+
+    def forward(self, X: np.ndarray, h0: np.ndarray, interventions: Interventions = NONE):
+        """Run index batch X (B, T) from states h0 (B, H); returns hs (B, T, H) and ps (B, T, V)."""
+        B, T = X.shape
+        xin = self.Wxh.T[X] + self.bh  # (B, T, H)
+        hs = np.empty((B, T, self.hidden))
+        h = h0
+        WhhT = self.Whh.T
+        for t in range(T):
+            h = hs[:, t]
+            np.tanh(xin[:, t] + hs[:, t - 1] @ WhhT if t else xin[:, 0] + h0 @ WhhT, out=h)  # (B, H)
+            interventions.apply(h)
+        ps = softmax(hs @ self.Why.T + self.by)  # (B, T, V)
+        return hs, ps
+
+    def loss_and_grads(self, X: np.ndarray, Y: np.ndarray, h0: np.ndarray,
+                       interventions: Interventions = NONE):
+        """Mean cross-entropy of targets Y (B, T) given inputs X (B, T) and states h0 (B, H).
+
+        Returns the loss, the gradients on the parameters (a dict like `params`) and the last
+        hidden state (B, H), as min-char-rnn's lossFun does.
+        """
+        B, T = X.shape
+        hs, ps = self.forward(X, h0, interventions)
+        N = B * T
+        rows = np.arange(B)[:, None], np.arange(T)[None, :]
+        loss = -np.log(ps[rows[0], rows[1], Y] + 1e-300).sum() / N
+        dy = ps.copy()  # (B, T, V)
+        dy[rows[0], rows[1], Y] -= 1.0
+        dy /= N
+        dWhy = dy.reshape(N, -1).T @ hs.reshape(N, -1)
+        dby = dy.sum(axis=(0, 1))
+        dh_out = dy @ self.Why  # (B, T, H)
+        dtanh = 1.0 - hs * hs  # (B, T, H)
+        dtanh[..., interventions.idx] = 0.0  # a held neuron passes no gradient
+        draw = np.empty_like(hs)  # (B, T, H) gradient before tanh
+        dnext = np.zeros((B, self.hidden))
+        for t in range(T - 1, -1, -1):
+            d = draw[:, t]
+            np.multiply(dh_out[:, t] + dnext, dtanh[:, t], out=d)  # (B, H)
+            dnext = d @ self.Whh
+        hprev = np.concatenate([h0[:, None], hs[:, :-1]], axis=1)  # (B, T, H)
+        flat = draw.reshape(N, -1)
+        dWhh = flat.T @ hprev.reshape(N, -1)
+        dWxh = flat.T @ np.eye(len(self.vocab))[X.reshape(-1)]  # (H, V) via one-hot inputs
+        grads = {"Wxh": dWxh, "Whh": dWhh, "Why": dWhy, "bh": flat.sum(axis=0), "by": dby}
+        return loss, grads, hs[:, -1].copy()
+
+    def sample(self, h: np.ndarray, x: int, n: int, rng: np.random.Generator,
+               temperature: float = 1.0, interventions: Interventions = NONE,
+               stop: int | None = None, stop_count: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """Sample n symbols starting by reading index x from state h (H,).
+
+        Stops early once symbol `stop` has been emitted stop_count times (when stop is given).
+        Returns the emitted indices (n,) and the last hidden state (H,).
+        """
+        out = np.empty(n, dtype=np.intp)
+        u = rng.random(n).tolist()
+        xrow = self.Wxh.T + self.bh  # (V, H) input contribution of each symbol
+        Whh, Why, by = self.Whh, self.Why / temperature, self.by / temperature
+        safe = (np.abs(Why).sum(axis=1) + np.abs(by)).max() < 600  # exp cannot overflow
+        seen = 0
+        for t in range(n):
+            h = np.tanh(xrow[x] + Whh.dot(h))  # (H,)
+            interventions.apply(h)
+            y = Why.dot(h) + by  # (V,)
+            # plain-Python cumulative sum and bisection: far cheaper than numpy calls at this size
+            c = list(accumulate(np.exp(y if safe else y - y.max()).tolist()))
+            x = min(bisect_right(c, u[t] * c[-1]), len(c) - 1)
+            out[t] = x
+            if x == stop:
+                seen += 1
+                if seen >= stop_count:
+                    return out[: t + 1], h
+        return out, h

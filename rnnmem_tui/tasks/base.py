@@ -1,0 +1,92 @@
+"""The Task interface every task family implements, and the stream-level helpers built on it."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass
+class Task:
+    """A task family: its symbols, a seeded generator, a validity checker and the legal next symbols.
+
+    A *unit* is one line (ending in its newline) or one game (ending in the clear token).
+    Subclasses fill in `generate`, `is_valid`, `legal_next`, `features_of` and, when the task has a
+    size parameter (k, n, moves), `unit_param` and `param_dist`.
+    """
+
+    name: str
+    params: dict
+    target: dict = field(default_factory=dict)
+    vocab: tuple[str, ...] = ()
+    end: str = "\n"  # the symbol that ends a unit; also the start token
+
+    @property
+    def family(self) -> str:
+        """The family name stored in a weights file's meta."""
+        raise NotImplementedError
+
+    @property
+    def is_grid(self) -> bool:
+        """True for grid tasks, whose units are games."""
+        return False
+
+    def generate(self, rng: np.random.Generator, n: int) -> list[str]:
+        """n random valid units."""
+        raise NotImplementedError
+
+    def is_valid(self, unit: str) -> bool:
+        """True when unit (ending in `end`) obeys the task's rules."""
+        raise NotImplementedError
+
+    def legal_next(self, prefix: str) -> frozenset[str]:
+        """The symbols that may follow `prefix`, a partial unit; empty if the prefix is already wrong."""
+        raise NotImplementedError
+
+    def features_of(self, prefix: str) -> dict[str, float]:
+        """Ground-truth state features after reading `prefix`, a valid partial unit."""
+        raise NotImplementedError
+
+    @property
+    def max_len(self) -> int:
+        """The length of the longest valid unit, end symbol included."""
+        raise NotImplementedError
+
+    def unit_param(self, unit: str) -> int | None:
+        """The size parameter of a valid unit (k, n, number of moves), for the fidelity metric."""
+        return None
+
+    def param_dist(self) -> dict[int, float]:
+        """The task's own distribution of `unit_param` over generated units."""
+        return {}
+
+    # ---- stream helpers, shared by all families ----
+
+    def split(self, stream: str) -> tuple[list[str], str]:
+        """Cut a stream into finished units and the unfinished tail."""
+        parts = stream.split(self.end)
+        return [p + self.end for p in parts[:-1]], parts[-1]
+
+    def prefixes(self, stream: str) -> list[str]:
+        """For each position t, the partial unit after reading stream[t] (empty after an `end`)."""
+        out, cur = [], ""
+        for c in stream:
+            cur = "" if c == self.end else cur + c
+            out.append(cur)
+        return out
+
+    def legal_mask(self, stream: str) -> np.ndarray:
+        """(T, V) bool: which symbols may follow each position of a stream."""
+        mask = np.zeros((len(stream), len(self.vocab)), dtype=bool)
+        col = {c: i for i, c in enumerate(self.vocab)}
+        cache: dict[str, list[int]] = {}
+        for t, pre in enumerate(self.prefixes(stream)):
+            if pre not in cache:
+                cache[pre] = [col[c] for c in self.legal_next(pre)]
+            mask[t, cache[pre]] = True
+        return mask
+
+    def features(self, stream: str) -> dict[str, np.ndarray]:
+        """Per-position ground-truth state features of a valid stream, one (T,) array per name."""
+        rows = [self.features_of(pre) for pre in self.prefixes(stream)]
+        return {k: np.array([r[k] for r in rows], dtype=float) for k in rows[0]} if rows else {}

@@ -1,0 +1,157 @@
+"""Grid tasks: fill an R x C board in random order then clear it, or clear it at three-in-a-row."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from .base import Task
+
+SYMBOLS = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+@dataclass
+class GridTask(Task):
+    """Cells of an R x C grid are the symbols `0-9a-z` in order; the clear token is the next symbol.
+
+    A game is a sequence of moves (cells) ending in the clear token. On 3x3 the cells are `0`..`8`
+    and the clear token is `9`, e.g. the fill game `4072813569`.
+    """
+
+    def __post_init__(self) -> None:
+        n = self.rows * self.cols
+        if not 1 <= n < len(SYMBOLS):
+            raise ValueError(f"a grid needs 1..{len(SYMBOLS) - 1} cells, got {self.rows}x{self.cols}")
+        self.vocab = tuple(SYMBOLS[: n + 1])
+        self.end = SYMBOLS[n]
+
+    @property
+    def rows(self) -> int:
+        return int(self.params["rows"])
+
+    @property
+    def cols(self) -> int:
+        return int(self.params["cols"])
+
+    @property
+    def cells(self) -> str:
+        """The cell symbols, row by row."""
+        return SYMBOLS[: self.rows * self.cols]
+
+    @property
+    def is_grid(self) -> bool:
+        return True
+
+    @property
+    def max_len(self) -> int:
+        return len(self.cells) + 1
+
+    @cached_property
+    def lines(self) -> dict[str, tuple[int, ...]]:
+        """Rows, columns and (on a square grid) both diagonals, as cell indices by name."""
+        R, C = self.rows, self.cols
+        out = {f"row{r}": tuple(r * C + c for c in range(C)) for r in range(R)}
+        out |= {f"col{c}": tuple(r * C + c for r in range(R)) for c in range(C)}
+        if R == C:
+            out["diag"] = tuple(i * C + i for i in range(R))
+            out["anti"] = tuple(i * C + C - 1 - i for i in range(R))
+        return out
+
+    def moves(self, prefix: str) -> list[int] | None:
+        """The cells a partial game filled, or None when it repeats a cell or holds the clear token."""
+        cells = [self.cells.find(c) for c in prefix]
+        return None if -1 in cells or len(set(cells)) < len(cells) else cells
+
+    def done(self, filled: set[int]) -> bool:
+        """True when a game with these cells filled must clear next."""
+        raise NotImplementedError
+
+    def legal_next(self, prefix: str) -> frozenset[str]:
+        cells = self.moves(prefix)
+        if cells is None:
+            return frozenset()
+        filled = set(cells)
+        if self.done(filled):
+            return frozenset(self.end)
+        return frozenset(c for i, c in enumerate(self.cells) if i not in filled)
+
+    def is_valid(self, unit: str) -> bool:
+        cells = self.moves(unit[:-1])
+        if unit[-1:] != self.end or not cells:
+            return False
+        return self.done(set(cells)) and not any(self.done(set(cells[:i])) for i in range(len(cells)))
+
+    def features_of(self, prefix: str) -> dict[str, float]:
+        """cellI (1 when filled); filled (how many); one count per line (`row0`, `diag`...); done."""
+        filled = set(self.moves(prefix) or ())
+        out = {f"cell{i}": float(i in filled) for i in range(len(self.cells))}
+        out["filled"] = float(len(filled))
+        out |= {name: float(len(filled.intersection(line))) for name, line in self.lines.items()}
+        out["done"] = float(self.done(filled))
+        return out
+
+
+@dataclass
+class FillTask(GridTask):
+    """Fill every cell in a uniformly random order, then clear: `0`..`8` shuffled, then `9`."""
+
+    family = "fill"
+
+    def done(self, filled: set[int]) -> bool:
+        return len(filled) == len(self.cells)
+
+    def generate(self, rng: np.random.Generator, n: int) -> list[str]:
+        cells = np.array(list(self.cells))
+        return ["".join(cells[rng.permutation(len(cells))]) + self.end for _ in range(n)]
+
+    def unit_param(self, unit: str) -> int | None:
+        """The first cell played, uniform over the cells in the task's own games."""
+        return self.cells.find(unit[0]) if self.is_valid(unit) else None
+
+    def param_dist(self) -> dict[int, float]:
+        return {i: 1.0 / len(self.cells) for i in range(len(self.cells))}
+
+
+@dataclass
+class ThreeInARowTask(GridTask):
+    """Moves to random empty cells; the clear token comes right after a line is first completed."""
+
+    family = "three-in-a-row"
+
+    def done(self, filled: set[int]) -> bool:
+        return any(filled.issuperset(line) for line in self.lines.values())
+
+    def generate(self, rng: np.random.Generator, n: int) -> list[str]:
+        out = []
+        for _ in range(n):
+            order, filled = rng.permutation(len(self.cells)), set()
+            for i in order:
+                filled.add(int(i))
+                if self.done(filled):
+                    break
+            out.append("".join(self.cells[i] for i in order[: len(filled)]) + self.end)
+        return out
+
+    def unit_param(self, unit: str) -> int | None:
+        """The number of moves before the clear."""
+        return len(unit) - 1 if self.is_valid(unit) else None
+
+    def param_dist(self) -> dict[int, float]:
+        """Exact distribution of the game length, by dynamic programming over the filled sets."""
+        n = len(self.cells)
+        dist: dict[int, float] = {}
+        layer = {frozenset(): 1.0}
+        while layer:
+            nxt: dict[frozenset, float] = {}
+            for filled, p in layer.items():
+                empty = [i for i in range(n) if i not in filled]
+                for i in empty:
+                    f = filled | {i}
+                    q = p / len(empty)
+                    if self.done(set(f)):
+                        dist[len(f)] = dist.get(len(f), 0.0) + q
+                    else:
+                        nxt[f] = nxt.get(f, 0.0) + q
+            layer = nxt
+        return dict(sorted(dist.items()))

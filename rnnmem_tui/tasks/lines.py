@@ -1,0 +1,149 @@
+"""Line tasks: character counting (`3ccc`), its reverse (`@@@3`) and the grammar S -> uSv | w (`aababb`)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from .base import Task
+
+
+@dataclass
+class LineTask(Task):
+    """A task whose units are the lines of a finite language, each with a size parameter.
+
+    The legal next symbols come from the enumerated language; `is_valid` checks each line's
+    structure directly, so the two cross-check each other in the tests.
+    """
+
+    @cached_property
+    def language(self) -> dict[str, int]:
+        """Every valid line (with its newline) mapped to its size parameter."""
+        return {self.line(k) + "\n": k for k in self.sizes}
+
+    @property
+    def sizes(self) -> range:
+        """The size parameters lines are drawn from, uniformly."""
+        raise NotImplementedError
+
+    def line(self, k: int) -> str:
+        """The line of size k, without its newline."""
+        raise NotImplementedError
+
+    @property
+    def max_len(self) -> int:
+        return max(map(len, self.language))
+
+    def __post_init__(self) -> None:
+        self.vocab = tuple(sorted(set("".join(self.language))))
+
+    def generate(self, rng: np.random.Generator, n: int) -> list[str]:
+        """n lines with sizes drawn uniformly."""
+        ks = rng.integers(self.sizes.start, self.sizes.stop, size=n)
+        return [self.line(int(k)) + "\n" for k in ks]
+
+    def legal_next(self, prefix: str) -> frozenset[str]:
+        """Symbols that continue `prefix` towards some line of the language."""
+        n = len(prefix)
+        return frozenset(s[n] for s in self.language if len(s) > n and s.startswith(prefix))
+
+    def unit_param(self, unit: str) -> int | None:
+        """k or n of a valid line."""
+        return self.language.get(unit)
+
+    def param_dist(self) -> dict[int, float]:
+        """Uniform over the sizes."""
+        return {k: 1.0 / len(self.sizes) for k in self.sizes}
+
+
+@dataclass
+class CountTask(LineTask):
+    """Lines of a digit k then k copies of `c`, e.g. `3ccc`; k uniform on min_count..max_count."""
+
+    family = "count"
+
+    @property
+    def sizes(self) -> range:
+        return range(self.params["min_count"], self.params["max_count"] + 1)
+
+    def line(self, k: int) -> str:
+        return f"{k}" + "c" * k
+
+    def is_valid(self, unit: str) -> bool:
+        if len(unit) < 3 or unit[-1] != "\n" or not unit[0].isdigit():
+            return False
+        k = int(unit[0])
+        return k in self.sizes and unit[1:-1] == "c" * k
+
+    def features_of(self, prefix: str) -> dict[str, float]:
+        """line_start; k (the digit read); remaining (c's still to print)."""
+        k = int(prefix[0]) if prefix else 0
+        return {"line_start": float(not prefix), "k": float(k),
+                "remaining": float(max(k - (len(prefix) - 1), 0))}
+
+
+@dataclass
+class CountReverseTask(LineTask):
+    """Lines of k copies of `@` then the digit k, e.g. `@@@3`; k uniform on min_count..max_count."""
+
+    family = "count-reverse"
+
+    @property
+    def sizes(self) -> range:
+        return range(self.params["min_count"], self.params["max_count"] + 1)
+
+    def line(self, k: int) -> str:
+        return "@" * k + f"{k}"
+
+    def is_valid(self, unit: str) -> bool:
+        if len(unit) < 3 or unit[-1] != "\n" or not unit[-2].isdigit():
+            return False
+        k = int(unit[-2])
+        return k in self.sizes and unit[:-2] == "@" * k
+
+    def features_of(self, prefix: str) -> dict[str, float]:
+        """line_start; count (the @'s read so far); after_digit (the digit was printed)."""
+        return {"line_start": float(not prefix), "count": float(prefix.count("@")),
+                "after_digit": float(bool(prefix) and prefix[-1].isdigit())}
+
+
+@dataclass
+class GrammarTask(LineTask):
+    """Lines of S -> uSv | w, that is u^n w v^n; by default a^n b a b^n, e.g. `aababb`."""
+
+    family = "grammar"
+
+    @property
+    def sizes(self) -> range:
+        return range(self.params["n_min"], self.params["n_max"] + 1)
+
+    @property
+    def uvw(self) -> tuple[str, str, str]:
+        """The rule's pieces u, v and w."""
+        return self.params.get("u", "a"), self.params.get("v", "b"), self.params.get("w", "ba")
+
+    def line(self, k: int) -> str:
+        u, v, w = self.uvw
+        return u * k + w + v * k
+
+    def is_valid(self, unit: str) -> bool:
+        u, v, w = self.uvw
+        body = unit[:-1]
+        if unit[-1:] != "\n" or (len(body) - len(w)) % (len(u) + len(v)):
+            return False
+        n = (len(body) - len(w)) // (len(u) + len(v))
+        return n in self.sizes and body == u * n + w + v * n
+
+    def features_of(self, prefix: str) -> dict[str, float]:
+        """line_start; phase (0 in u^n, 1 in w, 2 in v^n); depth (u's read minus v's read)."""
+        u, v, w = self.uvw
+        k = max((k for k in self.sizes if self.line(k).startswith(prefix)), default=0)
+        pos, n_u = len(prefix), len(u) * k
+        if pos <= n_u:
+            phase, depth = 0, pos // len(u)
+        elif pos <= n_u + len(w):
+            phase, depth = 1, k
+        else:
+            phase, depth = 2, k - (pos - n_u - len(w)) // len(v)
+        return {"line_start": float(not prefix), "phase": float(phase), "depth": float(depth)}
