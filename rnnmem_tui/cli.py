@@ -18,8 +18,11 @@ def build_parser() -> argparse.ArgumentParser:
     tasks = ", ".join(task_names())
     p = argparse.ArgumentParser(
         prog="rnnmem-tui",
+        usage="rnnmem-tui TASK [options]  |  rnnmem-tui COMMAND ...",
         description="Explore how tiny recurrent networks store information: train, measure and "
-                    f"sample min-char-rnn style RNNs on toy tasks ({tasks}).")
+                    f"sample min-char-rnn style RNNs on toy tasks ({tasks}).",
+        epilog="rnnmem-tui TASK opens the explorer on the shipped network for TASK; "
+               "see rnnmem-tui TASK --help.")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     t = sub.add_parser("train", help="train one network, with a progress bar",
@@ -80,8 +83,15 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+VERBS = ("train", "eval", "sample", "build-optimal", "bench")
+
+
 def run(argv: list[str]) -> int:
     """Parse argv and run the command; returns the exit code."""
+    if argv and not argv[0].startswith("-") and argv[0] not in VERBS:
+        from .explore import run_explorer  # the Textual app loads only when it is wanted
+
+        return run_explorer(argv)
     parser = build_parser()
     args = parser.parse_args(argv)
     command = shlex.join(["rnnmem-tui", *argv])
