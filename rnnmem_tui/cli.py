@@ -25,7 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
                "see rnnmem-tui TASK --help.")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    t = sub.add_parser("train", help="train one network, with a progress bar",
+    t = sub.add_parser("train", prog="rnnmem-tui train", help="train one network, with a progress bar",
                        description="Train one network with batched truncated BPTT. Stops early when the "
                                    "task's target holds; keeps the best network by validation; Ctrl-C "
                                    "saves the best so far.")
@@ -49,14 +49,14 @@ def build_parser() -> argparse.ArgumentParser:
     t.epilog = ("The seed study's own method: --batch 1 --window 12 --optimizer adagrad --lr 1.0 "
                 "--init-scale 0.1 --clip 5 --anneal 1")
 
-    e = sub.add_parser("eval", help="validity, TVD and bad mass of weights files, against their targets",
+    e = sub.add_parser("eval", prog="rnnmem-tui eval", help="validity, TVD and bad mass of weights files, against their targets",
                        description="Measure networks under the standard protocol of DESIGN.md.")
     e.add_argument("paths", nargs="+", metavar="PATH", help=".npz weights files")
     e.add_argument("--json", action="store_true", help="print JSON instead of a table")
     e.add_argument("--units", type=int, default=5000, help="sampled units to score (default 5000)")
     e.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
 
-    s = sub.add_parser("sample", help="print text a network generates, with neurons zeroed or clamped",
+    s = sub.add_parser("sample", prog="rnnmem-tui sample", help="print text a network generates, with neurons zeroed or clamped",
                        description="Sample from h = 0 after the start token. Grid games print one per row.")
     s.add_argument("path", metavar="PATH", help=".npz weights file")
     s.add_argument("--n", type=int, default=200, help="symbols to generate (default 200)")
@@ -67,13 +67,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
     s.add_argument("--temperature", type=float, default=1.0, help="softmax temperature (default 1)")
 
-    b = sub.add_parser("build-optimal", help="build the hand-made fill network (cell bits + a full flag)",
+    b = sub.add_parser("build-optimal", prog="rnnmem-tui build-optimal", help="build the hand-made fill network (cell bits + a full flag)",
                        description="Build the seed's 'optimal' fill network from a construction in code: "
                                    "neuron i is the bit of cell i, the last neuron says 'full'. No training.")
     b.add_argument("task", metavar="TASK", help="a fill task: fill or fill-4x4")
     b.add_argument("--out", required=True, help="where to save the .npz weights file")
 
-    bench = sub.add_parser("bench", help="time to target over seeds: our trainer against the seed's method",
+    bench = sub.add_parser("bench", prog="rnnmem-tui bench", help="time to target over seeds: our trainer against the seed's method",
                            description="Train from several seeds with our default trainer and with the "
                                        "seed study's method; print each run and the ratio of median times.")
     bench.add_argument("--task", default="count", help="task (default count)")

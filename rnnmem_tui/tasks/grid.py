@@ -59,9 +59,16 @@ class GridTask(Task):
         return out
 
     def moves(self, prefix: str) -> list[int] | None:
-        """The cells a partial game filled, or None when it repeats a cell or holds the clear token."""
+        """The cells a partial game filled, or None when it breaks the rules so far.
+
+        Broken means a repeated cell, a clear token, or a move after the game had to clear.
+        """
         cells = [self.cells.find(c) for c in prefix]
-        return None if -1 in cells or len(set(cells)) < len(cells) else cells
+        if -1 in cells or len(set(cells)) < len(cells):
+            return None
+        if any(self.done(set(cells[:i])) for i in range(len(cells))):
+            return None
+        return cells
 
     def done(self, filled: set[int]) -> bool:
         """True when a game with these cells filled must clear next."""
@@ -78,9 +85,7 @@ class GridTask(Task):
 
     def is_valid(self, unit: str) -> bool:
         cells = self.moves(unit[:-1])
-        if unit[-1:] != self.end or not cells:
-            return False
-        return self.done(set(cells)) and not any(self.done(set(cells[:i])) for i in range(len(cells)))
+        return unit[-1:] == self.end and bool(cells) and self.done(set(cells))
 
     def features_of(self, prefix: str) -> dict[str, float]:
         """cellI (1 when filled); filled (how many); one count per line (`row0`, `diag`...); done."""

@@ -80,7 +80,7 @@ class CountTask(LineTask):
         """line_start; k (the digit read); remaining (c's still to print)."""
         k = int(prefix[0]) if prefix else 0
         return {"line_start": float(not prefix), "k": float(k),
-                "remaining": float(max(k - (len(prefix) - 1), 0))}
+                "remaining": float(k - (len(prefix) - 1)) if prefix else 0.0}
 
 
 @dataclass
