@@ -5,7 +5,7 @@ import argparse
 import shlex
 import sys
 
-from . import commands
+from . import commands, study
 from .tasks import TaskError, task_names
 from .train import OPTIMIZERS, TrainConfig
 from .weights import WeightsError
@@ -80,10 +80,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--hidden", type=int, default=2, help="hidden neurons (default 2)")
     bench.add_argument("--seeds", type=int, default=5, help="seeds per setting (default 5)")
     bench.add_argument("--max-seconds", type=float, default=120.0, help="budget per run (default 120)")
+    study.add_parsers(sub)
     return p
 
 
-VERBS = ("train", "eval", "sample", "build-optimal", "bench")
+VERBS = ("train", "eval", "sample", "build-optimal", "bench", *study.COMMANDS)
 
 
 def run(argv: list[str]) -> int:
@@ -109,6 +110,8 @@ def run(argv: list[str]) -> int:
             return commands.cmd_sample(args)
         if args.command == "build-optimal":
             return commands.cmd_build_optimal(args)
+        if args.command in study.COMMANDS:
+            return study.COMMANDS[args.command](args)
         return commands.cmd_bench(args)
     except (WeightsError, TaskError, ValueError, OSError) as e:
         parser.exit(2, f"rnnmem-tui: error: {e}\n")

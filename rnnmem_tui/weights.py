@@ -18,9 +18,22 @@ class WeightsError(ValueError):
     """A weights file that is missing, unreadable or inconsistent."""
 
 
-def load(path: str | Path) -> RNN:
-    """Read a network, checking every array's shape against H and V; raises WeightsError."""
+def resolve(path: str | Path) -> Path:
+    """A weights path as given, or else the shipped file of that name (`grammar-4` or `grammar-4.npz`)."""
     path = Path(path)
+    if path.is_file() or path.parent != Path("."):
+        return path
+    name = path.name if path.suffix == ".npz" else f"{path.name}.npz"
+    packaged = data_dir("weights") / name
+    return packaged if packaged.is_file() else path
+
+
+def load(path: str | Path) -> RNN:
+    """Read a network, checking every array's shape against H and V; raises WeightsError.
+
+    A bare name such as `count-2` finds the shipped file of that name.
+    """
+    path = resolve(path)
     if not path.is_file():
         raise WeightsError(f"{path}: no such weights file")
     if not zipfile.is_zipfile(path):

@@ -88,12 +88,12 @@ class GridTask(Task):
         return unit[-1:] == self.end and bool(cells) and self.done(set(cells))
 
     def features_of(self, prefix: str) -> dict[str, float]:
-        """cellI (1 when filled); filled (how many); one count per line (`row0`, `diag`...); done."""
+        """cellI (1 when filled); filled (how many); one count per line (`row0`, `diag`...); the end flag."""
         filled = set(self.moves(prefix) or ())
         out = {f"cell{i}": float(i in filled) for i in range(len(self.cells))}
         out["filled"] = float(len(filled))
         out |= {name: float(len(filled.intersection(line))) for name, line in self.lines.items()}
-        out["done"] = float(self.done(filled))
+        out[self.done_feature] = float(self.done(filled))
         return out
 
 
@@ -102,6 +102,7 @@ class FillTask(GridTask):
     """Fill every cell in a uniformly random order, then clear: `0`..`8` shuffled, then `9`."""
 
     family = "fill"
+    done_feature = "full"
 
     def done(self, filled: set[int]) -> bool:
         return len(filled) == len(self.cells)
@@ -123,6 +124,7 @@ class ThreeInARowTask(GridTask):
     """Moves to random empty cells; the clear token comes right after a line is first completed."""
 
     family = "three-in-a-row"
+    done_feature = "complete"
 
     def done(self, filled: set[int]) -> bool:
         return any(filled.issuperset(line) for line in self.lines.values())

@@ -1,0 +1,173 @@
+"""The analysis verbs: explain (neuron roles), ablate (zeroing sweeps) and sweep (the smallest network)."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import statistics
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+
+from .analysis import ablation_sweep, neuron_roles
+from .metrics import Protocol
+from .progress import Bar
+from .tasks import load_task
+from .train import TrainConfig, train
+from .weights import load, task_for
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def cmd_explain(args) -> int:
+    """Print each neuron's role, measured over a long teacher-forced run."""
+    net = load(args.path)
+    task = task_for(net)
+    roles = neuron_roles(net, task, units=args.units, seed=args.seed)
+    if args.json:
+        print(json.dumps([{"neuron": r.neuron, "kind": r.kind, "feature": r.feature, "text": r.text,
+                           "measure": r.measure, "value": round(r.value, 4), "label": r.label}
+                          for r in roles], indent=2))
+        return 0
+    print(f"{args.path}: {task.name}, {net.hidden} neurons, {args.units} teacher-forced units")
+    for r in roles:
+        print(f"  neuron {r.neuron:>2}  {r.label}")
+    return 0
+
+
+def cmd_ablate(args) -> int:
+    """Zero each neuron (and pair) in turn; print the damage against the intact network, worst first."""
+    net = load(args.path)
+    task = task_for(net)
+    n = net.hidden + (net.hidden * (net.hidden - 1) // 2 if args.pairs else 0)
+    bar = Bar(n, f"ablate {task.name}")
+    intact, rows = ablation_sweep(net, task, Protocol(units=args.units, seed=args.seed), args.pairs,
+                                  progress=lambda done, total: bar.update(done, f"{done}/{total}"))
+    bar.close()
+    roles = {r.neuron: r.label for r in neuron_roles(net, task)} if args.roles else {}
+    if args.json:
+        print(json.dumps({"intact": intact.as_dict(), "ablations": [
+            {"zeroed": list(a.neurons), **a.scores.as_dict(), "damage": round(a.damage, 6),
+             **({"role": roles.get(a.neurons[0])} if len(a.neurons) == 1 and roles else {})}
+            for a in rows]}, indent=2))
+        return 0
+    print(f"{'zeroed':<8} {'validity':>8} {'dvalid':>7} {'TVD':>6} {'bad mean':>9} {'damage':>7}  role")
+    print(f"{'none':<8} {intact.validity:>8.3f} {'':>7} {intact.tvd:>6.3f} {intact.bad_mean:>9.4f}")
+    for a in rows:
+        who = "+".join(map(str, a.neurons))
+        role = roles.get(a.neurons[0], "") if len(a.neurons) == 1 else ""
+        print(f"{who:<8} {a.scores.validity:>8.3f} {a.scores.validity - intact.validity:>+7.3f} "
+              f"{a.scores.tvd:>6.3f} {a.scores.bad_mean:>9.4f} {a.damage:>7.3f}  {role}")
+    print(f"({args.units} sampled units per row, sampling seed {args.seed}; damage is the fall in "
+          "validity - TVD - bad mass)")
+    return 0
+
+
+def parse_range(text: str) -> list[int]:
+    """`1..12` or `2,4,8` as a list of sizes; raises ValueError."""
+    try:
+        if ".." in text:
+            lo, hi = (int(x) for x in text.split(".."))
+            sizes = list(range(lo, hi + 1))
+        else:
+            sizes = [int(x) for x in text.split(",")]
+    except ValueError:
+        raise ValueError(f"--hidden wants a range like 1..12 or a list like 2,4,8, got {text!r}") from None
+    if not sizes or min(sizes) < 1:
+        raise ValueError(f"--hidden wants sizes of at least 1, got {text!r}")
+    return sizes
+
+
+def train_one(task_name: str, hidden: int, seed: int, max_seconds: float) -> dict:
+    """One sweep job (run in a worker process): train quietly and report the validation figures."""
+    task = load_task(task_name)
+    r = train(task, TrainConfig(hidden=hidden, seed=seed, max_seconds=max_seconds))
+    return {"hidden": hidden, "seed": seed, "seconds": round(r.seconds, 1), "reached": r.reached,
+            **r.best.as_dict()}
+
+
+def chart(sizes: list[int], best: list[float], median: list[float], title: str) -> str:
+    """A plotext chart of validity against hidden size, without colour codes."""
+    import plotext as plt
+
+    plt.clear_figure()
+    plt.plotsize(70, 18)
+    plt.theme("clear")
+    plt.plot(sizes, best, label="best", marker="braille")
+    plt.plot(sizes, median, label="median", marker="braille")
+    plt.ylim(0, 1)
+    plt.xticks(sizes)
+    plt.title(title)
+    plt.xlabel("hidden neurons")
+    return ANSI.sub("", plt.build())
+
+
+def cmd_sweep(args) -> int:
+    """Train at every size over seeds, in parallel; report best and median validity, and the smallest size."""
+    task = load_task(args.task)
+    sizes = parse_range(args.hidden)
+    jobs = [(task.name, h, s, args.max_seconds) for h in sizes for s in range(args.seeds)]
+    workers = args.jobs or os.cpu_count() or 1
+    bar = Bar(len(jobs), f"sweep {task.name}")
+    start, results = time.perf_counter(), []
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(train_one, *j) for j in jobs]
+        for f in as_completed(futures):
+            results.append(f.result())
+            bar.update(len(results), f"{len(results)}/{len(jobs)} runs, {time.perf_counter() - start:.0f}s")
+    bar.close()
+    rows = []
+    for h in sizes:
+        got = [r for r in results if r["hidden"] == h]
+        vals = [r["validity"] for r in got]
+        rows.append({"hidden": h, "best": max(vals), "median": statistics.median(vals),
+                     "reached": sum(r["reached"] for r in got), "runs": got})
+    smallest = next((r["hidden"] for r in rows if r["reached"]), None)
+    wall = time.perf_counter() - start
+    if args.json:
+        print(json.dumps({"task": task.name, "seconds": round(wall, 1), "smallest": smallest,
+                          "sizes": rows}, indent=2))
+        return 0
+    print(f"{task.name}: {args.seeds} seeds per size, {args.max_seconds:.0f}s budget per run, "
+          f"{workers} workers, {wall:.0f}s wall")
+    print(f"{'H':>3} {'best':>6} {'median':>6} {'reached':>7}")
+    for r in rows:
+        print(f"{r['hidden']:>3} {r['best']:>6.3f} {r['median']:>6.3f} {r['reached']:>4}/{args.seeds}")
+    print(chart(sizes, [r["best"] for r in rows], [r["median"] for r in rows],
+                f"{task.name}: validity against hidden size"))
+    print(f"smallest size that reached the target: {smallest if smallest else 'none in this range'}")
+    return 0
+
+
+def add_parsers(sub) -> None:
+    """Add explain, ablate and sweep to the command line's subparsers."""
+    e = sub.add_parser("explain", prog="rnnmem-tui explain", help="label each neuron with the feature it tracks",
+                       description="Correlate every neuron's activation over a long teacher-forced run with "
+                                   "the task's state features; name the best match (|r| >= 0.8 for counters, "
+                                   "AUC >= 0.9 for bits and flags) or say 'unexplained'.")
+    e.add_argument("path", metavar="PATH", help=".npz weights file, or a shipped name like count-2")
+    e.add_argument("--json", action="store_true", help="print JSON")
+    e.add_argument("--units", type=int, default=1000, help="teacher-forced units (default 1000)")
+    e.add_argument("--seed", type=int, default=0, help="seed of the teacher stream (default 0)")
+
+    a = sub.add_parser("ablate", prog="rnnmem-tui ablate", help="zero each neuron in turn and measure the damage",
+                       description="Zero each neuron (and each pair with --pairs), measure validity, TVD and "
+                                   "bad mass, and sort by damage against the intact network.")
+    a.add_argument("path", metavar="PATH", help=".npz weights file, or a shipped name like count-2")
+    a.add_argument("--pairs", action="store_true", help="also zero every pair of neurons")
+    a.add_argument("--json", action="store_true", help="print JSON")
+    a.add_argument("--units", type=int, default=1000, help="sampled units per measurement (default 1000)")
+    a.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
+    a.add_argument("--no-roles", dest="roles", action="store_false", help="leave out the role column")
+
+    s = sub.add_parser("sweep", prog="rnnmem-tui sweep", help="train at many sizes: how small can the network be?",
+                       description="Train at each hidden size from several seeds, in parallel, and report "
+                                   "best and median validity per size and the smallest size at target.")
+    s.add_argument("task", metavar="TASK", help="task name")
+    s.add_argument("--hidden", default="1..12", help="sizes: 1..12 (default) or 2,4,8")
+    s.add_argument("--seeds", type=int, default=3, help="seeds per size (default 3)")
+    s.add_argument("--max-seconds", type=float, default=30.0, help="budget per run (default 30)")
+    s.add_argument("--jobs", type=int, default=0, help="parallel trainings (default: all cores)")
+    s.add_argument("--json", action="store_true", help="print JSON")
+
+
+COMMANDS = {"explain": cmd_explain, "ablate": cmd_ablate, "sweep": cmd_sweep}

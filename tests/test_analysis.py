@@ -1,0 +1,38 @@
+"""Neuron roles and ablation sweeps on networks whose roles are known by construction."""
+from __future__ import annotations
+
+import numpy as np
+
+from rnnmem_tui.analysis import ablation_sweep, auc, neuron_roles
+from rnnmem_tui.metrics import Protocol
+from rnnmem_tui.optimal import build_fill
+from rnnmem_tui.study import parse_range
+from rnnmem_tui.tasks import load_task
+
+
+def test_auc_handles_ties_and_orientation():
+    x = np.array([0.0, 0.0, 1.0, 1.0])
+    assert auc(x, np.array([False, False, True, True])) == 1.0
+    assert auc(x, np.array([True, True, False, False])) == 0.0
+    assert auc(np.zeros(4), np.array([True, False, True, False])) == 0.5
+
+
+def test_hand_built_fill_gets_a_cell_bit_per_neuron_and_an_all_filled_flag():
+    task = load_task("fill")
+    roles = neuron_roles(build_fill(task), task, units=200)
+    for i in range(9):
+        assert roles[i].kind == "bit" and roles[i].feature == f"cell{i}", roles[i].label
+        assert roles[i].label == f"bit: cell {i} filled (AUC 1.00)"
+    assert roles[9].label == "flag: all filled (AUC 1.00)"
+
+
+def test_zeroing_any_bit_of_the_hand_built_fill_network_does_damage():
+    task = load_task("fill")
+    intact, rows = ablation_sweep(build_fill(task), task, Protocol(units=200, bad_units=20))
+    assert intact.validity == 1.0 and len(rows) == 10
+    assert all(a.damage > 0.2 for a in rows)
+    assert rows == sorted(rows, key=lambda a: -a.damage)
+
+
+def test_sweep_sizes_parse():
+    assert parse_range("1..4") == [1, 2, 3, 4] and parse_range("2,8") == [2, 8]
