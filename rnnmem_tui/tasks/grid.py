@@ -74,6 +74,17 @@ class GridTask(Task):
         """True when a game with these cells filled must clear next."""
         raise NotImplementedError
 
+    def game_lengths(self, orders: np.ndarray) -> np.ndarray:
+        """How many moves each full move order (n, N) plays before it must clear: (n,)."""
+        raise NotImplementedError
+
+    def generate(self, rng: np.random.Generator, n: int) -> list[str]:
+        """n games: uniformly random move orders, cut where the game must clear."""
+        N = len(self.cells)
+        orders = rng.permuted(np.tile(np.arange(N), (n, 1)), axis=1)  # (n, N)
+        codes = np.frombuffer(self.cells.encode(), dtype=np.uint8)[orders]  # (n, N) as ASCII
+        return [row[:k].tobytes().decode() + self.end for row, k in zip(codes, self.game_lengths(orders))]
+
     def legal_next(self, prefix: str) -> frozenset[str]:
         cells = self.moves(prefix)
         if cells is None:
@@ -107,9 +118,8 @@ class FillTask(GridTask):
     def done(self, filled: set[int]) -> bool:
         return len(filled) == len(self.cells)
 
-    def generate(self, rng: np.random.Generator, n: int) -> list[str]:
-        cells = np.array(list(self.cells))
-        return ["".join(cells[rng.permutation(len(cells))]) + self.end for _ in range(n)]
+    def game_lengths(self, orders: np.ndarray) -> np.ndarray:
+        return np.full(len(orders), len(self.cells))
 
     def unit_param(self, unit: str) -> int | None:
         """The first cell played, uniform over the cells in the task's own games."""
@@ -129,16 +139,11 @@ class ThreeInARowTask(GridTask):
     def done(self, filled: set[int]) -> bool:
         return any(filled.issuperset(line) for line in self.lines.values())
 
-    def generate(self, rng: np.random.Generator, n: int) -> list[str]:
-        out = []
-        for _ in range(n):
-            order, filled = rng.permutation(len(self.cells)), set()
-            for i in order:
-                filled.add(int(i))
-                if self.done(filled):
-                    break
-            out.append("".join(self.cells[i] for i in order[: len(filled)]) + self.end)
-        return out
+    def game_lengths(self, orders: np.ndarray) -> np.ndarray:
+        masks = np.array([sum(1 << i for i in line) for line in self.lines.values()])  # (L,)
+        board = np.bitwise_or.accumulate(np.left_shift(1, orders), axis=1)  # (n, N) filled after each move
+        complete = ((board[:, :, None] & masks) == masks).any(axis=2)  # (n, N)
+        return complete.argmax(axis=1) + 1
 
     def unit_param(self, unit: str) -> int | None:
         """The number of moves before the clear."""
