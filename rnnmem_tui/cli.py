@@ -53,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Measure networks under the standard protocol of DESIGN.md.")
     e.add_argument("paths", nargs="+", metavar="PATH", help=".npz weights files")
     e.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    e.add_argument("--markdown", action="store_true", help="print the README's results table")
     e.add_argument("--units", type=int, default=5000, help="sampled units to score (default 5000)")
     e.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
 
@@ -109,7 +110,7 @@ def run(argv: list[str]) -> int:
         if args.command == "sample":
             return commands.cmd_sample(args)
         if args.command == "build-optimal":
-            return commands.cmd_build_optimal(args)
+            return commands.cmd_build_optimal(args, command)
         if args.command in study.COMMANDS:
             return study.COMMANDS[args.command](args)
         return commands.cmd_bench(args)

@@ -12,7 +12,7 @@ from .metrics import Protocol, evaluate
 from .model import Interventions
 from .optimal import build_fill
 from .progress import Bar
-from .tasks import GridTask, load_task
+from .tasks import GridTask, load_spec, load_task
 from .train import TrainConfig, TrainResult, train
 from .weights import load, save, task_for
 
@@ -74,6 +74,9 @@ def cmd_eval(args) -> int:
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
+    if args.markdown:
+        print_markdown(rows)
+        return 0
     head = f"{'file':<28} {'task':<15} {'H':>3} {'validity':>8} {'TVD':>6} {'bad mean':>9} {'bad max':>8}  verdict"
     print(head)
     for r in rows:
@@ -83,6 +86,20 @@ def cmd_eval(args) -> int:
     print(f"({protocol.units} sampled units after one burn-in unit, {protocol.bad_units} teacher-forced "
           f"units for bad mass, sampling seed {protocol.seed})")
     return 0
+
+
+def print_markdown(rows: list[dict]) -> None:
+    """The results table of the README: how each file was made and what it measures."""
+    print("| file | command | seed | train s | validity | TVD | bad mass mean / max | target | the study |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        meta = load(r["file"]).meta
+        verdict = ("meets " if r["meets"] else "misses ") + target_text(r["target"])
+        size = Path(r["file"]).stem.removeprefix(r["task"] + "-")  # "4", "optimal-10"
+        claim = load_spec(r["task"]).get("claims", {}).get(size, "")
+        print(f"| {Path(r['file']).name} | `{meta.get('command', '?')}` | {meta.get('seed')} | "
+              f"{meta.get('seconds', 0):.1f} | {r['validity']:.4f} | {r['tvd']:.3f} | "
+              f"{r['bad_mean']:.5f} / {r['bad_max']:.4f} | {verdict} | {claim} |")
 
 
 def parse_interventions(zero: list[int], clamp: list[str], hidden: int) -> Interventions:
@@ -131,12 +148,13 @@ def describe(iv: Interventions) -> str:
     return ", ".join(f"neuron {i} {iv.of(i)}" for i in held)
 
 
-def cmd_build_optimal(args) -> int:
+def cmd_build_optimal(args, command: str) -> int:
     """Build a hand-made network and save it, with its metrics in its meta."""
     task = load_task(args.task)
     if task.family != "fill":
         raise ValueError(f"build-optimal knows the fill construction only, not {task.name!r}")
     net = build_fill(task)
+    net.meta["command"] = command
     s = evaluate(net, task)
     net.meta["metrics"] = s.as_dict()
     save(net, args.out)

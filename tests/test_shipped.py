@@ -1,0 +1,50 @@
+"""Every shipped network: its recorded figures reproduce, and it shows what the results table says."""
+from __future__ import annotations
+
+import pytest
+
+from rnnmem_tui.metrics import Protocol, evaluate
+from rnnmem_tui.paths import data_dir
+from rnnmem_tui.weights import load, task_for
+
+SHIPPED = sorted(p.name for p in data_dir("weights").glob("*.npz"))
+
+# file -> bounds it must meet under the standard protocol (sampling seed 0)
+ROWS = {
+    "count-2.npz": {"validity": 0.99, "tvd": 0.05},
+    "fill-10.npz": {"validity": 0.99, "bad_mean": 0.01},
+    "fill-optimal-10.npz": {"validity": 1.0, "bad_max": 0.01},
+    "fill-4x4-optimal-17.npz": {"validity": 1.0, "bad_max": 0.01},
+    "three-in-a-row-30.npz": {"validity": 0.99, "bad_mean": 0.01},
+}
+
+
+def test_the_issue_s_files_are_shipped():
+    for name in ("count-2.npz", "count-reverse-2.npz", "fill-10.npz", "fill-5.npz", "fill-optimal-10.npz",
+                 "three-in-a-row-30.npz", "grammar-4.npz", "grammar-3.npz"):
+        assert name in SHIPPED
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_recorded_metrics_reproduce_exactly(name):
+    """The figures in each file's meta (and so in the README) come back under the standard protocol."""
+    net = load(data_dir("weights") / name)
+    scores = evaluate(net, task_for(net))
+    assert scores.as_dict() == net.meta["metrics"]
+    assert net.meta["command"].startswith("rnnmem-tui ") and "seed" in net.meta
+
+
+@pytest.mark.parametrize("name", sorted(ROWS))
+def test_shipped_network_meets_its_row(name):
+    net = load(data_dir("weights") / name)
+    s = evaluate(net, task_for(net), Protocol(seed=0))
+    bounds = ROWS[name]
+    assert s.validity >= bounds["validity"]
+    assert s.tvd <= bounds.get("tvd", 1.0)
+    assert s.bad_mean <= bounds.get("bad_mean", 1.0) and s.bad_max <= bounds.get("bad_max", 1.0)
+
+
+def test_fill_5_is_clearly_worse_than_fill_10():
+    five, ten = (load(data_dir("weights") / f) for f in ("fill-5.npz", "fill-10.npz"))
+    p = Protocol(units=1000)
+    assert evaluate(five, task_for(five), p).bad_mean > 3 * evaluate(ten, task_for(ten), p).bad_mean
