@@ -95,3 +95,19 @@ def test_interrupt_keeps_the_best_network():
 
     r = train(task, TrainConfig(hidden=2, eval_symbols=20_000), should_stop=stop)
     assert r.interrupted and r.best is not None and r.steps == 60
+
+
+def test_ctrl_c_saves_the_best_network_and_exits_cleanly(tmp_path):
+    import signal
+    import time
+
+    out = tmp_path / "c.npz"
+    proc = subprocess.Popen([sys.executable, "-m", "rnnmem_tui", "train", "count-reverse", "--hidden", "2",
+                             "--max-seconds", "60", "--out", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(4)  # past start-up and the first validation
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr and "interrupted" in stdout
+    assert load(out).meta["steps"] > 0
