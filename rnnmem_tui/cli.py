@@ -45,6 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--clip", type=float, default=DEFAULTS.clip, help=f"element-wise gradient clip ({DEFAULTS.clip})")
     t.add_argument("--anneal", type=float, default=DEFAULTS.anneal,
                    help=f"lr factor once validity first reaches the target; 1 disables ({DEFAULTS.anneal})")
+    t.add_argument("--margin", type=float, default=DEFAULTS.margin,
+                   help="stop once each target bound holds with this fraction of its distance to perfect "
+                        f"to spare, e.g. validity >= 0.99 + 0.2 * 0.01 ({DEFAULTS.margin})")
     t.add_argument("--no-carry", action="store_true", help="reset the hidden state between windows")
     t.epilog = ("The seed study's own method: --batch 1 --window 12 --optimizer adagrad --lr 1.0 "
                 "--init-scale 0.1 --clip 5 --anneal 1")

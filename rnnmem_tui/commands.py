@@ -48,7 +48,8 @@ def cmd_train(args, command: str) -> int:
     """Train one network and save it."""
     cfg = TrainConfig(hidden=args.hidden, seed=args.seed, batch=args.batch, window=args.window,
                       optimizer=args.optimizer, lr=args.lr, init_scale=args.init_scale, clip=args.clip,
-                      carry=not args.no_carry, anneal=args.anneal, max_seconds=args.max_seconds,
+                      carry=not args.no_carry, anneal=args.anneal, margin=args.margin,
+                      max_seconds=args.max_seconds,
                       max_steps=args.max_steps)
     result = run_training(args.task, cfg, command)
     path = save(result.net, args.out)

@@ -26,6 +26,7 @@ class TrainConfig:
     init_scale: float = 0.1  # std of the initial weights
     clip: float = 5.0  # element-wise gradient clip
     anneal: float = 0.2  # multiply lr by this once validity first reaches the target
+    margin: float = 0.2  # stop once each target bound holds with this fraction of its slack to spare
     carry: bool = True  # carry the hidden state from one window to the next
     max_seconds: float = 60.0
     max_steps: int = 0  # 0: no limit
@@ -160,7 +161,7 @@ def train(task: Task, cfg: TrainConfig, callback: Callable[[Progress], object] |
                     opt.lr *= cfg.anneal
                     annealed = True
                 scores = evaluate(net, task, confirm)
-                reached = scores.meets(task.target, margin=0.2)  # room for sampling noise
+                reached = scores.meets(task.target, margin=cfg.margin)  # room for sampling noise
             if best is None or scores.score() > best.score() or reached:
                 best, best_params = scores, {k: v.copy() for k, v in params.items()}
             report = Progress(step, time.perf_counter() - start, float(smooth), scores, best)
