@@ -9,7 +9,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
 from .analysis import ablation_sweep, neuron_roles
-from .metrics import Protocol
+from .metrics import Protocol, evaluate
 from .progress import Bar
 from .tasks import load_task
 from .train import TrainConfig, train
@@ -78,11 +78,12 @@ def parse_range(text: str) -> list[int]:
 
 
 def train_one(task_name: str, hidden: int, seed: int, max_seconds: float) -> dict:
-    """One sweep job (run in a worker process): train quietly and report the validation figures."""
+    """One sweep job (run in a worker process): train quietly, then measure under the standard protocol."""
     task = load_task(task_name)
     r = train(task, TrainConfig(hidden=hidden, seed=seed, max_seconds=max_seconds))
-    return {"hidden": hidden, "seed": seed, "seconds": round(r.seconds, 1), "reached": r.reached,
-            **r.best.as_dict()}
+    scores = evaluate(r.net, task)
+    return {"hidden": hidden, "seed": seed, "seconds": round(r.seconds, 1),
+            "reached": scores.meets(task.target), **scores.as_dict()}
 
 
 def chart(sizes: list[int], best: list[float], median: list[float], title: str) -> str:
