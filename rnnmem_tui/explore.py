@@ -1,10 +1,98 @@
-"""Placeholder: the explorer's command line (`rnnmem-tui TASK`), built in the explorer issue."""
+"""The explorer's command line, `rnnmem-tui TASK [options]`: every check runs before Textual is imported."""
 from __future__ import annotations
 
+import argparse
+import shutil
 import sys
+from pathlib import Path
+
+from .tasks import TaskError, load_spec, load_task, task_names
+from .weights import WeightsError, load, shipped, task_for
+
+MIN_COLUMNS, MIN_LINES = 80, 24
+
+KEYS = """\
+keys: space play/pause · n or → step · ← step back · + - speed · r reset · m mode (sample,
+teacher, type) · t T temperature · ↑ ↓ or 0-9 select a neuron · z zero it · c clamp it at its
+value · C clamp it at +1/-1 · x release it · X release all · ? help · q quit"""
+
+
+class UsageError(ValueError):
+    """A bad command line."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but an error is raised so that it is reported in one line."""
+
+    def error(self, message: str):
+        raise UsageError(message)
+
+
+def build_parser() -> Parser:
+    """The parser of `rnnmem-tui TASK`."""
+    p = Parser(prog="rnnmem-tui", usage="rnnmem-tui TASK [--hidden N | --weights PATH | --optimal | --train] "
+                                        "[--seed S] [--max-seconds S]",
+               description="Open the explorer: watch a tiny RNN write its task's units, every neuron live,\n"
+                           "and zero or clamp neurons from the keyboard. By default it opens the shipped\n"
+                           "network for TASK at the seed study's size.",
+               epilog=KEYS, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("task", metavar="TASK", help=f"one of: {', '.join(task_names())}")
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--weights", metavar="PATH", help="open this weights file; its task comes from its meta "
+                                                       "and must be TASK's")
+    src.add_argument("--optimal", action="store_true", help="open the hand-built network (fill tasks)")
+    src.add_argument("--train", action="store_true", help="train a fresh network inside the app, with a live "
+                                                          "loss and validity plot, then explore it")
+    p.add_argument("--hidden", type=int, metavar="N", help="another shipped size (with --train: the size "
+                                                            "to train; default the seed's)")
+    p.add_argument("--seed", type=int, default=0, metavar="S", help="seed of the sampling draws, and of --train (default 0)")
+    p.add_argument("--max-seconds", type=float, default=60.0, metavar="S",
+                   help="time budget of --train (default 60)")
+    return p
+
+
+def prepare(args: argparse.Namespace) -> dict:
+    """The ExplorerApp arguments for a parsed command line; raises UsageError, TaskError or WeightsError."""
+    if args.seed < 0:
+        raise UsageError("--seed must be 0 or more")
+    if args.hidden is not None and args.hidden < 1:
+        raise UsageError("--hidden must be at least 1")
+    if args.weights and args.hidden is not None:
+        raise UsageError("--hidden picks a shipped network; it cannot be combined with --weights")
+    task = load_task(args.task)
+    if args.train:
+        from .train import TrainConfig
+
+        hidden = args.hidden or load_spec(args.task).get("hidden", 2)
+        if args.max_seconds <= 0:
+            raise UsageError("--max-seconds must be positive")
+        return dict(net=None, task=task, seed=args.seed,
+                    train=TrainConfig(hidden=hidden, seed=args.seed, max_seconds=args.max_seconds))
+    path = Path(args.weights) if args.weights else shipped(args.task, args.hidden, optimal=args.optimal)
+    net = load(path)
+    meta_task = task_for(net)
+    if meta_task.name != task.name:
+        raise UsageError(f"{path} holds a {meta_task.name} network, not {task.name}; "
+                         f"try rnnmem-tui {meta_task.name} --weights {path}")
+    return dict(net=net, task=meta_task, seed=args.seed, source=path.name)
 
 
 def run_explorer(argv: list[str]) -> int:
-    """Open the explorer; not built yet."""
-    print("rnnmem-tui: error: the explorer is not built yet", file=sys.stderr)
-    return 2
+    """Check the command line and the terminal, then run the app; returns the exit code."""
+    try:
+        args = build_parser().parse_args(argv)
+        options = prepare(args)
+    except SystemExit as e:  # --help
+        return int(e.code or 0)
+    except (UsageError, TaskError, WeightsError) as e:
+        print(f"rnnmem-tui: error: {e}", file=sys.stderr)
+        return 2
+    cols, lines = shutil.get_terminal_size()
+    if cols < MIN_COLUMNS or lines < MIN_LINES:
+        print(f"rnnmem-tui: error: the terminal is {cols}x{lines}; the explorer needs at least "
+              f"{MIN_COLUMNS}x{MIN_LINES}", file=sys.stderr)
+        return 2
+    from .app import ExplorerApp  # Textual loads only once everything checked out
+
+    ExplorerApp(**options).run()
+    return 0

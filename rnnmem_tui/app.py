@@ -1,0 +1,51 @@
+"""The Textual app: opens the explorer on a network, or trains one first; knows nothing of sys.argv."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from functools import partial
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from .model import RNN
+from .session import Session
+from .tasks import Task
+from .train import TrainConfig
+from .widgets.explorer import ExploreScreen
+from .widgets.help import HelpScreen
+from .widgets.training import TrainScreen
+
+
+class ExplorerApp(App):
+    """rnnmem-tui's explorer: `ExplorerApp(net, task)`, or `ExplorerApp(None, task, train=TrainConfig(...))`."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "rnnmem-tui"
+    BINDINGS = [Binding("question_mark", "help", "Help", key_display="?"), Binding("q", "quit", "Quit")]
+
+    def __init__(self, net: RNN | None, task: Task, seed: int = 0, *, source: str = "",
+                 train: TrainConfig | None = None, labels: Sequence[str | None] = ()) -> None:
+        super().__init__()
+        if net is None and train is None:
+            raise ValueError("give a network to explore, or a training configuration")
+        self.net, self.rnn_task, self.seed = net, task, seed
+        self.source, self.train_config, self.labels = source, train, labels
+
+    def get_default_screen(self) -> Screen:
+        if self.net is None:
+            return TrainScreen(self.rnn_task, self.train_config, self.seed)
+        return ExploreScreen(Session(self.net, self.rnn_task, self.seed), self.source, self.labels)
+
+    def action_help(self) -> None:
+        """Show the keys, the modes and how to read the panels."""
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        if isinstance(screen, ExploreScreen):
+            for b in screen.BINDINGS:
+                if not b.action.startswith("pick"):
+                    yield SystemCommand(b.description, f"key {b.key_display or b.key}",
+                                        partial(screen.run_action, b.action))

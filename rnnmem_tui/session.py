@@ -1,0 +1,266 @@
+"""The explorer's state in plain Python: one frozen Frame per step, a history to step back through, running scores."""
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import deque
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import accumulate
+
+import numpy as np
+
+from .metrics import validity
+from .model import NONE, RNN, Interventions, StepResult
+from .tasks import Task
+
+MODES = ("sample", "teacher", "type")
+TEMPERATURES = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0)
+HISTORY = 2000  # frames kept for stepping back
+WINDOW = 100  # units (or teacher steps) in a running score
+RECENT = 24  # finished units kept for display
+RUNAWAY = 2  # a unit this many times longer than the longest valid one is scored as invalid
+DRAWS = 4096  # uniforms drawn from the seed at a time
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A finished line or game."""
+
+    text: str  # ends with the task's end symbol
+    valid: bool
+    broke_at: int | None  # index of the first symbol that broke the rules
+    own: bool  # every symbol was sampled by the network under one setting, so it is scored
+
+
+@dataclass(frozen=True, eq=False)
+class Frame:
+    """Everything one step produced and the bookkeeping after it; never changed once made."""
+
+    t: int  # steps since the reset; 0 is the read of the start token
+    step: StepResult  # symbol read, hidden state (H,), next-symbol probabilities (V,), interventions
+    source: str  # who chose the symbol read: "start", "sample", "teacher" or "typed"
+    prefix: str  # the unfinished unit after this step ('' right after an end symbol)
+    legal: frozenset[str]  # symbols that may follow prefix; empty once prefix broke the rules
+    move_ok: bool  # the symbol read obeyed the rules after the previous prefix
+    broke_at: int | None  # index in prefix of the first symbol that broke the rules
+    bad: float  # probability the network puts on illegal next symbols (1 once prefix broke the rules)
+    finished: Unit | None  # the unit this step ended, if it read an end symbol
+    recent: tuple[Unit, ...]  # the last RECENT finished units, oldest first
+    units: int  # finished units since the reset
+    unit_key: tuple | None  # the setting the current unit was sampled under; None when it is not the net's own
+    pools: dict[tuple, tuple]  # setting -> its last WINDOW scored units (sample) or bad masses (teacher)
+    teach: int  # index in the teacher's text of the next symbol to feed
+    feeding: bool  # the current unit is the teacher's
+
+
+@dataclass(frozen=True)
+class Running:
+    """A running score under the current setting, and under the same setting without interventions."""
+
+    name: str  # "valid" or "bad mass"
+    now: float | None
+    n_now: int
+    free: float | None
+    n_free: int
+
+
+def describe(iv: Interventions) -> str:
+    """Interventions as short text, e.g. `n1 zeroed, n0 clamped +0.80`; '' when there are none."""
+    held = sorted(set(iv.zeroed) | {i for i, _ in iv.clamped})
+    return ", ".join(f"n{i} {iv.of(i)}" for i in held)
+
+
+class Session:
+    """Steps a network through a stream in one of three modes, keeps the frames, holds the interventions.
+
+    Randomness is keyed by step number (the uniform draw for step t is fixed by the seed), so a reset
+    replays the same draws, and stepping back then forward reproduces a step exactly.
+    """
+
+    def __init__(self, net: RNN, task: Task, seed: int = 0, history: int = HISTORY) -> None:
+        self.net, self.task, self.seed = net, task, seed
+        self.mode = "sample"
+        self.temperature = 1.0
+        self.interventions = NONE
+        self._end = int(net.index(task.end)[0])
+        self._col = {c: i for i, c in enumerate(net.vocab)}
+        self._rng = np.random.default_rng(seed)  # the same uniforms, in order, as `rnnmem-tui sample`
+        self._u: list[float] = []
+        self._teacher_rng = np.random.default_rng([seed, 1])
+        self._teacher = ""
+        self.frames: deque[Frame] = deque(maxlen=history)
+        # a pool changes only when a unit ends, but the score is asked for at every redraw
+        self._validity = lru_cache(maxsize=8)(lambda units: validity(task, list(units)))
+        self.reset()
+
+    @property
+    def frame(self) -> Frame:
+        """The newest frame: what is on screen."""
+        return self.frames[-1]
+
+    def window(self, n: int) -> np.ndarray:
+        """The hidden states of the last n frames (or fewer), oldest first: (n, H)."""
+        k = min(n, len(self.frames))
+        return np.stack([self.frames[-k + i].step.h for i in range(k)])  # (k, H)
+
+    # ---- stepping ----
+
+    def reset(self) -> Frame:
+        """Back to h = 0 and an empty stream, reading the start token; the same draws follow."""
+        self.frames.clear()
+        self.frames.append(self._advance(None, self._end, "start"))
+        return self.frame
+
+    def next_symbol(self) -> str | None:
+        """What the next step will read in the current mode; None in type mode, where the user chooses."""
+        f = self.frame
+        if self.mode == "sample":
+            return self.net.vocab[self._draw(f)]
+        if self.mode == "teacher":
+            return self.task.end if f.prefix and not f.feeding else self._teacher_at(f.teach)
+        return None
+
+    def step(self, symbol: str | None = None) -> Frame:
+        """Read one symbol: the given one (typed), else the mode's choice; returns the new frame."""
+        if symbol is not None:
+            if symbol not in self._col:
+                raise ValueError(f"{symbol!r} is not a symbol of this task")
+            x, source = self._col[symbol], "typed"
+        elif self.mode == "type":
+            raise ValueError("type mode reads typed symbols only")
+        else:
+            x, source = self._col[self.next_symbol()], self.mode
+        self.frames.append(self._advance(self.frame, x, source))
+        return self.frame
+
+    def back(self) -> bool:
+        """Drop the newest frame, restoring the one before it exactly; False at the oldest kept frame."""
+        if len(self.frames) < 2:
+            return False
+        self.frames.pop()
+        return True
+
+    # ---- settings ----
+
+    def cycle_mode(self) -> str:
+        """Switch to the next mode."""
+        self.mode = MODES[(MODES.index(self.mode) + 1) % len(MODES)]
+        return self.mode
+
+    def set_temperature(self, t: float) -> None:
+        """Set the sampling temperature (positive)."""
+        if t <= 0:
+            raise ValueError("the temperature must be positive")
+        self.temperature = float(t)
+
+    def intervene(self, iv: Interventions) -> None:
+        """Hold neurons as iv says, from the step on screen on: that step is recomputed with them."""
+        self.interventions = iv.check(self.net.hidden)
+        f = self.frame
+        if f.t == 0:
+            self.frames[-1] = self._advance(None, self._end, "start")
+        elif len(self.frames) > 1:  # the oldest kept frame has lost its predecessor: it stays as it was
+            self.frames[-1] = self._advance(self.frames[-2], f.step.x, f.source)
+
+    def zero(self, i: int) -> None:
+        """Hold neuron i at 0."""
+        self.intervene(self.interventions.zero(i))
+
+    def clamp(self, i: int, v: float | None = None) -> None:
+        """Hold neuron i at v, by default at its value on screen."""
+        self.intervene(self.interventions.clamp(i, float(self.frame.step.h[i]) if v is None else v))
+
+    def cycle_clamp(self, i: int) -> None:
+        """Clamp neuron i at +1, or at -1 when it is already clamped at +1."""
+        self.clamp(i, -1.0 if dict(self.interventions.clamped).get(i) == 1.0 else 1.0)
+
+    def release(self, i: int) -> None:
+        """Free neuron i."""
+        self.intervene(self.interventions.release(i))
+
+    def release_all(self) -> None:
+        """Free every neuron: the network is exactly the original again."""
+        self.intervene(NONE)
+
+    # ---- scores ----
+
+    def running(self) -> Running | None:
+        """The running validity (sample mode) or bad mass (teacher mode), with and without interventions."""
+        iv, pools = self.interventions, self.frame.pools
+        if self.mode == "type":
+            return None
+        if self.mode == "sample":
+            now, free = (pools.get(self._key("sample", i), ()) for i in (iv, NONE))
+            return Running("valid", self._validity(now) if now else None, len(now),
+                           self._validity(free) if free else None, len(free))
+        now, free = (pools.get(self._key("teacher", i), ()) for i in (iv, NONE))
+        return Running("bad mass", float(np.mean(now)) if now else None, len(now),
+                       float(np.mean(free)) if free else None, len(free))
+
+    # ---- internals ----
+
+    def _key(self, mode: str, held: Interventions | StepResult) -> tuple:
+        """The setting a score belongs to: mode, interventions and (when sampling) temperature."""
+        return (mode, held.zeroed, held.clamped, self.temperature if mode == "sample" else None)
+
+    def _draw(self, f: Frame) -> int:
+        """The symbol the sampler picks from frame f's probabilities, with step f.t's uniform."""
+        while len(self._u) <= f.t:
+            self._u.extend(self._rng.random(DRAWS).tolist())
+        p = f.step.p if self.temperature == 1.0 else f.step.p ** (1.0 / self.temperature)
+        # plain-Python cumulative sum and bisection, as the model's sampler does
+        c = list(accumulate(p.tolist()))
+        return min(bisect_right(c, self._u[f.t] * c[-1]), len(c) - 1)
+
+    def _teacher_at(self, i: int) -> str:
+        while len(self._teacher) <= i:
+            self._teacher += "".join(self.task.generate(self._teacher_rng, 64))
+        return self._teacher[i]
+
+    def _advance(self, prev: Frame | None, x: int, source: str) -> Frame:
+        """The frame after prev (None: the start) when the network reads symbol index x."""
+        iv, task = self.interventions, self.task
+        res = self.net.step(np.zeros(self.net.hidden) if prev is None else prev.step.h, x, iv)
+        if prev is None:
+            legal = task.legal_next("")
+            return Frame(0, res, source, "", legal, True, None, self._bad(res.p, legal), None, (), 0,
+                         None, {}, 0, False)
+        sym = self.net.vocab[x]
+        # a sampled symbol belongs to the setting of the probabilities it was drawn from: the
+        # interventions of the step before and the temperature now
+        key = self._key("sample", prev.step) if source == "sample" else None
+        unit_key = key if not prev.prefix else (prev.unit_key if prev.unit_key == key else None)
+        teach, feeding = prev.teach, False
+        if source == "teacher" and (not prev.prefix or prev.feeding):
+            teach, feeding = teach + 1, sym != task.end
+        elif prev.feeding:  # the teacher's unit was cut short: its next unit starts after its end
+            self._teacher_at(teach)
+            teach = self._teacher.index(task.end, teach) + 1
+        move_ok = sym in prev.legal
+        broke_at = prev.broke_at if prev.broke_at is not None or move_ok else len(prev.prefix)
+        pools, finished, recent, units = prev.pools, None, prev.recent, prev.units
+        if sym == task.end:
+            text = prev.prefix + sym
+            finished = Unit(text, task.is_valid(text), broke_at, unit_key is not None)
+            broke_at = None
+            if finished.own:
+                pools = pools | {unit_key: (pools.get(unit_key, ()) + (text,))[-WINDOW:]}
+            recent, units, prefix, unit_key = (recent + (finished,))[-RECENT:], units + 1, "", None
+        else:
+            prefix = prev.prefix + sym
+            if unit_key is not None and len(prefix) >= RUNAWAY * task.max_len:
+                # a unit that never ends is scored once, as invalid, so that the score can move
+                pools = pools | {unit_key: (pools.get(unit_key, ()) + (prefix,))[-WINDOW:]}
+                unit_key = None
+        # once a unit broke the rules nothing mends it: skip the task's check of a growing prefix
+        legal = frozenset() if broke_at is not None else task.legal_next(prefix)
+        bad = self._bad(res.p, legal)
+        if source == "teacher":
+            k = self._key("teacher", iv)
+            pools = pools | {k: (pools.get(k, ()) + (bad,))[-WINDOW:]}
+        return Frame(prev.t + 1, res, source, prefix, legal, move_ok, broke_at, bad, finished, recent,
+                     units, unit_key, pools, teach, feeding)
+
+    def _bad(self, p: np.ndarray, legal: frozenset[str]) -> float:
+        """Probability on symbols outside legal."""
+        return max(0.0, 1.0 - float(sum(p[self._col[c]] for c in legal)))

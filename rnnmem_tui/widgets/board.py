@@ -1,0 +1,101 @@
+"""The task view of grid tasks: the board with filled cells, the last move lit, illegal moves red; the games below."""
+from __future__ import annotations
+
+from rich.style import Style
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from ..session import Frame, Unit
+from ..tasks import GridTask
+
+
+class BoardView(Widget):
+    """A grid task's board after the step on screen, and the move stream of the last games."""
+
+    COMPONENT_CLASSES = {"board--empty", "board--filled", "board--last", "board--broken", "board--grid",
+                         "board--valid", "board--invalid", "board--dim"}
+
+    frame: reactive[Frame | None] = reactive(None)
+
+    def __init__(self, task: GridTask, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.grid = task
+
+    def style(self, name: str) -> Style:
+        """The Rich style of one of this widget's component classes."""
+        return self.get_component_rich_style(f"board--{name}")
+
+    def board(self, game: str, broke_at: int | None) -> list[Text]:
+        """The grid of a game's moves (the clear token, if any, excluded), drawn in box characters."""
+        task, C = self.grid, self.grid.cols
+        moves = [task.cells.find(c) for c in game if c != task.end]
+        filled = set(moves)
+        last = moves[-1] if moves and game[-1] != task.end else None
+        broken = {task.cells.find(c) for c in game[broke_at:] if c != task.end} if broke_at is not None else set()
+        grid = self.style("grid")
+
+        def rule(left: str, mid: str, right: str) -> Text:
+            return Text(left + mid.join(["───"] * C) + right, grid)
+
+        rows = [rule("┌", "┬", "┐")]
+        for r in range(task.rows):
+            row = Text("│", grid)
+            for c in range(C):
+                i = r * C + c
+                kind = ("broken" if i in broken else "last" if i == last else
+                        "filled" if i in filled else "empty")
+                row.append(f" {task.cells[i]} ", self.style(kind))
+                row.append("│", grid)
+            rows.append(row)
+            rows.append(rule("├", "┼", "┤") if r < task.rows - 1 else rule("└", "┴", "┘"))
+        return rows
+
+    def verdict(self, f: Frame) -> Text:
+        """One line on the game on screen: cleared well, or what broke the rules."""
+        text, broke_at = (f.finished.text, f.finished.broke_at) if f.finished else (f.prefix, f.broke_at)
+        if broke_at is not None:
+            c = text[broke_at]
+            why = ("cleared too early" if c == self.grid.end else
+                   f"cell {c} filled twice" if c in text[:broke_at] else f"{c} played: should have cleared")
+            return Text(f"✗ {why}", self.style("invalid"))
+        if f.finished:
+            return Text(f"✓ cleared after {len(text) - 1} moves", self.style("valid"))
+        return Text(f"move {len(text)}" if text else "empty board", self.style("dim"))
+
+    def game(self, unit: Unit | None, text: str, broke_at: int | None, width: int) -> Text:
+        """A game as a compact row of moves, red from where it broke the rules, then its mark."""
+        out = Text(no_wrap=True, overflow="crop")
+        body = text[-width + 2:] if len(text) > width - 2 else text
+        skip = len(text) - len(body)
+        for k, c in enumerate(body, skip):
+            out.append(c, self.style("broken") if broke_at is not None and k >= broke_at else Style())
+        if unit is not None:
+            out.pad_right(width - 2 - out.cell_len)
+            mark = Text(" ✓" if unit.valid else " ✗", self.style("valid" if unit.valid else "invalid"))
+            if not unit.own:
+                mark.stylize(self.style("dim"))
+            out.append_text(mark)
+        return out
+
+    def render(self) -> Text:
+        f = self.frame
+        if f is None:
+            return Text()
+        width, height = self.size.width, self.size.height
+        shown = f.finished.text if f.finished else f.prefix
+        board = self.board(shown, f.finished.broke_at if f.finished else f.broke_at)
+        board.append(self.verdict(f))
+        bw = board[0].cell_len
+        games = [self.game(u, u.text, u.broke_at, len(self.grid.cells) + 3) for u in f.recent]
+        if not f.finished:
+            games.append(self.game(None, f.prefix, f.broke_at, len(self.grid.cells) + 3))
+        side = width - bw - 2
+        if side >= len(self.grid.cells) + 3:  # the games beside the board, newest at the bottom
+            n = len(board) - 1
+            games = [Text()] * (n - len(games[-n:])) + games[-n:]
+            lines = [b + Text("  ") + g for b, g in zip(board[:-1], games)]
+            lines.append(board[-1])
+            return Text("\n").join(lines)
+        below = max(0, height - len(board))
+        return Text("\n").join(board + (games[-below:] if below else []))

@@ -1,0 +1,91 @@
+"""The help screen: every key of the explorer, the modes and how to read the panels."""
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from .explorer import ExploreScreen
+from .neurons import scale_rgb
+
+MODES = [
+    ("sample", "The network writes freely at temperature T (t and T change it). The units it "
+               "wrote are scored: the share valid among the last 100."),
+    ("teacher", "Valid units from the task's generator are fed in; the status shows the mean "
+                "probability the network puts on illegal next symbols."),
+    ("type", "You type the task's symbols (enter for a newline); the network reads each one "
+             "and predicts the next."),
+]
+
+PANELS = [
+    ("neurons", "Each neuron's last steps on a fixed scale from -1 (blue) through 0 (white) to "
+                "+1 (red), as in the seed study's figures, then its value now and its "
+                "intervention. An intervention is applied by every step, never to the weights."),
+    ("next symbol", "The probability of each next symbol: green bars legal, red illegal. The "
+                    "reversed symbol is the one the next step reads."),
+    ("status", "'valid' counts the units the network wrote under the current interventions and "
+               "temperature; 'without' counts those it wrote with no interventions, so an "
+               "ablation's effect is a number. Marks are dimmed on units it did not write alone "
+               "(fed, typed, or across a change). A unit twice as long as the longest valid one "
+               "counts once, as invalid."),
+]
+
+
+def terms(rows: list[tuple[str, str]]) -> Table:
+    """A two-column table of terms and their wrapped explanations."""
+    table = Table.grid(padding=(0, 1))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(ratio=1)
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
+def keys_table() -> Table:
+    """The explorer's bindings in declaration order, in two columns, the digits folded into one row."""
+    rows: list[tuple[str, str]] = []
+    for b in ExploreScreen.BINDINGS:
+        if b.action.startswith("pick("):
+            if b.key == "0":
+                rows.append(("0-9", b.tooltip))
+            continue
+        rows.append((b.key_display or b.key, b.tooltip or b.description))
+    rows += [("?", "This help"), ("ctrl+p", "Palette: actions by name"), ("q", "Quit")]
+    half = (len(rows) + 1) // 2
+    table = Table.grid(padding=(0, 1))
+    for _ in range(2):
+        table.add_column(style="bold", no_wrap=True)
+        table.add_column(ratio=1)
+    for left, right in zip(rows[:half], rows[half:] + [("", "")]):
+        table.add_row(*left, *right)
+    return table
+
+
+def colour_scale() -> Text:
+    """The activation colours from -1 to +1, as in the seed study's figures."""
+    out = Text("-1 ")
+    for k in range(-10, 11):
+        r, g, b = scale_rgb(k / 10)
+        out.append("█", style=f"rgb({r},{g},{b})")
+    return out + Text(" +1")
+
+
+class HelpScreen(ModalScreen):
+    """Keys, modes and panels; any of escape, ? or q closes it."""
+
+    BINDINGS = [Binding("escape,question_mark,q", "app.pop_screen", "Close")]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help"):
+            yield Static(keys_table())
+            yield Static(terms(MODES), classes="help-section")
+            yield Static(terms(PANELS), classes="help-section")
+            yield Static(colour_scale(), classes="help-section")
+
+    def on_mount(self) -> None:
+        self.query_one("#help").border_title = "rnnmem-tui keys"
+        self.query_one("#help").border_subtitle = "esc to close"

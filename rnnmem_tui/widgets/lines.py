@@ -1,0 +1,60 @@
+"""The task view of line tasks: the emitted lines, each finished one marked valid or invalid, the cursor lit."""
+from __future__ import annotations
+
+from rich.style import Style
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from ..session import Frame, Unit
+
+
+class LinesView(Widget):
+    """The last lines of the stream, newest at the bottom; the symbol just read is highlighted."""
+
+    COMPONENT_CLASSES = {"lines--valid", "lines--invalid", "lines--cursor", "lines--broken", "lines--dim"}
+
+    frame: reactive[Frame | None] = reactive(None)
+
+    def style(self, name: str):
+        """The Rich style of one of this widget's component classes."""
+        return self.get_component_rich_style(f"lines--{name}")
+
+    def line(self, text: str, broke_at: int | None, cursor: bool, width: int) -> Text:
+        """One line's symbols, red from where it broke the rules, the last one lit when it is the cursor."""
+        body = text.rstrip("\n")
+        shown = body + ("↵" if text.endswith("\n") else "")
+        start = max(0, len(shown) - width)  # a runaway line shows its newest end
+        out = Text()
+        if start:
+            out.append("…", self.style("dim"))
+        for k in range(start + (1 if start else 0), len(shown)):
+            style = self.style("broken") if broke_at is not None and k >= broke_at else Style()
+            if cursor and k == len(shown) - 1:
+                style = self.style("cursor") + style
+            out.append(shown[k], style)
+        return out
+
+    def mark(self, unit: Unit) -> Text:
+        """✓ or ✗, dimmed when the network did not write the whole unit itself."""
+        mark = Text("✓" if unit.valid else "✗", self.style("valid" if unit.valid else "invalid"))
+        if not unit.own:
+            mark.stylize(self.style("dim"))
+        return mark
+
+    def render(self) -> Text:
+        f = self.frame
+        if f is None:
+            return Text()
+        width, height = self.size.width, self.size.height
+        rows: list[Text] = []
+        units = f.recent[-max(0, height - (0 if f.finished else 1)):] if height else ()
+        column = min(max((len(u.text) for u in units), default=0), width - 2)  # the marks line up here
+        for k, unit in enumerate(units):
+            newest = f.finished is not None and k == len(units) - 1
+            row = self.line(unit.text, unit.broke_at, newest, column)
+            row.pad_right(column - row.cell_len)
+            rows.append(row + Text(" ") + self.mark(unit))
+        if f.finished is None:
+            rows.append(self.line(f.prefix, f.broke_at, f.t > 0, width - 2))
+        return Text("\n").join(rows[-height:] if height else [])

@@ -1,0 +1,154 @@
+"""The neuron panel: one row per neuron with a sparkbar on a fixed [-1, 1] scale, its value and intervention."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from rich.color import Color
+from rich.segment import Segment
+from rich.style import Style
+from textual.geometry import Size
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from ..model import NONE, Interventions
+
+EIGHTHS = " ▁▂▃▄▅▆▇█"
+LEVELS = 20  # colour steps on each side of 0
+TALLEST = 4  # lines per neuron when there is room (3 of bars and a gap)
+
+
+def scale_rgb(v: float) -> tuple[int, int, int]:
+    """The seed's figures' colour for an activation: -1 blue, 0 white, +1 red."""
+    v = min(max(v, -1.0), 1.0)
+    fade = int(round(255 * (1.0 - abs(v))))
+    return (fade, fade, 255) if v < 0 else (255, fade, fade)
+
+
+@lru_cache(maxsize=2 * LEVELS + 1)
+def _fg(level: int) -> Style:
+    return Style(color=Color.from_rgb(*scale_rgb(level / LEVELS)))
+
+
+@lru_cache(maxsize=2 * LEVELS + 1)
+def _cell(level: int) -> Style:
+    r, g, b = scale_rgb(level / LEVELS)
+    ink = "black" if r + g + b > 420 else "white"  # readable text on a pale or a deep colour
+    return Style.parse(f"{ink} on rgb({r},{g},{b})")
+
+
+def level_of(v: float) -> int:
+    """The colour step of an activation, -LEVELS..LEVELS."""
+    return int(round(min(max(v, -1.0), 1.0) * LEVELS))
+
+
+@dataclass(frozen=True, eq=False)
+class NeuronData:
+    """What the panel shows: recent hidden states, the interventions, the selection, role labels."""
+
+    history: np.ndarray  # (T, H) oldest first; the last row is the state on screen
+    interventions: Interventions = NONE
+    selected: int = 0
+    labels: Sequence[str | None] = ()  # an optional short role per neuron, e.g. 'counter (r=0.97)'
+
+
+class NeuronsView(ScrollView, can_focus=False):
+    """Rows of neurons; scrolls when there are more neurons than lines."""
+
+    COMPONENT_CLASSES = {"neurons--index", "neurons--selected", "neurons--held", "neurons--label"}
+
+    data: reactive[NeuronData | None] = reactive(None, layout=False)
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._look: dict | None = None  # per-frame layout and styles, made on first use
+
+    def rows(self) -> tuple[int, int]:
+        """Lines per neuron, and how many of them hold its bar: taller bars when the panel has room."""
+        H, height = self.data.history.shape[1], self.scrollable_content_region.height
+        k = max(1, min(TALLEST, height // H)) if height else 1
+        return k, (k - 1 if k > 2 else k)
+
+    def watch_data(self, data: NeuronData | None) -> None:
+        if data is None:
+            return
+        k, _ = self.rows()
+        self.virtual_size = Size(self.scrollable_content_region.width, data.history.shape[1] * k)
+        top, height = int(self.scroll_y), self.scrollable_content_region.height
+        first, last = data.selected * k, data.selected * k + k - 1
+        if height and not (top <= first and last < top + height):  # keep the selection in view
+            self.scroll_to(y=first if first < top else last - height + 1, animate=False, immediate=True)
+        self._look = None
+        self.refresh()
+
+    def on_resize(self) -> None:
+        if self.data is not None:
+            self.watch_data(self.data)
+
+    def layout_widths(self, width: int) -> tuple[int, int, int, int]:
+        """Widths of the index, the sparkbar, the intervention and the label columns."""
+        d = self.data
+        H = d.history.shape[1]
+        index = len(str(H - 1))
+        held = max((len(d.interventions.of(i) or "") for i in range(H)), default=0)
+        label = max((len(s or "") for s in d.labels), default=0)
+        fixed = 1 + index + 1 + 1 + 5 + (held + 1 if held else 0)  # marker, index, gaps, value
+        spark = max(8, width - fixed - (min(label, 32) + 1 if label else 0))
+        return index, spark, held, max(0, width - fixed - spark - 1)
+
+    def look(self) -> dict:
+        """Everything the rows share for one frame, worked out once: widths, styles, glyphs and colours."""
+        if self._look is None:
+            d, width = self.data, self.scrollable_content_region.width
+            k, tall = self.rows()
+            index, spark, held, label = self.layout_widths(width)
+            h = np.clip(d.history[-spark:], -1.0, 1.0)  # (T, H) newest last
+            plain = self.rich_style
+            self._look = dict(
+                width=width, k=k, tall=tall, index=index, spark=spark, held=held, label=label, plain=plain,
+                selected=plain + self.get_component_rich_style("neurons--selected"),
+                idx=self.get_component_rich_style("neurons--index"),
+                hold=self.get_component_rich_style("neurons--held"),
+                tag=self.get_component_rich_style("neurons--label"),
+                levels=np.rint(h * LEVELS).astype(int).T.tolist(),  # (H, T) colour steps
+                eighths=(1 + np.rint((h + 1.0) / 2.0 * (8 * tall - 1)).astype(int)).T,  # (H, T) bar heights
+                bar={lv: plain + _fg(lv) for lv in range(-LEVELS, LEVELS + 1)})
+        return self._look
+
+    def render_line(self, y: int) -> Strip:
+        d = self.data
+        if d is None:
+            return Strip.blank(self.scrollable_content_region.width, self.rich_style)
+        L = self.look()
+        k, tall, plain = L["k"], L["tall"], L["plain"]
+        i, sub = divmod(y + int(self.scroll_y), k)
+        line = k - 1 - sub  # counted from the bottom of the neuron's block
+        if i >= d.history.shape[1] or line >= tall:
+            return Strip.blank(L["width"], plain)
+        sel, bottom = i == d.selected, line == 0
+        base = L["selected"] if sel else plain
+        segs = [Segment("▶" if sel and bottom else " ", base),
+                Segment(f"{i:>{L['index']}} " if bottom else " " * (L["index"] + 1), base + L["idx"])]
+        levels = L["levels"][i]
+        glyphs = "".join(EIGHTHS[e] for e in np.clip(L["eighths"][i] - 8 * line, 0, 8).tolist())
+        segs.append(Segment(" " * (L["spark"] - len(levels)), plain))
+        start = 0
+        for t in range(1, len(levels) + 1):  # one segment per run of one colour
+            if t == len(levels) or levels[t] != levels[start]:
+                segs.append(Segment(glyphs[start:t], L["bar"][levels[start]]))
+                start = t
+        if not bottom:
+            return Strip(segs).adjust_cell_length(L["width"], plain)
+        v = float(d.history[-1, i])
+        segs += [Segment(" ", plain), Segment(f"{v:+.2f}"[:5], _cell(level_of(v)))]
+        if L["held"]:
+            what = d.interventions.of(i) or ""
+            segs.append(Segment(" " + what.ljust(L["held"]), base + L["hold"] if what else base))
+        text = (d.labels[i] if i < len(d.labels) else None) or ""
+        if L["label"] and text:
+            text = text if len(text) <= L["label"] else text[: L["label"] - 1] + "…"
+            segs.append(Segment(" " + text, base + L["tag"]))
+        return Strip(segs).adjust_cell_length(L["width"], base)
