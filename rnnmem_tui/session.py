@@ -18,7 +18,7 @@ TEMPERATURES = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0)
 HISTORY = 2000  # frames kept for stepping back
 WINDOW = 100  # units (or teacher steps) in a running score
 RECENT = 24  # finished units kept for display
-RUNAWAY = 2  # a unit this many times longer than the longest valid one is scored as invalid
+RUNAWAY = 2  # this many times the longest valid unit, sampled under one setting with no end: invalid
 DRAWS = 4096  # uniforms drawn from the seed at a time
 
 
@@ -47,7 +47,8 @@ class Frame:
     finished: Unit | None  # the unit this step ended, if it read an end symbol
     recent: tuple[Unit, ...]  # the last RECENT finished units, oldest first
     units: int  # finished units since the reset
-    unit_key: tuple | None  # the setting the current unit was sampled under; None when it is not the net's own
+    key: tuple | None  # the setting the symbol read was sampled under; None when the net did not sample it
+    run: int  # how many symbols in a row of the current unit were sampled under that setting
     pools: dict[tuple, tuple]  # setting -> its last WINDOW scored units (sample) or bad masses (teacher)
     teach: int  # index in the teacher's text of the next symbol to feed
     feeding: bool  # the current unit is the teacher's
@@ -224,12 +225,12 @@ class Session:
         if prev is None:
             legal = task.legal_next("")
             return Frame(0, res, source, "", legal, True, None, self._bad(res.p, legal), None, (), 0,
-                         None, {}, 0, False)
+                         None, 0, {}, 0, False)
         sym = self.net.vocab[x]
         # a sampled symbol belongs to the setting of the probabilities it was drawn from: the
         # interventions of the step before and the temperature now
         key = self._key("sample", prev.step) if source == "sample" else None
-        unit_key = key if not prev.prefix else (prev.unit_key if prev.unit_key == key else None)
+        run = prev.run + 1 if key is not None and key == prev.key and prev.prefix else int(key is not None)
         teach, feeding = prev.teach, False
         if source == "teacher" and (not prev.prefix or prev.feeding):
             teach, feeding = teach + 1, sym != task.end
@@ -241,17 +242,18 @@ class Session:
         pools, finished, recent, units = prev.pools, None, prev.recent, prev.units
         if sym == task.end:
             text = prev.prefix + sym
-            finished = Unit(text, task.is_valid(text), broke_at, unit_key is not None)
+            own = run == len(text) and run < RUNAWAY * task.max_len  # a runaway was scored already
+            finished = Unit(text, task.is_valid(text), broke_at, own)
             broke_at = None
             if finished.own:
-                pools = pools | {unit_key: (pools.get(unit_key, ()) + (text,))[-WINDOW:]}
-            recent, units, prefix, unit_key = (recent + (finished,))[-RECENT:], units + 1, "", None
+                pools = pools | {key: (pools.get(key, ()) + (text,))[-WINDOW:]}
+            recent, units, prefix = (recent + (finished,))[-RECENT:], units + 1, ""
         else:
             prefix = prev.prefix + sym
-            if unit_key is not None and len(prefix) >= RUNAWAY * task.max_len:
-                # a unit that never ends is scored once, as invalid, so that the score can move
-                pools = pools | {unit_key: (pools.get(unit_key, ()) + (prefix,))[-WINDOW:]}
-                unit_key = None
+            if run == RUNAWAY * task.max_len:
+                # a setting under which the unit never ends is scored once, as invalid, so that
+                # the score can move even when no unit finishes
+                pools = pools | {key: (pools.get(key, ()) + (prefix,))[-WINDOW:]}
         # once a unit broke the rules nothing mends it: skip the task's check of a growing prefix
         legal = frozenset() if broke_at is not None else task.legal_next(prefix)
         bad = self._bad(res.p, legal)
@@ -259,7 +261,7 @@ class Session:
             k = self._key("teacher", iv)
             pools = pools | {k: (pools.get(k, ()) + (bad,))[-WINDOW:]}
         return Frame(prev.t + 1, res, source, prefix, legal, move_ok, broke_at, bad, finished, recent,
-                     units, unit_key, pools, teach, feeding)
+                     units, key, run, pools, teach, feeding)
 
     def _bad(self, p: np.ndarray, legal: frozenset[str]) -> float:
         """Probability on symbols outside legal."""

@@ -85,8 +85,9 @@ class TrainScreen(Screen):
         how = "reached the target" if r.reached else "stopped before the target"
         self.notify(f"{how} after {r.steps} updates in {r.seconds:.0f} s; "
                     f"validation validity {r.best.validity:.3f}", timeout=6)
-        self.app.switch_screen(ExploreScreen(Session(r.net, self.rnn_task, self.seed),
-                                             source=f"trained {r.seconds:.0f} s"))
+        # the explorer goes on top: the default screen (this one) cannot be switched away
+        self.app.push_screen(ExploreScreen(Session(r.net, self.rnn_task, self.seed),
+                                           source=f"trained {r.seconds:.0f} s"))
 
     def action_stop(self) -> None:
         """Stop training now; the best network so far is explored."""

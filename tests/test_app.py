@@ -1,0 +1,244 @@
+"""The explorer driven by its keys (Textual's pilot), and its command line's checks."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rnnmem_tui.app import ExplorerApp
+from rnnmem_tui.explore import run_explorer
+from rnnmem_tui.train import TrainConfig
+from rnnmem_tui.weights import load, shipped, task_for
+from rnnmem_tui.widgets.explorer import SPEEDS, ExploreScreen
+from rnnmem_tui.widgets.help import HelpScreen
+
+SIZE = (80, 24)
+
+
+def app_for(task: str, seed: int = 0, **kw) -> ExplorerApp:
+    """The explorer on a shipped network."""
+    net = load(shipped(task, **kw))
+    return ExplorerApp(net, task_for(net), seed=seed, source=shipped(task, **kw).name)
+
+
+async def steps(pilot, n: int) -> None:
+    """n steps through the action the `n` key runs; each key press costs the pilot ~40 ms."""
+    for _ in range(n):
+        pilot.app.screen.action_step()
+    await pilot.pause()
+
+
+def frames(app: ExplorerApp) -> list:
+    """The frames kept so far, oldest first."""
+    return list(app.screen.session.frames)
+
+
+async def test_zero_holds_the_selected_neuron_at_exactly_zero():
+    app = app_for("count")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*"nnnnn", "down", "z")
+        assert app.screen.session.interventions.of(1) == "zeroed"
+        await pilot.press("n", "right")
+        await steps(pilot, 59)
+        later = frames(app)[5:]
+        assert len(later) == 62 and all(f.step.h[1] == 0.0 for f in later)
+        assert any(f.step.h[0] != 0.0 for f in later)
+
+
+async def test_clamp_holds_its_value_and_C_cycles_plus_minus_one():
+    app = app_for("grammar")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*"nnnn", "2", "c")
+        v = app.screen.session.frame.step.h[2]
+        await steps(pilot, 30)
+        assert all(f.step.h[2] == v for f in frames(app)[4:])
+        await pilot.press("C", "n")
+        assert app.screen.session.frame.step.h[2] == 1.0
+        await pilot.press("C", "n")
+        assert app.screen.session.frame.step.h[2] == -1.0
+        await pilot.press("x", "n")
+        assert app.screen.session.interventions.of(2) is None
+
+
+async def test_release_all_restores_the_unablated_trajectory_bit_for_bit():
+    plain = app_for("count", seed=7)
+    async with plain.run_test(size=SIZE) as pilot:
+        await steps(pilot, 80)
+        want = frames(plain)
+    app = app_for("count", seed=7)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("z", "down", "C")
+        await steps(pilot, 40)
+        held = frames(app)
+        assert any(not np.array_equal(a.step.h, b.step.h) for a, b in zip(held, want))
+        await pilot.press("X", "r")
+        await steps(pilot, 80)
+        got = frames(app)
+        assert not app.screen.session.interventions
+        assert [f.step.x for f in got] == [f.step.x for f in want]
+        assert all(np.array_equal(a.step.h, b.step.h) and np.array_equal(a.step.p, b.step.p)
+                   for a, b in zip(got, want))
+
+
+async def test_zeroing_count_2s_counter_neuron_drops_the_running_validity():
+    net = load(shipped("count"))
+    task = task_for(net)
+    app = ExplorerApp(net, task)
+    async with app.run_test(size=SIZE) as pilot:
+        await steps(pilot, 300)
+        s = app.screen.session
+        # the counter is the neuron that tracks the c's still to print: find it by trying each
+        kept = frames(app)[1:]
+        remaining = np.array([task.features_of(f.prefix)["remaining"] for f in kept])
+        corr = [abs(np.corrcoef([f.step.h[i] for f in kept], remaining)[0, 1]) for i in range(net.hidden)]
+        counter = int(np.argmax(corr))
+        before = s.running()
+        assert before.now > 0.9 and before.now == before.free
+        await pilot.press(str(counter), "z")
+        await steps(pilot, 300)
+        after = s.running()
+        assert after.n_now > 0 and after.now < before.now - 0.3
+        assert after.free == before.free  # the unablated figure stays on screen for comparison
+        status = app.screen.query_one("#status").render().plain
+        assert f"n{counter} zeroed" in status and "without" in status
+
+
+async def test_left_after_right_returns_to_the_same_state():
+    app = app_for("three-in-a-row")
+    async with app.run_test(size=SIZE) as pilot:
+        await steps(pilot, 25)
+        s = app.screen.session
+        before = s.frame
+        await pilot.press("right")
+        assert s.frame.t == before.t + 1
+        await pilot.press("left")
+        assert s.frame is before
+        await pilot.press(*["left"] * 5, *["right"] * 5)
+        again = s.frame
+        assert again.t == before.t and np.array_equal(again.step.h, before.step.h)
+        assert again.prefix == before.prefix and again.recent == before.recent
+
+
+async def test_teacher_mode_emits_only_valid_units():
+    app = app_for("fill")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("m", "n")
+        await steps(pilot, 119)
+        s = app.screen.session
+        assert s.mode == "teacher"
+        units = [f.finished for f in frames(app) if f.finished]
+        assert len(units) >= 10 and all(u.valid for u in units)
+        assert s.running().name == "bad mass" and s.running().now < 0.05
+
+
+async def test_type_mode_reads_typed_symbols_even_where_keys_are_bound():
+    app = app_for("count")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("m", "m")
+        s = app.screen.session
+        assert s.mode == "type"
+        await pilot.press("3", "c", "c", "c", "enter", "n")
+        assert s.frame.t == 5 and s.frame.finished.text == "3ccc\n" and s.frame.finished.valid
+        assert not s.interventions and app.screen.selected == 0  # c and 3 typed, not bound
+        await pilot.press("m")
+        assert s.mode == "sample"
+
+
+async def test_keys_select_change_speed_and_play():
+    app = app_for("three-in-a-row")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        await pilot.press("2", "5")
+        assert screen.selected == 25
+        await pilot.press("down", "down", "down", "down", "down")
+        assert screen.selected == 29
+        await pilot.press("up")
+        assert screen.selected == 28
+        await pilot.press("plus", "plus")
+        assert SPEEDS[screen.speed] == 30
+        await pilot.press("minus")
+        assert SPEEDS[screen.speed] == 20
+        await pilot.press("space")
+        assert screen.playing
+        await pilot.pause(0.3)
+        await pilot.press("space")
+        assert not screen.playing and screen.session.frame.t > 0
+
+
+async def test_temperature_keys_work_in_sample_mode_only():
+    app = app_for("count")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("t")
+        assert app.screen.session.temperature == 1.5
+        await pilot.press("T", "T")
+        assert app.screen.session.temperature == 0.75
+        await pilot.press("m", "t")
+        assert app.screen.session.temperature == 0.75
+
+
+async def test_help_screen_opens_and_closes():
+    app = app_for("count")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("n")  # the explorer's keys do nothing under the help
+        await pilot.press("escape")
+        assert isinstance(app.screen, ExploreScreen) and app.screen.session.frame.t == 0
+
+
+async def test_command_palette_lists_the_explorer_actions():
+    app = app_for("count")
+    async with app.run_test(size=SIZE):
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        assert {"Zero", "Free all", "Mode", "Step"} <= titles
+
+
+async def test_train_runs_in_a_worker_then_explores_the_trained_net():
+    task = task_for(load(shipped("count")))
+    app = ExplorerApp(None, task, seed=0, train=TrainConfig(hidden=2, seed=0, max_seconds=1.5))
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(200):
+            await pilot.pause(0.05)
+            if isinstance(app.screen, ExploreScreen):
+                break
+        assert isinstance(app.screen, ExploreScreen)
+        assert app.screen.session.net.hidden == 2
+        await pilot.press("n")
+        assert app.screen.session.frame.t == 1
+
+
+# ---- the command line: one clear line and exit code 2, before any screen ----
+
+@pytest.mark.parametrize("argv, says", [
+    (["nope"], "unknown task 'nope'"),
+    (["count", "--hidden", "7"], "no shipped network count-7.npz"),
+    (["count", "--weights", "/nonexistent.npz"], "no such weights file"),
+    (["count", "--weights", __file__], "not an .npz"),
+    (["count", "--bogus"], "unrecognized arguments: --bogus"),
+    (["count", "--weights", "x.npz", "--hidden", "2"], "cannot be combined"),
+    (["count", "--optimal"], "no shipped network count-optimal-2.npz"),
+    (["count", "--seed", "-1"], "--seed must be 0 or more"),
+])
+def test_bad_command_lines_fail_in_one_line(argv, says, capsys):
+    assert run_explorer(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("rnnmem-tui: error: ") and says in err
+
+
+def test_a_weights_file_of_another_task_is_refused(capsys):
+    assert run_explorer(["count", "--weights", str(shipped("fill"))]) == 2
+    assert "holds a fill network, not count" in capsys.readouterr().err
+
+
+def test_a_small_terminal_is_refused(monkeypatch, capsys):
+    import os
+
+    monkeypatch.setattr("shutil.get_terminal_size", lambda *a: os.terminal_size((70, 20)))
+    assert run_explorer(["count"]) == 2
+    assert "needs at least 80x24" in capsys.readouterr().err
+
+
+def test_help_exits_zero_and_names_every_option(capsys):
+    assert run_explorer(["count", "--help"]) == 0
+    out = capsys.readouterr().out
+    for flag in ("--hidden", "--weights", "--optimal", "--train", "--seed", "--max-seconds"):
+        assert flag in out
