@@ -66,7 +66,7 @@ class ExploreScreen(Screen):
         task = self.session.task
         with Horizontal(id="main"):
             with Vertical(id="left"):
-                yield BoardView(task, id="task") if task.is_grid else LinesView(id="task")
+                yield BoardView(task, id="task") if task.is_grid else LinesView(task.max_len, id="task")
                 yield OutputView(id="output")
             yield NeuronsView(id="neurons")
         yield StatusBar(id="status")
@@ -133,7 +133,7 @@ class ExploreScreen(Screen):
     def show_status(self) -> None:
         """Hand the counts and the running score to the status bar."""
         s = self.session
-        typing = " ".join(show_symbol(c) if c != "\n" else "enter" for c in s.net.vocab)
+        typing = "".join(map(show_symbol, s.net.vocab)) + (" (enter for ↵)" if "\n" in s.net.vocab else "")
         self.query_one(StatusBar).data = StatusData(s.mode, s.temperature, self.playing,
                                                     SPEEDS[self.speed], s.frame.t, s.frame.units,
                                                     s.running(), s.interventions, typing)

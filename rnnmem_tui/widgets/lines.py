@@ -16,19 +16,27 @@ class LinesView(Widget):
 
     frame: reactive[Frame | None] = reactive(None)
 
-    def style(self, name: str):
+    def __init__(self, longest: int, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.longest = longest  # the longest valid line, newline included: where the marks go
+
+    def style(self, name: str) -> Style:
         """The Rich style of one of this widget's component classes."""
         return self.get_component_rich_style(f"lines--{name}")
 
     def line(self, text: str, broke_at: int | None, cursor: bool, width: int) -> Text:
-        """One line's symbols, red from where it broke the rules, the last one lit when it is the cursor."""
-        body = text.rstrip("\n")
-        shown = body + ("↵" if text.endswith("\n") else "")
-        start = max(0, len(shown) - width)  # a runaway line shows its newest end
+        """One line's symbols, red from where it broke the rules, the last one lit when it is the cursor.
+
+        A line wider than width shows its end when it is being written, else its start and its end.
+        """
+        shown = text.replace("\n", "↵")
+        keep = list(range(len(shown)))
+        if len(shown) > width:
+            keep = keep[len(shown) - width + 1:] if cursor else keep[: width - 2] + keep[-1:]
         out = Text()
-        if start:
-            out.append("…", self.style("dim"))
-        for k in range(start + (1 if start else 0), len(shown)):
+        for n, k in enumerate(keep):
+            if n and k != keep[n - 1] + 1 or (n == 0 and k > 0):
+                out.append("…", self.style("dim"))
             style = self.style("broken") if broke_at is not None and k >= broke_at else Style()
             if cursor and k == len(shown) - 1:
                 style = self.style("cursor") + style
@@ -47,14 +55,17 @@ class LinesView(Widget):
         if f is None:
             return Text()
         width, height = self.size.width, self.size.height
+        if f.t == 0:
+            return Text("h = 0, the start token read.\nspace plays, n steps, ? shows every key.",
+                        self.style("dim"))
         rows: list[Text] = []
         units = f.recent[-max(0, height - (0 if f.finished else 1)):] if height else ()
-        column = min(max((len(u.text) for u in units), default=0), width - 2)  # the marks line up here
+        column = min(self.longest, width - 2)
         for k, unit in enumerate(units):
             newest = f.finished is not None and k == len(units) - 1
             row = self.line(unit.text, unit.broke_at, newest, column)
             row.pad_right(column - row.cell_len)
             rows.append(row + Text(" ") + self.mark(unit))
         if f.finished is None:
-            rows.append(self.line(f.prefix, f.broke_at, f.t > 0, width - 2))
+            rows.append(self.line(f.prefix, f.broke_at, f.t > 0, width))
         return Text("\n").join(rows[-height:] if height else [])

@@ -41,7 +41,7 @@ class OutputView(Widget):
         if d is None:
             return Text()
         V = len(d.vocab)
-        gap = " " if 2 * V <= self.size.width else ""
+        gap = " " if 2 * V - 1 <= self.size.width else ""
         legal, illegal, dim = (self.get_component_rich_style(f"output--{k}")
                                for k in ("legal", "illegal", "dim"))
         nxt = self.get_component_rich_style("output--next")

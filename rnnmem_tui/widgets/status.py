@@ -23,7 +23,7 @@ class StatusData:
     units: int
     running: Running | None
     interventions: Interventions
-    typing: str = ""  # in type mode: the keys that type symbols
+    typing: str = ""  # the symbols a user can type
 
 
 def percent(v: float | None) -> str:
@@ -60,7 +60,7 @@ class StatusBar(Widget):
             low.append("no interventions  ", self.style("dim"))
         r = d.running
         if r is None:
-            low.append(f"type {d.typing} to feed symbols" if d.typing else "")
+            low.append(f"type one of {d.typing}: the network reads it")
         elif r.name == "valid":
             mood = "dim" if r.now is None else "good" if r.now >= 0.9 else "bad"
             low.append(f"valid {percent(r.now)} of {r.n_now}", self.style(mood))
