@@ -23,24 +23,32 @@ class BoardView(Widget):
         self.grid = task
 
     def style(self, name: str) -> Style:
-        """The Rich style of one of this widget's component classes."""
+        """The Rich style of one of this widget's component classes (used in spans, never as a
+        Text's base style, which would spill onto whatever is joined to that Text)."""
         return self.get_component_rich_style(f"board--{name}")
 
-    def board(self, game: str, broke_at: int | None) -> list[Text]:
-        """The grid of a game's moves (the clear token, if any, excluded), drawn in box characters."""
+    def board(self, game: str) -> list[Text]:
+        """The grid of a game's moves (the clear token, if any, excluded), drawn in box characters.
+
+        A cell is red when a move on it was illegal: it was filled already, or the game was over.
+        """
         task, C = self.grid, self.grid.cols
         moves = [task.cells.find(c) for c in game if c != task.end]
-        filled = set(moves)
+        filled: set[int] = set()
+        broken: set[int] = set()
+        for i in moves:
+            if i in filled or task.done(filled):
+                broken.add(i)
+            filled.add(i)
         last = moves[-1] if moves and game[-1] != task.end else None
-        broken = {task.cells.find(c) for c in game[broke_at:] if c != task.end} if broke_at is not None else set()
         grid = self.style("grid")
 
         def rule(left: str, mid: str, right: str) -> Text:
-            return Text(left + mid.join(["───"] * C) + right, grid)
+            return Text.assemble((left + mid.join(["───"] * C) + right, grid))
 
         rows = [rule("┌", "┬", "┐")]
         for r in range(task.rows):
-            row = Text("│", grid)
+            row = Text.assemble(("│", grid))
             for c in range(C):
                 i = r * C + c
                 kind = ("broken" if i in broken else "last" if i == last else
@@ -52,16 +60,15 @@ class BoardView(Widget):
         return rows
 
     def verdict(self, f: Frame) -> Text:
-        """One line on the game on screen: cleared well, or what broke the rules."""
+        """A few words on the game on screen, no wider than the board: cleared well, or what broke."""
         text, broke_at = (f.finished.text, f.finished.broke_at) if f.finished else (f.prefix, f.broke_at)
         if broke_at is not None:
             c = text[broke_at]
-            why = ("cleared too early" if c == self.grid.end else
-                   f"cell {c} filled twice" if c in text[:broke_at] else f"{c} played: should have cleared")
-            return Text(f"✗ {why}", self.style("invalid"))
+            why = ("early clear" if c == self.grid.end else f"{c} twice" if c in text[:broke_at] else "no clear")
+            return Text.assemble((f"✗ {why}", self.style("invalid")))
         if f.finished:
-            return Text(f"✓ cleared after {len(text) - 1} moves", self.style("valid"))
-        return Text(f"move {len(text)}" if text else "empty board", self.style("dim"))
+            return Text.assemble(("✓ cleared", self.style("valid")))
+        return Text.assemble((f"move {len(text)}" if text else "empty board", self.style("dim")))
 
     def game(self, unit: Unit | None, text: str, broke_at: int | None, width: int) -> Text:
         """A game as a compact row of moves, red from where it broke the rules, then its mark."""
@@ -84,7 +91,7 @@ class BoardView(Widget):
             return Text()
         width, height = self.size.width, self.size.height
         shown = f.finished.text if f.finished else f.prefix
-        board = self.board(shown, f.finished.broke_at if f.finished else f.broke_at)
+        board = self.board(shown)
         board.append(self.verdict(f))
         bw = board[0].cell_len
         games = [self.game(u, u.text, u.broke_at, len(self.grid.cells) + 3) for u in f.recent]
@@ -92,10 +99,10 @@ class BoardView(Widget):
             games.append(self.game(None, f.prefix, f.broke_at, len(self.grid.cells) + 3))
         side = width - bw - 2
         if side >= len(self.grid.cells) + 3:  # the games beside the board, newest at the bottom
-            n = len(board) - 1
+            n = max(height, len(board))
             games = [Text()] * (n - len(games[-n:])) + games[-n:]
-            lines = [b + Text("  ") + g for b, g in zip(board[:-1], games)]
-            lines.append(board[-1])
+            board += [Text()] * (n - len(board))
+            lines = [b + Text(" " * (bw + 2 - b.cell_len)) + g for b, g in zip(board, games)]
             return Text("\n").join(lines)
         below = max(0, height - len(board))
         return Text("\n").join(board + (games[-below:] if below else []))

@@ -22,6 +22,10 @@ MODES = [
 ]
 
 PANELS = [
+    ("lines", "Each finished line marked ✓ or ✗, red from where it broke the rules; the symbol "
+              "just read is reversed."),
+    ("board", "Filled cells blue, the last move orange, a cell red when a move on it was illegal "
+              "(filled already, or the game should have cleared); the last games beside it."),
     ("neurons", "Each neuron's last steps on a fixed scale from -1 (blue) through 0 (white) to "
                 "+1 (red), as in the seed study's figures, then its value now and its "
                 "intervention. An intervention is applied by every step, never to the weights."),

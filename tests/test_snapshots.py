@@ -1,0 +1,70 @@
+"""Snapshots of the explorer at fixed sizes and seeds, on the shipped networks; no timer runs in any of them.
+
+After a deliberate change, rebuild them with `pytest tests/test_snapshots.py --snapshot-update` and
+look at every SVG in tests/__snapshots__/ before committing it.
+"""
+from __future__ import annotations
+
+from rnnmem_tui.app import ExplorerApp
+from rnnmem_tui.weights import load, shipped, task_for
+
+
+def app_for(task: str) -> ExplorerApp:
+    """The explorer on the shipped network for task, sampling seed 0."""
+    path = shipped(task)
+    net = load(path)
+    return ExplorerApp(net, task_for(net), seed=0, source=path.name)
+
+
+def steps(n: int):
+    """A run_before that takes n steps (the `n` key's action) without a key press each."""
+    async def run(pilot) -> None:
+        await pilot.pause()  # run_before may start before the screen is composed
+        for _ in range(n):
+            pilot.app.screen.action_step()
+        await pilot.pause()
+    return run
+
+
+def test_count(snap_compare):
+    assert snap_compare(app_for("count"), run_before=steps(60))
+
+
+def test_fill(snap_compare):
+    assert snap_compare(app_for("fill"), run_before=steps(25))
+
+
+def test_three_in_a_row_at_100x30(snap_compare):
+    assert snap_compare(app_for("three-in-a-row"), terminal_size=(100, 30), run_before=steps(40))
+
+
+def test_grammar(snap_compare):
+    assert snap_compare(app_for("grammar"), run_before=steps(60))
+
+
+def test_a_zeroed_and_a_clamped_neuron(snap_compare):
+    """fill-10 with neuron 3 zeroed and neuron 7 clamped at +1: illegal moves show in red."""
+    async def run(pilot) -> None:
+        await steps(12)(pilot)
+        await pilot.press("3", "z", "7", "C")
+        await steps(30)(pilot)
+    assert snap_compare(app_for("fill"), run_before=run)
+
+
+def test_teacher_mode_on_fill(snap_compare):
+    async def run(pilot) -> None:
+        await pilot.pause()
+        await pilot.press("m")
+        await steps(30)(pilot)
+    assert snap_compare(app_for("fill"), run_before=run)
+
+
+def test_help_screen(snap_compare):
+    assert snap_compare(app_for("count"), press=["question_mark"])
+
+
+def test_thirty_neurons_at_80x24_scrolled_to_the_selection(snap_compare):
+    async def run(pilot) -> None:
+        await steps(40)(pilot)
+        await pilot.press("2", "6")
+    assert snap_compare(app_for("three-in-a-row"), run_before=run)
