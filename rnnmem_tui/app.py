@@ -33,9 +33,14 @@ class ExplorerApp(App):
         self.source, self.train_config, self.labels = source, train, labels
 
     def get_default_screen(self) -> Screen:
+        """The explorer, or the training screen when there is no network yet."""
         if self.net is None:
             return TrainScreen(self.rnn_task, self.train_config, self.seed)
         return ExploreScreen(Session(self.net, self.rnn_task, self.seed), self.source, self.labels)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The help is about the explorer's keys: offered where they work."""
+        return action != "help" or isinstance(self.screen, (ExploreScreen, HelpScreen))
 
     def action_help(self) -> None:
         """Show the keys, the modes and how to read the panels."""
@@ -43,6 +48,7 @@ class ExplorerApp(App):
             self.push_screen(HelpScreen())
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Textual's commands, then every explorer action by name."""
         yield from super().get_system_commands(screen)
         if isinstance(screen, ExploreScreen):
             for b in screen.BINDINGS:

@@ -25,6 +25,7 @@ class Parser(argparse.ArgumentParser):
     """argparse, but an error is raised so that it is reported in one line."""
 
     def error(self, message: str):
+        """Raise instead of printing usage and exiting."""
         raise UsageError(message)
 
 

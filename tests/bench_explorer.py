@@ -102,6 +102,7 @@ def one_run(exe: str, task: str, speed: int, seconds: float) -> tuple[float, ...
 
 
 def main() -> None:
+    """Run the repeats and print each, then the medians."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--task", default="three-in-a-row")
     p.add_argument("--speed", type=int, default=30, choices=SPEEDS, help="steps per second to ask for")

@@ -164,6 +164,15 @@ async def test_keys_select_change_speed_and_play():
         assert not screen.playing and screen.session.frame.t > 0
 
 
+async def test_a_click_selects_a_neuron():
+    app = app_for("fill")
+    async with app.run_test(size=SIZE) as pilot:
+        neurons = app.screen.query_one("#neurons")
+        row = neurons.content_region.y - neurons.region.y + 4  # the fifth neuron's line
+        await pilot.click("#neurons", offset=(10, row))
+        assert app.screen.selected == 4
+
+
 async def test_temperature_keys_work_in_sample_mode_only():
     app = app_for("count")
     async with app.run_test(size=SIZE) as pilot:

@@ -12,12 +12,14 @@ from rnnmem_tui.weights import load, shipped, task_for
 
 @pytest.fixture(scope="module")
 def count():
+    """The shipped count network and its task."""
     net = load(shipped("count"))
     return net, task_for(net)
 
 
 @pytest.fixture(scope="module")
 def fill():
+    """The shipped fill network and its task."""
     net = load(shipped("fill"))
     return net, task_for(net)
 

@@ -44,6 +44,7 @@ class BoardView(Widget):
         grid = self.style("grid")
 
         def rule(left: str, mid: str, right: str) -> Text:
+            """A horizontal line of the grid."""
             return Text.assemble((left + mid.join(["───"] * C) + right, grid))
 
         rows = [rule("┌", "┬", "┐")]
@@ -86,6 +87,7 @@ class BoardView(Widget):
         return out
 
     def render(self) -> Text:
+        """The board with its verdict, and the games beside it or below it."""
         f = self.frame
         if f is None:
             return Text()

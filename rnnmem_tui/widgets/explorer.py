@@ -63,6 +63,7 @@ class ExploreScreen(Screen):
         self._digit: tuple[float, str] = (0.0, "")  # when the last digit came, and the digits so far
 
     def compose(self) -> ComposeResult:
+        """Task view and output on the left, neurons on the right, status and footer below."""
         task = self.session.task
         with Horizontal(id="main"):
             with Vertical(id="left"):
@@ -73,34 +74,39 @@ class ExploreScreen(Screen):
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
+        """Title the panels and draw the start frame."""
         s = self.session
         src = self.source or "network"
         self.query_one("#task").border_title = src if src.startswith(s.task.name) else f"{s.task.name} · {src}"
         self.query_one("#output").border_title = "next symbol"
         self.query_one("#neurons").border_title = f"{s.net.hidden} neurons"
-        self.watch_speed(self.speed)
         self.show()
 
     # ---- reactives ----
 
     def validate_speed(self, i: int) -> int:
+        """Keep the speed index within SPEEDS."""
         return min(max(i, 0), len(SPEEDS) - 1)
 
     def validate_selected(self, i: int) -> int:
+        """Keep the selection on an existing neuron."""
         return min(max(i, 0), self.session.net.hidden - 1)
 
     def watch_speed(self, i: int) -> None:
+        """A new timer at the new rate, paused unless playing."""
         if self._timer is not None:
             self._timer.stop()
         self._timer = self.set_interval(1.0 / min(SPEEDS[i], FPS), self.tick, pause=not self.playing)
         self.show_status()
 
     def watch_playing(self, playing: bool) -> None:
+        """Start or stop the timer."""
         if self._timer is not None:
             self._timer.resume() if playing else self._timer.pause()
         self.show_status()
 
     def watch_selected(self) -> None:
+        """Redraw the neurons with the new selection."""
         self.show_neurons()
 
     # ---- drawing ----
@@ -150,6 +156,10 @@ class ExploreScreen(Screen):
             event.stop()
             self.session.step(symbol)
             self.show()
+
+    def on_neurons_view_picked(self, message: NeuronsView.Picked) -> None:
+        """A click on a neuron selects it."""
+        self.selected = message.neuron
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Grey out what does nothing in the current mode; hide keys that type symbols in type mode."""

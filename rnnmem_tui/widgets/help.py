@@ -84,6 +84,7 @@ class HelpScreen(ModalScreen):
     BINDINGS = [Binding("escape,question_mark,q", "app.pop_screen", "Close")]
 
     def compose(self) -> ComposeResult:
+        """Keys, modes, panels and the colour scale, scrollable."""
         with VerticalScroll(id="help"):
             yield Static(keys_table())
             yield Static(terms(MODES), classes="help-section")
@@ -91,5 +92,6 @@ class HelpScreen(ModalScreen):
             yield Static(colour_scale(), classes="help-section")
 
     def on_mount(self) -> None:
+        """Title the help."""
         self.query_one("#help").border_title = "rnnmem-tui keys"
         self.query_one("#help").border_subtitle = "esc to close"

@@ -51,6 +51,7 @@ class LinesView(Widget):
         return mark
 
     def render(self) -> Text:
+        """The last finished lines with their marks, then the line being written."""
         f = self.frame
         if f is None:
             return Text()

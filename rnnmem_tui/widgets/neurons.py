@@ -9,7 +9,9 @@ import numpy as np
 from rich.color import Color
 from rich.segment import Segment
 from rich.style import Style
+from textual import events
 from textual.geometry import Size
+from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -62,6 +64,13 @@ class NeuronsView(ScrollView, can_focus=False):
 
     data: reactive[NeuronData | None] = reactive(None, layout=False)
 
+    class Picked(Message):
+        """A neuron was clicked: the screen selects it."""
+
+        def __init__(self, neuron: int) -> None:
+            super().__init__()
+            self.neuron = neuron
+
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._look: dict | None = None  # per-frame layout and styles, made on first use
@@ -73,6 +82,7 @@ class NeuronsView(ScrollView, can_focus=False):
         return k, (k - 1 if k > 2 else k)
 
     def watch_data(self, data: NeuronData | None) -> None:
+        """Size the scroll area, keep the selected neuron in view, redraw."""
         if data is None:
             return
         k, _ = self.rows()
@@ -85,8 +95,18 @@ class NeuronsView(ScrollView, can_focus=False):
         self.refresh()
 
     def on_resize(self) -> None:
+        """Rows per neuron and column widths depend on the size."""
         if self.data is not None:
             self.watch_data(self.data)
+
+    def on_click(self, event: events.Click) -> None:
+        """Ask for the clicked neuron to be selected."""
+        at = event.get_content_offset(self)
+        if self.data is None or at is None:
+            return
+        i = (at.y + int(self.scroll_y)) // self.rows()[0]
+        if i < self.data.history.shape[1]:
+            self.post_message(self.Picked(i))
 
     def layout_widths(self, width: int) -> tuple[int, int, int, int]:
         """Widths of the index, the sparkbar, the intervention and the label columns."""
@@ -119,6 +139,7 @@ class NeuronsView(ScrollView, can_focus=False):
         return self._look
 
     def render_line(self, y: int) -> Strip:
+        """One line of the panel: a neuron's bar line, its bottom one carrying the text."""
         d = self.data
         if d is None:
             return Strip.blank(self.scrollable_content_region.width, self.rich_style)

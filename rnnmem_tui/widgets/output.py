@@ -37,6 +37,7 @@ class OutputView(Widget):
     data: reactive[OutputData | None] = reactive(None)
 
     def render(self) -> Text:
+        """Bars, then the symbols, then the caption."""
         d = self.data
         if d is None:
             return Text()

@@ -43,6 +43,7 @@ class StatusBar(Widget):
         return self.get_component_rich_style(f"status--{name}")
 
     def render(self) -> Text:
+        """The mode line, then the score line."""
         d = self.data
         if d is None:
             return Text()

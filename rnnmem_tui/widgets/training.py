@@ -19,7 +19,7 @@ from .explorer import ExploreScreen
 class TrainScreen(Screen):
     """A live plot of the smoothed loss (left axis) and validity (right axis) while training runs."""
 
-    BINDINGS = [Binding("escape,s", "stop", "Stop and explore")]
+    BINDINGS = [Binding("escape,s", "stop", "Stop now and explore the best so far", key_display="esc")]
 
     class Report(Message):
         """A progress report from the trainer's thread."""
@@ -42,11 +42,13 @@ class TrainScreen(Screen):
         self._stop = False
 
     def compose(self) -> ComposeResult:
+        """The plot, a status line and the footer."""
         yield PlotextPlot(id="curve")
         yield Static(id="train-status")
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
+        """Title the plot and start training."""
         c = self.config
         self.query_one("#curve").border_title = (f"training {self.rnn_task.name}, {c.hidden} neurons, seed {c.seed}, "
                                                  f"at most {c.max_seconds:g} s")
@@ -64,6 +66,7 @@ class TrainScreen(Screen):
             self.post_message(self.Trained(result))
 
     def on_train_screen_report(self, message: Report) -> None:
+        """Redraw the curves with one more report."""
         p = message.progress
         self.history.append(p)
         plot = self.query_one(PlotextPlot)
@@ -78,9 +81,10 @@ class TrainScreen(Screen):
         plot.refresh()
         self.query_one("#train-status").update(
             f"{p.seconds:5.1f} s  update {p.step}  loss {p.loss:.3f}  validity {p.scores.validity:.3f}  "
-            f"best {p.best.validity:.3f}   (esc: stop now and explore the best so far)")
+            f"best {p.best.validity:.3f}")
 
     def on_train_screen_trained(self, message: Trained) -> None:
+        """Say how training ended and explore the network."""
         r = message.result
         how = "reached the target" if r.reached else "stopped before the target"
         self.notify(f"{how} after {r.steps} updates in {r.seconds:.0f} s; "
