@@ -53,5 +53,5 @@ class ExplorerApp(App):
         if isinstance(screen, ExploreScreen):
             for b in screen.BINDINGS:
                 if not b.action.startswith("pick"):
-                    yield SystemCommand(b.description, f"key {b.key_display or b.key}",
+                    yield SystemCommand(b.description, f"{b.tooltip} · key {b.key_display or b.key}",
                                         partial(screen.run_action, b.action))

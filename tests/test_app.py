@@ -98,7 +98,7 @@ async def test_zeroing_count_2s_counter_neuron_drops_the_running_validity():
         after = s.running()
         assert after.n_now > 0 and after.now < before.now - 0.3
         assert after.free == before.free  # the unablated figure stays on screen for comparison
-        status = app.screen.query_one("#status").render().plain
+        status = app.screen.query_one("#status").text().plain
         assert f"n{counter} zeroed" in status and "without" in status
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 from rich.style import Style
 from rich.text import Text
 from textual.reactive import reactive
-from textual.widget import Widget
 
 from ..session import Frame, Unit
 from ..tasks import GridTask
+from .textlines import TextLines
 
 
-class BoardView(Widget):
+class BoardView(TextLines):
     """A grid task's board after the step on screen, and the move stream of the last games."""
 
     COMPONENT_CLASSES = {"board--empty", "board--filled", "board--last", "board--broken", "board--grid",
@@ -22,10 +22,6 @@ class BoardView(Widget):
         super().__init__(**kwargs)
         self.grid = task
 
-    def style(self, name: str) -> Style:
-        """The Rich style of one of this widget's component classes (used in spans, never as a
-        Text's base style, which would spill onto whatever is joined to that Text)."""
-        return self.get_component_rich_style(f"board--{name}")
 
     def board(self, game: str) -> list[Text]:
         """The grid of a game's moves (the clear token, if any, excluded), drawn in box characters.
@@ -86,7 +82,11 @@ class BoardView(Widget):
             out.append_text(mark)
         return out
 
-    def render(self) -> Text:
+    def key(self) -> object:
+        """The frame on screen."""
+        return self.frame
+
+    def text(self) -> Text:
         """The board with its verdict, and the games beside it or below it."""
         f = self.frame
         if f is None:
@@ -100,9 +100,9 @@ class BoardView(Widget):
         if not f.finished:
             games.append(self.game(None, f.prefix, f.broke_at, len(self.grid.cells) + 3))
         side = width - bw - 2
-        if side >= len(self.grid.cells) + 3:  # the games beside the board, newest at the bottom
+        if side >= len(self.grid.cells) + 3:  # the games beside the board, newest last, as a log
             n = max(height, len(board))
-            games = [Text()] * (n - len(games[-n:])) + games[-n:]
+            games = games[-n:] + [Text()] * (n - len(games[-n:]))
             board += [Text()] * (n - len(board))
             lines = [b + Text(" " * (bw + 2 - b.cell_len)) + g for b, g in zip(board, games)]
             return Text("\n").join(lines)

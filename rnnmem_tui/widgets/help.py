@@ -71,7 +71,7 @@ def keys_table() -> Table:
 
 def colour_scale() -> Text:
     """The activation colours from -1 to +1, as in the seed study's figures."""
-    out = Text("-1 ")
+    out = Text("activation -1 ")
     for k in range(-10, 11):
         r, g, b = scale_rgb(k / 10)
         out.append("█", style=f"rgb({r},{g},{b})")

@@ -4,12 +4,12 @@ from __future__ import annotations
 from rich.style import Style
 from rich.text import Text
 from textual.reactive import reactive
-from textual.widget import Widget
 
 from ..session import Frame, Unit
+from .textlines import TextLines
 
 
-class LinesView(Widget):
+class LinesView(TextLines):
     """The last lines of the stream, newest at the bottom; the symbol just read is highlighted."""
 
     COMPONENT_CLASSES = {"lines--valid", "lines--invalid", "lines--cursor", "lines--broken", "lines--dim"}
@@ -20,9 +20,6 @@ class LinesView(Widget):
         super().__init__(**kwargs)
         self.longest = longest  # the longest valid line, newline included: where the marks go
 
-    def style(self, name: str) -> Style:
-        """The Rich style of one of this widget's component classes."""
-        return self.get_component_rich_style(f"lines--{name}")
 
     def line(self, text: str, broke_at: int | None, cursor: bool, width: int) -> Text:
         """One line's symbols, red from where it broke the rules, the last one lit when it is the cursor.
@@ -50,7 +47,11 @@ class LinesView(Widget):
             mark.stylize(self.style("dim"))
         return mark
 
-    def render(self) -> Text:
+    def key(self) -> object:
+        """The frame on screen."""
+        return self.frame
+
+    def text(self) -> Text:
         """The last finished lines with their marks, then the line being written."""
         f = self.frame
         if f is None:

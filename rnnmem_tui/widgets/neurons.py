@@ -20,7 +20,7 @@ from ..model import NONE, Interventions
 
 EIGHTHS = " ▁▂▃▄▅▆▇█"
 LEVELS = 20  # colour steps on each side of 0
-TALLEST = 4  # lines per neuron when there is room (3 of bars and a gap)
+TALLEST = 6  # lines per neuron when there is room (5 of bars and a gap)
 
 
 def scale_rgb(v: float) -> tuple[int, int, int]:

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 import numpy as np
 from rich.text import Text
 from textual.reactive import reactive
-from textual.widget import Widget
+
+from .textlines import TextLines
 
 EIGHTHS = " ▁▂▃▄▅▆▇█"
 ROWS = 5  # bar height in lines: 40 steps of 2.5%
@@ -29,23 +30,27 @@ class OutputData:
     bad: float  # probability on illegal symbols
 
 
-class OutputView(Widget):
+class OutputView(TextLines):
     """Bars of p over the vocabulary: green when legal, red when not; the next symbol is reversed."""
 
     COMPONENT_CLASSES = {"output--legal", "output--illegal", "output--next", "output--dim"}
 
     data: reactive[OutputData | None] = reactive(None)
 
-    def render(self) -> Text:
+    def key(self) -> object:
+        """The data on screen."""
+        return self.data
+
+    def text(self) -> Text:
         """Bars, then the symbols, then the caption."""
         d = self.data
         if d is None:
             return Text()
         V = len(d.vocab)
         gap = " " if 2 * V - 1 <= self.size.width else ""
-        legal, illegal, dim = (self.get_component_rich_style(f"output--{k}")
+        legal, illegal, dim = (self.style(k)
                                for k in ("legal", "illegal", "dim"))
-        nxt = self.get_component_rich_style("output--next")
+        nxt = self.style("next")
         styles = [legal if c in d.legal else illegal for c in d.vocab]
         levels = np.rint(d.p * ROWS * 8).astype(int)  # (V,) in eighths of a line
         out = Text(no_wrap=True, overflow="crop")
@@ -67,12 +72,12 @@ class OutputView(Widget):
         line = Text(no_wrap=True, overflow="ellipsis")
         if d.next is not None:
             k = d.vocab.index(d.next)
-            line.append(f"{d.how} {show_symbol(d.next)} ", self.get_component_rich_style("output--next"))
+            line.append(f"{d.how} {show_symbol(d.next)} ", self.style("next"))
             line.append(f" p={d.p[k]:.2f}")
         else:
             k = int(np.argmax(d.p))
-            line.append(f"predicts {show_symbol(d.vocab[k])}", self.get_component_rich_style("output--next"))
+            line.append(f"predicts {show_symbol(d.vocab[k])}", self.style("next"))
             line.append(f" p={d.p[k]:.2f}")
-        style = self.get_component_rich_style("output--illegal" if d.bad >= 0.01 else "output--dim")
+        style = self.style("illegal" if d.bad >= 0.01 else "dim")
         line.append(f"  illegal {d.bad:.3f}" if d.legal else "  off the rules", style)
         return line

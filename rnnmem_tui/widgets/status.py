@@ -5,10 +5,10 @@ from dataclasses import dataclass
 
 from rich.text import Text
 from textual.reactive import reactive
-from textual.widget import Widget
 
 from ..model import Interventions
 from ..session import Running, describe
+from .textlines import TextLines
 
 
 @dataclass(frozen=True)
@@ -31,18 +31,19 @@ def percent(v: float | None) -> str:
     return "—" if v is None else f"{100 * v:.0f}%"
 
 
-class StatusBar(Widget):
+class StatusBar(TextLines):
     """Two lines: what is running, then how well, with the interventions spelled out."""
 
     COMPONENT_CLASSES = {"status--mode", "status--held", "status--good", "status--bad", "status--dim"}
 
     data: reactive[StatusData | None] = reactive(None)
 
-    def style(self, name: str):
-        """The Rich style of one of this widget's component classes."""
-        return self.get_component_rich_style(f"status--{name}")
 
-    def render(self) -> Text:
+    def key(self) -> object:
+        """The data on screen."""
+        return self.data
+
+    def text(self) -> Text:
         """The mode line, then the score line."""
         d = self.data
         if d is None:
