@@ -5,7 +5,7 @@ from bisect import bisect_right
 from collections import deque
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import accumulate
+from itertools import accumulate, islice
 
 import numpy as np
 
@@ -86,7 +86,7 @@ class Session:
         self._end = int(net.index(task.end)[0])
         self._col = {c: i for i, c in enumerate(net.vocab)}
         self._rng = np.random.default_rng(seed)  # the same uniforms, in order, as `rnnmem-tui sample`
-        self._u: list[float] = []
+        self._u: list[np.ndarray] = []  # the uniforms, DRAWS at a time
         self._teacher_rng = np.random.default_rng([seed, 1])
         self._teacher = ""
         self.frames: deque[Frame] = deque(maxlen=history)
@@ -101,8 +101,8 @@ class Session:
 
     def window(self, n: int) -> np.ndarray:
         """The hidden states of the last n frames (or fewer), oldest first: (n, H)."""
-        k = min(n, len(self.frames))
-        return np.stack([self.frames[-k + i].step.h for i in range(k)])  # (k, H)
+        newest_first = [f.step.h for f in islice(reversed(self.frames), n)]
+        return np.stack(newest_first[::-1])  # (k, H)
 
     # ---- stepping ----
 
@@ -206,12 +206,13 @@ class Session:
 
     def _draw(self, f: Frame) -> int:
         """The symbol the sampler picks from frame f's probabilities, with step f.t's uniform."""
-        while len(self._u) <= f.t:
-            self._u.extend(self._rng.random(DRAWS).tolist())
+        while len(self._u) * DRAWS <= f.t:
+            self._u.append(self._rng.random(DRAWS))
+        u = float(self._u[f.t // DRAWS][f.t % DRAWS])
         p = f.step.p if self.temperature == 1.0 else f.step.p ** (1.0 / self.temperature)
         # plain-Python cumulative sum and bisection, as the model's sampler does
         c = list(accumulate(p.tolist()))
-        return min(bisect_right(c, self._u[f.t] * c[-1]), len(c) - 1)
+        return min(bisect_right(c, u * c[-1]), len(c) - 1)
 
     def _teacher_at(self, i: int) -> str:
         while len(self._teacher) <= i:

@@ -173,6 +173,15 @@ async def test_a_click_selects_a_neuron():
         assert app.screen.selected == 4
 
 
+async def test_role_labels_show_beside_their_neurons():
+    net = load(shipped("count"))
+    app = ExplorerApp(net, task_for(net), labels=["flag", "counter: k remaining (r=0.97)"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await steps(pilot, 5)
+        rows = [app.screen.query_one("#neurons").render_line(y).text for y in range(12)]
+        assert any("flag" in r for r in rows) and any("counter: k remaining (r=0.97)" in r for r in rows)
+
+
 async def test_temperature_keys_work_in_sample_mode_only():
     app = app_for("count")
     async with app.run_test(size=SIZE) as pilot:

@@ -76,7 +76,7 @@ class BoardView(TextLines):
             out.append(c, self.style("broken") if broke_at is not None and k >= broke_at else Style())
         if unit is not None:
             out.pad_right(width - 2 - out.cell_len)
-            mark = Text(" ✓" if unit.valid else " ✗", self.style("valid" if unit.valid else "invalid"))
+            mark = Text.assemble((" ✓" if unit.valid else " ✗", self.style("valid" if unit.valid else "invalid")))
             if not unit.own:
                 mark.stylize(self.style("dim"))
             out.append_text(mark)

@@ -101,8 +101,10 @@ class ExploreScreen(Screen):
 
     def watch_playing(self, playing: bool) -> None:
         """Start or stop the timer."""
-        if self._timer is not None:
-            self._timer.resume() if playing else self._timer.pause()
+        if self._timer is not None and playing:
+            self._timer.resume()
+        elif self._timer is not None:
+            self._timer.pause()
         self.show_status()
 
     def watch_selected(self) -> None:
@@ -124,7 +126,7 @@ class ExploreScreen(Screen):
         """Hand the newest frame to every panel."""
         s, f = self.session, self.session.frame
         self.query_one("#task").frame = f
-        how = {"sample": "next", "teacher": "teacher", "type": "typed"}[s.mode]
+        how = "teacher" if s.mode == "teacher" else "next"
         self.query_one(OutputView).data = OutputData(s.net.vocab, f.step.p, f.legal, s.next_symbol(),
                                                      how, f.bad)
         self.show_neurons()

@@ -20,7 +20,6 @@ class LinesView(TextLines):
         super().__init__(**kwargs)
         self.longest = longest  # the longest valid line, newline included: where the marks go
 
-
     def line(self, text: str, broke_at: int | None, cursor: bool, width: int) -> Text:
         """One line's symbols, red from where it broke the rules, the last one lit when it is the cursor.
 
@@ -32,7 +31,7 @@ class LinesView(TextLines):
             keep = keep[len(shown) - width + 1:] if cursor else keep[: width - 2] + keep[-1:]
         out = Text()
         for n, k in enumerate(keep):
-            if n and k != keep[n - 1] + 1 or (n == 0 and k > 0):
+            if k > (keep[n - 1] + 1 if n else 0):  # symbols left out here
                 out.append("…", self.style("dim"))
             style = self.style("broken") if broke_at is not None and k >= broke_at else Style()
             if cursor and k == len(shown) - 1:
@@ -42,7 +41,7 @@ class LinesView(TextLines):
 
     def mark(self, unit: Unit) -> Text:
         """✓ or ✗, dimmed when the network did not write the whole unit itself."""
-        mark = Text("✓" if unit.valid else "✗", self.style("valid" if unit.valid else "invalid"))
+        mark = Text.assemble(("✓" if unit.valid else "✗", self.style("valid" if unit.valid else "invalid")))
         if not unit.own:
             mark.stylize(self.style("dim"))
         return mark
@@ -58,8 +57,8 @@ class LinesView(TextLines):
             return Text()
         width, height = self.size.width, self.size.height
         if f.t == 0:
-            return Text("h = 0, the start token read.\nspace plays, n steps, ? shows every key.",
-                        self.style("dim"))
+            return Text.assemble(("h = 0, the start token read.\nspace plays, n steps, ? shows every key.",
+                                  self.style("dim")))
         rows: list[Text] = []
         units = f.recent[-max(0, height - (0 if f.finished else 1)):] if height else ()
         column = min(self.longest, width - 2)

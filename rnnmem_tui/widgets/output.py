@@ -26,7 +26,7 @@ class OutputData:
     p: np.ndarray  # (V,) next-symbol probabilities
     legal: frozenset[str]  # empty when the unit so far already broke the rules
     next: str | None  # the symbol the next step will read (sampled or the teacher's); None in type mode
-    how: str  # "sampled", "teacher" or "typed": who picks the next symbol
+    how: str  # what picks the next symbol: "next" (the sampler) or "teacher"
     bad: float  # probability on illegal symbols
 
 
@@ -48,9 +48,7 @@ class OutputView(TextLines):
             return Text()
         V = len(d.vocab)
         gap = " " if 2 * V - 1 <= self.size.width else ""
-        legal, illegal, dim = (self.style(k)
-                               for k in ("legal", "illegal", "dim"))
-        nxt = self.style("next")
+        legal, illegal, dim, nxt = (self.style(k) for k in ("legal", "illegal", "dim", "next"))
         styles = [legal if c in d.legal else illegal for c in d.vocab]
         levels = np.rint(d.p * ROWS * 8).astype(int)  # (V,) in eighths of a line
         out = Text(no_wrap=True, overflow="crop")
