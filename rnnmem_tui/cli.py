@@ -48,6 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--margin", type=float, default=DEFAULTS.margin,
                    help="stop once each target bound holds with this fraction of its distance to perfect "
                         f"to spare, e.g. validity >= 0.99 + 0.2 * 0.01 ({DEFAULTS.margin})")
+    t.add_argument("--recipe", choices=["windows", "lines"], default="windows",
+                   help="windows: batched truncated BPTT (default); lines: full BPTT over whole lines "
+                        "with restarts and polish cycles (for grammar)")
     t.add_argument("--no-carry", action="store_true", help="reset the hidden state between windows")
     t.epilog = ("The seed study's own method: --batch 1 --window 12 --optimizer adagrad --lr 1.0 "
                 "--init-scale 0.1 --clip 5 --anneal 1")
@@ -71,10 +74,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
     s.add_argument("--temperature", type=float, default=1.0, help="softmax temperature (default 1)")
 
-    b = sub.add_parser("build-optimal", prog="rnnmem-tui build-optimal", help="build the hand-made fill network (cell bits + a full flag)",
-                       description="Build the seed's 'optimal' fill network from a construction in code: "
-                                   "neuron i is the bit of cell i, the last neuron says 'full'. No training.")
-    b.add_argument("task", metavar="TASK", help="a fill task: fill or fill-4x4")
+    b = sub.add_parser("build-optimal", prog="rnnmem-tui build-optimal",
+                       help="build a hand-made network: fill (cell bits + a full flag) or grammar",
+                       description="Build a network from a construction in code, no training. fill: the "
+                                   "seed's 'optimal' network, neuron i is the bit of cell i and the last "
+                                   "neuron says 'full'. grammar: 4 neurons, two counters and two phase flags.")
+    b.add_argument("task", metavar="TASK", help="fill, fill-4x4 or grammar")
     b.add_argument("--out", required=True, help="where to save the .npz weights file")
 
     bench = sub.add_parser("bench", prog="rnnmem-tui bench", help="time to target over seeds: our trainer against the seed's method",

@@ -10,9 +10,10 @@ import numpy as np
 
 from .metrics import Protocol, evaluate
 from .model import Interventions
-from .optimal import build_fill
+from .optimal import build_fill, build_grammar
 from .progress import Bar
 from .tasks import GridTask, load_spec, load_task
+from .recipes import train_lines
 from .train import TrainConfig, TrainResult, train
 from .weights import load, save, task_for
 
@@ -28,7 +29,11 @@ def target_text(target: dict) -> str:
     return " ".join(p for p in parts if p) or "none"
 
 
-def run_training(task_name: str, cfg: TrainConfig, command: str, quiet: bool = False) -> TrainResult:
+RECIPES = {"windows": train, "lines": train_lines}  # --recipe: the generic trainer, or whole lines
+
+
+def run_training(task_name: str, cfg: TrainConfig, command: str, quiet: bool = False,
+                 recipe: str = "windows") -> TrainResult:
     """Train with a progress bar on stderr; measure the result under the standard protocol into its meta."""
     task = load_task(task_name)
     bar = Bar(cfg.max_seconds, f"{task.name} H={cfg.hidden} seed={cfg.seed}")
@@ -38,7 +43,7 @@ def run_training(task_name: str, cfg: TrainConfig, command: str, quiet: bool = F
             bar.update(p.seconds, f"{p.seconds:5.1f}s step {p.step} loss {p.loss:.3f} "
                                   f"validity {p.scores.validity:.3f} best {p.best.validity:.3f}")
 
-    result = train(task, cfg, report, command=command)
+    result = RECIPES[recipe](task, cfg, report, command=command)
     bar.close()
     result.net.meta["metrics"] = evaluate(result.net, task).as_dict()
     return result
@@ -51,7 +56,7 @@ def cmd_train(args, command: str) -> int:
                       carry=not args.no_carry, anneal=args.anneal, margin=args.margin,
                       max_seconds=args.max_seconds,
                       max_steps=args.max_steps)
-    result = run_training(args.task, cfg, command)
+    result = run_training(args.task, cfg, command, recipe=args.recipe)
     path = save(result.net, args.out)
     m = result.net.meta["metrics"]
     how = "interrupted" if result.interrupted else ("reached the target" if result.reached else
@@ -149,12 +154,16 @@ def describe(iv: Interventions) -> str:
     return ", ".join(f"neuron {i} {iv.of(i)}" for i in held)
 
 
+CONSTRUCTIONS = {"fill": build_fill, "grammar": build_grammar}
+
+
 def cmd_build_optimal(args, command: str) -> int:
     """Build a hand-made network and save it, with its metrics in its meta."""
     task = load_task(args.task)
-    if task.family != "fill":
-        raise ValueError(f"build-optimal knows the fill construction only, not {task.name!r}")
-    net = build_fill(task)
+    if task.family not in CONSTRUCTIONS:
+        raise ValueError(f"build-optimal knows constructions for {', '.join(CONSTRUCTIONS)} only, "
+                         f"not {task.name!r}")
+    net = CONSTRUCTIONS[task.family](task)
     net.meta["command"] = command
     s = evaluate(net, task)
     net.meta["metrics"] = s.as_dict()
