@@ -75,11 +75,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--temperature", type=float, default=1.0, help="softmax temperature (default 1)")
 
     b = sub.add_parser("build-optimal", prog="rnnmem-tui build-optimal",
-                       help="build a hand-made network: fill (cell bits + a full flag) or grammar",
+                       help="build a hand-made network: count, fill (cell bits + a full flag) or grammar",
                        description="Build a network from a construction in code, no training. fill: the "
                                    "seed's 'optimal' network, neuron i is the bit of cell i and the last "
-                                   "neuron says 'full'. grammar: 4 neurons, two counters and two phase flags.")
-    b.add_argument("task", metavar="TASK", help="fill, fill-4x4 or grammar")
+                                   "neuron says 'full'. count: a line-start flag and a counter. grammar: 4 neurons, "
+                                   "two counters and two phase flags.")
+    b.add_argument("task", metavar="TASK", help="count, fill, fill-4x4 or grammar")
     b.add_argument("--out", required=True, help="where to save the .npz weights file")
 
     bench = sub.add_parser("bench", prog="rnnmem-tui bench", help="time to target over seeds: our trainer against the seed's method",

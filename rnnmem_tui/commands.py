@@ -10,7 +10,7 @@ import numpy as np
 
 from .metrics import Protocol, evaluate
 from .model import Interventions
-from .optimal import build_fill, build_grammar
+from .optimal import build_count, build_fill, build_grammar
 from .progress import Bar
 from .tasks import GridTask, load_spec, load_task
 from .recipes import train_lines
@@ -154,7 +154,7 @@ def describe(iv: Interventions) -> str:
     return ", ".join(f"neuron {i} {iv.of(i)}" for i in held)
 
 
-CONSTRUCTIONS = {"fill": build_fill, "grammar": build_grammar}
+CONSTRUCTIONS = {"count": build_count, "fill": build_fill, "grammar": build_grammar}
 
 
 def cmd_build_optimal(args, command: str) -> int:

@@ -5,7 +5,7 @@ import numpy as np
 
 from .model import RNN
 from .tasks import GridTask
-from .tasks.lines import GrammarTask
+from .tasks.lines import CountTask, GrammarTask
 
 GAIN = 5.0  # tanh(5) = 0.9999: a neuron at +-GAIN input is a saturated bit
 MARGIN = 20.0  # logit gap between a legal and an illegal output: e^-20 per illegal symbol
@@ -116,4 +116,42 @@ def build_grammar(task: GrammarTask, lam: float = 1.3, e0: float = 8e-4, gamma: 
             "command": f"rnnmem-tui build-optimal {task.name}", "seed": None, "steps": 0,
             "seconds": 0.0, "construction": "a-counter c, b-counter D, seen-b flag G, in-b^n flag F",
             "lam": lam, "e0": e0, "gamma": gamma, "alphaD": alphaD}
+    return RNN(Wxh, Whh, Why, bh, by, vocab=task.vocab, meta=meta)
+
+
+def build_count(task: CountTask, step: float = 0.1, floor: float = -0.5) -> RNN:
+    """A 2-neuron count network: neuron 0 flags line start, neuron 1 counts the c's still to print.
+
+    The flag is +1 after a newline and -1 after anything else. The counter sits at -1 after a
+    newline; the digit k sets it to level L_k, and each `c` moves it down one level, since the levels
+    are chosen so that tanh(L_r - step) = L_(r-1). At L_0 (nothing left) the output turns from `c`
+    to the newline; at line start every digit gets the same logit.
+    """
+    V, ks = len(task.vocab), task.sizes
+    col = {c: i for i, c in enumerate(task.vocab)}
+    levels = [floor]  # L_0, L_1, ...: L_r = atanh(L_(r-1)) + step
+    for _ in range(ks.stop - 1):
+        levels.append(float(np.arctanh(levels[-1]) + step))
+    if levels[-1] >= 0.95:
+        raise ValueError("counter levels saturate: use a smaller step or floor")
+    flag, counter, nl, c = 0, 1, col["\n"], col["c"]
+    Wxh, Whh, bh = np.zeros((2, V)), np.zeros((2, 2)), np.zeros(2)
+    Wxh[flag, :] = -GAIN
+    Wxh[flag, nl] = GAIN
+    Whh[counter, counter], bh[counter] = 1.0, -step  # one level down per step
+    Wxh[counter, nl] = -10 * GAIN  # a newline empties the counter to -1
+    for k in ks:  # from -1 (after the newline) straight to L_k
+        Wxh[counter, col[str(k)]] = float(np.arctanh(levels[k])) + 1.0 + step
+    theta = (levels[0] + levels[1]) / 2  # c above this level, newline below
+    gain = 2 * MARGIN / (levels[1] - levels[0])  # half a level's gap is worth MARGIN in logits
+    Why, by = np.zeros((V, 2)), np.zeros(V)
+    line_start = 2 * MARGIN + gain * (1 + abs(theta))  # the flag outweighs any counter logit
+    for k in ks:
+        Why[col[str(k)], flag] = line_start
+    Why[c, flag] = Why[nl, flag] = -line_start
+    Why[c, counter], by[c] = gain / 2, -gain / 2 * theta
+    Why[nl, counter], by[nl] = -gain / 2, gain / 2 * theta
+    meta = {"task": task.family, "spec": task.name, "hidden": 2, **task.params,
+            "command": f"rnnmem-tui build-optimal {task.name}", "seed": None, "steps": 0,
+            "seconds": 0.0, "construction": "line-start flag + counter"}
     return RNN(Wxh, Whh, Why, bh, by, vocab=task.vocab, meta=meta)

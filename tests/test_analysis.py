@@ -7,7 +7,9 @@ from rnnmem_tui.analysis import ablation_sweep, auc, neuron_roles
 from rnnmem_tui.metrics import Protocol
 from rnnmem_tui.optimal import build_fill
 from rnnmem_tui.study import parse_range
+from rnnmem_tui.paths import data_dir
 from rnnmem_tui.tasks import load_task
+from rnnmem_tui.weights import load, task_for
 
 
 def test_auc_handles_ties_and_orientation():
@@ -24,6 +26,13 @@ def test_hand_built_fill_gets_a_cell_bit_per_neuron_and_an_all_filled_flag():
         assert roles[i].kind == "bit" and roles[i].feature == f"cell{i}", roles[i].label
         assert roles[i].label == f"bit: cell {i} filled (AUC 1.00)"
     assert roles[9].label == "flag: all filled (AUC 1.00)"
+
+
+def test_hand_built_count_network_has_a_flag_and_a_counter():
+    net = load(data_dir("weights") / "count-optimal-2.npz")
+    roles = neuron_roles(net, task_for(net), units=300)
+    assert roles[0].kind == "flag" and roles[0].feature == "line_start" and roles[0].value == 1.0
+    assert roles[1].kind == "counter" and roles[1].feature == "remaining" and roles[1].value > 0.85
 
 
 def test_zeroing_a_cell_bit_breaks_the_hand_built_fill_network_but_the_flag_is_redundant():

@@ -27,7 +27,7 @@ def cli(*args: str) -> subprocess.CompletedProcess:
     (["sample", FILL_OPT, "--clamp", "3=2"], "VALUE in [-1, 1]"),
     (["sample", FILL_OPT, "--clamp", "3"], "NEURON=VALUE"),
     (["train", "chess", "--out", "x.npz"], "unknown task 'chess'"),
-    (["build-optimal", "count", "--out", "x.npz"], "constructions for fill, grammar only"),
+    (["build-optimal", "three-in-a-row", "--out", "x.npz"], "constructions for count, fill, grammar only"),
     (["eval", FILL_OPT, "--bogus"], "unrecognized arguments: --bogus"),
 ])
 def test_bad_input_gets_one_clear_line_and_exit_2(args, message):
