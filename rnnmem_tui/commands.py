@@ -103,7 +103,8 @@ def print_markdown(rows: list[dict]) -> None:
         verdict = ("meets " if r["meets"] else "misses ") + target_text(r["target"])
         size = Path(r["file"]).stem.removeprefix(r["task"] + "-")  # "4", "optimal-10"
         claim = load_spec(r["task"]).get("claims", {}).get(size, "")
-        print(f"| {Path(r['file']).name} | `{meta.get('command', '?')}` | {meta.get('seed')} | "
+        seed = "-" if meta.get("seed") is None else meta["seed"]  # hand-built: no seed
+        print(f"| {Path(r['file']).name} | `{meta.get('command', '?')}` | {seed} | "
               f"{meta.get('seconds', 0):.1f} | {r['validity']:.4f} | {r['tvd']:.3f} | "
               f"{r['bad_mean']:.5f} / {r['bad_max']:.4f} | {verdict} | {claim} |")
 
