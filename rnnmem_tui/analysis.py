@@ -29,9 +29,9 @@ class Role:
     @property
     def label(self) -> str:
         """E.g. `counter: k remaining (r=0.97)`, `bit: cell 6 filled (AUC 1.00)`, `unexplained`."""
-        if self.kind == "unexplained":
-            return f"unexplained (best: {self.text}, {self.measure} {self.value:.2f})"
         shown = f"r={self.value:.2f}" if self.measure == "r" else f"AUC {self.value:.2f}"
+        if self.kind == "unexplained":
+            return f"unexplained (best: {self.text}, {shown})"
         return f"{self.kind}: {self.text} ({shown})"
 
 
@@ -43,8 +43,10 @@ def describe_feature(name: str, inverted: bool) -> tuple[str, str]:
              "complete": "a line complete"}
     if name in flags:
         return "flag", ("not " if inverted else "") + flags[name]
-    if name[:3] in ("row", "col") or name in ("diag", "anti"):
-        return "line", f"{name[:3]} {name[3:]} progress".replace("  ", " ") if name[3:] else f"{name} progress"
+    if name in ("diag", "anti"):
+        return "line", f"{'diagonal' if name == 'diag' else 'anti-diagonal'} progress"
+    if name[:3] in ("row", "col"):
+        return "line", f"{name[:3]} {name[3:]} progress"
     counters = {"remaining": "k remaining", "k": "digit k", "count": "@ count", "filled": "cells filled",
                 "depth": "depth", "phase": "phase"}
     return "counter", counters.get(name, name)

@@ -63,22 +63,25 @@ def sample_units(net: RNN, task: Task, n: int, rng: np.random.Generator,
     return units[1:]
 
 
-def validity(task: Task, units: list[str]) -> float:
-    """Fraction of units that are valid; 0 when there are none."""
-    return sum(map(task.is_valid, units)) / len(units) if units else 0.0
+def validity(task: Task, units: list[str], valid: list[bool] | None = None) -> float:
+    """Fraction of units that are valid; 0 when there are none. `valid` may hold is_valid's answers."""
+    valid = list(map(task.is_valid, units)) if valid is None else valid
+    return sum(valid) / len(units) if units else 0.0
 
 
-def tvd(task: Task, units: list[str]) -> float:
+def tvd(task: Task, units: list[str], valid: list[bool] | None = None) -> float:
     """Total variation distance between the sampled distribution of k (or n) and the task's own.
 
-    Invalid units count as mass outside the support; no units at all is distance 1.
+    Invalid units count as mass outside the support; no units at all is distance 1. `valid` may
+    hold is_valid's answers for the units.
     """
     want = task.param_dist()
     if not units or not want:
         return 1.0 if not units else 0.0
+    valid = list(map(task.is_valid, units)) if valid is None else valid
     got: dict[int | None, float] = {}
-    for u in units:
-        k = task.unit_param(u) if task.is_valid(u) else None
+    for u, ok in zip(units, valid):
+        k = task.unit_param(u) if ok else None  # None: outside the support
         got[k] = got.get(k, 0.0) + 1.0 / len(units)
     keys = set(want) | {k for k in got if k is not None}
     return 0.5 * (sum(abs(got.get(k, 0.0) - want.get(k, 0.0)) for k in keys) + got.get(None, 0.0))
@@ -100,5 +103,6 @@ def evaluate(net: RNN, task: Task, protocol: Protocol = Protocol(),
     rng = np.random.default_rng(protocol.seed)
     units = sample_units(net, task, protocol.units, rng, interventions, protocol.temperature)
     bad = bad_mass(net, task, rng, protocol.bad_units, interventions)
-    return Scores(validity(task, units), tvd(task, units), float(bad.mean()), float(bad.max()),
-                  len(units))
+    valid = list(map(task.is_valid, units))
+    return Scores(validity(task, units, valid), tvd(task, units, valid), float(bad.mean()),
+                  float(bad.max()), len(units))

@@ -205,10 +205,12 @@ class RNN:
         xrow = self.Wxh.T + self.bh  # (V, H) input contribution of each symbol
         Whh, Why, by = self.Whh, self.Why / temperature, self.by / temperature
         safe = (np.abs(Why).sum(axis=1) + np.abs(by)).max() < 600  # exp cannot overflow
+        held = list(zip(interventions.idx.tolist(), interventions.val.tolist()))  # scalar sets are cheaper
         seen = 0
         for t in range(n):
             h = np.tanh(xrow[x] + Whh.dot(h))  # (H,)
-            interventions.apply(h)
+            for i, v in held:
+                h[i] = v
             y = Why.dot(h) + by  # (V,)
             # plain-Python cumulative sum and bisection: far cheaper than numpy calls at this size
             c = list(accumulate(np.exp(y if safe else y - y.max()).tolist()))

@@ -53,7 +53,7 @@ class Task:
         raise NotImplementedError
 
     def unit_param(self, unit: str) -> int | None:
-        """The size parameter of a valid unit (k, n, number of moves), for the fidelity metric."""
+        """The size parameter of a unit already known to be valid (k, n, number of moves), for TVD."""
         return None
 
     def param_dist(self) -> dict[int, float]:

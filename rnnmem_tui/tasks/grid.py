@@ -34,10 +34,20 @@ class GridTask(Task):
     def cols(self) -> int:
         return int(self.params["cols"])
 
-    @property
+    @cached_property
     def cells(self) -> str:
         """The cell symbols, row by row."""
         return SYMBOLS[: self.rows * self.cols]
+
+    @cached_property
+    def cell_index(self) -> dict[str, int]:
+        """Cell number of each cell symbol."""
+        return {c: i for i, c in enumerate(self.cells)}
+
+    @cached_property
+    def line_masks(self) -> tuple[int, ...]:
+        """Each line as a bit mask over the cells."""
+        return tuple(sum(1 << i for i in line) for line in self.lines.values())
 
     @property
     def is_grid(self) -> bool:
@@ -58,20 +68,22 @@ class GridTask(Task):
             out["anti"] = tuple(i * C + C - 1 - i for i in range(R))
         return out
 
-    def moves(self, prefix: str) -> list[int] | None:
-        """The cells a partial game filled, or None when it breaks the rules so far.
+    def moves(self, prefix: str) -> tuple[list[int], int] | None:
+        """The cells a partial game filled and their bit mask, or None when it breaks the rules so far.
 
         Broken means a repeated cell, a clear token, or a move after the game had to clear.
         """
-        cells = [self.cells.find(c) for c in prefix]
-        if -1 in cells or len(set(cells)) < len(cells):
-            return None
-        if any(self.done(set(cells[:i])) for i in range(len(cells))):
-            return None
-        return cells
+        cells, mask = [], 0
+        for c in prefix:
+            i = self.cell_index.get(c)
+            if i is None or mask >> i & 1 or self.done(mask):
+                return None
+            cells.append(i)
+            mask |= 1 << i
+        return cells, mask
 
-    def done(self, filled: set[int]) -> bool:
-        """True when a game with these cells filled must clear next."""
+    def done(self, mask: int) -> bool:
+        """True when a game with the cells of this bit mask filled must clear next."""
         raise NotImplementedError
 
     def game_lengths(self, orders: np.ndarray) -> np.ndarray:
@@ -86,25 +98,26 @@ class GridTask(Task):
         return [row[:k].tobytes().decode() + self.end for row, k in zip(codes, self.game_lengths(orders))]
 
     def legal_next(self, prefix: str) -> frozenset[str]:
-        cells = self.moves(prefix)
-        if cells is None:
+        played = self.moves(prefix)
+        if played is None:
             return frozenset()
-        filled = set(cells)
-        if self.done(filled):
+        mask = played[1]
+        if self.done(mask):
             return frozenset(self.end)
-        return frozenset(c for i, c in enumerate(self.cells) if i not in filled)
+        return frozenset(c for i, c in enumerate(self.cells) if not mask >> i & 1)
 
     def is_valid(self, unit: str) -> bool:
-        cells = self.moves(unit[:-1])
-        return unit[-1:] == self.end and bool(cells) and self.done(set(cells))
+        played = self.moves(unit[:-1])
+        return unit[-1:] == self.end and played is not None and bool(played[0]) and self.done(played[1])
 
     def features_of(self, prefix: str) -> dict[str, float]:
         """cellI (1 when filled); filled (how many); one count per line (`row0`, `diag`...); the end flag."""
-        filled = set(self.moves(prefix) or ())
+        cells, mask = self.moves(prefix) or ([], 0)
+        filled = set(cells)
         out = {f"cell{i}": float(i in filled) for i in range(len(self.cells))}
         out["filled"] = float(len(filled))
         out |= {name: float(len(filled.intersection(line))) for name, line in self.lines.items()}
-        out[self.done_feature] = float(self.done(filled))
+        out[self.done_feature] = float(self.done(mask))
         return out
 
 
@@ -115,15 +128,15 @@ class FillTask(GridTask):
     family = "fill"
     done_feature = "full"
 
-    def done(self, filled: set[int]) -> bool:
-        return len(filled) == len(self.cells)
+    def done(self, mask: int) -> bool:
+        return mask == (1 << len(self.cells)) - 1
 
     def game_lengths(self, orders: np.ndarray) -> np.ndarray:
         return np.full(len(orders), len(self.cells))
 
     def unit_param(self, unit: str) -> int | None:
         """The first cell played, uniform over the cells in the task's own games."""
-        return self.cells.find(unit[0]) if self.is_valid(unit) else None
+        return self.cell_index[unit[0]]
 
     def param_dist(self) -> dict[int, float]:
         return {i: 1.0 / len(self.cells) for i in range(len(self.cells))}
@@ -136,34 +149,49 @@ class ThreeInARowTask(GridTask):
     family = "three-in-a-row"
     done_feature = "complete"
 
-    def done(self, filled: set[int]) -> bool:
-        return any(filled.issuperset(line) for line in self.lines.values())
+    def done(self, mask: int) -> bool:
+        table = self.done_table
+        return table[mask] if table else any(mask & line == line for line in self.line_masks)
+
+    @cached_property
+    def done_table(self) -> list[bool]:
+        """done() of every bit mask, for grids of up to 16 cells (empty for larger ones)."""
+        if len(self.cells) > 16:
+            return []
+        masks = np.arange(1 << len(self.cells))[:, None]  # (2^N, 1)
+        lines = np.array(self.line_masks)  # (L,)
+        return ((masks & lines) == lines).any(axis=1).tolist()
 
     def game_lengths(self, orders: np.ndarray) -> np.ndarray:
-        masks = np.array([sum(1 << i for i in line) for line in self.lines.values()])  # (L,)
+        masks = np.array(self.line_masks)  # (L,)
         board = np.bitwise_or.accumulate(np.left_shift(1, orders), axis=1)  # (n, N) filled after each move
         complete = ((board[:, :, None] & masks) == masks).any(axis=2)  # (n, N)
         return complete.argmax(axis=1) + 1
 
     def unit_param(self, unit: str) -> int | None:
         """The number of moves before the clear."""
-        return len(unit) - 1 if self.is_valid(unit) else None
+        return len(unit) - 1
 
     def param_dist(self) -> dict[int, float]:
-        """Exact distribution of the game length, by dynamic programming over the filled sets."""
+        """Exact distribution of the game length (computed once)."""
+        return self.length_dist
+
+    @cached_property
+    def length_dist(self) -> dict[int, float]:
+        """Exact distribution of the game length, by dynamic programming over the filled bit masks."""
         n = len(self.cells)
         dist: dict[int, float] = {}
-        layer = {frozenset(): 1.0}
+        layer, moves = {0: 1.0}, 0
         while layer:
-            nxt: dict[frozenset, float] = {}
-            for filled, p in layer.items():
-                empty = [i for i in range(n) if i not in filled]
+            moves += 1
+            nxt: dict[int, float] = {}
+            for mask, p in layer.items():
+                empty = [i for i in range(n) if not mask >> i & 1]
                 for i in empty:
-                    f = filled | {i}
-                    q = p / len(empty)
-                    if self.done(set(f)):
-                        dist[len(f)] = dist.get(len(f), 0.0) + q
+                    m, q = mask | 1 << i, p / len(empty)
+                    if self.done(m):
+                        dist[moves] = dist.get(moves, 0.0) + q
                     else:
-                        nxt[f] = nxt.get(f, 0.0) + q
+                        nxt[m] = nxt.get(m, 0.0) + q
             layer = nxt
         return dict(sorted(dist.items()))
