@@ -12,7 +12,8 @@ from .analysis import ablation_sweep, neuron_roles
 from .metrics import Protocol, evaluate
 from .progress import Bar
 from .tasks import load_task
-from .train import TrainConfig, train
+from .commands import RECIPES
+from .train import TrainConfig
 from .weights import load, task_for
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -77,10 +78,10 @@ def parse_range(text: str) -> list[int]:
     return sizes
 
 
-def train_one(task_name: str, hidden: int, seed: int, max_seconds: float) -> dict:
+def train_one(task_name: str, hidden: int, seed: int, max_seconds: float, lr: float, recipe: str) -> dict:
     """One sweep job (run in a worker process): train quietly, then measure under the standard protocol."""
     task = load_task(task_name)
-    r = train(task, TrainConfig(hidden=hidden, seed=seed, max_seconds=max_seconds))
+    r = RECIPES[recipe](task, TrainConfig(hidden=hidden, seed=seed, max_seconds=max_seconds, lr=lr))
     scores = evaluate(r.net, task)
     return {"hidden": hidden, "seed": seed, "seconds": round(r.seconds, 1),
             "reached": scores.meets(task.target), **scores.as_dict()}
@@ -106,7 +107,7 @@ def cmd_sweep(args) -> int:
     """Train at every size over seeds, in parallel; report best and median validity, and the smallest size."""
     task = load_task(args.task)
     sizes = parse_range(args.hidden)
-    jobs = [(task.name, h, s, args.max_seconds) for h in sizes for s in range(args.seeds)]
+    jobs = [(task.name, h, s, args.max_seconds, args.lr, args.recipe) for h in sizes for s in range(args.seeds)]
     workers = args.jobs or os.cpu_count() or 1
     bar = Bar(len(jobs), f"sweep {task.name}")
     start, results = time.perf_counter(), []
@@ -128,8 +129,8 @@ def cmd_sweep(args) -> int:
         print(json.dumps({"task": task.name, "seconds": round(wall, 1), "smallest": smallest,
                           "sizes": rows}, indent=2))
         return 0
-    print(f"{task.name}: {args.seeds} seeds per size, {args.max_seconds:.0f}s budget per run, "
-          f"{workers} workers, {wall:.0f}s wall")
+    print(f"{task.name}: {args.seeds} seeds per size, {args.max_seconds:.0f}s budget per run, recipe "
+          f"{args.recipe}, lr {args.lr}, {workers} workers, {wall:.0f}s wall")
     print(f"{'H':>3} {'best':>6} {'median':>6} {'reached':>7}")
     for r in rows:
         print(f"{r['hidden']:>3} {r['best']:>6.3f} {r['median']:>6.3f} {r['reached']:>4}/{args.seeds}")
@@ -168,6 +169,8 @@ def add_parsers(sub) -> None:
     s.add_argument("--seeds", type=int, default=3, help="seeds per size (default 3)")
     s.add_argument("--max-seconds", type=float, default=30.0, help="budget per run (default 30)")
     s.add_argument("--jobs", type=int, default=0, help="parallel trainings (default: all cores)")
+    s.add_argument("--lr", type=float, default=TrainConfig.lr, help=f"learning rate ({TrainConfig.lr})")
+    s.add_argument("--recipe", choices=sorted(RECIPES), default="windows", help="trainer (default windows)")
     s.add_argument("--json", action="store_true", help="print JSON")
 
 
