@@ -226,6 +226,12 @@ async def test_train_runs_in_a_worker_then_explores_the_trained_net():
 
 # ---- the command line: one clear line and exit code 2, before any screen ----
 
+@pytest.fixture(autouse=True)
+def no_screen(monkeypatch):
+    """A command line that wrongly got through must fail the test, not hang it in a headless app."""
+    monkeypatch.setattr(ExplorerApp, "run", lambda self, *a, **k: pytest.fail("the explorer opened"))
+
+
 @pytest.mark.parametrize("argv, says", [
     (["nope"], "unknown task 'nope'"),
     (["count", "--hidden", "7"], "no shipped network count-7.npz"),
@@ -233,7 +239,7 @@ async def test_train_runs_in_a_worker_then_explores_the_trained_net():
     (["count", "--weights", __file__], "not an .npz"),
     (["count", "--bogus"], "unrecognized arguments: --bogus"),
     (["count", "--weights", "x.npz", "--hidden", "2"], "cannot be combined"),
-    (["count", "--optimal"], "no shipped network count-optimal-2.npz"),
+    (["fill", "--optimal", "--hidden", "99"], "no shipped network fill-optimal-99.npz"),
     (["count", "--seed", "-1"], "--seed must be 0 or more"),
 ])
 def test_bad_command_lines_fail_in_one_line(argv, says, capsys):

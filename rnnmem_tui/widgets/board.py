@@ -26,17 +26,20 @@ class BoardView(TextLines):
     def board(self, game: str) -> list[Text]:
         """The grid of a game's moves (the clear token, if any, excluded), drawn in box characters.
 
-        A cell is red when a move on it was illegal: it was filled already, or the game was over.
+        A cell is red when a move on it was illegal: it was filled already, or the game was over
+        (the task's legal_next allowed only the clear token).
         """
         task, C = self.grid, self.grid.cols
-        moves = [task.cells.find(c) for c in game if c != task.end]
-        filled: set[int] = set()
-        broken: set[int] = set()
-        for i in moves:
-            if i in filled or task.done(filled):
-                broken.add(i)
-            filled.add(i)
-        last = moves[-1] if moves and game[-1] != task.end else None
+        moves = [c for c in game if c != task.end]
+        canon, over, broken = "", False, set()  # canon: the cells played while the game could go on
+        for c in moves:
+            over = over or task.legal_next(canon) == frozenset(task.end)
+            if c in canon or over:
+                broken.add(task.cells.find(c))
+            else:
+                canon += c
+        filled = {task.cells.find(c) for c in moves}
+        last = task.cells.find(moves[-1]) if moves and game[-1] != task.end else None
         grid = self.style("grid")
 
         def rule(left: str, mid: str, right: str) -> Text:
