@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 import zipfile
 from pathlib import Path
@@ -114,6 +115,7 @@ def shipped(task: str, hidden: int | None = None, optimal: bool = False) -> Path
     name = f"{task}-optimal-{size}.npz" if optimal else f"{task}-{size}.npz"
     path = data_dir("weights") / name
     if not path.is_file():
-        have = sorted(p.name for p in data_dir("weights").glob(f"{task}-*.npz"))
+        mine = re.compile(rf"{re.escape(task)}-(optimal-)?\d+\.npz")  # not count-reverse-2 for count
+        have = sorted(p.name for p in data_dir("weights").glob("*.npz") if mine.fullmatch(p.name))
         raise WeightsError(f"no shipped network {name}; shipped for {task}: {', '.join(have) or 'none'}")
     return path
