@@ -134,6 +134,12 @@ def cmd_sweep(args) -> int:
     print(f"{'H':>3} {'best':>6} {'median':>6} {'reached':>7}")
     for r in rows:
         print(f"{r['hidden']:>3} {r['best']:>6.3f} {r['median']:>6.3f} {r['reached']:>4}/{args.seeds}")
+    if args.runs:
+        print(f"{'H':>3} {'seed':>4} {'reached':>7} {'seconds':>7} {'validity':>8} {'TVD':>6} {'bad mean':>8}")
+        for r in rows:
+            for run in sorted(r["runs"], key=lambda x: x["seed"]):
+                print(f"{run['hidden']:>3} {run['seed']:>4} {'yes' if run['reached'] else 'no':>7} "
+                      f"{run['seconds']:>7.1f} {run['validity']:>8.4f} {run['tvd']:>6.3f} {run['bad_mean']:>8.5f}")
     print(chart(sizes, [r["best"] for r in rows], [r["median"] for r in rows],
                 f"{task.name}: validity against hidden size"))
     print(f"smallest size that reached the target: {smallest if smallest else 'none in this range'}")
@@ -171,6 +177,7 @@ def add_parsers(sub) -> None:
     s.add_argument("--jobs", type=int, default=0, help="parallel trainings (default: all cores)")
     s.add_argument("--lr", type=float, default=TrainConfig.lr, help=f"learning rate ({TrainConfig.lr})")
     s.add_argument("--recipe", choices=sorted(RECIPES), default="windows", help="trainer (default windows)")
+    s.add_argument("--runs", action="store_true", help="also list every run")
     s.add_argument("--json", action="store_true", help="print JSON")
 
 
