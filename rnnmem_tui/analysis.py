@@ -19,7 +19,7 @@ class Role:
     """A neuron's best-matching state feature and how strongly it matches."""
 
     neuron: int
-    kind: str  # "counter", "bit", "flag", "line" or "unexplained"
+    kind: str  # "counter", "bit", "flag", "line", "phase" or "unexplained"
     feature: str  # the task feature's name, e.g. "cell6", "remaining"
     text: str  # e.g. "k remaining", "cell 6 filled", "not line start"
     measure: str  # "r" or "AUC"
@@ -40,15 +40,17 @@ def describe_feature(name: str, inverted: bool) -> tuple[str, str]:
     if name.startswith("cell"):
         return "bit", f"cell {name[4:]} {'empty' if inverted else 'filled'}"
     flags = {"line_start": "line start", "after_digit": "digit printed", "full": "all filled",
-             "complete": "a line complete"}
+             "complete": "a line complete", "past_u": "past the u's", "in_v": "in the v's"}
     if name in flags:
         return "flag", ("not " if inverted else "") + flags[name]
     if name in ("diag", "anti"):
         return "line", f"{'diagonal' if name == 'diag' else 'anti-diagonal'} progress"
     if name[:3] in ("row", "col"):
         return "line", f"{name[:3]} {name[3:]} progress"
+    if name == "phase":
+        return "phase", "u^n / w / v^n"
     counters = {"remaining": "k remaining", "k": "digit k", "count": "@ count", "filled": "cells filled",
-                "depth": "depth", "phase": "phase"}
+                "depth": "depth", "read": "u's read"}
     return "counter", counters.get(name, name)
 
 

@@ -136,14 +136,16 @@ class GrammarTask(LineTask):
         return n in self.sizes and body == u * n + w + v * n
 
     def features_of(self, prefix: str) -> dict[str, float]:
-        """line_start; phase (0 in u^n, 1 in w, 2 in v^n); depth (u's read minus v's read)."""
+        """line_start; phase (0 in u^n, 1 in w, 2 in v^n) and its flags past_u (phase >= 1) and in_v
+        (phase 2); read (u's read); depth (u's read less v's printed)."""
         u, v, w = self.uvw
         k = max((k for k in self.sizes if self.line(k).startswith(prefix)), default=0)
         pos, n_u = len(prefix), len(u) * k
         if pos <= n_u:
-            phase, depth = 0, pos // len(u)
+            phase, read, depth = 0, pos // len(u), pos // len(u)
         elif pos <= n_u + len(w):
-            phase, depth = 1, k
+            phase, read, depth = 1, k, k
         else:
-            phase, depth = 2, k - (pos - n_u - len(w)) // len(v)
-        return {"line_start": float(not prefix), "phase": float(phase), "depth": float(depth)}
+            phase, read, depth = 2, k, k - (pos - n_u - len(w)) // len(v)
+        return {"line_start": float(not prefix), "phase": float(phase), "past_u": float(phase >= 1),
+                "in_v": float(phase == 2), "read": float(read), "depth": float(depth)}
