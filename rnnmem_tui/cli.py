@@ -8,7 +8,7 @@ import sys
 from . import commands, study
 from .tasks import TaskError, task_names
 from .train import OPTIMIZERS, TrainConfig
-from .weights import WeightsError
+from .weights import WeightsError, load, task_for
 
 DEFAULTS = TrainConfig()
 
@@ -21,8 +21,8 @@ def build_parser() -> argparse.ArgumentParser:
         usage="rnnmem-tui TASK [options]  |  rnnmem-tui COMMAND ...",
         description="Explore how tiny recurrent networks store information: train, measure and "
                     f"sample min-char-rnn style RNNs on toy tasks ({tasks}).",
-        epilog="rnnmem-tui TASK opens the explorer on the shipped network for TASK; "
-               "see rnnmem-tui TASK --help.")
+        epilog="rnnmem-tui TASK opens the explorer on the shipped network for TASK, and "
+               "rnnmem-tui --weights PATH on any weights file; see rnnmem-tui TASK --help.")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     t = sub.add_parser("train", prog="rnnmem-tui train", help="train one network, with a progress bar",
@@ -97,8 +97,21 @@ def build_parser() -> argparse.ArgumentParser:
 VERBS = ("train", "eval", "sample", "build-optimal", "bench", *study.COMMANDS)
 
 
+def weights_task(argv: list[str]) -> str:
+    """The task name of the file in `--weights PATH` (or `--weights=PATH`); raises WeightsError."""
+    flag = argv[0]
+    path = flag.partition("=")[2] if "=" in flag else (argv[1] if len(argv) > 1 else "")
+    return task_for(load(path)).name
+
+
 def run(argv: list[str]) -> int:
     """Parse argv and run the command; returns the exit code."""
+    if argv and argv[0].split("=")[0] == "--weights":  # the explorer on a file: its task is in its meta
+        try:
+            argv = [weights_task(argv), *argv]
+        except WeightsError as e:
+            print(f"rnnmem-tui: error: {e}", file=sys.stderr)
+            return 2
     if argv and not argv[0].startswith("-") and argv[0] not in VERBS:
         from .explore import run_explorer  # the Textual app loads only when it is wanted
 

@@ -29,6 +29,7 @@ def cli(*args: str) -> subprocess.CompletedProcess:
     (["train", "chess", "--out", "x.npz"], "unknown task 'chess'"),
     (["build-optimal", "three-in-a-row", "--out", "x.npz"], "constructions for count, fill, grammar only"),
     (["eval", FILL_OPT, "--bogus"], "unrecognized arguments: --bogus"),
+    (["--weights", "missing.npz"], "missing.npz: no such weights file"),
 ])
 def test_bad_input_gets_one_clear_line_and_exit_2(args, message):
     r = cli(*args)
