@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from functools import partial
+from pathlib import Path
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -25,12 +26,14 @@ class ExplorerApp(App):
     BINDINGS = [Binding("question_mark", "help", "Help", key_display="?"), Binding("q", "quit", "Quit")]
 
     def __init__(self, net: RNN | None, task: Task, seed: int = 0, *, source: str = "",
-                 train: TrainConfig | None = None, labels: Sequence[str | None] = ()) -> None:
+                 train: TrainConfig | None = None, labels: Sequence[str | None] = (),
+                 export_dir: str | Path = ".") -> None:
         super().__init__()
         if net is None and train is None:
             raise ValueError("give a network to explore, or a training configuration")
         self.net, self.rnn_task, self.seed = net, task, seed
         self.source, self.train_config, self.labels = source, train, labels
+        self.export_dir = Path(export_dir)
 
     def get_default_screen(self) -> Screen:
         """The explorer, or the training screen when there is no network yet."""
@@ -46,6 +49,14 @@ class ExplorerApp(App):
         """Show the keys, the modes and how to read the panels."""
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
+
+    def export_svg(self, stem: str) -> str:
+        """Save the screen as `stem.svg` in the export directory (`stem-2.svg`... if taken); returns its path."""
+        name, n = f"{stem}.svg", 1
+        while (self.export_dir / name).exists():
+            n += 1
+            name = f"{stem}-{n}.svg"
+        return self.save_screenshot(name, str(self.export_dir))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Textual's commands, then every explorer action by name."""

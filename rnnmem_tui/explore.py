@@ -14,7 +14,9 @@ MIN_COLUMNS, MIN_LINES = 80, 24
 KEYS = """\
 keys: space play/pause · n or → step · ← step back · + - speed · r reset · m mode (sample,
 teacher, type) · t T temperature · ↑ ↓ or 0-9 select a neuron · z zero it · c clamp it at its
-value · C clamp it at +1/-1 · x release it · X release all · ? help · q quit"""
+value · C clamp it at +1/-1 · x release it · X release all · h activation heatmap (f freezes it) ·
+p probability heatmap (o types a fill order) · w weights · a ablation sweep · esc back · s save the
+screen as SVG · ? help · q quit"""
 
 
 class UsageError(ValueError):
@@ -32,7 +34,7 @@ class Parser(argparse.ArgumentParser):
 def build_parser() -> Parser:
     """The parser of `rnnmem-tui TASK`."""
     p = Parser(prog="rnnmem-tui", usage="rnnmem-tui TASK [--hidden N | --weights PATH | --optimal | --train] "
-                                        "[--seed S] [--max-seconds S]",
+                                        "[--seed S] [--max-seconds S] [--export-dir DIR]",
                description="Open the explorer: watch a tiny RNN write its task's units, every neuron live,\n"
                            "and zero or clamp neurons from the keyboard. By default it opens the shipped\n"
                            "network for TASK at the seed study's size.",
@@ -49,6 +51,8 @@ def build_parser() -> Parser:
     p.add_argument("--seed", type=int, default=0, metavar="S", help="seed of the sampling draws, and of --train (default 0)")
     p.add_argument("--max-seconds", type=float, default=60.0, metavar="S",
                    help="time budget of --train (default 60)")
+    p.add_argument("--export-dir", default=".", metavar="DIR",
+                   help="where the s key saves SVG screenshots (default the current directory)")
     return p
 
 
@@ -60,6 +64,8 @@ def prepare(args: argparse.Namespace) -> dict:
         raise UsageError("--hidden must be at least 1")
     if args.weights and args.hidden is not None:
         raise UsageError("--hidden picks a shipped network; it cannot be combined with --weights")
+    if not Path(args.export_dir).is_dir():
+        raise UsageError(f"--export-dir {args.export_dir} is not a directory")
     task = load_task(args.task)
     if args.train:
         from .train import TrainConfig
@@ -67,7 +73,7 @@ def prepare(args: argparse.Namespace) -> dict:
         hidden = args.hidden or load_spec(args.task).get("hidden", 2)
         if args.max_seconds <= 0:
             raise UsageError("--max-seconds must be positive")
-        return dict(net=None, task=task, seed=args.seed,
+        return dict(net=None, task=task, seed=args.seed, export_dir=args.export_dir,
                     train=TrainConfig(hidden=hidden, seed=args.seed, max_seconds=args.max_seconds))
     path = Path(args.weights) if args.weights else shipped(args.task, args.hidden, optimal=args.optimal)
     net = load(path)
@@ -75,7 +81,7 @@ def prepare(args: argparse.Namespace) -> dict:
     if meta_task.name != task.name:
         raise UsageError(f"{path} holds a {meta_task.name} network, not {task.name}; "
                          f"try rnnmem-tui {meta_task.name} --weights {path}")
-    return dict(net=net, task=meta_task, seed=args.seed, source=path.name)
+    return dict(net=net, task=meta_task, seed=args.seed, source=path.name, export_dir=args.export_dir)
 
 
 def run_explorer(argv: list[str]) -> int:

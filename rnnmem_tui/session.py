@@ -1,4 +1,5 @@
-"""The explorer's state in plain Python: one frozen Frame per step, a history to step back through, running scores."""
+"""The explorer's state in plain Python: one frozen Frame per step, a history to step back through, running scores,
+and the seed's probability grid of a fill order under the interventions held."""
 from __future__ import annotations
 
 from bisect import bisect_right
@@ -63,6 +64,23 @@ class Running:
     n_now: int
     free: float | None
     n_free: int
+
+
+@dataclass(frozen=True, eq=False)
+class ProbGrid:
+    """The seed's probability heatmap: a game teacher-forced from EMPTY, the outputs after each board state."""
+
+    order: str  # the cells played, in order; the game must clear after the last
+    rows: tuple[str, ...]  # a label per board state: 'EMPTY', then the cell just played ('8, FULL' last)
+    columns: tuple[str, ...]  # the outputs: the cells, then 'END' (the clear token)
+    p: np.ndarray  # (R, V) next-symbol probabilities after each board state
+    bad: np.ndarray  # (R, V) bool: the outputs the rules forbid there
+    interventions: Interventions
+
+    @property
+    def bad_mass(self) -> float:
+        """The probability on forbidden outputs, summed over the board states (0 is perfect)."""
+        return float(self.p[self.bad].sum())
 
 
 def describe(iv: Interventions) -> str:
@@ -182,6 +200,40 @@ class Session:
     def release_all(self) -> None:
         """Free every neuron: the network is exactly the original again."""
         self.intervene(NONE)
+
+    # ---- the probability grid (grid tasks) ----
+
+    def game(self, typed: str = "") -> str:
+        """A whole game that plays the typed cells first, then the others in board order, up to the clear.
+
+        Raises ValueError for a symbol that is not a cell, or a cell played twice.
+        """
+        cells = self.task.cells
+        for i, c in enumerate(typed):
+            if c not in cells:
+                raise ValueError(f"{c!r} is not a cell; the cells are {cells}")
+            if c in typed[:i]:
+                raise ValueError(f"cell {c} is played twice")
+        order = typed + "".join(c for c in cells if c not in typed)
+        for n in range(len(order) + 1):
+            if self.task.legal_next(order[:n]) == {self.task.end}:
+                return order[:n]
+        return order
+
+    def probability_grid(self, order: str) -> ProbGrid:
+        """Teacher-force the game `order` (see game) from h = 0 under the interventions held."""
+        task, iv, end = self.task, self.interventions, self.task.end
+        X = self.net.index(end + order)[None, :]  # (1, R)
+        _, ps = self.net.forward(X, np.zeros((1, self.net.hidden)), iv)
+        legal = task.legal_mask(end + order)  # (R, V)
+        last = "FULL" if len(order) == len(task.cells) else "DONE"
+        rows = ("EMPTY", *order[:-1], f"{order[-1]}, {last}") if order else ("EMPTY",)
+        columns = tuple("END" if c == end else c for c in self.net.vocab)
+        return ProbGrid(order, rows, columns, ps[0], ~legal, iv)
+
+    def symbols(self, n: int) -> str:
+        """The symbols read by the last n frames (or fewer), oldest first."""
+        return "".join(self.net.vocab[f.step.x] for f in islice(reversed(self.frames), n))[::-1]
 
     # ---- scores ----
 

@@ -1,43 +1,86 @@
-"""The explorer screen: owns the session, maps keys to it, and hands each new frame to the panels."""
+"""The explorer screen: owns the session, maps keys to it, hands each new frame to the panels and views,
+and runs the analyses (roles, the ablation sweep) in thread workers."""
 from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
 
-from textual import events
+from textual import events, work
+from textual.actions import parse
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer
+from textual.widgets import ContentSwitcher, Footer, Input
+from textual.worker import get_current_worker
 
+from ..analysis import Ablation, Role, ablation_sweep, neuron_roles
+from ..metrics import Protocol, Scores
 from ..session import HISTORY, TEMPERATURES, Session
+from .ablation import AblationData, AblationView
 from .board import BoardView
+from .heatmap import HeatmapData, HeatmapView
 from .lines import LinesView
 from .neurons import NeuronData, NeuronsView
 from .output import OutputData, OutputView, show_symbol
+from .probs import ProbsView
 from .status import StatusBar, StatusData
+from .weights import WeightsData, WeightsView
 
 SPEEDS = (1, 2, 5, 10, 20, 30, 60, 120, 240)  # steps per second
 FPS = 30  # at most this many redraws a second; faster playback takes several steps per redraw
 SPARK = 240  # hidden states handed to the neuron panel: its widest sparkbar
 DIGIT_GAP = 1.0  # seconds within which two digits make one neuron number (networks of 11+ neurons)
+SWEEP = Protocol(units=1000)  # the ablation view's measure: `rnnmem-tui ablate`'s
+VIEWS = Binding.Group("Views", compact=True)
+TITLES = {"heatmap": "activations · -1 blue, 0 white, +1 red", "probs": "next-symbol probabilities by board state",
+          "weights": "weights · a row per neuron", "ablation": "ablation · each neuron zeroed in turn"}
+
+
+class Stopped(Exception):
+    """The sweep's worker was cancelled."""
+
+
+def role_label(role: Role, strength: bool = True) -> str:
+    """A role in few words: `bit: cell 6 filled (AUC 1.00)`, or `? cell 3 empty (AUC 0.80)` when unexplained.
+
+    Without the strength (the neuron panel's short form) a named role reads `bit: cell 6 filled`, as
+    it passed its threshold, and an unexplained one `? cell 3 empty .80`.
+    """
+    shown = f"r={role.value:.2f}" if role.measure == "r" else f"AUC {role.value:.2f}"
+    if not strength:
+        shown = f"{abs(role.value):.2f}".lstrip("0") if role.kind == "unexplained" else ""
+    what = "?" if role.kind == "unexplained" else f"{role.kind}:"
+    return f"{what} {role.text} {shown if not strength else f'({shown})'}".rstrip()
 
 
 class ExploreScreen(Screen):
     """The task view, the next-symbol bars, the neurons and the status, driven by the keys below."""
 
     BINDINGS = [
+        Binding("escape", "view('main')", "Explorer", key_display="esc", tooltip="Back to the explorer's panels"),
+        Binding("f", "freeze", "Freeze", tooltip="Freeze the heatmap, or follow the stream again"),
+        Binding("o", "order", "Order", tooltip="Type the fill order of the probability heatmap"),
         Binding("space", "play", "Play", tooltip="Play or pause"),
         Binding("n,right", "step", "Step", key_display="n/→", tooltip="One step forward"),
-        Binding("left", "back", "Back", key_display="←", tooltip=f"One step back ({HISTORY} kept)"),
+        Binding("left", "back", "Back", key_display="←", show=False, tooltip=f"One step back ({HISTORY} kept)"),
         Binding("m", "mode", "Mode", tooltip="Mode: sample, teacher, type"),
         Binding("z", "zero", "Zero", tooltip="Zero the selected neuron"),
         Binding("c", "clamp", "Clamp", tooltip="Clamp it at its value now"),
         Binding("x", "release", "Free", tooltip="Release it"),
-        Binding("X", "release_all", "Free all", tooltip="Release all: the original net"),
+        Binding("X", "release_all", "Free all", show=False, tooltip="Release all: the original net"),
+        Binding("h", "view('heatmap')", "Heatmap", group=VIEWS, tooltip="Activation heatmap: neurons × steps"),
+        Binding("p", "view('probs')", "Probabilities", group=VIEWS,
+                tooltip="Probability heatmap of a fill order (grid tasks)"),
+        Binding("w", "view('weights')", "Weights", group=VIEWS, tooltip="Whh, Wxh, Why as coloured grids"),
+        Binding("a", "view('ablation')", "Ablation", group=VIEWS,
+                tooltip="Zero each neuron in turn: damage and role"),
+        Binding("s", "export", "SVG", tooltip="Save the screen as an SVG file"),
         Binding("C", "cycle_clamp", "Clamp ±1", show=False, tooltip="Clamp it at +1, then -1"),
         Binding("plus,equals_sign", "speed(1)", "Faster", key_display="+", show=False,
                 tooltip=f"Play faster (to {SPEEDS[-1]}/s)"),
@@ -55,32 +98,121 @@ class ExploreScreen(Screen):
     playing: reactive[bool] = reactive(False)
     speed: reactive[int] = reactive(SPEEDS.index(10))  # index into SPEEDS
     selected: reactive[int] = reactive(0)
+    view: reactive[str] = reactive("main")  # the explorer's panels, or one of the analysis views
+    frozen: reactive[bool] = reactive(False)  # the heatmap keeps the steps it showed
+
+    class RolesFound(Message):
+        """The roles worker labelled every neuron."""
+
+        def __init__(self, roles: list[Role]) -> None:
+            super().__init__()
+            self.roles = roles
+
+    class SweepProgress(Message):
+        """The ablation worker measured another neuron."""
+
+        def __init__(self, done: int, total: int) -> None:
+            super().__init__()
+            self.done, self.total = done, total
+
+        def can_replace(self, message: Message) -> bool:
+            """A newer count supersedes an older one still queued."""
+            return isinstance(message, ExploreScreen.SweepProgress)
+
+    class SweepDone(Message):
+        """The ablation sweep finished."""
+
+        def __init__(self, intact: Scores, rows: list[Ablation]) -> None:
+            super().__init__()
+            self.intact, self.rows = intact, rows
 
     def __init__(self, session: Session, source: str = "", labels: Sequence[str | None] = ()) -> None:
         super().__init__()
         self.session, self.source, self.labels = session, source, tuple(labels)
+        self.roles: list[Role] = []
+        self.sweep: AblationData | None = None  # None until the ablation view is first opened
+        self.order = session.game() if session.task.is_grid else ""  # the probability heatmap's game
         self._timer: Timer | None = None
         self._digit: tuple[float, str] = (0.0, "")  # when the last digit came, and the digits so far
+        self._still: tuple | None = None  # the frozen heatmap's hidden states and symbols
+        self._drawn: dict[str, tuple] = {}  # view -> what it was last drawn from
 
     def compose(self) -> ComposeResult:
-        """Task view and output on the left, neurons on the right, status and footer below."""
+        """The explorer's panels (task view and output on the left, neurons on the right) or a view; status and footer."""
         task = self.session.task
-        with Horizontal(id="main"):
-            with Vertical(id="left"):
-                yield BoardView(task, id="task") if task.is_grid else LinesView(task.max_len, id="task")
-                yield OutputView(id="output")
-            yield NeuronsView(id="neurons")
+        with ContentSwitcher(id="views", initial="main"):
+            with Horizontal(id="main"):
+                with Vertical(id="left"):
+                    yield BoardView(task, id="task") if task.is_grid else LinesView(task.max_len, id="task")
+                    yield OutputView(id="output")
+                yield NeuronsView(id="neurons")
+            yield HeatmapView(id="heatmap")
+            if task.is_grid:
+                yield ProbsView(id="probs")
+            yield WeightsView(id="weights")
+            yield AblationView(id="ablation")
         yield StatusBar(id="status")
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
-        """Title the panels and draw the start frame."""
+        """Title the panels, draw the start frame, then label the neurons in a worker."""
         s = self.session
         src = self.source or "network"
         self.query_one("#task").border_title = src if src.startswith(s.task.name) else f"{s.task.name} · {src}"
         self.query_one("#output").border_title = "next symbol"
         self.query_one("#neurons").border_title = f"{s.net.hidden} neurons"
+        for view, title in TITLES.items():
+            if s.task.is_grid or view != "probs":
+                self.query_one(f"#{view}").border_title = title
+        self.query_one("#ablation").border_subtitle = "damage: the fall in valid − TVD − bad"
         self.show()
+        if not self.labels:
+            self.query_one("#neurons").border_subtitle = "finding roles…"
+            self.find_roles()
+
+    # ---- workers ----
+
+    @work(thread=True, exclusive=True, group="roles")
+    def find_roles(self) -> None:
+        """Label every neuron by the state feature it tracks best (a teacher-forced run), off the UI thread."""
+        roles = neuron_roles(self.session.net, self.session.task)
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.RolesFound(roles))
+
+    @work(thread=True, exclusive=True, group="ablation")
+    def run_sweep(self) -> None:
+        """Zero each neuron in turn and measure it as `rnnmem-tui ablate` does, off the UI thread."""
+        worker, net = get_current_worker(), self.session.net
+
+        def progress(done: int, total: int) -> None:
+            if worker.is_cancelled:
+                raise Stopped
+            self.post_message(self.SweepProgress(done, total))
+
+        self.post_message(self.SweepProgress(0, net.hidden))
+        try:
+            intact, rows = ablation_sweep(net, self.session.task, SWEEP, progress=progress)
+        except Stopped:
+            return
+        self.post_message(self.SweepDone(intact, rows))
+
+    def on_explore_screen_roles_found(self, message: RolesFound) -> None:
+        """Show the roles beside the neurons and in the views."""
+        self.roles = message.roles
+        self.labels = tuple(role_label(r, strength=False) for r in self.roles)
+        self.query_one("#neurons").border_subtitle = ""
+        self.show_neurons()
+        self.show_view()
+
+    def on_explore_screen_sweep_progress(self, message: SweepProgress) -> None:
+        """Move the sweep's progress bar."""
+        self.sweep = AblationData(message.done, message.total)
+        self.show_view()
+
+    def on_explore_screen_sweep_done(self, message: SweepDone) -> None:
+        """Show the sweep's table."""
+        self.sweep = AblationData(len(message.rows), len(message.rows), message.intact, message.rows)
+        self.show_view()
 
     # ---- reactives ----
 
@@ -108,8 +240,25 @@ class ExploreScreen(Screen):
         self.show_status()
 
     def watch_selected(self) -> None:
-        """Redraw the neurons with the new selection."""
+        """Redraw the neurons and the view with the new selection."""
         self.show_neurons()
+        self.show_view()
+
+    def watch_view(self, view: str) -> None:
+        """Show the view asked for; the first visit to the ablation view starts the sweep."""
+        self.query_one(ContentSwitcher).current = view
+        if view == "ablation" and self.sweep is None:
+            self.sweep = AblationData(0, self.session.net.hidden)
+            self.run_sweep()
+        self.refresh_bindings()
+        self.show_view()
+
+    def watch_frozen(self, frozen: bool) -> None:
+        """Keep the heatmap's steps, or follow the stream again."""
+        s = self.session
+        self._still = (s.window(SPARK), s.symbols(SPARK)) if frozen else None
+        self.query_one(HeatmapView).border_subtitle = "frozen: f follows the stream again" if frozen else ""
+        self.show_view()
 
     # ---- drawing ----
 
@@ -131,6 +280,35 @@ class ExploreScreen(Screen):
                                                      how, f.bad)
         self.show_neurons()
         self.show_status()
+        self.show_view()
+
+    def show_view(self) -> None:
+        """Hand the open view what it shows, when that changed since it was last drawn."""
+        s, view, iv, sel = self.session, self.view, self.session.interventions, self.selected
+        if view == "heatmap":
+            key = (s.frame, self._still, iv, sel)
+        elif view == "probs":
+            key = (self.order, iv)
+        elif view == "weights":
+            key = (iv, sel, len(self.roles))
+        elif view == "ablation":
+            key = (self.sweep, len(self.roles), sel)
+        else:
+            return
+        if self._drawn.get(view) == key:
+            return
+        self._drawn[view] = key
+        if view == "heatmap":
+            history, symbols = self._still or (s.window(SPARK), s.symbols(SPARK))
+            self.query_one(HeatmapView).data = HeatmapData(history, symbols, iv, sel)
+        elif view == "probs":
+            self.query_one(ProbsView).grid = s.probability_grid(self.order)
+        elif view == "weights":
+            role = role_label(self.roles[sel]) if self.roles else ""
+            self.query_one(WeightsView).data = WeightsData(s.net, sel, iv, role)
+        else:
+            roles = tuple(map(role_label, self.roles))
+            self.query_one(AblationView).data = replace(self.sweep, roles=roles, selected=sel)
 
     def show_neurons(self) -> None:
         """Hand the recent hidden states, interventions and selection to the neuron panel."""
@@ -163,17 +341,51 @@ class ExploreScreen(Screen):
         """A click on a neuron selects it."""
         self.selected = message.neuron
 
+    def on_input_submitted(self, message: Input.Submitted) -> None:
+        """A typed fill order: the probability heatmap plays it (the other cells follow in board order)."""
+        try:
+            self.order = self.session.game(message.value.strip())
+        except ValueError as e:
+            self.notify(str(e), severity="error", timeout=4)
+            return
+        self.set_focus(None)
+        self.show_view()
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Grey out what does nothing in the current mode; hide keys that type symbols in type mode."""
+        """Grey out what does nothing in the current mode; hide keys that type symbols in type mode,
+        and keys of views that are not open (or, for the probabilities, not of this task)."""
         mode, vocab = self.session.mode, self.session.net.vocab
         if mode == "type" and action in ("play", "step"):
             return None
         if mode != "sample" and action == "temperature":
             return None
-        if mode == "type" and ((action == "clamp" and "c" in vocab) or
-                               (action == "pick" and str(parameters[0]) in vocab)):
+        keys = KEYS.get((action, parameters), ())
+        if mode == "type" and keys and all(k in vocab for k in keys):
             return False
+        if action == "view":
+            return parameters[0] != self.view and (parameters[0] != "probs" or self.session.task.is_grid)
+        if action in ("freeze", "order"):
+            return self.view == {"freeze": "heatmap", "order": "probs"}[action]
         return True
+
+    def action_view(self, view: str) -> None:
+        """Open a view, or (escape) the explorer's panels."""
+        self.view = view
+
+    def action_freeze(self) -> None:
+        """Freeze the heatmap on the steps it shows, or let it follow the stream again."""
+        self.frozen = not self.frozen
+
+    def action_order(self) -> None:
+        """Put the cursor in the fill order line of the probability heatmap."""
+        self.query_one("#probs-order", Input).focus()
+
+    def action_export(self) -> None:
+        """Save the screen as SVG, named after the network, the view and the step."""
+        stem = Path(self.source).stem if self.source.endswith(".npz") else self.session.task.name
+        view = "explorer" if self.view == "main" else self.view
+        path = self.app.export_svg(f"{stem}-{view}-step{self.session.frame.t}")
+        self.notify(f"saved {path}", timeout=4)
 
     def action_play(self) -> None:
         """Play or pause."""
@@ -251,3 +463,11 @@ class ExploreScreen(Screen):
         """Free every neuron: the original network."""
         self.session.release_all()
         self.show()
+
+
+def _keys_by_action(bindings: list[Binding]) -> dict[tuple[str, tuple], tuple[str, ...]]:
+    """Each binding's action and arguments, mapped to its keys (type mode hides those the task types)."""
+    return {parse(b.action)[1:]: tuple(b.key.split(",")) for b in bindings}
+
+
+KEYS = _keys_by_action(ExploreScreen.BINDINGS)

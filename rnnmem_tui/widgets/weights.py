@@ -1,0 +1,123 @@
+"""The weights view: Whh, Wxh and Why as coloured grids side by side, a row per neuron, the selected one marked."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from rich.style import Style
+from rich.text import Text
+from textual.containers import ScrollableContainer
+from textual.reactive import reactive
+from textual.widgets import Static
+
+from ..model import NONE, RNN, Interventions
+from .neurons import LEVELS, level_of, scale_rgb
+from .output import show_symbol
+
+GAP = 3  # columns between grids
+
+
+@lru_cache(maxsize=4 * LEVELS + 2)
+def _paint(level: int, marked: bool) -> Style:
+    r, g, b = scale_rgb(level / LEVELS)
+    ink = "black" if r + g + b > 420 else "white"
+    return Style(color=ink, bgcolor=f"rgb({r},{g},{b})", bold=marked)
+
+
+@dataclass(frozen=True, eq=False)
+class WeightsData:
+    """The network whose weights are shown, the selected neuron, its interventions and its role."""
+
+    net: RNN
+    selected: int = 0
+    interventions: Interventions = NONE
+    role: str = ""  # the selected neuron's role label, when known
+
+
+def grids(net: RNN) -> list[tuple[str, np.ndarray, list[str]]]:
+    """The three grids with a row per neuron: title, (H, n) weights, column labels.
+
+    Why is shown transposed, so that a neuron's row holds everything it reads and writes.
+    """
+    H = net.hidden
+    symbols = [show_symbol(c) for c in net.vocab]
+    return [("Whh", net.Whh, [str(j) for j in range(H)]),  # column j feeds row i
+            ("Wxh", net.Wxh, symbols),  # column: the symbol read
+            ("Why", net.Why.T, symbols)]  # column: the symbol scored
+
+
+def cell_width(net: RNN, width: int) -> int:
+    """Columns per weight: 2, or up to 4 when the three grids fit the width with wider cells."""
+    n = sum(w.shape[1] for _, w, _ in grids(net))
+    return min(max((width - len(str(net.hidden - 1)) - 2 - 2 * GAP) // n, 2), 4)
+
+
+def figure(d: WeightsData, styles: dict[str, Style], cw: int = 2) -> Text:
+    """Titles, column labels (tens above units), a row per neuron, then the scales and the selection.
+
+    Each weight takes cw columns.
+    """
+    net, sel = d.net, d.selected
+    H, index = net.hidden, len(str(net.hidden - 1)) + 2
+    blocks = grids(net)
+    widths = [max(cw * w.shape[1], len(t) + 1) for t, w, _ in blocks]
+    out = Text(no_wrap=True, overflow="crop")
+
+    def header(texts: list[str]) -> None:
+        out.append(" " * index)
+        for text, width in zip(texts, widths):
+            out.append(text.ljust(width) + " " * GAP, styles["title"])
+        out.append("\n")
+
+    header([t for t, _, _ in blocks])
+    if H > 10:
+        header(["".join((str(j // 10) if j % 10 == 0 and j else " ").rjust(cw) for j in range(H)), "", ""])
+    out.append(" " * index)
+    for (title, w, labels), width in zip(blocks, widths):
+        for j, c in enumerate(labels):
+            mark = title == "Whh" and j == sel
+            out.append((c[-1] if title == "Whh" and H > 10 else c).rjust(cw),
+                       styles["selected"] if mark else styles["label"])
+        out.append(" " * (width - cw * len(labels) + GAP))
+    scales = [max(float(np.abs(w).max()), 1e-9) for _, w, _ in blocks]
+    for i in range(H):
+        held = d.interventions.of(i)
+        look = styles["selected"] if i == sel else styles["held"] if held else styles["label"]
+        out.append(f"\n{'▶' if i == sel else ' '}{i:>{index - 2}} ", look)
+        for (title, w, _), width, top in zip(blocks, widths, scales):
+            for j in range(w.shape[1]):
+                marked = i == sel or (title == "Whh" and j == sel)
+                out.append(("·" * cw if marked else " " * cw), _paint(level_of(w[i, j] / top), marked))
+            out.append(" " * (width - cw * w.shape[1] + GAP))
+    out.append("\n\nscales " + " · ".join(f"{t} ±{top:.2f}" for (t, _, _), top in zip(blocks, scales))
+               + ": blue −, white 0, red +", styles["label"])
+    out.append("\nWhh: column j feeds neuron i · Why transposed: a row is what the neuron scores", styles["label"])
+    held = d.interventions.of(sel)
+    out.append(f"\n▶ n{sel}{' (' + held + ')' if held else ''}: {d.role or 'role not known yet'} · "
+               f"self {net.Whh[sel, sel]:+.2f} · bias {net.bh[sel]:+.2f}", styles["selected"])
+    return out
+
+
+class WeightsView(ScrollableContainer, can_focus=False):
+    """The weights figure, scrolling both ways on big networks; redrawn when the data changes."""
+
+    COMPONENT_CLASSES = {"weights--title", "weights--label", "weights--selected", "weights--held"}
+
+    data: reactive[WeightsData | None] = reactive(None)
+
+    def compose(self):
+        """One Static holds the figure."""
+        yield Static(id="weights-figure")
+
+    def watch_data(self, d: WeightsData | None) -> None:
+        """Redraw the figure."""
+        if d is None:
+            return
+        styles = {k: self.get_component_rich_style(f"weights--{k}") for k in ("title", "label", "selected", "held")}
+        cw = cell_width(d.net, self.scrollable_content_region.width)
+        self.query_one("#weights-figure", Static).update(figure(d, styles, cw))
+
+    def on_resize(self) -> None:
+        """Wider cells when the grids fit."""
+        self.watch_data(self.data)
