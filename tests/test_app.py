@@ -222,6 +222,9 @@ async def test_train_runs_in_a_worker_then_explores_the_trained_net():
         assert app.screen.session.net.hidden == 2
         await pilot.press("n")
         assert app.screen.session.frame.t == 1
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert len(app.screen.roles) == 2 and len(app.screen.labels) == 2  # the trained net's roles
 
 
 # ---- the command line: one clear line and exit code 2, before any screen ----

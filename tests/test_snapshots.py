@@ -1,4 +1,5 @@
-"""Snapshots of the explorer at fixed sizes and seeds, on the shipped networks; no timer runs in any of them.
+"""Snapshots of the explorer and its views at fixed sizes and seeds, on the shipped networks; no timer runs in
+any of them, and each waits for the workers (roles, ablation sweep) to finish.
 
 After a deliberate change, rebuild them with `pytest tests/test_snapshots.py --snapshot-update` and
 look at every SVG in tests/__snapshots__/ before committing it.
@@ -9,19 +10,21 @@ from rnnmem_tui.app import ExplorerApp
 from rnnmem_tui.weights import load, shipped, task_for
 
 
-def app_for(task: str) -> ExplorerApp:
+def app_for(task: str, **kw) -> ExplorerApp:
     """The explorer on the shipped network for task, sampling seed 0."""
-    path = shipped(task)
+    path = shipped(task, **kw)
     net = load(path)
     return ExplorerApp(net, task_for(net), seed=0, source=path.name)
 
 
-def steps(n: int):
-    """A run_before that takes n steps (the `n` key's action) without a key press each."""
+def steps(n: int, *keys: str):
+    """A run_before that takes n steps (the `n` key's action) without a key press each, then presses keys."""
     async def run(pilot) -> None:
         await pilot.pause()  # run_before may start before the screen is composed
         for _ in range(n):
             pilot.app.screen.action_step()
+        await pilot.press(*keys)
+        await pilot.app.workers.wait_for_complete()
         await pilot.pause()
     return run
 
@@ -60,7 +63,7 @@ def test_teacher_mode_on_fill(snap_compare):
 
 
 def test_help_screen(snap_compare):
-    assert snap_compare(app_for("count"), press=["question_mark"])
+    assert snap_compare(app_for("count"), run_before=steps(0, "question_mark"))
 
 
 def test_thirty_neurons_at_80x24_scrolled_to_the_selection(snap_compare):
@@ -68,3 +71,32 @@ def test_thirty_neurons_at_80x24_scrolled_to_the_selection(snap_compare):
         await steps(40)(pilot)
         await pilot.press("2", "6")
     assert snap_compare(app_for("three-in-a-row"), run_before=run)
+
+
+# ---- the analysis views ----
+
+def test_activation_heatmap_of_count(snap_compare):
+    assert snap_compare(app_for("count"), run_before=steps(40, "h"))
+
+
+def test_activation_heatmap_of_thirty_neurons_frozen_and_scrolled(snap_compare):
+    async def run(pilot) -> None:
+        await steps(30, "h", "f")(pilot)
+        await steps(10, "2", "2")(pilot)
+    assert snap_compare(app_for("three-in-a-row"), run_before=run)
+
+
+def test_probability_heatmap_of_fill_10_with_a_cell_bit_zeroed(snap_compare):
+    assert snap_compare(app_for("fill"), run_before=steps(0, "p", "3", "z"))
+
+
+def test_probability_heatmap_of_the_hand_built_fill_at_100x30(snap_compare):
+    assert snap_compare(app_for("fill", optimal=True), terminal_size=(100, 30), run_before=steps(0, "p"))
+
+
+def test_weights_of_fill_10_with_neuron_3_selected(snap_compare):
+    assert snap_compare(app_for("fill"), run_before=steps(0, "w", "3"))
+
+
+def test_ablation_of_fill_10(snap_compare):
+    assert snap_compare(app_for("fill"), run_before=steps(0, "a"))

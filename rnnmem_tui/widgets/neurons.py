@@ -47,6 +47,18 @@ def level_of(v: float) -> int:
     return int(round(min(max(v, -1.0), 1.0) * LEVELS))
 
 
+def mark(iv: Interventions, i: int) -> str:
+    """The intervention on neuron i in few cells, `zeroed` or `clamp +0.80`; '' when it is free."""
+    return (iv.of(i) or "").replace("clamped", "clamp")
+
+
+def fit(label: str, n: int) -> str:
+    """A label in n cells: whole, else without its `kind: ` prefix, else cut with an ellipsis."""
+    if len(label) > n and ": " in label:
+        label = label.split(": ", 1)[1]
+    return label if len(label) <= n else label[: n - 1] + "…"
+
+
 @dataclass(frozen=True, eq=False)
 class NeuronData:
     """What the panel shows: recent hidden states, the interventions, the selection, role labels."""
@@ -113,7 +125,7 @@ class NeuronsView(ScrollView, can_focus=False):
         d = self.data
         H = d.history.shape[1]
         index = len(str(H - 1))
-        held = max((len(d.interventions.of(i) or "") for i in range(H)), default=0)
+        held = max((len(mark(d.interventions, i)) for i in range(H)), default=0)
         label = max((len(s or "") for s in d.labels), default=0)
         fixed = 1 + index + 1 + 1 + 5 + (held + 1 if held else 0)  # marker, index, gaps, value
         spark = max(8, width - fixed - (min(label, 32) + 1 if label else 0))
@@ -166,10 +178,9 @@ class NeuronsView(ScrollView, can_focus=False):
         v = float(d.history[-1, i])
         segs += [Segment(" ", plain), Segment(f"{v:+.2f}"[:5], _cell(level_of(v)))]
         if L["held"]:
-            what = d.interventions.of(i) or ""
+            what = mark(d.interventions, i)
             segs.append(Segment(" " + what.ljust(L["held"]), base + L["hold"] if what else base))
         text = (d.labels[i] if i < len(d.labels) else None) or ""
         if L["label"] and text:
-            text = text if len(text) <= L["label"] else text[: L["label"] - 1] + "…"
-            segs.append(Segment(" " + text, base + L["tag"]))
+            segs.append(Segment(" " + fit(text, L["label"]), base + L["tag"]))
         return Strip(segs).adjust_cell_length(L["width"], base)
