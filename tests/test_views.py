@@ -78,8 +78,13 @@ async def test_a_typed_fill_order_is_completed_and_a_bad_one_refused():
         assert app.screen.focused is None
         await pilot.press("z")  # the explorer's keys work again once the order is read
         assert app.screen.session.interventions.of(0) == "zeroed"
-        await pilot.press("o", "ctrl+a", "ctrl+k", "4", "4", "enter")
+        await pilot.press("o", "4", "4", "enter")  # the line is selected on focus: typing replaces it
         assert app.screen.query_one(ProbsView).grid.order == "408123567"
+        await pilot.press("escape", "o", "1", "escape")  # escape drops the typing, then leaves the view
+        assert app.screen.view == "probs" and app.screen.focused is None
+        assert app.screen.query_one("#probs-order").value == "408123567"
+        await pilot.press("escape")
+        assert app.screen.view == "main"
 
 
 async def test_probability_heatmap_of_three_in_a_row_ends_at_the_first_line():

@@ -185,6 +185,7 @@ class ExploreScreen(Screen):
         worker, net = get_current_worker(), self.session.net
 
         def progress(done: int, total: int) -> None:
+            """Report a neuron measured; stop the sweep when the worker was cancelled."""
             if worker.is_cancelled:
                 raise Stopped
             self.post_message(self.SweepProgress(done, total))
@@ -369,7 +370,12 @@ class ExploreScreen(Screen):
         return True
 
     def action_view(self, view: str) -> None:
-        """Open a view, or (escape) the explorer's panels."""
+        """Open a view, or (escape) the explorer's panels; escape while typing an order only drops the typing."""
+        order = self.query("#probs-order").first(Input) if self.session.task.is_grid else None
+        if order is not None and order.has_focus and view == "main":
+            order.value = self.order
+            self.set_focus(None)
+            return
         self.view = view
 
     def action_freeze(self) -> None:

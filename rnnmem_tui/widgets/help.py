@@ -36,6 +36,18 @@ PANELS = [
                "ablation's effect is a number. Marks are dimmed on units it did not write alone "
                "(fed, typed, or across a change). A unit twice as long as the longest valid one "
                "counts once, as invalid."),
+    ("roles", "Beside each bar, the state feature the neuron tracks best over a long teacher-forced "
+              "run: a bit (cell k filled), a counter, a flag; '?' and its strength when none is good."),
+    ("h heatmap", "The seed's activation figure: a row per neuron, a column per step, the symbols "
+                  "read below. It follows the stream; f freezes it."),
+    ("p probabilities", "The seed's probability figure (grid tasks): a game fed from EMPTY to FULL "
+                        "(o types its order), the outputs after each state. Left of and under the "
+                        "orange line the rules forbid; the bad mass is what lands there, under the "
+                        "interventions held."),
+    ("w weights", "Whh, Wxh and Why (transposed) with a row per neuron, blue − white 0 red +, each "
+                  "scaled to its largest weight; the selected neuron's row and column dotted."),
+    ("a ablation", "Each neuron zeroed in turn and measured as `rnnmem-tui ablate` does, sorted by "
+                   "damage, its role beside it."),
 ]
 
 

@@ -65,6 +65,7 @@ def figure(d: WeightsData, styles: dict[str, Style], cw: int = 2) -> Text:
     out = Text(no_wrap=True, overflow="crop")
 
     def header(texts: list[str]) -> None:
+        """One header line: a text over each grid."""
         out.append(" " * index)
         for text, width in zip(texts, widths):
             out.append(text.ljust(width) + " " * GAP, styles["title"])
