@@ -1,5 +1,4 @@
-"""The explorer screen: owns the session, maps keys to it, hands each new frame to the panels and views,
-and runs the analyses (roles, the ablation sweep) in thread workers."""
+"""The explorer screen: owns the session, maps keys to it, hands each new frame to the panels and views."""
 from __future__ import annotations
 
 import time
@@ -7,20 +6,17 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from textual import events, work
+from textual import events
 from textual.actions import parse
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import ContentSwitcher, Footer, Input
-from textual.worker import get_current_worker
 
-from ..analysis import Ablation, Role, ablation_sweep, neuron_roles
-from ..metrics import Protocol, Scores
+from ..analysis import Role
 from ..session import HISTORY, TEMPERATURES, Session
 from .ablation import AblationData, AblationView
 from .board import BoardView
@@ -31,32 +27,15 @@ from .output import OutputData, OutputView, show_symbol
 from .probs import ProbsView
 from .status import StatusBar, StatusData
 from .weights import WeightsData, WeightsView
+from .workers import RolesFound, SweepDone, SweepProgress, find_roles, role_label, run_sweep
 
 SPEEDS = (1, 2, 5, 10, 20, 30, 60, 120, 240)  # steps per second
 FPS = 30  # at most this many redraws a second; faster playback takes several steps per redraw
 SPARK = 240  # hidden states handed to the neuron panel: its widest sparkbar
 DIGIT_GAP = 1.0  # seconds within which two digits make one neuron number (networks of 11+ neurons)
-SWEEP = Protocol(units=1000)  # the ablation view's measure: `rnnmem-tui ablate`'s
 VIEWS = Binding.Group("Views", compact=True)
 TITLES = {"heatmap": "activations · -1 blue, 0 white, +1 red", "probs": "next-symbol probabilities by board state",
           "weights": "weights · a row per neuron", "ablation": "ablation · each neuron zeroed in turn"}
-
-
-class Stopped(Exception):
-    """The sweep's worker was cancelled."""
-
-
-def role_label(role: Role, strength: bool = True) -> str:
-    """A role in few words: `bit: cell 6 filled (AUC 1.00)`, or `? cell 3 empty (AUC 0.80)` when unexplained.
-
-    Without the strength (the neuron panel's short form) a named role reads `bit: cell 6 filled`, as
-    it passed its threshold, and an unexplained one `? cell 3 empty .80`.
-    """
-    shown = f"r={role.value:.2f}" if role.measure == "r" else f"AUC {role.value:.2f}"
-    if not strength:
-        shown = f"{abs(role.value):.2f}".lstrip("0") if role.kind == "unexplained" else ""
-    what = "?" if role.kind == "unexplained" else f"{role.kind}:"
-    return f"{what} {role.text} {shown if not strength else f'({shown})'}".rstrip()
 
 
 class ExploreScreen(Screen):
@@ -101,31 +80,6 @@ class ExploreScreen(Screen):
     view: reactive[str] = reactive("main")  # the explorer's panels, or one of the analysis views
     frozen: reactive[bool] = reactive(False)  # the heatmap keeps the steps it showed
 
-    class RolesFound(Message):
-        """The roles worker labelled every neuron."""
-
-        def __init__(self, roles: list[Role]) -> None:
-            super().__init__()
-            self.roles = roles
-
-    class SweepProgress(Message):
-        """The ablation worker measured another neuron."""
-
-        def __init__(self, done: int, total: int) -> None:
-            super().__init__()
-            self.done, self.total = done, total
-
-        def can_replace(self, message: Message) -> bool:
-            """A newer count supersedes an older one still queued."""
-            return isinstance(message, ExploreScreen.SweepProgress)
-
-    class SweepDone(Message):
-        """The ablation sweep finished."""
-
-        def __init__(self, intact: Scores, rows: list[Ablation]) -> None:
-            super().__init__()
-            self.intact, self.rows = intact, rows
-
     def __init__(self, session: Session, source: str = "", labels: Sequence[str | None] = ()) -> None:
         super().__init__()
         self.session, self.source, self.labels = session, source, tuple(labels)
@@ -168,36 +122,11 @@ class ExploreScreen(Screen):
         self.show()
         if not self.labels:
             self.query_one("#neurons").border_subtitle = "finding roles…"
-            self.find_roles()
+            find_roles(self, s.net, s.task)
 
-    # ---- workers ----
+    # ---- analyses ----
 
-    @work(thread=True, exclusive=True, group="roles")
-    def find_roles(self) -> None:
-        """Label every neuron by the state feature it tracks best (a teacher-forced run), off the UI thread."""
-        roles = neuron_roles(self.session.net, self.session.task)
-        if not get_current_worker().is_cancelled:
-            self.post_message(self.RolesFound(roles))
-
-    @work(thread=True, exclusive=True, group="ablation")
-    def run_sweep(self) -> None:
-        """Zero each neuron in turn and measure it as `rnnmem-tui ablate` does, off the UI thread."""
-        worker, net = get_current_worker(), self.session.net
-
-        def progress(done: int, total: int) -> None:
-            """Report a neuron measured; stop the sweep when the worker was cancelled."""
-            if worker.is_cancelled:
-                raise Stopped
-            self.post_message(self.SweepProgress(done, total))
-
-        self.post_message(self.SweepProgress(0, net.hidden))
-        try:
-            intact, rows = ablation_sweep(net, self.session.task, SWEEP, progress=progress)
-        except Stopped:
-            return
-        self.post_message(self.SweepDone(intact, rows))
-
-    def on_explore_screen_roles_found(self, message: RolesFound) -> None:
+    def on_roles_found(self, message: RolesFound) -> None:
         """Show the roles beside the neurons and in the views."""
         self.roles = message.roles
         self.labels = tuple(role_label(r, strength=False) for r in self.roles)
@@ -205,12 +134,12 @@ class ExploreScreen(Screen):
         self.show_neurons()
         self.show_view()
 
-    def on_explore_screen_sweep_progress(self, message: SweepProgress) -> None:
+    def on_sweep_progress(self, message: SweepProgress) -> None:
         """Move the sweep's progress bar."""
         self.sweep = AblationData(message.done, message.total)
         self.show_view()
 
-    def on_explore_screen_sweep_done(self, message: SweepDone) -> None:
+    def on_sweep_done(self, message: SweepDone) -> None:
         """Show the sweep's table."""
         self.sweep = AblationData(len(message.rows), len(message.rows), message.intact, message.rows)
         self.show_view()
@@ -250,7 +179,7 @@ class ExploreScreen(Screen):
         self.query_one(ContentSwitcher).current = view
         if view == "ablation" and self.sweep is None:
             self.sweep = AblationData(0, self.session.net.hidden)
-            self.run_sweep()
+            run_sweep(self, self.session.net, self.session.task)
         self.refresh_bindings()
         self.show_view()
 
