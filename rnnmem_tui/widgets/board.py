@@ -3,20 +3,17 @@ from __future__ import annotations
 
 from rich.style import Style
 from rich.text import Text
-from textual.reactive import reactive
 
 from ..session import Frame, Unit
 from ..tasks import GridTask
-from .textlines import TextLines
+from .taskview import TaskView
 
 
-class BoardView(TextLines):
+class BoardView(TaskView):
     """A grid task's board after the step on screen, and the move stream of the last games."""
 
     COMPONENT_CLASSES = {"board--empty", "board--filled", "board--last", "board--broken", "board--grid",
                          "board--valid", "board--invalid", "board--dim"}
-
-    frame: reactive[Frame | None] = reactive(None)
 
     def __init__(self, task: GridTask, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -79,19 +76,12 @@ class BoardView(TextLines):
             out.append(c, self.style("broken") if broke_at is not None and k >= broke_at else Style())
         if unit is not None:
             out.pad_right(width - 2 - out.cell_len)
-            mark = Text.assemble((" ✓" if unit.valid else " ✗", self.style("valid" if unit.valid else "invalid")))
-            if not unit.own:
-                mark.stylize(self.style("dim"))
-            out.append_text(mark)
+            out.append_text(self.mark(unit, lead=" "))
         return out
-
-    def key(self) -> object:
-        """The frame on screen."""
-        return self.frame
 
     def text(self) -> Text:
         """The board with its verdict, and the games beside it or below it."""
-        f = self.frame
+        f = self.data
         if f is None:
             return Text()
         width, height = self.size.width, self.size.height

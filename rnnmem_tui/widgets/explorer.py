@@ -204,7 +204,7 @@ class ExploreScreen(Screen):
     def show(self) -> None:
         """Hand the newest frame to every panel."""
         s, f = self.session, self.session.frame
-        self.query_one("#task").frame = f
+        self.query_one("#task").data = f
         how = "teacher" if s.mode == "teacher" else "next"
         self.query_one(OutputView).data = OutputData(s.net.vocab, f.step.p, f.legal, s.next_symbol(),
                                                      how, f.bad)

@@ -3,18 +3,14 @@ from __future__ import annotations
 
 from rich.style import Style
 from rich.text import Text
-from textual.reactive import reactive
 
-from ..session import Frame, Unit
-from .textlines import TextLines
+from .taskview import TaskView
 
 
-class LinesView(TextLines):
+class LinesView(TaskView):
     """The last lines of the stream, newest at the bottom; the symbol just read is highlighted."""
 
     COMPONENT_CLASSES = {"lines--valid", "lines--invalid", "lines--cursor", "lines--broken", "lines--dim"}
-
-    frame: reactive[Frame | None] = reactive(None)
 
     def __init__(self, longest: int, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -39,20 +35,9 @@ class LinesView(TextLines):
             out.append(shown[k], style)
         return out
 
-    def mark(self, unit: Unit) -> Text:
-        """✓ or ✗, dimmed when the network did not write the whole unit itself."""
-        mark = Text.assemble(("✓" if unit.valid else "✗", self.style("valid" if unit.valid else "invalid")))
-        if not unit.own:
-            mark.stylize(self.style("dim"))
-        return mark
-
-    def key(self) -> object:
-        """The frame on screen."""
-        return self.frame
-
     def text(self) -> Text:
         """The last finished lines with their marks, then the line being written."""
-        f = self.frame
+        f = self.data
         if f is None:
             return Text()
         width, height = self.size.width, self.size.height

@@ -37,10 +37,6 @@ class OutputView(TextLines):
 
     data: reactive[OutputData | None] = reactive(None)
 
-    def key(self) -> object:
-        """The data on screen."""
-        return self.data
-
     def text(self) -> Text:
         """Bars, then the symbols, then the caption."""
         d = self.data

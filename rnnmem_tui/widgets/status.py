@@ -38,11 +38,6 @@ class StatusBar(TextLines):
 
     data: reactive[StatusData | None] = reactive(None)
 
-
-    def key(self) -> object:
-        """The data on screen."""
-        return self.data
-
     def text(self) -> Text:
         """The mode line, then the score line."""
         d = self.data

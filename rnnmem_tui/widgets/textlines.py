@@ -31,8 +31,8 @@ class TextLines(Widget):
         raise NotImplementedError
 
     def key(self) -> object:
-        """What the text depends on besides the size and the theme: the data on screen."""
-        raise NotImplementedError
+        """What the text depends on besides the size and the theme: the `data` reactive each panel declares."""
+        return self.data
 
     def render_line(self, y: int) -> Strip:
         """Line y of the text, cropped or padded to the width, over the widget's own style."""
