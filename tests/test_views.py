@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+from textual.widgets import Footer
 
 from rnnmem_tui.app import ExplorerApp
 from rnnmem_tui.weights import load, shipped, task_for
@@ -169,3 +170,13 @@ async def test_the_palette_and_the_help_list_the_views():
         assert {"Heatmap", "Probabilities", "Weights", "Ablation", "SVG", "Freeze", "Order"} <= titles
     help_keys = [str(cell) for column in keys_table().columns for cell in column.cells]
     assert {"h", "p", "w", "a", "s", "esc", "f", "o"} <= set(help_keys)
+
+
+async def test_the_footer_fits_80_columns_in_every_view():
+    app = app_for("fill")
+    async with app.run_test(size=SIZE) as pilot:
+        for key in ("escape", "h", "p", "w", "a"):
+            await pilot.press(key)
+            await pilot.pause()
+            footer = app.screen.query_one(Footer)
+            assert footer.children and footer.virtual_size.width <= SIZE[0], key

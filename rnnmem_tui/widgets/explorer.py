@@ -41,6 +41,7 @@ TITLES = {"heatmap": "activations · -1 blue, 0 white, +1 red", "probs": "next-s
 class ExploreScreen(Screen):
     """The task view, the next-symbol bars, the neurons and the status, driven by the keys below."""
 
+    # The footer shows what fits in 80 columns in every view; the rest are in the help (?) and the palette.
     BINDINGS = [
         Binding("escape", "view('main')", "Explorer", key_display="esc", tooltip="Back to the explorer's panels"),
         Binding("f", "freeze", "Freeze", tooltip="Freeze the heatmap, or follow the stream again"),
@@ -50,8 +51,8 @@ class ExploreScreen(Screen):
         Binding("left", "back", "Back", key_display="←", show=False, tooltip=f"One step back ({HISTORY} kept)"),
         Binding("m", "mode", "Mode", tooltip="Mode: sample, teacher, type"),
         Binding("z", "zero", "Zero", tooltip="Zero the selected neuron"),
-        Binding("c", "clamp", "Clamp", tooltip="Clamp it at its value now"),
-        Binding("x", "release", "Free", tooltip="Release it"),
+        Binding("c", "clamp", "Clamp", show=False, tooltip="Clamp it at its value now"),
+        Binding("x", "release", "Free", show=False, tooltip="Release it"),
         Binding("X", "release_all", "Free all", show=False, tooltip="Release all: the original net"),
         Binding("h", "view('heatmap')", "Heatmap", group=VIEWS, tooltip="Activation heatmap: neurons × steps"),
         Binding("p", "view('probs')", "Probabilities", group=VIEWS,
@@ -59,7 +60,7 @@ class ExploreScreen(Screen):
         Binding("w", "view('weights')", "Weights", group=VIEWS, tooltip="Whh, Wxh, Why as coloured grids"),
         Binding("a", "view('ablation')", "Ablation", group=VIEWS,
                 tooltip="Zero each neuron in turn: damage and role"),
-        Binding("s", "export", "SVG", tooltip="Save the screen as an SVG file"),
+        Binding("s", "export", "SVG", show=False, tooltip="Save the screen as an SVG file"),
         Binding("C", "cycle_clamp", "Clamp ±1", show=False, tooltip="Clamp it at +1, then -1"),
         Binding("plus,equals_sign", "speed(1)", "Faster", key_display="+", show=False,
                 tooltip=f"Play faster (to {SPEEDS[-1]}/s)"),
