@@ -61,8 +61,7 @@ def build_grammar(task: GrammarTask, lam: float = 1.3, e0: float = 8e-4, gamma: 
 
     Neurons (saturated ones sit at +-1):
       0 `c`, the a-counter: e0 * lam^k after k a's (a tanh near 0 steps by the ratio lam);
-        -1 after any b. A newline resets it to e0 from -1, and from h = 0 it starts at +1, so the
-        protocol's burn-in line runs to the stop and ends.
+        -1 after any b. A newline resets it to e0, from a line's end and from h = 0 alike.
       1 `D`, the b-counter: +1 in a^n; gamma * c_n after the middle b, then it shrinks by the ratio
         alphaD ~ 1/lam per b read, so it crosses one threshold when no b is left, for every n.
       2 `G`, "seen b": set by b, or by the a that makes the count n_max (c_{t-1} above a threshold
@@ -88,10 +87,13 @@ def build_grammar(task: GrammarTask, lam: float = 1.3, e0: float = 8e-4, gamma: 
     NL, A, B = (task.vocab.index(s) for s in ("\n", "a", "b"))
     c, D, G, F = 0, 1, 2, 3
     Wxh, Whh, bh = np.zeros((4, 3)), np.zeros((4, 4)), np.zeros(4)  # (H, V) (H, H) (H,)
-    # c: pre = lam c in a^n; <= -K after b, in b^n and after the middle a; atanh(e0) after newline
+    # c: pre = lam c in a^n; <= -K after b, in b^n and after the middle a; atanh(e0) after newline.
+    # At a line's end c, G and F sit at -1, +1, +1 and their weights into c sum to 0 there, so a
+    # newline resets c to e0 from that state and from h = 0 alike.
     v, P = -(K + lam), -K - 2 * lam
-    Whh[c, c], Whh[c, G] = lam, v
-    Wxh[c, A], Wxh[c, B], Wxh[c, NL] = v, P + v, np.arctanh(e0) + lam - v
+    wF = lam - v
+    Whh[c, c], Whh[c, G], Whh[c, F] = lam, v, wF
+    Wxh[c, A], Wxh[c, B], Wxh[c, NL] = v + wF, P + v + wF, np.arctanh(e0)
     # G: fires when c_{t-1} passes th, between the counts n_max - 2 and n_max - 1
     N = sizes.stop - 1
     th, g = np.sqrt(cs[N - 2] * cs[N - 1]), 2 * 12 / (cs[N - 1] - cs[N - 2])
