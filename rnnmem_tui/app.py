@@ -27,13 +27,14 @@ class ExplorerApp(App):
 
     def __init__(self, net: RNN | None, task: Task, seed: int = 0, *, source: str = "",
                  train: TrainConfig | None = None, labels: Sequence[str | None] = (),
-                 export_dir: str | Path = ".") -> None:
+                 export_dir: str | Path = ".", play: bool = False) -> None:
         super().__init__()
         if net is None and train is None:
             raise ValueError("give a network to explore, or a training configuration")
         self.net, self.rnn_task, self.seed = net, task, seed
         self.source, self.train_config, self.labels = source, train, labels
         self.export_dir = Path(export_dir)
+        self.play = play  # start playing as soon as the explorer shows
 
     def get_default_screen(self) -> Screen:
         """The explorer, or the training screen when there is no network yet."""

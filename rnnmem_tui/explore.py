@@ -34,7 +34,7 @@ class Parser(argparse.ArgumentParser):
 def build_parser() -> Parser:
     """The parser of `rnnmem-tui TASK`."""
     p = Parser(prog="rnnmem-tui", usage="rnnmem-tui TASK [--hidden N | --weights PATH | --optimal | --train] "
-                                        "[--seed S] [--max-seconds S] [--export-dir DIR]",
+                                        "[--seed S] [--max-seconds S] [--paused] [--export-dir DIR]",
                description="Open the explorer: watch a tiny RNN write its task's units, every neuron live,\n"
                            "and zero or clamp neurons from the keyboard. By default it opens the shipped\n"
                            "network for TASK at the seed study's size.",
@@ -51,6 +51,7 @@ def build_parser() -> Parser:
     p.add_argument("--seed", type=int, default=0, metavar="S", help="seed of the sampling draws, and of --train (default 0)")
     p.add_argument("--max-seconds", type=float, default=60.0, metavar="S",
                    help="time budget of --train (default 60)")
+    p.add_argument("--paused", action="store_true", help="open paused at step 0 (default: play at once)")
     p.add_argument("--export-dir", default=".", metavar="DIR",
                    help="where the s key saves SVG screenshots (default the current directory)")
     return p
@@ -73,7 +74,7 @@ def prepare(args: argparse.Namespace) -> dict:
         hidden = args.hidden or load_spec(args.task).get("hidden", 2)
         if args.max_seconds <= 0:
             raise UsageError("--max-seconds must be positive")
-        return dict(net=None, task=task, seed=args.seed, export_dir=args.export_dir,
+        return dict(net=None, task=task, seed=args.seed, export_dir=args.export_dir, play=not args.paused,
                     train=TrainConfig(hidden=hidden, seed=args.seed, max_seconds=args.max_seconds))
     path = Path(args.weights) if args.weights else shipped(args.task, args.hidden, optimal=args.optimal)
     net = load(path)
@@ -81,7 +82,8 @@ def prepare(args: argparse.Namespace) -> dict:
     if meta_task.name != task.name:
         raise UsageError(f"{path} holds a {meta_task.name} network, not {task.name}; "
                          f"try rnnmem-tui {meta_task.name} --weights {path}")
-    return dict(net=net, task=meta_task, seed=args.seed, source=path.name, export_dir=args.export_dir)
+    return dict(net=net, task=meta_task, seed=args.seed, source=path.name, export_dir=args.export_dir,
+                play=not args.paused)
 
 
 def run_explorer(argv: list[str]) -> int:

@@ -74,7 +74,7 @@ def cpu_seconds(pid: int) -> float:
 def one_run(exe: str, task: str, speed: int, seconds: float) -> tuple[float, ...]:
     """First-frame seconds, achieved steps/s, median and worst redraw interval (ms), CPU share of a core."""
     t0 = time.perf_counter()
-    pid, fd = spawn([exe, task])
+    pid, fd = spawn([exe, task, "--paused"])
     try:
         first, _ = read_until(fd, b"neurons", 10.0)
         time.sleep(0.5)

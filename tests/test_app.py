@@ -269,3 +269,15 @@ def test_help_exits_zero_and_names_every_option(capsys):
     out = capsys.readouterr().out
     for flag in ("--hidden", "--weights", "--optimal", "--train", "--seed", "--max-seconds"):
         assert flag in out
+
+
+async def test_the_command_line_explorer_plays_at_once_and_paused_waits():
+    net = load(shipped("grammar"))
+    playing = ExplorerApp(net, task_for(net), play=True)
+    async with playing.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.5)
+        assert playing.screen.playing and len(frames(playing)) > 1
+    paused = ExplorerApp(net, task_for(net))
+    async with paused.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.5)
+        assert not paused.screen.playing and len(frames(paused)) == 1

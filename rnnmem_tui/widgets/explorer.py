@@ -121,6 +121,7 @@ class ExploreScreen(Screen):
                 self.query_one(f"#{view}").border_title = title
         self.query_one("#ablation").border_subtitle = "damage: the fall in valid − TVD − bad"
         self.show()
+        self.playing = self.app.play
         if not self.labels:
             self.query_one("#neurons").border_subtitle = "finding roles…"
             find_roles(self, s.net, s.task)
