@@ -55,7 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.epilog = ("The seed study's own method: --batch 1 --window 12 --optimizer adagrad --lr 1.0 "
                 "--init-scale 0.1 --clip 5 --anneal 1")
 
-    e = sub.add_parser("eval", prog="rnnmem-tui eval", help="validity, TVD and bad mass of weights files, against their targets",
+    e = sub.add_parser("eval", prog="rnnmem-tui eval",
+                       help="validity, TVD and bad mass of weights files, against their targets",
                        description="Measure networks under the standard protocol of DESIGN.md.")
     e.add_argument("paths", nargs="+", metavar="PATH", help=".npz weights files")
     e.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -63,7 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--units", type=int, default=5000, help="sampled units to score (default 5000)")
     e.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
 
-    s = sub.add_parser("sample", prog="rnnmem-tui sample", help="print text a network generates, with neurons zeroed or clamped",
+    s = sub.add_parser("sample", prog="rnnmem-tui sample",
+                       help="print text a network generates, with neurons zeroed or clamped",
                        description="Sample from h = 0 after the start token. Grid games print one per row.")
     s.add_argument("path", metavar="PATH", help=".npz weights file")
     s.add_argument("--n", type=int, default=200, help="symbols to generate (default 200)")
@@ -83,7 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("task", metavar="TASK", help="count, fill, fill-4x4 or grammar")
     b.add_argument("--out", required=True, help="where to save the .npz weights file")
 
-    bench = sub.add_parser("bench", prog="rnnmem-tui bench", help="time to target over seeds: our trainer against the seed's method",
+    bench = sub.add_parser("bench", prog="rnnmem-tui bench",
+                           help="time to target over seeds: our trainer against the seed's method",
                            description="Train from several seeds with our default trainer and with the "
                                        "seed study's method; print each run and the ratio of median times.")
     bench.add_argument("--task", default="count", help="task (default count)")
