@@ -82,8 +82,6 @@ class BoardView(TaskView):
     def text(self) -> Text:
         """The board with its verdict, and the games beside it or below it."""
         f = self.data
-        if f is None:
-            return Text()
         width, height = self.size.width, self.size.height
         shown = f.finished.text if f.finished else f.prefix
         board = self.board(shown)

@@ -38,8 +38,6 @@ class LinesView(TaskView):
     def text(self) -> Text:
         """The last finished lines with their marks, then the line being written."""
         f = self.data
-        if f is None:
-            return Text()
         width, height = self.size.width, self.size.height
         if f.t == 0:
             return Text.assemble(("h = 0, the start token read.\nspace plays, n steps, ? shows every key.",

@@ -40,8 +40,6 @@ class OutputView(TextLines):
     def text(self) -> Text:
         """Bars, then the symbols, then the caption."""
         d = self.data
-        if d is None:
-            return Text()
         V = len(d.vocab)
         gap = " " if 2 * V - 1 <= self.size.width else ""
         legal, illegal, dim, nxt = (self.style(k) for k in ("legal", "illegal", "dim", "next"))

@@ -41,8 +41,6 @@ class StatusBar(TextLines):
     def text(self) -> Text:
         """The mode line, then the score line."""
         d = self.data
-        if d is None:
-            return Text()
         top = Text(no_wrap=True, overflow="ellipsis")
         top.append(f" {d.mode.upper()} ", self.style("mode"))
         if d.mode == "sample":

@@ -27,7 +27,7 @@ class TextLines(Widget):
         return self._styles[name]
 
     def text(self) -> Text:
-        """The whole panel as one Text, one line per row."""
+        """The whole panel as one Text, one line per row; called only while `data` is set."""
         raise NotImplementedError
 
     def key(self) -> object:
@@ -43,7 +43,7 @@ class TextLines(Widget):
             if self._styles.get("") != self.app.theme:  # looking styles up is slow; they change with the theme
                 self._styles = {c.split("--", 1)[1]: self.get_component_rich_style(c)
                                 for c in self.COMPONENT_CLASSES} | {"": self.app.theme}
-            lines = self.text().split("\n", allow_blank=True)
+            lines = self.text().split("\n", allow_blank=True) if self.data is not None else []
             self._drawn = (key, base, [Strip(list(line.render(console))).apply_style(base) for line in lines])
         _, base, strips = self._drawn
         return (strips[y] if y < len(strips) else Strip.blank(width, base)).adjust_cell_length(width, base)
