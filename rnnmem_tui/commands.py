@@ -70,9 +70,10 @@ def cmd_train(args, command: str) -> int:
 def cmd_eval(args) -> int:
     """Measure networks under the standard protocol and print a table or JSON."""
     protocol = Protocol(units=args.units, seed=args.seed)
-    rows = []
+    rows, metas = [], []
     for path in args.paths:
         net = load(path)
+        metas.append(net.meta)
         task = task_for(net)
         s = evaluate(net, task, protocol)
         rows.append({"file": str(path), "task": task.name, "hidden": net.hidden, **s.as_dict(),
@@ -81,7 +82,7 @@ def cmd_eval(args) -> int:
         print(json.dumps(rows, indent=2))
         return 0
     if args.markdown:
-        print_markdown(rows)
+        print_markdown(rows, metas)
         return 0
     head = f"{'file':<28} {'task':<15} {'H':>3} {'validity':>8} {'TVD':>6} {'bad mean':>9} {'bad max':>8}  verdict"
     print(head)
@@ -94,12 +95,11 @@ def cmd_eval(args) -> int:
     return 0
 
 
-def print_markdown(rows: list[dict]) -> None:
-    """The results table of the README: how each file was made and what it measures."""
+def print_markdown(rows: list[dict], metas: list[dict]) -> None:
+    """The results table of the README: how each file was made (its meta) and what it measures."""
     print("| file | command | seed | train s | validity | TVD | bad mass mean / max | target | the study |")
     print("|---|---|---|---|---|---|---|---|---|")
-    for r in rows:
-        meta = load(r["file"]).meta
+    for r, meta in zip(rows, metas):
         verdict = ("meets " if r["meets"] else "misses ") + target_text(r["target"])
         size = Path(r["file"]).stem.removeprefix(r["task"] + "-")  # "4", "optimal-10"
         claim = load_spec(r["task"]).get("claims", {}).get(size, "")

@@ -3,15 +3,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import asdict
 
 import numpy as np
 
-from .metrics import Protocol, evaluate
 from .model import RNN, encode
 from .tasks import Task
-from .train import Adam, Progress, TrainConfig, TrainResult
-from .weights import meta_for
+from .train import Adam, Keeper, Progress, TrainConfig, TrainResult
 
 RESTARTS = 4  # short runs from fresh weights; the best by validation is polished
 RESTART_STEPS = 1500  # Adam steps per restart
@@ -72,56 +69,36 @@ def train_lines(task: Task, cfg: TrainConfig, callback: Callable[[Progress], obj
     cfg.max_steps; returns the best network found, as `train` does.
     """
     rng = np.random.default_rng(cfg.seed)
-    val = Protocol(units=cfg.val_units, bad_units=50, seed=cfg.seed + 1)
-    confirm = Protocol(seed=cfg.seed + 2)
-    start, steps, history = time.perf_counter(), 0, []
-    best = best_params = None
-    reached = interrupted = False
+    keeper = Keeper(task, cfg, callback)
+    at_target = lambda s: s.meets(task.target)  # noqa: E731
+    steps, interrupted = 0, False
 
     def out_of_time() -> bool:
-        return (time.perf_counter() - start > cfg.max_seconds or should_stop()
+        return (time.perf_counter() - keeper.start > cfg.max_seconds or should_stop()
                 or bool(cfg.max_steps and steps >= cfg.max_steps))
 
     def budget() -> int:
         return min(RESTART_STEPS, cfg.max_steps - steps) if cfg.max_steps else RESTART_STEPS
 
-    def consider(net: RNN, loss: float) -> None:
-        nonlocal best, best_params, reached
-        scores = evaluate(net, task, val)
-        if scores.meets(task.target):  # worth a full measurement
-            scores = evaluate(net, task, confirm)
-            reached = scores.meets(task.target, margin=0.2)
-        if best is None or scores.score() > best.score() or reached:
-            best, best_params = scores, {k: v.copy() for k, v in net.params.items()}
-        report = Progress(steps, time.perf_counter() - start, loss, scores, best)
-        history.append(report)
-        if callback:
-            callback(report)
-
+    net = RNN.init(cfg.hidden, task.vocab, rng, INIT_SCALE)
     try:
-        for _ in range(RESTARTS):  # phase 1: restarts
-            net = RNN.init(cfg.hidden, task.vocab, rng, INIT_SCALE)
+        for i in range(RESTARTS):  # phase 1: restarts
+            if i:
+                net = RNN.init(cfg.hidden, task.vocab, rng, INIT_SCALE)
             done, loss = _run(net, task, rng, budget(), cfg.lr, cfg.clip, out_of_time)
             steps += done
-            consider(net, loss)
-            if reached or out_of_time():
+            keeper.consider(net, steps, loss, at_target)
+            if keeper.reached or out_of_time():
                 break
         lr = cfg.lr / 3
-        while not reached and not out_of_time() and best_params is not None:  # phase 2: polish
-            net = RNN(**{k: v.copy() for k, v in best_params.items()}, vocab=task.vocab)
+        while not keeper.reached and not out_of_time() and keeper.params is not None:  # phase 2: polish
+            net = RNN(**{k: v.copy() for k, v in keeper.params.items()}, vocab=task.vocab)
             done, loss = _run(net, task, rng, budget(), lr, cfg.clip, out_of_time, POLISH_BATCH)
             steps += done
-            consider(net, loss)
+            keeper.consider(net, steps, loss, at_target)
             lr = max(lr * 0.7, 1e-4)  # late cycles need small steps: 0.986 -> 0.993 measured
     except KeyboardInterrupt:
         interrupted = True
-    if best_params is None:
-        net = RNN.init(cfg.hidden, task.vocab, rng, INIT_SCALE)
-        best_params, best = net.params, evaluate(net, task, val)
-    seconds = time.perf_counter() - start
-    meta = meta_for(task, cfg.hidden, command=command, seed=cfg.seed, steps=steps,
-                    seconds=round(seconds, 2), trainer=asdict(cfg), recipe="lines",
-                    recipe_args={"restarts": RESTARTS, "restart_steps": RESTART_STEPS,
-                                 "init_scale": INIT_SCALE, "window": WINDOW, "batch": BATCH})
-    return TrainResult(RNN(**best_params, vocab=task.vocab, meta=meta), best, steps, seconds,
-                       reached, interrupted, history)
+    return keeper.result(net, steps, interrupted, command, recipe="lines",
+                         recipe_args={"restarts": RESTARTS, "restart_steps": RESTART_STEPS,
+                                      "init_scale": INIT_SCALE, "window": WINDOW, "batch": BATCH})

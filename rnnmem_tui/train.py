@@ -121,6 +121,51 @@ class Adagrad:
 OPTIMIZERS = {"adam": Adam, "adagrad": Adagrad}
 
 
+class Keeper:
+    """Validation during training, shared by the trainers: measure, confirm in full, keep the best.
+
+    A network is measured on a small validation sample; when `ready(scores)` says it may be at
+    target, it is measured again under the full protocol on another seed, and the target must hold
+    there with cfg.margin to spare. The best network so far is kept, and every measurement is
+    reported to the callback.
+    """
+
+    def __init__(self, task: Task, cfg: TrainConfig, callback: Callable[[Progress], object] | None) -> None:
+        self.task, self.cfg, self.callback = task, cfg, callback
+        self.val = Protocol(units=cfg.val_units, bad_units=50, seed=cfg.seed + 1)
+        self.confirm = Protocol(seed=cfg.seed + 2)
+        self.best: Scores | None = None
+        self.params: dict[str, np.ndarray] | None = None
+        self.reached = self.confirmed = False
+        self.history: list[Progress] = []
+        self.start = time.perf_counter()
+
+    def consider(self, net: RNN, step: int, loss: float, ready: Callable[[Scores], bool]) -> None:
+        """Measure net, keep it if it is the best so far, and report; sets `confirmed` and `reached`."""
+        scores = evaluate(net, self.task, self.val)
+        self.confirmed = ready(scores)
+        if self.confirmed:  # worth a full measurement
+            scores = evaluate(net, self.task, self.confirm)
+            self.reached = scores.meets(self.task.target, margin=self.cfg.margin)  # room for noise
+        if self.best is None or scores.score() > self.best.score() or self.reached:
+            self.best, self.params = scores, {k: v.copy() for k, v in net.params.items()}
+        report = Progress(step, time.perf_counter() - self.start, loss, scores, self.best)
+        self.history.append(report)
+        if self.callback:
+            self.callback(report)
+
+    def result(self, net: RNN, steps: int, interrupted: bool, command: str, **made: object) -> TrainResult:
+        """The best network with its meta; `net` itself when nothing was measured yet."""
+        if self.params is None:  # stopped before the first validation
+            self.params = {k: v.copy() for k, v in net.params.items()}
+            self.best = evaluate(net, self.task, self.val)
+        seconds = time.perf_counter() - self.start
+        meta = meta_for(self.task, self.cfg.hidden, command=command, seed=self.cfg.seed, steps=steps,
+                        seconds=round(seconds, 2), trainer=asdict(self.cfg), **made)
+        return TrainResult(RNN(**self.params, vocab=net.vocab, meta=meta), self.best, steps, seconds,
+                           self.reached, interrupted, self.history)
+
+
 def train(task: Task, cfg: TrainConfig, callback: Callable[[Progress], object] | None = None,
           should_stop: Callable[[], bool] = lambda: False, command: str = "") -> TrainResult:
     """Train a network on `task` until its target holds, time runs out or `should_stop()` says so.
@@ -134,15 +179,13 @@ def train(task: Task, cfg: TrainConfig, callback: Callable[[Progress], object] |
     opt = OPTIMIZERS[cfg.optimizer](params, cfg.lr)
     feeder = Feeder(task, rng, cfg.batch, cfg.window)
     h = np.zeros((cfg.batch, cfg.hidden))
-    val = Protocol(units=cfg.val_units, bad_units=50, seed=cfg.seed + 1)
-    confirm = Protocol(seed=cfg.seed + 2)
-    best, best_params, reached, interrupted, annealed = None, None, False, False, False
-    smooth, step, start = None, 0, time.perf_counter()
-    history: list[Progress] = []
+    keeper = Keeper(task, cfg, callback)
+    at_validity = lambda s: s.validity >= task.target.get("validity", 0.0)  # noqa: E731
+    every = max(1, cfg.eval_symbols // (cfg.batch * cfg.window))
+    interrupted, annealed, smooth, step = False, False, None, 0
     try:
-        while not reached and not should_stop():
-            elapsed = time.perf_counter() - start
-            if elapsed > cfg.max_seconds or (cfg.max_steps and step >= cfg.max_steps):
+        while not keeper.reached and not should_stop():
+            if time.perf_counter() - keeper.start > cfg.max_seconds or (cfg.max_steps and step >= cfg.max_steps):
                 break
             X, Y = feeder.next()
             loss, grads, h = net.loss_and_grads(X, Y, h)
@@ -153,28 +196,11 @@ def train(task: Task, cfg: TrainConfig, callback: Callable[[Progress], object] |
             opt.step(params, grads)
             step += 1
             smooth = loss if smooth is None else 0.98 * smooth + 0.02 * loss
-            if step % max(1, cfg.eval_symbols // (cfg.batch * cfg.window)):
-                continue
-            scores = evaluate(net, task, val)
-            if scores.validity >= task.target.get("validity", 0.0):  # worth a full measurement
-                if not annealed:  # now polish the output distribution with smaller steps
+            if step % every == 0:
+                keeper.consider(net, step, float(smooth), at_validity)
+                if keeper.confirmed and not annealed:  # now polish the output distribution
                     opt.lr *= cfg.anneal
                     annealed = True
-                scores = evaluate(net, task, confirm)
-                reached = scores.meets(task.target, margin=cfg.margin)  # room for sampling noise
-            if best is None or scores.score() > best.score() or reached:
-                best, best_params = scores, {k: v.copy() for k, v in params.items()}
-            report = Progress(step, time.perf_counter() - start, float(smooth), scores, best)
-            history.append(report)
-            if callback:
-                callback(report)
     except KeyboardInterrupt:
         interrupted = True
-    if best_params is None:  # stopped before the first validation
-        best_params = {k: v.copy() for k, v in params.items()}
-        best = evaluate(net, task, val)
-    seconds = time.perf_counter() - start
-    meta = meta_for(task, cfg.hidden, command=command, seed=cfg.seed, steps=step,
-                    seconds=round(seconds, 2), trainer=asdict(cfg))
-    out = RNN(**best_params, vocab=net.vocab, meta=meta)
-    return TrainResult(out, best, step, seconds, reached, interrupted, history)
+    return keeper.result(net, step, interrupted, command)
