@@ -1,6 +1,8 @@
 """The explorer's state without a screen: stepping, stepping back, interventions, modes and running scores."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -127,11 +129,13 @@ def test_running_validity_is_kept_apart_per_setting(count):
 
 def test_runaway_unit_is_scored_once_as_invalid(count):
     net, task = count
-    s = Session(net, task)
+    nl = net.vocab.index("\n")
+    # with both neurons held at +1 the output is fixed: make that output never a newline, so the
+    # line runs away on every seed instead of on lucky ones
+    s = Session(replace(net, by=net.by - np.eye(len(net.vocab))[nl] * (60 + net.Why[nl].sum())), task)
     s.intervene(Interventions().clamp(0, 1.0).clamp(1, 1.0))
     frames = run(s, 200)
-    if any(f.finished for f in frames[3:]):
-        pytest.skip("this clamp does not make a runaway")
+    assert not any(f.finished for f in frames[3:])
     r = s.running()
     assert r.now == 0.0 and r.n_now == 1
 

@@ -58,6 +58,14 @@ def figure(g: ProbGrid, line: Style, base: tuple[int, int, int], width: int = 4,
     return out
 
 
+class FigureScroll(ScrollableContainer):
+    """The figure's scrolling frame: the room it has sets the figure's cell size."""
+
+    def on_resize(self) -> None:
+        """Redraw once the frame has its size: the grid may have been set before the layout gave it one."""
+        self.query_ancestor(ProbsView).draw()
+
+
 class ProbsView(Vertical):
     """The grid (scrolls when it does not fit), then a line to type a fill order, and the bad mass."""
 
@@ -67,7 +75,7 @@ class ProbsView(Vertical):
 
     def compose(self) -> ComposeResult:
         """The figure, then the order and the caption."""
-        with ScrollableContainer(id="probs-scroll"):
+        with FigureScroll(id="probs-scroll"):
             yield Static(id="probs-figure")
         with Horizontal(id="probs-bar"):
             yield Label("order ", id="probs-label")
@@ -105,6 +113,3 @@ class ProbsView(Vertical):
         figure_ = figure(g, self.get_component_rich_style("probs--line"), bg, width, tall)
         self.query_one("#probs-figure", Static).update(figure_)
 
-    def on_resize(self) -> None:
-        """Cell sizes follow the room."""
-        self.draw()
