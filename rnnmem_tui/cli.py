@@ -26,15 +26,23 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     t = sub.add_parser("train", prog="rnnmem-tui train", help="train one network, with a progress bar",
-                       description="Train one network with batched truncated BPTT. Stops early when the "
-                                   "task's target holds; keeps the best network by validation; Ctrl-C "
-                                   "saves the best so far.")
+                       description="Train one network with batched truncated BPTT, for at most --max-steps "
+                                   "updates. Stops early when the task's target holds on the confirmation "
+                                   "check (one 5,000-unit sample, with --margin to spare); keeps the best "
+                                   "network by validation; Ctrl-C saves the best so far. The saved file's "
+                                   "meta records the verdict under the verdict protocol (10 sampling seeds "
+                                   "x 5,000 units, with 95% intervals).")
     t.add_argument("task", metavar="TASK", help=f"one of: {tasks}")
     t.add_argument("--hidden", type=int, default=None, help="hidden neurons (default: the seed's size)")
     t.add_argument("--seed", type=int, default=0, help="seed of the weights and data (default 0)")
-    t.add_argument("--out", required=True, help="where to save the .npz weights file")
-    t.add_argument("--max-seconds", type=float, default=60.0, help="time budget (default 60)")
-    t.add_argument("--max-steps", type=int, default=0, help="update budget; 0 means none (default)")
+    t.add_argument("--out", required=True, help="where to save the .npz weights file (checked before training)")
+    t.add_argument("--force", action="store_true", help="replace --out if it exists (never recorded in the meta)")
+    t.add_argument("--max-steps", type=int, default=DEFAULTS.max_steps,
+                   help=f"the budget, in updates: a run with the same flags gives the same network on any "
+                        f"machine ({DEFAULTS.max_steps})")
+    t.add_argument("--max-seconds", type=float, default=DEFAULTS.max_seconds,
+                   help=f"a safety cap on wall time; a run it stops records stopped_by=time in its meta "
+                        f"({DEFAULTS.max_seconds:g})")
     t.add_argument("--batch", type=int, default=DEFAULTS.batch, help=f"sequences per update ({DEFAULTS.batch})")
     t.add_argument("--window", type=int, default=DEFAULTS.window, help=f"BPTT steps per update ({DEFAULTS.window})")
     t.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default=DEFAULTS.optimizer,
@@ -56,13 +64,18 @@ def build_parser() -> argparse.ArgumentParser:
                 "--init-scale 0.1 --clip 5 --anneal 1")
 
     e = sub.add_parser("eval", prog="rnnmem-tui eval",
-                       help="validity, TVD and bad mass of weights files, against their targets",
-                       description="Measure networks under the standard protocol of DESIGN.md.")
+                       help="validity, TVD and bad mass of weights files, with intervals and a verdict",
+                       description="Judge networks under the verdict protocol of DESIGN.md: several sampling "
+                                   "seeds x 5,000 units. Validity gets a 95%% Wilson interval on the pooled "
+                                   "count; TVD and bad mass a 95%% bootstrap interval over the seeds. The "
+                                   "verdict is 'meets' when every interval lies on the good side of its "
+                                   "target, 'misses' when one lies wholly on the bad side, else 'undecided'.")
     e.add_argument("paths", nargs="+", metavar="PATH", help=".npz weights files")
     e.add_argument("--json", action="store_true", help="print JSON instead of a table")
     e.add_argument("--markdown", action="store_true", help="print the README's results table")
-    e.add_argument("--units", type=int, default=5000, help="sampled units to score (default 5000)")
-    e.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
+    e.add_argument("--units", type=int, default=5000, help="sampled units per seed (default 5000)")
+    e.add_argument("--seeds", type=int, default=10, help="sampling seeds (default 10)")
+    e.add_argument("--seed", type=int, default=0, help="the first sampling seed (default 0)")
 
     s = sub.add_parser("sample", prog="rnnmem-tui sample",
                        help="print text a network generates, with neurons zeroed or clamped",
@@ -84,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "two counters and two phase flags.")
     b.add_argument("task", metavar="TASK", help="count, fill, fill-4x4 or grammar")
     b.add_argument("--out", required=True, help="where to save the .npz weights file")
+    b.add_argument("--force", action="store_true", help="replace --out if it exists")
 
     bench = sub.add_parser("bench", prog="rnnmem-tui bench",
                            help="time to target over seeds: our trainer against the seed's method",
@@ -92,7 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--task", default="count", help="task (default count)")
     bench.add_argument("--hidden", type=int, default=2, help="hidden neurons (default 2)")
     bench.add_argument("--seeds", type=int, default=5, help="seeds per setting (default 5)")
-    bench.add_argument("--max-seconds", type=float, default=120.0, help="budget per run (default 120)")
+    bench.add_argument("--max-steps", type=int, default=DEFAULTS.max_steps,
+                       help=f"update budget per run ({DEFAULTS.max_steps})")
+    bench.add_argument("--max-seconds", type=float, default=120.0, help="time cap per run (default 120)")
     study.add_parsers(sub)
     return p
 
@@ -121,7 +137,7 @@ def run(argv: list[str]) -> int:
         return run_explorer(argv)
     parser = build_parser()
     args = parser.parse_args(argv)
-    command = shlex.join(["rnnmem-tui", *argv])
+    command = shlex.join(["rnnmem-tui", *(a for a in argv if a != "--force")])  # what reproduces the file
     try:
         if args.command == "train":
             if args.hidden is None:

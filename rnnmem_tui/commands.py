@@ -1,6 +1,7 @@
 """The headless verbs: train, eval, sample, build-optimal and bench; each returns an exit code."""
 from __future__ import annotations
 
+import io
 import json
 import statistics
 import sys
@@ -8,13 +9,14 @@ from pathlib import Path
 
 import numpy as np
 
-from .metrics import Protocol, evaluate
+from .metrics import Verdict, VerdictProtocol, evaluate, judge
 from .model import Interventions
 from .optimal import build_count, build_fill, build_grammar
 from .progress import Bar
 from .tasks import GridTask, load_spec, load_task
 from .recipes import train_lines
 from .train import TrainConfig, TrainResult, train
+from .paths import check_destination
 from .weights import load, save, task_for
 
 SEED_METHOD = dict(batch=1, window=12, optimizer="adagrad", lr=1.0, init_scale=0.1, clip=5.0,
@@ -34,79 +36,104 @@ RECIPES = {"windows": train, "lines": train_lines}  # --recipe: the generic trai
 
 def run_training(task_name: str, cfg: TrainConfig, command: str, quiet: bool = False,
                  recipe: str = "windows") -> TrainResult:
-    """Train with a progress bar on stderr; measure the result under the standard protocol into its meta."""
+    """Train with a progress bar on stderr; returns the result without measuring it (see `measure`)."""
     task = load_task(task_name)
-    bar = Bar(cfg.max_seconds, f"{task.name} H={cfg.hidden} seed={cfg.seed}")
+    bar = Bar(cfg.max_steps, f"{task.name} H={cfg.hidden} seed={cfg.seed}")
 
     def report(p) -> None:
         if not quiet:
-            bar.update(p.seconds, f"{p.seconds:5.1f}s step {p.step} loss {p.loss:.3f} "
-                                  f"validity {p.scores.validity:.3f} best {p.best.validity:.3f}")
+            bar.update(p.step, f"step {p.step}/{cfg.max_steps} {p.seconds:5.1f}s loss {p.loss:.3f} "
+                               f"validity {p.scores.validity:.3f} best {p.best.validity:.3f}")
 
     result = RECIPES[recipe](task, cfg, report, command=command)
     bar.close()
-    result.net.meta["metrics"] = evaluate(result.net, task).as_dict()
     return result
 
 
+def measure(net, task, quiet: bool = False) -> Verdict:
+    """Judge a network under the verdict protocol; record the verdict and the standard figures in its meta."""
+    bar = Bar(VerdictProtocol().seeds, "verdict", stream=None if not quiet else io.StringIO())
+    v = judge(net, task, progress=lambda done, total: bar.update(done, f"sampling seed {done}/{total}"))
+    bar.close()
+    net.meta["metrics"] = v.first.as_dict()
+    net.meta["verdict"] = {**v.as_dict(), "protocol": VerdictProtocol().text()}
+    return v
+
+
 def cmd_train(args, command: str) -> int:
-    """Train one network and save it."""
+    """Train one network and save it: first as soon as training ends, then again with its verdict."""
+    out = check_destination(args.out, args.force)
     cfg = TrainConfig(hidden=args.hidden, seed=args.seed, batch=args.batch, window=args.window,
                       optimizer=args.optimizer, lr=args.lr, init_scale=args.init_scale, clip=args.clip,
                       carry=not args.no_carry, anneal=args.anneal, margin=args.margin,
-                      max_seconds=args.max_seconds,
-                      max_steps=args.max_steps)
+                      max_seconds=args.max_seconds, max_steps=args.max_steps)
     result = run_training(args.task, cfg, command, recipe=args.recipe)
-    path = save(result.net, args.out)
-    m = result.net.meta["metrics"]
-    how = "interrupted" if result.interrupted else ("reached the target" if result.reached else
-                                                    "did not reach the target")
-    print(f"{how} after {result.steps} updates in {result.seconds:.1f}s; saved the best network to {path}")
-    print(f"validity {m['validity']:.4f}  tvd {m['tvd']:.4f}  bad mass mean {m['bad_mean']:.5f} "
-          f"max {m['bad_max']:.4f}  ({m['units']} units, sampling seed 0)")
+    path = save(result.net, out)  # nothing is lost if the measurement below is interrupted
+    how = {"target": "reached the target", "steps": "used its update budget without reaching the target",
+           "time": f"stopped by the --max-seconds cap ({cfg.max_seconds:g} s)",
+           "interrupted": "interrupted"}.get(result.stopped_by, "stopped")
+    print(f"{how} after {result.steps} updates in {result.seconds:.1f}s; saved the best network to {path}",
+          flush=True)
+    v = measure(result.net, load_task(args.task))
+    save(result.net, out)
+    print(f"verdict: {v.verdict}  validity {interval(v.validity, v.validity_interval, 4)}  "
+          f"tvd {interval(v.tvd, v.tvd_interval, 3)}  bad mass mean {interval(v.bad_mean, v.bad_mean_interval, 5)} "
+          f"max {v.bad_max:.4f}  ({VerdictProtocol().text()})")
     return 130 if result.interrupted else 0
 
 
+def interval(x: float, ci: list[float] | tuple[float, float], digits: int) -> str:
+    """A figure and its 95% interval, e.g. `0.9927 [0.9919, 0.9934]`."""
+    return f"{x:.{digits}f} [{ci[0]:.{digits}f}, {ci[1]:.{digits}f}]"
+
+
 def cmd_eval(args) -> int:
-    """Measure networks under the standard protocol and print a table or JSON."""
-    protocol = Protocol(units=args.units, seed=args.seed)
+    """Judge networks under the verdict protocol and print a table, JSON or the README's markdown."""
+    vp = VerdictProtocol(seeds=args.seeds, units=args.units, first_seed=args.seed)
     rows, metas = [], []
     for path in args.paths:
         net = load(path)
         metas.append(net.meta)
         task = task_for(net)
-        s = evaluate(net, task, protocol)
-        rows.append({"file": str(path), "task": task.name, "hidden": net.hidden, **s.as_dict(),
-                     "target": task.target, "meets": s.meets(task.target)})
+        bar = Bar(vp.seeds, f"eval {Path(path).name}")
+        v = judge(net, task, vp, progress=lambda done, total: bar.update(done, f"seed {done}/{total}"))
+        bar.close()
+        rows.append({"file": str(path), "task": task.name, "hidden": net.hidden, **v.as_dict(),
+                     "target": task.target, "meets": v.verdict == "meets"})
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
     if args.markdown:
         print_markdown(rows, metas)
         return 0
-    head = f"{'file':<28} {'task':<15} {'H':>3} {'validity':>8} {'TVD':>6} {'bad mean':>9} {'bad max':>8}  verdict"
-    print(head)
+    print(f"{'file':<24} {'task':<14} {'H':>3} {'validity [95% interval]':<24} {'TVD [95% interval]':<21} "
+          f"{'bad mean [95% interval]':<27} {'bad max':>7}  verdict")
     for r in rows:
-        verdict = ("meets " if r["meets"] else "MISSES ") + target_text(r["target"])
-        print(f"{Path(r['file']).name:<28} {r['task']:<15} {r['hidden']:>3} {r['validity']:>8.4f} "
-              f"{r['tvd']:>6.3f} {r['bad_mean']:>9.5f} {r['bad_max']:>8.4f}  {verdict}")
-    print(f"({protocol.units} sampled units after one burn-in unit, {protocol.bad_units} teacher-forced "
-          f"units for bad mass, sampling seed {protocol.seed})")
+        print(f"{Path(r['file']).name:<24} {r['task']:<14} {r['hidden']:>3} "
+              f"{interval(r['validity'], r['validity_interval'], 4):<24} "
+              f"{interval(r['tvd'], r['tvd_interval'], 3):<21} "
+              f"{interval(r['bad_mean'], r['bad_mean_interval'], 5):<27} {r['bad_max']:>7.4f}  "
+              f"{r['verdict']} {target_text(r['target'])}")
+    print(f"(verdict protocol: {vp.text()} after one burn-in unit each, {vp.bad_units} teacher-forced units "
+          "per seed for bad mass; validity: Wilson interval on the pooled count; TVD and bad mass: bootstrap "
+          "over the seeds)")
     return 0
 
 
 def print_markdown(rows: list[dict], metas: list[dict]) -> None:
-    """The results table of the README: how each file was made (its meta) and what it measures."""
-    print("| file | command | seed | train s | validity | TVD | bad mass mean / max | target | the study |")
+    """The results table of the README: how each file was made (its meta) and its verdict, with intervals."""
+    print("| file | command | seed | updates | validity [95%] | TVD [95%] | bad mass mean [95%] / max | verdict "
+          "| the study |")
     print("|---|---|---|---|---|---|---|---|---|")
     for r, meta in zip(rows, metas):
-        verdict = ("meets " if r["meets"] else "misses ") + target_text(r["target"])
         size = Path(r["file"]).stem.removeprefix(r["task"] + "-")  # "4", "optimal-10"
         claim = load_spec(r["task"]).get("claims", {}).get(size, "")
         seed = "-" if meta.get("seed") is None else meta["seed"]  # hand-built: no seed
-        print(f"| {Path(r['file']).name} | `{meta.get('command', '?')}` | {seed} | "
-              f"{meta.get('seconds', 0):.1f} | {r['validity']:.4f} | {r['tvd']:.3f} | "
-              f"{r['bad_mean']:.5f} / {r['bad_max']:.4f} | {verdict} | {claim} |")
+        steps = meta.get("steps", "-")
+        print(f"| {Path(r['file']).name} | `{meta.get('command', '?')}` | {seed} | {steps} | "
+              f"{interval(r['validity'], r['validity_interval'], 4)} | {interval(r['tvd'], r['tvd_interval'], 3)} | "
+              f"{interval(r['bad_mean'], r['bad_mean_interval'], 5)} / {r['bad_max']:.4f} | "
+              f"{r['verdict']} {target_text(r['target'])} | {claim} |")
 
 
 def parse_interventions(zero: list[int], clamp: list[str], hidden: int) -> Interventions:
@@ -164,12 +191,13 @@ def cmd_build_optimal(args, command: str) -> int:
     if task.family not in CONSTRUCTIONS:
         raise ValueError(f"build-optimal knows constructions for {', '.join(CONSTRUCTIONS)} only, "
                          f"not {task.name!r}")
+    out = check_destination(args.out, args.force)
     net = CONSTRUCTIONS[task.family](task)
     net.meta["command"] = command
-    s = evaluate(net, task)
-    net.meta["metrics"] = s.as_dict()
-    save(net, args.out)
-    print(f"built {args.out}: validity {s.validity:.4f}, bad mass mean {s.bad_mean:.2e} max {s.bad_max:.2e}")
+    v = measure(net, task)
+    save(net, out)
+    print(f"built {out}: {v.verdict}, validity {interval(v.validity, v.validity_interval, 4)}, "
+          f"bad mass mean {v.bad_mean:.2e} max {v.bad_max:.2e}")
     return 0
 
 
@@ -178,13 +206,14 @@ def cmd_bench(args) -> int:
     settings = {"ours": {}, "seed method": SEED_METHOD}
     times: dict[str, list[float]] = {k: [] for k in settings}
     print(f"{args.task}, H={args.hidden}: time to target over {args.seeds} seeds, "
-          f"at most {args.max_seconds:.0f}s each")
+          f"at most {args.max_steps} updates and {args.max_seconds:.0f}s each")
     print(f"{'setting':<12} {'seed':>4} {'reached':>7} {'seconds':>8} {'validity':>8} {'TVD':>6}")
     for name, extra in settings.items():
         for seed in range(args.seeds):
-            cfg = TrainConfig(hidden=args.hidden, seed=seed, max_seconds=args.max_seconds, **extra)
+            cfg = TrainConfig(hidden=args.hidden, seed=seed, max_seconds=args.max_seconds,
+                              max_steps=args.max_steps, **extra)
             r = run_training(args.task, cfg, command="rnnmem-tui bench", quiet=True)
-            m = r.net.meta["metrics"]
+            m = r.net.meta["metrics"] = evaluate(r.net, load_task(args.task)).as_dict()
             times[name].append(r.seconds if r.reached else float("inf"))
             print(f"{name:<12} {seed:>4} {'yes' if r.reached else 'no':>7} {r.seconds:>8.1f} "
                   f"{m['validity']:>8.4f} {m['tvd']:>6.3f}", flush=True)

@@ -6,7 +6,9 @@ import shutil
 import sys
 from pathlib import Path
 
+from .paths import PathError, check_folder
 from .tasks import TaskError, load_spec, load_task, task_names
+from .train import TrainConfig
 from .weights import WeightsError, load, shipped, task_for
 
 MIN_COLUMNS, MIN_LINES = 80, 24
@@ -34,7 +36,7 @@ class Parser(argparse.ArgumentParser):
 def build_parser() -> Parser:
     """The parser of `rnnmem-tui TASK`."""
     p = Parser(prog="rnnmem-tui", usage="rnnmem-tui TASK [--hidden N | --weights PATH | --optimal | --train] "
-                                        "[--seed S] [--max-seconds S] [--paused] [--export-dir DIR]",
+                                        "[--seed S] [--max-steps N] [--max-seconds S] [--paused] [--export-dir DIR]",
                description="Open the explorer: watch a tiny RNN write its task's units, every neuron live,\n"
                            "and zero or clamp neurons from the keyboard. By default it opens the shipped\n"
                            "network for TASK at the seed study's size.",
@@ -49,8 +51,10 @@ def build_parser() -> Parser:
     p.add_argument("--hidden", type=int, metavar="N", help="another shipped size (with --train: the size "
                                                             "to train; default the seed's)")
     p.add_argument("--seed", type=int, default=0, metavar="S", help="seed of the sampling draws, and of --train (default 0)")
+    p.add_argument("--max-steps", type=int, default=TrainConfig.max_steps, metavar="N",
+                   help=f"update budget of --train (default {TrainConfig.max_steps})")
     p.add_argument("--max-seconds", type=float, default=60.0, metavar="S",
-                   help="time budget of --train (default 60)")
+                   help="time cap of --train (default 60)")
     p.add_argument("--paused", action="store_true", help="open paused at step 0 (default: play at once)")
     p.add_argument("--export-dir", default=".", metavar="DIR",
                    help="where the s key saves SVG screenshots (default the current directory)")
@@ -65,17 +69,15 @@ def prepare(args: argparse.Namespace) -> dict:
         raise UsageError("--hidden must be at least 1")
     if args.weights and args.hidden is not None:
         raise UsageError("--hidden picks a shipped network; it cannot be combined with --weights")
-    if not Path(args.export_dir).is_dir():
-        raise UsageError(f"--export-dir {args.export_dir} is not a directory")
+    check_folder(args.export_dir, "--export-dir")
     task = load_task(args.task)
     if args.train:
-        from .train import TrainConfig
-
         hidden = args.hidden or load_spec(args.task).get("hidden", 2)
-        if args.max_seconds <= 0:
-            raise UsageError("--max-seconds must be positive")
+        if args.max_seconds <= 0 or args.max_steps < 1:
+            raise UsageError("--max-seconds and --max-steps must be positive")
         return dict(net=None, task=task, seed=args.seed, export_dir=args.export_dir, play=not args.paused,
-                    train=TrainConfig(hidden=hidden, seed=args.seed, max_seconds=args.max_seconds))
+                    train=TrainConfig(hidden=hidden, seed=args.seed, max_seconds=args.max_seconds,
+                                      max_steps=args.max_steps))
     path = Path(args.weights) if args.weights else shipped(args.task, args.hidden, optimal=args.optimal)
     net = load(path)
     meta_task = task_for(net)
@@ -93,7 +95,7 @@ def run_explorer(argv: list[str]) -> int:
         options = prepare(args)
     except SystemExit as e:  # --help
         return int(e.code or 0)
-    except (UsageError, TaskError, WeightsError) as e:
+    except (UsageError, TaskError, WeightsError, PathError) as e:
         print(f"rnnmem-tui: error: {e}", file=sys.stderr)
         return 2
     cols, lines = shutil.get_terminal_size()

@@ -1,7 +1,7 @@
-"""The metrics of DESIGN.md, one function each: validity, fidelity (TVD) and teacher-forced bad mass."""
+"""The metrics of DESIGN.md, one function each (validity, fidelity, bad mass), and the verdict with intervals."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 
@@ -106,3 +106,106 @@ def evaluate(net: RNN, task: Task, protocol: Protocol = Protocol(),
     valid = list(map(task.is_valid, units))
     return Scores(validity(task, units, valid), tvd(task, units, valid), float(bad.mean()),
                   float(bad.max()), len(units))
+
+
+@dataclass(frozen=True)
+class VerdictProtocol:
+    """How a verdict is reached: `seeds` sampling seeds from `first_seed`, each scored as a Protocol."""
+
+    seeds: int = 10
+    units: int = 5000  # sampled units per seed
+    bad_units: int = 200  # teacher-forced units per seed
+    first_seed: int = 0
+
+    def protocols(self) -> list[Protocol]:
+        """The single-seed protocols whose scores are pooled; the first is the standard protocol."""
+        return [Protocol(units=self.units, bad_units=self.bad_units, seed=self.first_seed + i)
+                for i in range(self.seeds)]
+
+    def text(self) -> str:
+        """E.g. `10 sampling seeds (0..9) x 5000 units`."""
+        last = self.first_seed + self.seeds - 1
+        return f"{self.seeds} sampling seeds ({self.first_seed}..{last}) x {self.units} units"
+
+
+Z95 = 1.959963984540054  # the normal quantile of a two-sided 95% interval
+
+
+def wilson(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
+    """The Wilson score interval of a binomial proportion; (0, 1) when n is 0."""
+    if n <= 0:
+        return 0.0, 1.0
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return float(max(0.0, centre - half)), float(min(1.0, centre + half))
+
+
+def bootstrap(values: list[float], resamples: int = 10_000, level: float = 0.95) -> tuple[float, float]:
+    """A percentile bootstrap interval of the mean of `values` (fixed seed, so it is reproducible)."""
+    x = np.asarray(values, dtype=float)
+    if x.size < 2:
+        return (float(x[0]), float(x[0])) if x.size else (0.0, 1.0)
+    idx = np.random.default_rng(0).integers(0, x.size, size=(resamples, x.size))  # (R, n)
+    means = x[idx].mean(axis=1)  # (R,)
+    tail = (1 - level) / 2 * 100
+    lo, hi = np.percentile(means, [tail, 100 - tail])
+    return float(lo), float(hi)
+
+
+def decide(target: dict, validity: tuple[float, float], tvd: tuple[float, float],
+           bad_mean: tuple[float, float]) -> str:
+    """`meets` when every bound's interval lies wholly on its good side, `misses` when one lies wholly
+    on its bad side, else `undecided`. A bound the target does not name is not judged."""
+    sides = []  # (wholly good, wholly bad) per bound
+    if "validity" in target:
+        v = target["validity"]
+        sides.append((validity[0] >= v, validity[1] < v))
+    for key, (lo, hi) in (("tvd", tvd), ("bad_mass", bad_mean)):
+        if key in target:
+            sides.append((hi <= target[key], lo > target[key]))
+    if any(bad for _, bad in sides):
+        return "misses"
+    return "meets" if all(good for good, _ in sides) else "undecided"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A network's figures pooled over the verdict protocol, their 95% intervals and the verdict."""
+
+    validity: float  # pooled over every seed's units
+    validity_interval: tuple[float, float]  # Wilson, on the pooled count
+    tvd: float  # mean over the seeds
+    tvd_interval: tuple[float, float]  # bootstrap over the seeds
+    bad_mean: float
+    bad_mean_interval: tuple[float, float]
+    bad_max: float  # the largest over every seed
+    units: int  # sampled units scored, over all seeds
+    seeds: int
+    verdict: str  # "meets", "misses" or "undecided"
+    first: Scores = field(repr=False, compare=False)  # the first seed's: the standard protocol's figures
+
+    def as_dict(self) -> dict:
+        """Plain dict with rounded figures, for meta and JSON output."""
+        def r(x):
+            return [round(v, 6) for v in x] if isinstance(x, tuple) else round(x, 6) if isinstance(x, float) else x
+        return {f.name: r(getattr(self, f.name)) for f in fields(self) if f.name != "first"}
+
+
+def judge(net: RNN, task: Task, vp: VerdictProtocol = VerdictProtocol(),
+          interventions: Interventions = NONE, progress=None) -> Verdict:
+    """Score a network under every seed of the verdict protocol, pool the figures and decide.
+
+    `progress(done, total)` is called after each seed.
+    """
+    runs = []
+    for i, p in enumerate(vp.protocols()):
+        runs.append(evaluate(net, task, p, interventions))
+        if progress:
+            progress(i + 1, vp.seeds)
+    n = sum(s.units for s in runs)
+    valid = sum(round(s.validity * s.units) for s in runs)
+    tvds, bads = [s.tvd for s in runs], [s.bad_mean for s in runs]
+    vi, ti, bi = wilson(valid, n), bootstrap(tvds), bootstrap(bads)
+    return Verdict(valid / n if n else 0.0, vi, float(np.mean(tvds)), ti, float(np.mean(bads)), bi,
+                   max(s.bad_max for s in runs), n, vp.seeds, decide(task.target, vi, ti, bi), runs[0])

@@ -1,6 +1,8 @@
-"""Where the shipped task specs and weights live, in a checkout or in an installed package."""
+"""Where files live: the shipped task specs and weights, and the checks on a place the program will write."""
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 _PKG = Path(__file__).resolve().parent
@@ -10,3 +12,45 @@ def data_dir(name: str) -> Path:
     """The folder `tasks` or `weights`: packaged copy first, then the source checkout's."""
     packaged = _PKG / "data" / name
     return packaged if packaged.is_dir() else _PKG.parent / name
+
+
+class PathError(ValueError):
+    """A place the program was asked to write to, but cannot or must not."""
+
+
+def check_folder(folder: str | Path, what: str) -> Path:
+    """Check that files can be created in `folder` (`what` names it in the message); raises PathError."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise PathError(f"{what} {folder} is not a directory")
+    try:
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".rnnmem-probe.")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as e:
+        raise PathError(f"{what} {folder}: cannot write there ({e.strerror or e})") from None
+    return folder
+
+
+def check_destination(path: str | Path, force: bool = False) -> Path:
+    """Check, before any long work, that a file can be written at `path`; returns it as a Path.
+
+    Refuses an empty path, a directory, a path under a regular file, a place that cannot be written
+    and an existing file (unless `force`). Missing parent folders are created. Raises PathError.
+    """
+    if not str(path).strip():
+        raise PathError("the output path is empty")
+    path = Path(path)
+    if path.is_dir():
+        raise PathError(f"{path}: is a directory; give a file name, e.g. {path / 'net.npz'}")
+    for parent in path.parents:
+        if parent.exists() and not parent.is_dir():
+            raise PathError(f"{path}: {parent} is a file, not a directory")
+    if path.exists() and not force:
+        raise PathError(f"{path}: already exists; pass --force to replace it")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise PathError(f"{path}: cannot write there ({e.strerror or e})") from None
+    check_folder(path.parent, f"{path}: the folder")
+    return path

@@ -1,7 +1,6 @@
 """Training recipes beyond the generic trainer: full BPTT over whole lines, restarts, then a polish."""
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 import numpy as np
@@ -71,11 +70,12 @@ def train_lines(task: Task, cfg: TrainConfig, callback: Callable[[Progress], obj
     rng = np.random.default_rng(cfg.seed)
     keeper = Keeper(task, cfg, callback)
     at_target = lambda s: s.meets(task.target)  # noqa: E731
-    steps, interrupted = 0, False
+    steps, stopped_by = 0, None
 
     def out_of_time() -> bool:
-        return (time.perf_counter() - keeper.start > cfg.max_seconds or should_stop()
-                or bool(cfg.max_steps and steps >= cfg.max_steps))
+        nonlocal stopped_by
+        stopped_by = keeper.stop_reason(steps, should_stop)
+        return stopped_by is not None
 
     def budget() -> int:
         return min(RESTART_STEPS, cfg.max_steps - steps) if cfg.max_steps else RESTART_STEPS
@@ -98,7 +98,7 @@ def train_lines(task: Task, cfg: TrainConfig, callback: Callable[[Progress], obj
             keeper.consider(net, steps, loss, at_target)
             lr = max(lr * 0.7, 1e-4)  # late cycles need small steps: 0.986 -> 0.993 measured
     except KeyboardInterrupt:
-        interrupted = True
-    return keeper.result(net, steps, interrupted, command, recipe="lines",
+        stopped_by = "interrupted"
+    return keeper.result(net, steps, stopped_by or "target", command, recipe="lines",
                          recipe_args={"restarts": RESTARTS, "restart_steps": RESTART_STEPS,
                                       "init_scale": INIT_SCALE, "window": WINDOW, "batch": BATCH})

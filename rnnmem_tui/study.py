@@ -9,14 +9,15 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
 from .analysis import ablation_sweep, neuron_roles
-from .metrics import Protocol, evaluate
+from .metrics import Protocol, VerdictProtocol, judge
 from .progress import Bar
 from .tasks import load_task
-from .commands import RECIPES
+from .commands import RECIPES, interval
 from .train import TrainConfig
 from .weights import load, task_for
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
+VERDICTS = ("meets", "undecided", "misses")
 
 
 def cmd_explain(args) -> int:
@@ -78,13 +79,15 @@ def parse_range(text: str) -> list[int]:
     return sizes
 
 
-def train_one(task_name: str, hidden: int, seed: int, max_seconds: float, lr: float, recipe: str) -> dict:
-    """One sweep job (run in a worker process): train quietly, then measure under the standard protocol."""
+def train_one(task_name: str, hidden: int, seed: int, max_steps: int, max_seconds: float, lr: float,
+              recipe: str) -> dict:
+    """One sweep job (run in a worker process): train quietly, then judge under the verdict protocol."""
     task = load_task(task_name)
-    r = RECIPES[recipe](task, TrainConfig(hidden=hidden, seed=seed, max_seconds=max_seconds, lr=lr))
-    scores = evaluate(r.net, task)
-    return {"hidden": hidden, "seed": seed, "seconds": round(r.seconds, 1),
-            "reached": scores.meets(task.target), **scores.as_dict()}
+    cfg = TrainConfig(hidden=hidden, seed=seed, max_steps=max_steps, max_seconds=max_seconds, lr=lr)
+    r = RECIPES[recipe](task, cfg)
+    v = judge(r.net, task)
+    return {"hidden": hidden, "seed": seed, "steps": r.steps, "stopped_by": r.stopped_by,
+            "seconds": round(r.seconds, 1), **v.as_dict()}
 
 
 def chart(sizes: list[int], best: list[float], median: list[float], title: str) -> str:
@@ -107,7 +110,8 @@ def cmd_sweep(args) -> int:
     """Train at every size over seeds, in parallel; report best and median validity, and the smallest size."""
     task = load_task(args.task)
     sizes = parse_range(args.hidden)
-    jobs = [(task.name, h, s, args.max_seconds, args.lr, args.recipe) for h in sizes for s in range(args.seeds)]
+    jobs = [(task.name, h, s, args.max_steps, args.max_seconds, args.lr, args.recipe)
+            for h in sizes for s in range(args.seeds)]
     workers = args.jobs or os.cpu_count() or 1
     bar = Bar(len(jobs), f"sweep {task.name}")
     start, results = time.perf_counter(), []
@@ -122,27 +126,32 @@ def cmd_sweep(args) -> int:
         got = [r for r in results if r["hidden"] == h]
         vals = [r["validity"] for r in got]
         rows.append({"hidden": h, "best": max(vals), "median": statistics.median(vals),
-                     "reached": sum(r["reached"] for r in got), "runs": got})
-    smallest = next((r["hidden"] for r in rows if r["reached"]), None)
+                     **{k: sum(r["verdict"] == k for r in got) for k in VERDICTS}, "runs": got})
+    smallest = next((r["hidden"] for r in rows if r["meets"]), None)
     wall = time.perf_counter() - start
     if args.json:
         print(json.dumps({"task": task.name, "seconds": round(wall, 1), "smallest": smallest,
                           "sizes": rows}, indent=2))
         return 0
-    print(f"{task.name}: {args.seeds} seeds per size, {args.max_seconds:.0f}s budget per run, recipe "
-          f"{args.recipe}, lr {args.lr}, {workers} workers, {wall:.0f}s wall")
-    print(f"{'H':>3} {'best':>6} {'median':>6} {'reached':>7}")
+    print(f"{task.name}: {args.seeds} seeds per size, a budget of {args.max_steps} updates per run "
+          f"(capped at {args.max_seconds:g}s), recipe {args.recipe}, lr {args.lr}, {workers} workers, "
+          f"{wall:.0f}s wall; verdicts under the verdict protocol ({VerdictProtocol().text()})")
+    print(f"{'H':>3} {'best':>6} {'median':>6} {'meets':>5} {'undecided':>9} {'misses':>6}")
     for r in rows:
-        print(f"{r['hidden']:>3} {r['best']:>6.3f} {r['median']:>6.3f} {r['reached']:>4}/{args.seeds}")
+        print(f"{r['hidden']:>3} {r['best']:>6.3f} {r['median']:>6.3f} {r['meets']:>5} {r['undecided']:>9} "
+              f"{r['misses']:>6}")
     if args.runs:
-        print(f"{'H':>3} {'seed':>4} {'reached':>7} {'seconds':>7} {'validity':>8} {'TVD':>6} {'bad mean':>8}")
+        print(f"{'H':>3} {'seed':>4} {'verdict':>9} {'updates':>7} {'seconds':>7} {'validity [95%]':<24} "
+              f"{'TVD':>6} {'bad mean':>8}")
         for r in rows:
             for run in sorted(r["runs"], key=lambda x: x["seed"]):
-                print(f"{run['hidden']:>3} {run['seed']:>4} {'yes' if run['reached'] else 'no':>7} "
-                      f"{run['seconds']:>7.1f} {run['validity']:>8.4f} {run['tvd']:>6.3f} {run['bad_mean']:>8.5f}")
+                print(f"{run['hidden']:>3} {run['seed']:>4} {run['verdict']:>9} {run['steps']:>7} "
+                      f"{run['seconds']:>7.1f} {interval(run['validity'], run['validity_interval'], 4):<24} "
+                      f"{run['tvd']:>6.3f} {run['bad_mean']:>8.5f}"
+                      + ("  (stopped by the time cap)" if run["stopped_by"] == "time" else ""))
     print(chart(sizes, [r["best"] for r in rows], [r["median"] for r in rows],
                 f"{task.name}: validity against hidden size"))
-    print(f"smallest size that reached the target: {smallest if smallest else 'none in this range'}")
+    print(f"smallest size with a run that meets the target: {smallest if smallest else 'none in this range'}")
     return 0
 
 
@@ -169,11 +178,17 @@ def add_parsers(sub) -> None:
 
     s = sub.add_parser("sweep", prog="rnnmem-tui sweep", help="train at many sizes: how small can the network be?",
                        description="Train at each hidden size from several seeds, in parallel, and report "
-                                   "best and median validity per size and the smallest size at target.")
+                                   "best and median validity per size, the verdicts under the verdict protocol "
+                                   "(meets / undecided / misses) and the smallest size with a run that meets "
+                                   "the target.")
     s.add_argument("task", metavar="TASK", help="task name")
     s.add_argument("--hidden", default="1..12", help="sizes: 1..12 (default) or 2,4,8")
     s.add_argument("--seeds", type=int, default=3, help="seeds per size (default 3)")
-    s.add_argument("--max-seconds", type=float, default=30.0, help="budget per run (default 30)")
+    s.add_argument("--max-steps", type=int, default=10_000,
+                   help="the budget per run, in updates: the same seeds give the same table on any machine "
+                        "(default 10000)")
+    s.add_argument("--max-seconds", type=float, default=600.0,
+                   help="a safety cap per run, in seconds (default 600); a run it stops is listed as such")
     s.add_argument("--jobs", type=int, default=0, help="parallel trainings (default: all cores)")
     s.add_argument("--lr", type=float, default=TrainConfig.lr, help=f"learning rate ({TrainConfig.lr})")
     s.add_argument("--recipe", choices=sorted(RECIPES), default="windows", help="trainer (default windows)")

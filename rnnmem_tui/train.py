@@ -28,8 +28,8 @@ class TrainConfig:
     anneal: float = 0.2  # multiply lr by this once validity first reaches the target
     margin: float = 0.2  # stop once each target bound holds with this fraction of its slack to spare
     carry: bool = True  # carry the hidden state from one window to the next
-    max_seconds: float = 60.0
-    max_steps: int = 0  # 0: no limit
+    max_steps: int = 20_000  # the budget, in updates: it makes a run reproducible
+    max_seconds: float = 3600.0  # only a safety cap; a run it stops says so in its meta
     eval_symbols: int = 200_000  # training symbols (batch x window x updates) between validations
     val_units: int = 300  # sampled units per validation
 
@@ -55,6 +55,7 @@ class TrainResult:
     seconds: float
     reached: bool  # the task's target held on the confirming validation
     interrupted: bool = False
+    stopped_by: str = "steps"  # "target", "steps", "time", "request" (should_stop) or "interrupted" (Ctrl-C)
     history: list[Progress] = field(default_factory=list)
 
 
@@ -135,6 +136,7 @@ class Keeper:
         self.val = Protocol(units=cfg.val_units, bad_units=50, seed=cfg.seed + 1)
         self.confirm = Protocol(seed=cfg.seed + 2)
         self.best: Scores | None = None
+        self.confirmation: Scores | None = None  # the last full check under the confirmation protocol
         self.params: dict[str, np.ndarray] | None = None
         self.reached = self.confirmed = False
         self.history: list[Progress] = []
@@ -145,7 +147,7 @@ class Keeper:
         scores = evaluate(net, self.task, self.val)
         self.confirmed = ready(scores)
         if self.confirmed:  # worth a full measurement
-            scores = evaluate(net, self.task, self.confirm)
+            scores = self.confirmation = evaluate(net, self.task, self.confirm)
             self.reached = scores.meets(self.task.target, margin=self.cfg.margin)  # room for noise
         if self.best is None or scores.score() > self.best.score() or self.reached:
             self.best, self.params = scores, {k: v.copy() for k, v in net.params.items()}
@@ -154,21 +156,40 @@ class Keeper:
         if self.callback:
             self.callback(report)
 
-    def result(self, net: RNN, steps: int, interrupted: bool, command: str, **made: object) -> TrainResult:
-        """The best network with its meta; `net` itself when nothing was measured yet."""
+    def stop_reason(self, steps: int, should_stop: Callable[[], bool]) -> str | None:
+        """Why training must stop now ("target", "steps", "time", "request"), or None to go on."""
+        if self.reached:
+            return "target"
+        if self.cfg.max_steps and steps >= self.cfg.max_steps:
+            return "steps"
+        if time.perf_counter() - self.start > self.cfg.max_seconds:
+            return "time"
+        return "request" if should_stop() else None
+
+    def result(self, net: RNN, steps: int, stopped_by: str, command: str, **made: object) -> TrainResult:
+        """The best network with its meta; `net` itself when nothing was measured yet.
+
+        The meta records the budget in updates, why the run stopped and, when the trainer reached a
+        full check, its figures under the confirmation protocol (one seed, with cfg.margin to spare).
+        """
         if self.params is None:  # stopped before the first validation
             self.params = {k: v.copy() for k, v in net.params.items()}
             self.best = evaluate(net, self.task, self.val)
         seconds = time.perf_counter() - self.start
+        confirmation = None if self.confirmation is None else {
+            "seed": self.confirm.seed, "units": self.confirm.units, "margin": self.cfg.margin,
+            "reached": self.reached, **self.confirmation.as_dict()}
         meta = meta_for(self.task, self.cfg.hidden, command=command, seed=self.cfg.seed, steps=steps,
-                        seconds=round(seconds, 2), trainer=asdict(self.cfg), **made)
+                        seconds=round(seconds, 2), stopped_by=stopped_by, trainer=asdict(self.cfg),
+                        confirmation=confirmation, **made)
         return TrainResult(RNN(**self.params, vocab=net.vocab, meta=meta), self.best, steps, seconds,
-                           self.reached, interrupted, self.history)
+                           self.reached, stopped_by == "interrupted", stopped_by, self.history)
 
 
 def train(task: Task, cfg: TrainConfig, callback: Callable[[Progress], object] | None = None,
           should_stop: Callable[[], bool] = lambda: False, command: str = "") -> TrainResult:
-    """Train a network on `task` until its target holds, time runs out or `should_stop()` says so.
+    """Train a network on `task` until its target holds, the update budget (or the time cap) runs out,
+    or `should_stop()` says so.
 
     Keeps the network that scored best on validation. Ctrl-C ends training early and still
     returns that network, with `interrupted` set.
@@ -182,11 +203,9 @@ def train(task: Task, cfg: TrainConfig, callback: Callable[[Progress], object] |
     keeper = Keeper(task, cfg, callback)
     at_validity = lambda s: s.validity >= task.target.get("validity", 0.0)  # noqa: E731
     every = max(1, cfg.eval_symbols // (cfg.batch * cfg.window))
-    interrupted, annealed, smooth, step = False, False, None, 0
+    annealed, smooth, step = False, None, 0
     try:
-        while not keeper.reached and not should_stop():
-            if time.perf_counter() - keeper.start > cfg.max_seconds or (cfg.max_steps and step >= cfg.max_steps):
-                break
+        while (stopped_by := keeper.stop_reason(step, should_stop)) is None:
             X, Y = feeder.next()
             loss, grads, h = net.loss_and_grads(X, Y, h)
             if not cfg.carry:
@@ -202,5 +221,5 @@ def train(task: Task, cfg: TrainConfig, callback: Callable[[Progress], object] |
                     opt.lr *= cfg.anneal
                     annealed = True
     except KeyboardInterrupt:
-        interrupted = True
-    return keeper.result(net, step, interrupted, command)
+        stopped_by = "interrupted"
+    return keeper.result(net, step, stopped_by, command)

@@ -86,8 +86,18 @@ def meta_for(task: Task, hidden: int, **made: object) -> dict:
     return {"task": task.family, "spec": task.name, "hidden": hidden, **task.params, **made}
 
 
+def file_mode() -> int:
+    """The mode a newly created file gets under the process's umask (0644 under 022)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def save(net: RNN, path: str | Path) -> Path:
-    """Write a network atomically: a temporary file in the same folder, then a rename."""
+    """Write a network atomically: a temporary file in the same folder, then a rename.
+
+    The file gets the usual mode for a new file (0644 under a 022 umask), not the temporary file's 0600.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     arrays = {k: np.asarray(v, dtype=float) for k, v in net.params.items()}
@@ -99,6 +109,7 @@ def save(net: RNN, path: str | Path) -> Path:
             np.savez(f, **arrays)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, file_mode())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

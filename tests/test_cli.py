@@ -55,6 +55,71 @@ def test_eval_json_reports_the_metrics_and_verdict(capsys):
     assert run(["eval", FILL_OPT, "--json", "--units", "200"]) == 0
     row = json.loads(capsys.readouterr().out)[0]
     assert row["validity"] == 1.0 and row["meets"] is True and row["hidden"] == 10
+    assert row["verdict"] == "meets" and row["units"] == 10 * 200
+    lo, hi = row["validity_interval"]
+    assert lo < 1.0 == hi and len(row["tvd_interval"]) == len(row["bad_mean_interval"]) == 2
+    assert {"tvd", "bad_mean", "bad_max", "target", "file", "task"} <= row.keys()  # the keys it always had
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda d: "", "the output path is empty"),
+    (lambda d: str(d), "is a directory"),
+    (lambda d: str(d / "plain.txt" / "x.npz"), "is a file, not a directory"),
+    (lambda d: str(d / "kept.npz"), "already exists; pass --force"),
+    (lambda d: "/proc/x.npz", "cannot write there"),
+])
+def test_a_bad_destination_is_refused_before_any_training(tmp_path, make, message):
+    (tmp_path / "plain.txt").write_text("keep me")
+    kept = tmp_path / "kept.npz"
+    kept.write_bytes(b"an earlier network")
+    for verb in (["train", "count", "--max-steps", "100000"], ["build-optimal", "fill"]):
+        r = cli(*verb, "--out", make(tmp_path))
+        assert r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr, r.stderr
+        assert "step" not in r.stderr  # refused before the first update
+    assert kept.read_bytes() == b"an earlier network" and (tmp_path / "plain.txt").read_text() == "keep me"
+
+
+def test_force_replaces_a_file_and_is_not_recorded(tmp_path, capsys):
+    out = tmp_path / "c.npz"
+    out.write_bytes(b"old")
+    assert run(["train", "count", "--max-steps", "20", "--out", str(out), "--force"]) == 0
+    assert "--force" not in load(out).meta["command"]
+
+
+def test_saved_files_get_the_usual_mode(tmp_path, capsys):
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        assert run(["build-optimal", "count", "--out", str(tmp_path / "c.npz")]) == 0
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "c.npz").stat().st_mode) == 0o644
+
+
+def test_train_records_its_budget_why_it_stopped_and_both_protocols(tmp_path, capsys):
+    assert run(["train", "count", "--hidden", "2", "--max-steps", "40", "--out", str(tmp_path / "c.npz")]) == 0
+    meta = load(tmp_path / "c.npz").meta
+    assert meta["steps"] == 40 and meta["trainer"]["max_steps"] == 40 and meta["stopped_by"] == "steps"
+    assert meta["verdict"]["verdict"] == "misses" and meta["verdict"]["units"] >= 0
+    assert meta["verdict"]["protocol"].startswith("10 sampling seeds")
+    assert "used its update budget" in capsys.readouterr().out
+
+
+def test_a_time_cap_that_binds_says_so(tmp_path, capsys):
+    assert run(["train", "count", "--max-seconds", "0", "--out", str(tmp_path / "c.npz")]) == 0
+    assert load(tmp_path / "c.npz").meta["stopped_by"] == "time"
+    assert "stopped by the --max-seconds cap" in capsys.readouterr().out
+
+
+def test_sweeps_with_an_update_budget_give_the_same_table(capsys):
+    def sweep() -> list:
+        assert run(["sweep", "count", "--hidden", "1,2", "--seeds", "1", "--max-steps", "300", "--json"]) == 0
+        rows = json.loads(capsys.readouterr().out)["sizes"]
+        return [{k: v for k, v in run_.items() if k != "seconds"} for r in rows for run_ in r["runs"]]
+    first = sweep()
+    assert [r["steps"] for r in first] == [300, 300] and first == sweep()
 
 
 def test_sample_prints_games_as_rows_and_zeroing_breaks_them(capsys):
@@ -100,15 +165,16 @@ def test_interrupt_keeps_the_best_network():
 
 def test_ctrl_c_saves_the_best_network_and_exits_cleanly(tmp_path):
     import signal
-    import time
 
     out = tmp_path / "c.npz"
     proc = subprocess.Popen([sys.executable, "-m", "rnnmem_tui", "train", "count-reverse", "--hidden", "2",
-                             "--max-seconds", "60", "--out", str(out)],
+                             "--max-steps", "1000000", "--out", str(out)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(4)  # past start-up and the first validation
+    first = proc.stderr.readline()  # the progress bar's first line comes after the first validation
+    assert "step" in first, first
     proc.send_signal(signal.SIGINT)
-    stdout, stderr = proc.communicate(timeout=60)
+    stdout, rest = proc.communicate(timeout=60)
+    stderr = first + rest
     assert proc.returncode == 130, stderr
     assert "Traceback" not in stderr and "interrupted" in stdout
     assert load(out).meta["steps"] > 0

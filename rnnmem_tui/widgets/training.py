@@ -51,7 +51,7 @@ class TrainScreen(Screen):
         """Title the plot and start training."""
         c = self.config
         self.query_one("#curve").border_title = (f"training {self.rnn_task.name}, {c.hidden} neurons, seed {c.seed}, "
-                                                 f"at most {c.max_seconds:g} s")
+                                                 f"at most {c.max_steps} updates or {c.max_seconds:g} s")
         self.query_one("#train-status").update("starting: the first figures come after the first validation")
         self.run_training()
 
