@@ -128,8 +128,8 @@ def print_markdown(rows: list[dict], metas: list[dict]) -> None:
     for r, meta in zip(rows, metas):
         size = Path(r["file"]).stem.removeprefix(r["task"] + "-")  # "4", "optimal-10"
         claim = load_spec(r["task"]).get("claims", {}).get(size, "")
-        seed = "-" if meta.get("seed") is None else meta["seed"]  # hand-built: no seed
-        steps = meta.get("steps", "-")
+        made = meta.get("seed") is not None  # trained, not hand-built
+        seed, steps = (meta["seed"], meta.get("steps", "?")) if made else ("-", "-")
         print(f"| {Path(r['file']).name} | `{meta.get('command', '?')}` | {seed} | {steps} | "
               f"{interval(r['validity'], r['validity_interval'], 4)} | {interval(r['tvd'], r['tvd_interval'], 3)} | "
               f"{interval(r['bad_mean'], r['bad_mean_interval'], 5)} / {r['bad_max']:.4f} | "
