@@ -90,12 +90,15 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--temperature", type=float, default=1.0, help="softmax temperature (default 1)")
 
     b = sub.add_parser("build-optimal", prog="rnnmem-tui build-optimal",
-                       help="build a hand-made network: count, fill (cell bits + a full flag) or grammar",
-                       description="Build a network from a construction in code, no training. fill: the "
-                                   "seed's 'optimal' network, neuron i is the bit of cell i and the last "
-                                   "neuron says 'full'. count: a line-start flag and a counter. grammar: 4 neurons, "
-                                   "two counters and two phase flags.")
-    b.add_argument("task", metavar="TASK", help="count, fill, fill-4x4 or grammar")
+                       help="build a hand-made network, at the smallest size we have or at --hidden",
+                       description="Build a network from a construction in code, no training, and record its "
+                                   "verdict. Without --hidden, the smallest construction of the task; with "
+                                   "--hidden, the construction of that size (other sizes are refused with "
+                                   "the list of those that exist). E.g. fill: 9 cell bits (the clear logit is "
+                                   "a linear AND of the bits), or 10, the seed's cell bits + a 'full' neuron.")
+    b.add_argument("task", metavar="TASK", help=f"one of: {tasks}")
+    b.add_argument("--hidden", type=int, default=None,
+                   help="neurons: a size that has a construction (default: the smallest)")
     b.add_argument("--out", required=True, help="where to save the .npz weights file")
     b.add_argument("--force", action="store_true", help="replace --out if it exists")
 

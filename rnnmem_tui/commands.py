@@ -11,7 +11,7 @@ import numpy as np
 
 from .metrics import Verdict, VerdictProtocol, evaluate, judge
 from .model import Interventions
-from .optimal import build_count, build_fill, build_grammar
+from . import constructions
 from .progress import Bar
 from .tasks import GridTask, load_spec, load_task
 from .recipes import train_lines
@@ -182,17 +182,12 @@ def describe(iv: Interventions) -> str:
     return ", ".join(f"neuron {i} {iv.of(i)}" for i in held)
 
 
-CONSTRUCTIONS = {"count": build_count, "fill": build_fill, "grammar": build_grammar}
-
-
 def cmd_build_optimal(args, command: str) -> int:
-    """Build a hand-made network and save it, with its metrics in its meta."""
+    """Build a hand-made network (of --hidden neurons, or the smallest we have) and save it, with its verdict."""
     task = load_task(args.task)
-    if task.family not in CONSTRUCTIONS:
-        raise ValueError(f"build-optimal knows constructions for {', '.join(CONSTRUCTIONS)} only, "
-                         f"not {task.name!r}")
+    made = constructions.choose(task, args.hidden)  # a size without a construction is refused first
     out = check_destination(args.out, args.force)
-    net = CONSTRUCTIONS[task.family](task)
+    net = made.build(task)
     net.meta["command"] = command
     v = measure(net, task)
     save(net, out)

@@ -27,7 +27,7 @@ def cli(*args: str) -> subprocess.CompletedProcess:
     (["sample", FILL_OPT, "--clamp", "3=2"], "VALUE in [-1, 1]"),
     (["sample", FILL_OPT, "--clamp", "3"], "NEURON=VALUE"),
     (["train", "chess", "--out", "x.npz"], "unknown task 'chess'"),
-    (["build-optimal", "three-in-a-row", "--out", "x.npz"], "constructions for count, fill, grammar only"),
+    (["build-optimal", "fill", "--hidden", "5", "--out", "x.npz"], "sizes with one: 9, 10"),
     (["eval", FILL_OPT, "--bogus"], "unrecognized arguments: --bogus"),
     (["--weights", "missing.npz"], "missing.npz: no such weights file"),
 ])

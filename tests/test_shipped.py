@@ -13,9 +13,13 @@ SHIPPED = sorted(p.name for p in data_dir("weights").glob("*.npz"))
 ROWS = {
     "count-2.npz": {"validity": 0.99, "tvd": 0.05},
     "count-reverse-3.npz": {"validity": 0.99, "tvd": 0.05},  # the smallest size at target
+    "count-optimal-1.npz": {"validity": 1.0, "tvd": 0.05, "bad_max": 1e-3},
     "count-optimal-2.npz": {"validity": 1.0, "tvd": 0.05},
+    "count-reverse-optimal-2.npz": {"validity": 1.0, "tvd": 0.05, "bad_max": 1e-3},
     "fill-10.npz": {"validity": 0.99, "bad_mean": 0.01},
+    "fill-optimal-9.npz": {"validity": 1.0, "bad_max": 1e-3},
     "fill-optimal-10.npz": {"validity": 1.0, "bad_max": 0.01},
+    "fill-4x4-optimal-16.npz": {"validity": 1.0, "bad_max": 1e-3},
     "fill-4x4-optimal-17.npz": {"validity": 1.0, "bad_max": 0.01},
     "fill-4x4-17.npz": {"validity": 0.99, "bad_mean": 0.01},  # the smallest trained size at target
     "three-in-a-row-30.npz": {"validity": 0.99, "bad_mean": 0.01},
