@@ -45,7 +45,7 @@ def build_parser() -> Parser:
     src = p.add_mutually_exclusive_group()
     src.add_argument("--weights", metavar="PATH", help="open this weights file; its task comes from its meta "
                                                        "and must be TASK's")
-    src.add_argument("--optimal", action="store_true", help="open the hand-built network (count, fill, fill-4x4, grammar)")
+    src.add_argument("--optimal", action="store_true", help="open the hand-built network (at the seed's size, or --hidden N)")
     src.add_argument("--train", action="store_true", help="train a fresh network inside the app, with a live "
                                                           "loss and validity plot, then explore it")
     p.add_argument("--hidden", type=int, metavar="N", help="another shipped size (with --train: the size "

@@ -11,7 +11,7 @@ from rnnmem_tui.tasks import load_task
 from rnnmem_tui.weights import load
 
 BUILT = [("count", 1), ("count", 2), ("count-reverse", 2), ("fill", 9), ("fill", 10), ("fill-4x4", 16),
-         ("fill-4x4", 17), ("grammar", 4)]
+         ("fill-4x4", 17), ("grammar", 4), ("three-in-a-row", 17)]
 
 
 @pytest.mark.parametrize("name, hidden", BUILT)
@@ -40,6 +40,12 @@ def test_fill_9_has_no_full_neuron_and_reads_its_bits():
         x = net.index(cell)[0]
     p = net.step(h, x).p
     assert p[net.index("6")[0]] > 0.999  # the one empty cell, not clear
+
+
+def test_every_task_has_a_construction():
+    from rnnmem_tui.tasks import task_names
+
+    assert all(constructions.sizes(load_task(name)) for name in task_names())
 
 
 def test_build_optimal_records_the_command_that_rebuilds_it(tmp_path, capsys):

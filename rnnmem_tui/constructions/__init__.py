@@ -7,10 +7,11 @@ from . import count, grammar, grid  # noqa: F401  (each module registers its con
 from .common import GAIN, MARGIN, REGISTRY, Construction
 from .count import build_count, build_count_1, build_count_reverse
 from .grammar import build_grammar
-from .grid import build_fill, build_fill_bits
+from .grid import build_fill, build_fill_bits, build_three_lines
 
-__all__ = ["GAIN", "MARGIN", "REGISTRY", "Construction", "build", "choose", "build_count", "build_count_1", "build_count_reverse",
-           "build_fill", "build_fill_bits", "build_grammar", "sizes"]
+__all__ = ["GAIN", "MARGIN", "REGISTRY", "Construction", "build", "build_count", "build_count_1",
+           "build_count_reverse", "build_fill", "build_fill_bits", "build_grammar", "build_three_lines",
+           "choose", "sizes"]
 
 
 def sizes(task: Task) -> dict[int, Construction]:

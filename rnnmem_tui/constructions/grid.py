@@ -14,6 +14,16 @@ def cell_bits(Wxh: np.ndarray, Whh: np.ndarray, N: int, clear: int) -> None:
         Wxh[i, i], Wxh[i, clear], Whh[i, i] = 2 * GAIN, -2 * GAIN, GAIN
 
 
+def and_neuron(Wxh: np.ndarray, Whh: np.ndarray, bh: np.ndarray, j: int, cells, clear: int) -> None:
+    """Make neuron j fire (+1) when every cell of `cells` is filled, read from the bits of the previous
+    step plus the cell just played; the clear token silences it."""
+    cells = list(cells)
+    Whh[j, cells] = GAIN
+    Wxh[j, cells] = 2 * GAIN
+    Wxh[j, clear] = -4 * len(cells) * GAIN
+    bh[j] = -(len(cells) - 1) * GAIN
+
+
 @construction("fill", size=lambda task: len(task.cells) + 1)
 def build_fill(task: GridTask) -> RNN:
     """The seed's "optimal" fill network: neuron i is the bit of cell i; the last neuron says "full".
@@ -27,11 +37,7 @@ def build_fill(task: GridTask) -> RNN:
     clear, full = N, N  # the clear token is the symbol after the cells; the full neuron after the bits
     Wxh, Whh, Why, bh, by = blank(N + 1, N + 1)
     cell_bits(Wxh, Whh, N, clear)
-    # full fires when the filled count, N - 1 before this move, reaches N with it
-    Whh[full, :N] = GAIN
-    Wxh[full, :N] = 2 * GAIN
-    Wxh[full, clear] = -4 * N * GAIN
-    bh[full] = -(N - 1) * GAIN
+    and_neuron(Wxh, Whh, bh, full, range(N), clear)  # the filled count, N - 1 before this move, reaches N
     for i in range(N):
         Why[i, i], Why[i, full] = -MARGIN / 2, -MARGIN / 2  # empty and not full: +MARGIN
     Why[clear, full] = MARGIN
@@ -55,3 +61,26 @@ def build_fill_bits(task: GridTask) -> RNN:
     Why[np.arange(N), np.arange(N)] = -MARGIN
     Why[clear, :], by[clear] = MARGIN, -MARGIN * (N - 1)
     return network(task, "cell bits; clear = linear AND of the bits", Wxh, Whh, Why, bh, by)
+
+
+@construction("three-in-a-row", size=lambda task: len(task.cells) + len(task.lines))
+def build_three_lines(task: GridTask) -> RNN:
+    """Three-in-a-row with N cell bits and one AND neuron per line (9 + 8 = 17 on 3x3).
+
+    The bits are those of `build_fill`. Line neuron L fires when the move just read completes L:
+    it reads the bits of the previous step plus the current input, as fill's "full" neuron does.
+    Empty cells get logit +MARGIN and filled ones -MARGIN; the clear token's logit is
+    4 MARGIN per complete line, less MARGIN, so it sits under the empty cells until a line is
+    complete and over them by MARGIN or more after. "Some line is complete" is not a linear
+    function of the bits, so the readout cannot do the lines' OR without these neurons.
+    """
+    N, lines = len(task.cells), list(task.lines.values())
+    clear, H = N, N + len(lines)
+    Wxh, Whh, Why, bh, by = blank(H, N + 1)
+    cell_bits(Wxh, Whh, N, clear)
+    for j, line in enumerate(lines, start=N):
+        and_neuron(Wxh, Whh, bh, j, line, clear)
+    Why[np.arange(N), np.arange(N)] = -MARGIN
+    Why[clear, N:] = 2 * MARGIN  # (l + 1) / 2 is 1 for a complete line, 0 otherwise
+    by[clear] = 2 * MARGIN * len(lines) - MARGIN
+    return network(task, "cell bits + one AND neuron per line", Wxh, Whh, Why, bh, by)
