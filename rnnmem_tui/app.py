@@ -1,7 +1,9 @@
 """The Textual app: opens the explorer on a network, or trains one first; knows nothing of sys.argv."""
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 
@@ -16,6 +18,15 @@ from .train import TrainConfig
 from .widgets.explorer import ExploreScreen
 from .widgets.help import HelpScreen
 from .widgets.training import TrainScreen
+
+
+class AbandoningExecutor(ThreadPoolExecutor):
+    """The thread pool of the app's workers. At exit it does not wait for work still running (labelling
+    the neurons of a large network takes a minute), so `q` quits at once; the process then ends
+    without joining those threads (`cli.finish`)."""
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        super().shutdown(wait=False, cancel_futures=True)
 
 
 class ExplorerApp(App):
@@ -35,6 +46,21 @@ class ExplorerApp(App):
         self.source, self.train_config, self.labels = source, train, labels
         self.export_dir = Path(export_dir)
         self.play = play  # start playing as soon as the explorer shows
+
+    crash: BaseException | None = None  # an unhandled exception that ended the app
+
+    def on_load(self) -> None:
+        """Run thread workers in a pool that the exit does not wait for."""
+        asyncio.get_running_loop().set_default_executor(AbandoningExecutor())
+
+    def _handle_exception(self, error: Exception) -> None:
+        """Keep the exception for the runner, which reports it in one line (Textual would print a traceback)."""
+        self.crash = self.crash or error
+        super()._handle_exception(error)
+
+    def _fatal_error(self) -> None:
+        """Exit without Textual's full-screen traceback; `run_app` reports `crash` instead."""
+        self._close_messages_no_wait()
 
     def get_default_screen(self) -> Screen:
         """The explorer, or the training screen when there is no network yet."""

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import threading
 import shlex
 import sys
 
@@ -163,8 +165,19 @@ def run(argv: list[str]) -> int:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console entry point."""
+    """Console entry point: exit 130 on Ctrl-C; never wait for a background thread still at work."""
     try:
-        sys.exit(run(sys.argv[1:] if argv is None else argv))
+        code = run(sys.argv[1:] if argv is None else argv)
     except KeyboardInterrupt:
-        sys.exit(130)
+        code = 130
+    finish(code)
+
+
+def finish(code: int) -> None:
+    """Exit with `code` now. Work still running in a thread (an explorer's worker computing roles
+    after `q`) is abandoned instead of joined, so the program ends at once."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if threading.active_count() > 1:
+        os._exit(code)
+    sys.exit(code)

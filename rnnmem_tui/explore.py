@@ -4,6 +4,8 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
+import tempfile
+import traceback
 from pathlib import Path
 
 from .paths import PathError, check_folder
@@ -98,12 +100,33 @@ def run_explorer(argv: list[str]) -> int:
     except (UsageError, TaskError, WeightsError, PathError) as e:
         print(f"rnnmem-tui: error: {e}", file=sys.stderr)
         return 2
+    if not on_a_terminal():
+        print("rnnmem-tui: error: the explorer needs a terminal (stdin and stdout); for text output "
+              "use rnnmem-tui sample, eval or explain", file=sys.stderr)
+        return 2
     cols, lines = shutil.get_terminal_size()
     if cols < MIN_COLUMNS or lines < MIN_LINES:
         print(f"rnnmem-tui: error: the terminal is {cols}x{lines}; the explorer needs at least "
               f"{MIN_COLUMNS}x{MIN_LINES}", file=sys.stderr)
         return 2
+    return run_app(options)
+
+
+def on_a_terminal() -> bool:
+    """True when both stdin and stdout are a terminal, as a full-screen app needs."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def run_app(options: dict, headless: bool = False) -> int:
+    """Run the explorer; an unhandled exception (a bug) becomes one line, a saved traceback and exit 1."""
     from .app import ExplorerApp  # Textual loads only once everything checked out
 
-    ExplorerApp(**options).run()
-    return 0
+    app = ExplorerApp(**options)
+    app.run(headless=headless)
+    if app.crash is None:
+        return 0 if app.return_code in (None, 0) else app.return_code
+    report = Path(tempfile.gettempdir()) / "rnnmem-tui-crash.txt"
+    report.write_text("".join(traceback.format_exception(app.crash)))
+    print(f"rnnmem-tui: internal error: {type(app.crash).__name__}: {app.crash} (a bug; the traceback is "
+          f"in {report}; please report it)", file=sys.stderr)
+    return 1

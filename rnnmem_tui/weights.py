@@ -12,64 +12,131 @@ import numpy as np
 
 from .model import PARAMS, RNN
 from .paths import data_dir
-from .tasks import FAMILIES, Task, TaskError, load_spec, task_from_meta
+from .tasks import Task, TaskError, load_spec, task_from_meta, task_names
 
 
 class WeightsError(ValueError):
     """A weights file that is missing, unreadable or inconsistent."""
 
 
-def resolve(path: str | Path) -> Path:
-    """A weights path as given, or else the shipped file of that name (`grammar-4` or `grammar-4.npz`)."""
-    path = Path(path)
-    if path.is_file() or path.parent != Path("."):
+MAX_HIDDEN = 4096  # the largest network a file may hold: its Whh alone is 128 MiB
+MAX_VOCAB = 256
+MAX_META = 1 << 20  # bytes of meta JSON
+
+
+def resolve(name: str | Path) -> Path:
+    """The file a weights name means: NAME, then ./NAME.npz, then the shipped file of that name
+    (`grammar-4` or `grammar-4.npz`), then, for a bare task name, the task's default shipped network."""
+    path = Path(name)
+    if path.exists() or path.parent != Path("."):
         return path
-    name = path.name if path.suffix == ".npz" else f"{path.name}.npz"
-    packaged = data_dir("weights") / name
-    return packaged if packaged.is_file() else path
+    with_suffix = path.with_name(f"{path.name}.npz") if path.suffix != ".npz" else path
+    if with_suffix.is_file():
+        return with_suffix
+    packaged = data_dir("weights") / with_suffix.name
+    if packaged.is_file():
+        return packaged
+    if path.name in task_names():
+        return default_network(path.name)
+    return path
+
+
+def default_network(task: str) -> Path:
+    """The network a bare task name means (DESIGN.md): the smallest shipped trained network whose
+    recorded verdict is "meets"; if there is none, the shipped network at the study's size."""
+    mine = re.compile(rf"{re.escape(task)}-(\d+)\.npz")
+    sizes = sorted((int(m[1]), p) for p in data_dir("weights").glob("*.npz") if (m := mine.fullmatch(p.name)))
+    for _, p in sizes:
+        try:
+            if load(p).meta.get("verdict", {}).get("verdict") == "meets":
+                return p
+        except WeightsError:
+            continue
+    return shipped(task)
+
+
+def _read_arrays(path: Path) -> dict[str, np.ndarray]:
+    """Read only the arrays the format needs, each checked from its .npy header before its data is read.
+
+    Nothing is decompressed before its size is known: an extra member is never read, and an array
+    of the wrong shape, of too many neurons or of object dtype (which would need unpickling) is
+    refused from its header alone.
+    """
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as e:
+        raise WeightsError(f"{path}: not an .npz weights file ({e})") from None
+    with zf:
+        members = {n.removesuffix(".npy"): n for n in zf.namelist()}
+        missing = [k for k in (*PARAMS, "vocab", "meta") if k not in members]
+        if missing:
+            raise WeightsError(f"{path}: missing array(s) {', '.join(missing)}")
+        heads = {}
+        for k in ("Whh", "vocab", "meta", "Wxh", "Why", "bh", "by"):
+            try:
+                with zf.open(members[k]) as f:
+                    version = np.lib.format.read_magic(f)
+                    reader = np.lib.format.read_array_header_1_0 if version == (1, 0) else \
+                        np.lib.format.read_array_header_2_0
+                    shape, _, dtype = reader(f)
+            except (ValueError, OSError, zipfile.BadZipFile, EOFError) as e:
+                raise WeightsError(f"{path}: {k} is not a readable array ({e})") from None
+            heads[k] = (shape, dtype)
+        (wshape, _), (vshape, vtype), (mshape, mtype) = heads["Whh"], heads["vocab"], heads["meta"]
+        if len(wshape) != 2 or wshape[0] != wshape[1]:
+            raise WeightsError(f"{path}: Whh has shape {wshape}, expected a square (H, H) matrix")
+        H = wshape[0]
+        if not 1 <= H <= MAX_HIDDEN:
+            raise WeightsError(f"{path}: Whh holds {H} neurons; a network has 1 to {MAX_HIDDEN}")
+        if len(vshape) != 1 or vtype.kind != "U" or not 1 <= vshape[0] <= MAX_VOCAB:
+            raise WeightsError(f"{path}: vocab must be a 1-d array of at most {MAX_VOCAB} single characters")
+        if mshape != () or mtype.kind != "U" or mtype.itemsize > 4 * MAX_META:
+            raise WeightsError(f"{path}: meta must be one JSON string of at most {MAX_META} bytes")
+        V = vshape[0]
+        want = {"Wxh": (H, V), "Whh": (H, H), "Why": (V, H), "bh": (H,), "by": (V,)}
+        for k, shape in want.items():
+            got, dtype = heads[k]
+            if got != shape or dtype.kind != "f":
+                raise WeightsError(f"{path}: {k} has shape {got} ({dtype}), expected float {shape} "
+                                   f"for H={H} neurons and V={V} symbols")
+        try:
+            return {k: np.lib.format.read_array(zf.open(members[k]), allow_pickle=False) for k in heads}
+        except (ValueError, OSError, zipfile.BadZipFile, EOFError) as e:
+            raise WeightsError(f"{path}: not a readable .npz weights file ({e})") from None
 
 
 def load(path: str | Path) -> RNN:
-    """Read a network, checking every array's shape against H and V; raises WeightsError.
+    """Read a network, checking every array's shape against H and V and the meta's task; raises WeightsError.
 
-    A bare name such as `count-2` finds the shipped file of that name.
+    A name resolves as `resolve` says: a path that exists wins over a shipped file of that name.
     """
     path = resolve(path)
+    if path.is_dir():
+        raise WeightsError(f"{path}: is a directory, not a weights file")
     if not path.is_file():
         raise WeightsError(f"{path}: no such weights file")
-    if not zipfile.is_zipfile(path):
-        raise WeightsError(f"{path}: not an .npz weights file (not a zip archive)")
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            arrays = {k: z[k] for k in z.files}
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as e:
-        raise WeightsError(f"{path}: not a readable .npz weights file ({e})") from None
-    missing = [k for k in (*PARAMS, "vocab", "meta") if k not in arrays]
-    if missing:
-        raise WeightsError(f"{path}: missing array(s) {', '.join(missing)}")
+    arrays = _read_arrays(path)
     try:
         meta = json.loads(str(arrays["meta"][()]))
         assert isinstance(meta, dict)
-    except (ValueError, AssertionError, IndexError):
+    except (ValueError, AssertionError, IndexError, RecursionError):
         raise WeightsError(f"{path}: meta is not a JSON object") from None
-    vocab = tuple(str(c) for c in np.atleast_1d(arrays["vocab"]))
-    if arrays["vocab"].ndim != 1 or any(len(c) != 1 for c in vocab):
+    vocab = tuple(str(c) for c in arrays["vocab"])
+    if any(len(c) != 1 for c in vocab):
         raise WeightsError(f"{path}: vocab must be a 1-d array of single characters")
-    H, V = (arrays["Whh"].shape or (0,))[0], len(vocab)
-    want = {"Wxh": (H, V), "Whh": (H, H), "Why": (V, H), "bh": (H,), "by": (V,)}
-    for k, shape in want.items():
-        a = arrays[k]
-        if a.shape != shape or not np.issubdtype(a.dtype, np.floating):
-            raise WeightsError(f"{path}: {k} has shape {a.shape} ({a.dtype}), expected float {shape} "
-                               f"for H={H} neurons and V={V} symbols")
-        if not np.all(np.isfinite(a)):
+    for k in PARAMS:
+        if not np.all(np.isfinite(arrays[k])):
             raise WeightsError(f"{path}: {k} holds NaN or infinite values")
-    if meta.get("task") not in FAMILIES:
-        raise WeightsError(f"{path}: unknown task {meta.get('task')!r} in meta; "
-                           f"known: {', '.join(FAMILIES)}")
+    H = arrays["Whh"].shape[0]
+    if "hidden" in meta and meta["hidden"] != H:
+        raise WeightsError(f"{path}: meta says hidden={meta['hidden']!r} but the arrays hold {H} neurons")
+    try:
+        task = task_from_meta(meta)
+    except TaskError as e:
+        raise WeightsError(f"{path}: {e}") from None
     net = RNN(**{k: arrays[k].astype(float) for k in PARAMS}, vocab=vocab, meta=meta)
-    if vocab != task_for(net).vocab:
-        raise WeightsError(f"{path}: vocab {''.join(vocab)!r} does not match task {meta['task']!r}")
+    if vocab != task.vocab:
+        raise WeightsError(f"{path}: vocab {''.join(vocab)!r} does not match task {task.name!r}")
     return net
 
 

@@ -260,6 +260,7 @@ def test_a_small_terminal_is_refused(monkeypatch, capsys):
     import os
 
     monkeypatch.setattr("shutil.get_terminal_size", lambda *a: os.terminal_size((70, 20)))
+    monkeypatch.setattr("rnnmem_tui.explore.on_a_terminal", lambda: True)
     assert run_explorer(["count"]) == 2
     assert "needs at least 80x24" in capsys.readouterr().err
 
@@ -281,3 +282,4 @@ async def test_the_command_line_explorer_plays_at_once_and_paused_waits():
     async with paused.run_test(size=SIZE) as pilot:
         await pilot.pause(0.5)
         assert not paused.screen.playing and len(frames(paused)) == 1
+

@@ -50,9 +50,11 @@ def load_task(name: str) -> Task:
 
 def task_from_meta(meta: dict) -> Task:
     """Build the task a weights file was trained on, from its meta (`task` is the family)."""
-    family = meta.get("task")
-    name = meta.get("spec", family)
+    family, name = meta.get("task"), meta.get("spec", meta.get("task"))
+    if not isinstance(family, str) or family not in FAMILIES:
+        raise TaskError(f"unknown task {family!r} in meta (unknown task family; known: {', '.join(FAMILIES)})")
+    if not isinstance(name, str):
+        raise TaskError(f"the meta's spec must be a task name, got {name!r}")
     target = load_spec(name).get("target", {}) if name in task_names() else {}
-    params = {k: meta[k] for k in ("min_count", "max_count", "rows", "cols", "n_min", "n_max",
-                                   "u", "v", "w") if k in meta}
-    return _build(name, str(family), params, target)
+    params = {k: meta[k] for k in FAMILIES[family].PARAMS if k in meta}
+    return _build(name, family, params, target)

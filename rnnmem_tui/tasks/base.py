@@ -2,8 +2,29 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
+
+
+@dataclass(frozen=True)
+class Param:
+    """A task parameter: its type, its bounds (for numbers) and its default, as the family declares it."""
+
+    kind: type  # int or str
+    lo: int | None = None
+    hi: int | None = None
+    default: object = None
+
+    def check(self, name: str, value: object) -> object:
+        """The value if it has the right type and lies within the bounds; raises ValueError naming it."""
+        if self.kind is int and (isinstance(value, bool) or not isinstance(value, int)):
+            raise ValueError(f"{name} must be a whole number, got {value!r}")
+        if self.kind is str and (not isinstance(value, str) or not value):
+            raise ValueError(f"{name} must be a non-empty string, got {value!r}")
+        if self.kind is int and not (self.lo <= value <= self.hi):
+            raise ValueError(f"{name} must be in {self.lo}..{self.hi}, got {value}")
+        return value
 
 
 @dataclass
@@ -12,14 +33,33 @@ class Task:
 
     A *unit* is one line (ending in its newline) or one game (ending in the clear token).
     Subclasses fill in `generate`, `is_valid`, `legal_next`, `features_of` and, when the task has a
-    size parameter (k, n, moves), `unit_param` and `param_dist`.
+    size parameter (k, n, moves), `unit_param` and `param_dist`. Each declares its parameters in
+    PARAMS (with their bounds, so that no file can ask for a task too large to build) and any rule
+    between them in `check_params`.
     """
+
+    PARAMS: ClassVar[dict[str, Param]] = {}
 
     name: str
     params: dict
     target: dict = field(default_factory=dict)
     vocab: tuple[str, ...] = ()
     end: str = "\n"  # the symbol that ends a unit; also the start token
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.params) - set(self.PARAMS))
+        if unknown:
+            raise ValueError(f"unknown parameter(s) {', '.join(unknown)}; {self.family} takes "
+                             f"{', '.join(self.PARAMS)}")
+        self.params = {k: p.check(k, self.params.get(k, p.default)) for k, p in self.PARAMS.items()
+                       if k in self.params or p.default is not None}
+        missing = [k for k in self.PARAMS if k not in self.params]
+        if missing:
+            raise ValueError(f"missing parameter(s) {', '.join(missing)}")
+        self.check_params()
+
+    def check_params(self) -> None:
+        """Rules between parameters; raises ValueError. None by default."""
 
     @property
     def family(self) -> str:

@@ -6,7 +6,7 @@ from functools import cached_property
 
 import numpy as np
 
-from .base import Task
+from .base import Param, Task
 
 SYMBOLS = "0123456789abcdefghijklmnopqrstuvwxyz"
 
@@ -19,10 +19,16 @@ class GridTask(Task):
     and the clear token is `9`, e.g. the fill game `4072813569`.
     """
 
-    def __post_init__(self) -> None:
+    PARAMS = {"rows": Param(int, 1, 35), "cols": Param(int, 1, 35)}
+
+    def check_params(self) -> None:
         n = self.rows * self.cols
-        if not 1 <= n < len(SYMBOLS):
-            raise ValueError(f"a grid needs 1..{len(SYMBOLS) - 1} cells, got {self.rows}x{self.cols}")
+        if n >= len(SYMBOLS):
+            raise ValueError(f"rows x cols must be at most {len(SYMBOLS) - 1} cells, got {self.rows}x{self.cols}")
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        n = self.rows * self.cols
         self.vocab = tuple(SYMBOLS[: n + 1])
         self.end = SYMBOLS[n]
 

@@ -6,7 +6,7 @@ from functools import cached_property
 
 import numpy as np
 
-from .base import Task
+from .base import Param, Task
 
 
 @dataclass
@@ -36,6 +36,7 @@ class LineTask(Task):
         return max(map(len, self.language))
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         self.vocab = tuple(sorted(set("".join(self.language))))
 
     def generate(self, rng: np.random.Generator, n: int) -> list[str]:
@@ -62,6 +63,11 @@ class CountTask(LineTask):
     """Lines of a digit k then k copies of `c`, e.g. `3ccc`; k uniform on min_count..max_count."""
 
     family = "count"
+    PARAMS = {"min_count": Param(int, 1, 9), "max_count": Param(int, 1, 9)}  # one digit
+
+    def check_params(self) -> None:
+        if self.params["min_count"] > self.params["max_count"]:
+            raise ValueError(f"min_count {self.params['min_count']} is above max_count {self.params['max_count']}")
 
     @property
     def sizes(self) -> range:
@@ -88,6 +94,8 @@ class CountReverseTask(LineTask):
     """Lines of k copies of `@` then the digit k, e.g. `@@@3`; k uniform on min_count..max_count."""
 
     family = "count-reverse"
+    PARAMS = CountTask.PARAMS
+    check_params = CountTask.check_params
 
     @property
     def sizes(self) -> range:
@@ -113,6 +121,17 @@ class GrammarTask(LineTask):
     """Lines of S -> uSv | w, that is u^n w v^n; by default a^n b a b^n, e.g. `aababb`."""
 
     family = "grammar"
+    PARAMS = {"n_min": Param(int, 0, 50), "n_max": Param(int, 0, 50),
+              "u": Param(str, default="a"), "v": Param(str, default="b"), "w": Param(str, default="ba")}
+
+    def check_params(self) -> None:
+        if self.params["n_min"] > self.params["n_max"]:
+            raise ValueError(f"n_min {self.params['n_min']} is above n_max {self.params['n_max']}")
+        u, v, w = self.uvw
+        if "\n" in u + v + w:
+            raise ValueError("the symbols u, v and w must not hold a newline")
+        if len({u, v, w}) < 3:
+            raise ValueError(f"u, v and w must differ from each other, got {u!r}, {v!r}, {w!r}")
 
     @property
     def sizes(self) -> range:
@@ -121,7 +140,7 @@ class GrammarTask(LineTask):
     @property
     def uvw(self) -> tuple[str, str, str]:
         """The rule's pieces u, v and w."""
-        return self.params.get("u", "a"), self.params.get("v", "b"), self.params.get("w", "ba")
+        return self.params["u"], self.params["v"], self.params["w"]
 
     def line(self, k: int) -> str:
         u, v, w = self.uvw
