@@ -1,6 +1,7 @@
 """The vanilla RNN of min-char-rnn: one step with interventions, batched forward/backward, sampling."""
 from __future__ import annotations
 
+import threading
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from itertools import accumulate
@@ -164,33 +165,11 @@ class RNN:
         """Mean cross-entropy of targets Y (B, T) given inputs X (B, T) and states h0 (B, H).
 
         Returns the loss, the gradients on the parameters (a dict like `params`) and the last
-        hidden state (B, H), as min-char-rnn's lossFun does.
+        hidden state (B, H), as min-char-rnn's lossFun does. A population of one for `stack_loss_and_grads`.
         """
-        B, T = X.shape
-        hs, ps = self.forward(X, h0, interventions)
-        N = B * T
-        rows = np.arange(B)[:, None], np.arange(T)[None, :]
-        loss = -np.log(ps[rows[0], rows[1], Y] + 1e-300).sum() / N
-        dy = ps.copy()  # (B, T, V)
-        dy[rows[0], rows[1], Y] -= 1.0
-        dy /= N
-        dWhy = dy.reshape(N, -1).T @ hs.reshape(N, -1)
-        dby = dy.sum(axis=(0, 1))
-        dh_out = dy @ self.Why  # (B, T, H)
-        dtanh = 1.0 - hs * hs  # (B, T, H)
-        dtanh[..., interventions.idx] = 0.0  # a held neuron passes no gradient
-        draw = np.empty_like(hs)  # (B, T, H) gradient before tanh
-        dnext = np.zeros((B, self.hidden))
-        for t in range(T - 1, -1, -1):
-            d = draw[:, t]
-            np.multiply(dh_out[:, t] + dnext, dtanh[:, t], out=d)  # (B, H)
-            dnext = d @ self.Whh
-        hprev = np.concatenate([h0[:, None], hs[:, :-1]], axis=1)  # (B, T, H)
-        flat = draw.reshape(N, -1)
-        dWhh = flat.T @ hprev.reshape(N, -1)
-        dWxh = flat.T @ np.eye(len(self.vocab))[X.reshape(-1)]  # (H, V) via one-hot inputs
-        grads = {"Wxh": dWxh, "Whh": dWhh, "Why": dWhy, "bh": flat.sum(axis=0), "by": dby}
-        return loss, grads, hs[:, -1].copy()
+        P = {k: v[None] for k, v in self.params.items()}
+        loss, grads, h = stack_loss_and_grads(P, X[None], Y[None], h0[None], interventions)
+        return float(loss[0]), {k: g[0] for k, g in grads.items()}, h[0]
 
     def sample(self, h: np.ndarray, x: int, n: int, rng: np.random.Generator,
                temperature: float = 1.0, interventions: Interventions = NONE,
@@ -221,3 +200,85 @@ class RNN:
                 if seen >= stop_count:
                     return out[: t + 1], h
         return out, h
+
+
+_WORK = threading.local()  # per thread: the explorer trains in a worker thread
+
+
+def _workspace(S: int, T: int, B: int, H: int, V: int) -> dict[str, np.ndarray]:
+    """Scratch arrays for `stack_loss_and_grads`, kept between calls: fresh ones cost page faults."""
+    key, cache = (S, T, B, H, V), _WORK.__dict__
+    if key not in cache:
+        if len(cache) > 8:  # a population shrinks as members stop: forget old shapes
+            cache.clear()
+        big = {k: np.empty((S, T * B, H)) for k in ("xin", "hs", "dh", "dtanh", "hprev")}
+        cache[key] = {**big, "ps": np.empty((S, T * B, V)), "onehot": np.empty((S, T * B, V)),
+                      "rows": np.arange(S * T * B) * V}
+    return cache[key]
+
+
+def stack_loss_and_grads(P: dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray, h0: np.ndarray,
+                         interventions: Interventions = NONE):
+    """Loss and gradients of S networks at once: P holds stacked parameters (S, ...) like `RNN.params`.
+
+    X and Y are (S, B, T) indices, h0 is (S, B, H). Returns the mean cross-entropy per network (S,),
+    stacked gradients like P and the last hidden states (S, B, H). Every network's figures come from
+    the same calls whatever S is, so a member of a population trains exactly as it would alone.
+    Sums over rows are products with a ones vector: at these sizes a BLAS call is far cheaper than
+    numpy's reductions over short axes.
+    """
+    S, B, T = X.shape
+    H, V = P["Whh"].shape[1], P["by"].shape[1]
+    N = B * T
+    Xt = X.transpose(0, 2, 1).reshape(S, N)  # (S, N) inputs, rows in (t, b) order: time-major
+    Yt = Y.transpose(0, 2, 1).reshape(S, N)  # (S, N) targets
+    base = np.arange(S)[:, None] * V  # (S, 1) offset of each network's rows
+    table = (P["Wxh"].transpose(0, 2, 1) + P["bh"][:, None, :]).reshape(S * V, H)  # (S*V, H) input rows
+    w = _workspace(S, T, B, H, V)
+    xin = np.take(table, (Xt + base).ravel(), axis=0, out=w["xin"].reshape(S * N, H)).reshape(S, T, B, H)  # (S, T, B, H)
+    hs = w["hs"].reshape(S, T, B, H)
+    WhhT = P["Whh"].transpose(0, 2, 1)  # (S, H, H)
+    h = h0
+    for t in range(T):
+        z = h @ WhhT  # (S, B, H)
+        z += xin[:, t]
+        h = hs[:, t]
+        np.tanh(z, out=h)
+        interventions.apply(h)
+    flat = hs.reshape(S, N, H)  # (S, N, H)
+    ps = np.matmul(flat, P["Why"].transpose(0, 2, 1), out=w["ps"])  # (S, N, V) logits, then probabilities
+    ps += P["by"][:, None, :]
+    big = np.abs(ps).reshape(S, -1).max(axis=1) > 600  # (S,) exp could overflow: shift by the row max
+    if big.any():
+        ps[big] -= ps[big].max(axis=2, keepdims=True)
+    np.exp(ps, out=ps)
+    ps /= (ps @ np.ones(V))[..., None]
+    at = w["rows"] + Yt.ravel()  # flat index of each target's probability
+    loss = -np.log(np.take(ps, at) + 1e-300).reshape(S, N).sum(axis=1) / N  # (S,)
+    dy = ps  # (S, N, V) gradient on the logits, in place
+    dy.reshape(-1)[at] -= 1.0
+    dy /= N
+    ones = np.ones(N)
+    dWhy = dy.transpose(0, 2, 1) @ flat  # (S, V, H)
+    dby = ones @ dy  # (S, V)
+    dh = np.matmul(dy, P["Why"], out=w["dh"]).reshape(S, T, B, H)  # (S, T, B, H) from the outputs
+    dtanh = np.multiply(hs, hs, out=w["dtanh"].reshape(S, T, B, H))  # (S, T, B, H) then 1 - h^2
+    np.subtract(1.0, dtanh, out=dtanh)
+    dtanh[..., interventions.idx] = 0.0  # a held neuron passes no gradient
+    Whh = P["Whh"]
+    for t in range(T - 1, -1, -1):
+        d = dh[:, t]  # becomes the gradient before tanh, in place
+        d *= dtanh[:, t]
+        if t:
+            dh[:, t - 1] += d @ Whh  # (S, B, H)
+    draw = dh.reshape(S, N, H)  # (S, N, H) gradient before tanh
+    hprev = w["hprev"].reshape(S, T, B, H)  # (S, T, B, H) the state each step read
+    hprev[:, 0] = h0
+    hprev[:, 1:] = hs[:, :-1]
+    dWhh = draw.transpose(0, 2, 1) @ hprev.reshape(S, N, H)  # (S, H, H)
+    onehot = w["onehot"]  # (S, N, V) the inputs
+    onehot.fill(0.0)
+    onehot.reshape(-1)[w["rows"] + Xt.ravel()] = 1.0
+    dWxh = draw.transpose(0, 2, 1) @ onehot  # (S, H, V)
+    grads = {"Wxh": dWxh, "Whh": dWhh, "Why": dWhy, "bh": ones @ draw, "by": dby}
+    return loss, grads, hs[:, -1].copy()
