@@ -282,3 +282,46 @@ def stack_loss_and_grads(P: dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray,
     dWxh = draw.transpose(0, 2, 1) @ onehot  # (S, H, V)
     grads = {"Wxh": dWxh, "Whh": dWhh, "Why": dWhy, "bh": ones @ draw, "by": dby}
     return loss, grads, hs[:, -1].copy()
+
+
+def stack_sample(P: dict[str, np.ndarray], x: int, n: int, rngs: list[np.random.Generator],
+                 stop: int, stop_count: int) -> list[np.ndarray]:
+    """`RNN.sample` for S stacked networks at once, from h = 0, each with its own generator.
+
+    Each network draws its uniforms as `RNN.sample` does and gets the same symbols (a test checks it).
+    Returns each network's emitted indices, cut after its stop_count-th `stop` symbol.
+    """
+    S, H, V = P["Whh"].shape[0], P["Whh"].shape[1], P["by"].shape[1]
+    u = np.stack([r.random(n) for r in rngs])  # (S, n) the uniforms, drawn up front as RNN.sample does
+    safe = (np.abs(P["Why"]).sum(axis=2) + np.abs(P["by"])).max(axis=1) < 600  # (S,) exp cannot overflow
+    out = np.zeros((S, n), dtype=np.intp)
+    length, seen = np.full(S, n), np.zeros(S, dtype=np.intp)
+    live = np.arange(S)  # networks still sampling; their arrays below are rebuilt when one ends
+    h, xs = np.zeros((S, H, 1)), np.full(S, x)  # columns: the matrix-vector products RNN.sample makes
+
+    def gather(live: np.ndarray):
+        xrow = (P["Wxh"].transpose(0, 2, 1) + P["bh"][:, None, :])[live][:, :, :, None]  # (L, V, H, 1)
+        return (xrow, P["Whh"][live], P["Why"][live], P["by"][live][:, :, None], u[live],
+                np.arange(live.size), safe[live].all())
+
+    xrow, Whh, Why, by, ul, ar, all_safe = gather(live)
+    for t in range(n):
+        h = np.tanh(xrow[ar, xs] + Whh @ h)  # (L, H, 1)
+        y = (Why @ h + by)[:, :, 0]  # (L, V)
+        if not all_safe:
+            y = np.where(safe[live, None], y, y - y.max(axis=1, keepdims=True))
+        c = np.cumsum(np.exp(y), axis=1)  # (L, V)
+        xs = np.minimum((c <= ul[:, t, None] * c[:, -1:]).sum(axis=1), V - 1)  # (L,)
+        out[live, t] = xs
+        hit = xs == stop
+        if hit.any():
+            seen[live] += hit
+            ended = hit & (seen[live] >= stop_count)
+            if ended.any():
+                length[live[ended]] = t + 1
+                keep = ~ended
+                live, h, xs = live[keep], h[keep], xs[keep]
+                if not live.size:
+                    break
+                xrow, Whh, Why, by, ul, ar, all_safe = gather(live)
+    return [out[i, : length[i]] for i in range(S)]
