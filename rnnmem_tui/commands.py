@@ -5,6 +5,7 @@ import io
 import json
 import statistics
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -14,9 +15,9 @@ from .model import Interventions
 from .optimal import build_count, build_fill, build_grammar
 from .progress import Bar
 from .tasks import GridTask, load_spec, load_task
-from .recipes import train_lines
-from .train import TrainConfig, TrainResult, train
-from .paths import check_destination
+from .recipes import settings_for
+from .train import TrainConfig, TrainResult, train_population
+from .paths import PathError, check_destination, check_folder
 from .weights import load, save, task_for
 
 SEED_METHOD = dict(batch=1, window=12, optimizer="adagrad", lr=1.0, init_scale=0.1, clip=5.0,
@@ -31,23 +32,44 @@ def target_text(target: dict) -> str:
     return " ".join(p for p in parts if p) or "none"
 
 
-RECIPES = {"windows": train, "lines": train_lines}  # --recipe: the generic trainer, or whole lines
+SETTINGS = ("recipe", "batch", "window", "optimizer", "lr", "init_scale", "clip", "clip_norm", "anneal", "margin",
+            "carry", "max_steps", "max_seconds")  # the trainer's flags; None when the user gave none
 
 
-def run_training(task_name: str, cfg: TrainConfig, command: str, quiet: bool = False,
-                 recipe: str = "windows") -> TrainResult:
-    """Train with a progress bar on stderr; returns the result without measuring it (see `measure`)."""
+def given_settings(args) -> dict:
+    """The trainer settings the user gave on the command line."""
+    return {k: getattr(args, k) for k in SETTINGS if getattr(args, k, None) is not None}
+
+
+def train_configs(args) -> tuple[TrainConfig, list[int]]:
+    """The run's settings (task's [train] table, then the flags given) and its seeds; raises ValueError."""
+    settings = settings_for(args.task, given_settings(args))
+    seeds = args.seeds if getattr(args, "seeds", None) else [0 if args.seed is None else args.seed]
+    return TrainConfig(hidden=args.hidden, seed=seeds[0], **settings), seeds
+
+
+def run_training(task_name: str, cfgs: list[TrainConfig], command: str, quiet: bool = False) -> list[TrainResult]:
+    """Train networks at once with a progress bar on stderr; returns their results without measuring them."""
     task = load_task(task_name)
-    bar = Bar(cfg.max_steps, f"{task.name} H={cfg.hidden} seed={cfg.seed}")
+    cfg = cfgs[0]
+    who = f"seed={cfg.seed}" if len(cfgs) == 1 else f"{len(cfgs)} seeds"
+    bar = Bar(cfg.max_steps, f"{task.name} H={cfg.hidden} {who}")
+    best: dict[int, float] = {}
 
     def report(p) -> None:
-        if not quiet:
+        best[p.seed] = p.best.validity
+        if quiet:
+            return
+        if len(cfgs) == 1:
             bar.update(p.step, f"step {p.step}/{cfg.max_steps} {p.seconds:5.1f}s loss {p.loss:.3f} "
                                f"validity {p.scores.validity:.3f} best {p.best.validity:.3f}")
+        else:
+            bar.update(p.step, f"step {p.step}/{cfg.max_steps} {p.seconds:5.1f}s best validity "
+                               f"{min(best.values()):.3f}..{max(best.values()):.3f}")
 
-    result = RECIPES[recipe](task, cfg, report, command=command)
+    results = train_population(task, cfgs, report, command=command)
     bar.close()
-    return result
+    return results
 
 
 def measure(net, task, quiet: bool = False) -> Verdict:
@@ -60,26 +82,47 @@ def measure(net, task, quiet: bool = False) -> Verdict:
     return v
 
 
+STOPPED = {"target": "reached the target", "steps": "used its update budget without reaching the target",
+           "interrupted": "interrupted"}
+
+
+def member_paths(args, seeds: list[int]) -> list[Path]:
+    """Where each network goes: --out itself for one seed, else DIR/TASK-H-sS.npz; checked before training."""
+    if not args.seeds:
+        return [check_destination(args.out, args.force)]
+    folder = Path(args.out)
+    if folder.exists() and not folder.is_dir():
+        raise PathError(f"{folder}: is a file; with --seeds, --out names a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise PathError(f"{folder}: cannot write there ({e.strerror or e})") from None
+    check_folder(folder, "--out folder")
+    return [check_destination(folder / f"{args.task}-{args.hidden}-s{s}.npz", args.force) for s in seeds]
+
+
 def cmd_train(args, command: str) -> int:
-    """Train one network and save it: first as soon as training ends, then again with its verdict."""
-    out = check_destination(args.out, args.force)
-    cfg = TrainConfig(hidden=args.hidden, seed=args.seed, batch=args.batch, window=args.window,
-                      optimizer=args.optimizer, lr=args.lr, init_scale=args.init_scale, clip=args.clip,
-                      carry=not args.no_carry, anneal=args.anneal, margin=args.margin,
-                      max_seconds=args.max_seconds, max_steps=args.max_steps)
-    result = run_training(args.task, cfg, command, recipe=args.recipe)
-    path = save(result.net, out)  # nothing is lost if the measurement below is interrupted
-    how = {"target": "reached the target", "steps": "used its update budget without reaching the target",
-           "time": f"stopped by the --max-seconds cap ({cfg.max_seconds:g} s)",
-           "interrupted": "interrupted"}.get(result.stopped_by, "stopped")
-    print(f"{how} after {result.steps} updates in {result.seconds:.1f}s; saved the best network to {path}",
-          flush=True)
-    v = measure(result.net, load_task(args.task))
-    save(result.net, out)
-    print(f"verdict: {v.verdict}  validity {interval(v.validity, v.validity_interval, 4)}  "
-          f"tvd {interval(v.tvd, v.tvd_interval, 3)}  bad mass mean {interval(v.bad_mean, v.bad_mean_interval, 5)} "
-          f"max {v.bad_max:.4f}  ({VerdictProtocol().text()})")
-    return 130 if result.interrupted else 0
+    """Train one network (or one per seed, at once) and save each: first as soon as training ends, then
+    again with its verdict."""
+    cfg, seeds = train_configs(args)
+    outs = member_paths(args, seeds)
+    results = run_training(args.task, [replace(cfg, seed=s) for s in seeds], command)
+    for result, out in zip(results, outs):
+        save(result.net, out)  # nothing is lost if a measurement below is interrupted
+    for result, out in zip(results, outs):
+        how = STOPPED.get(result.stopped_by, f"stopped by the --max-seconds cap ({cfg.max_seconds:g} s)"
+                          if result.stopped_by == "time" else "stopped")
+        print(f"{how} after {result.steps} updates in {result.seconds:.1f}s; saved the best network to {out}",
+              flush=True)
+    task = load_task(args.task)
+    for result, out in zip(results, outs):
+        v = measure(result.net, task)
+        save(result.net, out)
+        print(f"{out.name if len(outs) > 1 else 'verdict'}: {v.verdict}  validity "
+              f"{interval(v.validity, v.validity_interval, 4)}  tvd {interval(v.tvd, v.tvd_interval, 3)}  "
+              f"bad mass mean {interval(v.bad_mean, v.bad_mean_interval, 5)} max {v.bad_max:.4f}  "
+              f"({VerdictProtocol().text()})", flush=True)
+    return 130 if any(r.interrupted for r in results) else 0
 
 
 def interval(x: float, ci: list[float] | tuple[float, float], digits: int) -> str:
@@ -205,14 +248,14 @@ def cmd_bench(args) -> int:
     """Time-to-target over seeds for our trainer and the seed's method, side by side."""
     settings = {"ours": {}, "seed method": SEED_METHOD}
     times: dict[str, list[float]] = {k: [] for k in settings}
-    print(f"{args.task}, H={args.hidden}: time to target over {args.seeds} seeds, "
+    print(f"{args.task}, H={args.hidden}: time to target over {len(args.seeds)} seeds, "
           f"at most {args.max_steps} updates and {args.max_seconds:.0f}s each")
     print(f"{'setting':<12} {'seed':>4} {'reached':>7} {'seconds':>8} {'validity':>8} {'TVD':>6}")
     for name, extra in settings.items():
-        for seed in range(args.seeds):
+        for seed in args.seeds:
             cfg = TrainConfig(hidden=args.hidden, seed=seed, max_seconds=args.max_seconds,
                               max_steps=args.max_steps, **extra)
-            r = run_training(args.task, cfg, command="rnnmem-tui bench", quiet=True)
+            r = run_training(args.task, [cfg], command="rnnmem-tui bench", quiet=True)[0]
             m = r.net.meta["metrics"] = evaluate(r.net, load_task(args.task)).as_dict()
             times[name].append(r.seconds if r.reached else float("inf"))
             print(f"{name:<12} {seed:>4} {'yes' if r.reached else 'no':>7} {r.seconds:>8.1f} "
