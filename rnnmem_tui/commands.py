@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .meta import Meta
 from .metrics import Verdict, VerdictProtocol, evaluate, judge
 from .model import Interventions
 from .optimal import build_count, build_fill, build_grammar
@@ -77,8 +78,8 @@ def measure(net, task, quiet: bool = False) -> Verdict:
     bar = Bar(VerdictProtocol().seeds, "verdict", stream=None if not quiet else io.StringIO())
     v = judge(net, task, progress=lambda done, total: bar.update(done, f"sampling seed {done}/{total}"))
     bar.close()
-    net.meta["metrics"] = v.first.as_dict()
-    net.meta["verdict"] = {**v.as_dict(), "protocol": VerdictProtocol().text()}
+    net.meta.metrics = v.first.as_dict()
+    net.meta.verdict = {**v.as_dict(), "protocol": VerdictProtocol().text()}
     return v
 
 
@@ -163,7 +164,7 @@ def cmd_eval(args) -> int:
     return 0
 
 
-def print_markdown(rows: list[dict], metas: list[dict]) -> None:
+def print_markdown(rows: list[dict], metas: list[Meta]) -> None:
     """The results table of the README: how each file was made (its meta) and its verdict, with intervals."""
     print("| file | command | seed | updates | validity [95%] | TVD [95%] | bad mass mean [95%] / max | verdict "
           "| the study |")
@@ -171,9 +172,9 @@ def print_markdown(rows: list[dict], metas: list[dict]) -> None:
     for r, meta in zip(rows, metas):
         size = Path(r["file"]).stem.removeprefix(r["task"] + "-")  # "4", "optimal-10"
         claim = load_spec(r["task"]).get("claims", {}).get(size, "")
-        made = meta.get("seed") is not None  # trained, not hand-built
-        seed, steps = (meta["seed"], meta.get("steps", "?")) if made else ("-", "-")
-        print(f"| {Path(r['file']).name} | `{meta.get('command', '?')}` | {seed} | {steps} | "
+        made = meta.seed is not None  # trained, not hand-built
+        seed, steps = (meta.seed, meta.steps) if made else ("-", "-")
+        print(f"| {Path(r['file']).name} | `{meta.command or '?'}` | {seed} | {steps} | "
               f"{interval(r['validity'], r['validity_interval'], 4)} | {interval(r['tvd'], r['tvd_interval'], 3)} | "
               f"{interval(r['bad_mean'], r['bad_mean_interval'], 5)} / {r['bad_max']:.4f} | "
               f"{r['verdict']} {target_text(r['target'])} | {claim} |")
@@ -236,7 +237,7 @@ def cmd_build_optimal(args, command: str) -> int:
                          f"not {task.name!r}")
     out = check_destination(args.out, args.force)
     net = CONSTRUCTIONS[task.family](task)
-    net.meta["command"] = command
+    net.meta.command = command
     v = measure(net, task)
     save(net, out)
     print(f"built {out}: {v.verdict}, validity {interval(v.validity, v.validity_interval, 4)}, "
@@ -256,7 +257,7 @@ def cmd_bench(args) -> int:
             cfg = TrainConfig(hidden=args.hidden, seed=seed, max_seconds=args.max_seconds,
                               max_steps=args.max_steps, **extra)
             r = run_training(args.task, [cfg], command="rnnmem-tui bench", quiet=True)[0]
-            m = r.net.meta["metrics"] = evaluate(r.net, load_task(args.task)).as_dict()
+            m = r.net.meta.metrics = evaluate(r.net, load_task(args.task)).as_dict()
             times[name].append(r.seconds if r.reached else float("inf"))
             print(f"{name:<12} {seed:>4} {'yes' if r.reached else 'no':>7} {r.seconds:>8.1f} "
                   f"{m['validity']:>8.4f} {m['tvd']:>6.3f}", flush=True)

@@ -5,8 +5,12 @@ import threading
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from itertools import accumulate
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from .meta import Meta
 
 PARAMS = ("Wxh", "Whh", "Why", "bh", "by")
 
@@ -113,17 +117,17 @@ class RNN:
     bh: np.ndarray  # (H,) hidden bias
     by: np.ndarray  # (V,) output bias
     vocab: tuple[str, ...]  # symbol of each index
-    meta: dict = field(default_factory=dict)
+    meta: Meta | None = None  # what it is for and how it was made
 
     @classmethod
     def init(cls, hidden: int, vocab: tuple[str, ...], rng: np.random.Generator,
-             scale: float = 0.1, meta: dict | None = None) -> RNN:
+             scale: float = 0.1, meta: Meta | None = None) -> RNN:
         """A fresh network with Gaussian weights of the given scale and zero biases."""
         V = len(vocab)
         return cls(Wxh=rng.standard_normal((hidden, V)) * scale,
                    Whh=rng.standard_normal((hidden, hidden)) * scale,
                    Why=rng.standard_normal((V, hidden)) * scale,
-                   bh=np.zeros(hidden), by=np.zeros(V), vocab=tuple(vocab), meta=dict(meta or {}))
+                   bh=np.zeros(hidden), by=np.zeros(V), vocab=tuple(vocab), meta=meta)
 
     @property
     def hidden(self) -> int:

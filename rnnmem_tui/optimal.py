@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .meta import Meta
+
 from .model import RNN
 from .tasks import GridTask
 from .tasks.lines import CountTask, GrammarTask
@@ -33,9 +35,8 @@ def build_fill(task: GridTask) -> RNN:
     for i in range(N):
         Why[i, i], Why[i, full] = -MARGIN / 2, -MARGIN / 2  # empty and not full: +MARGIN
     Why[clear, full] = MARGIN
-    meta = {"task": task.family, "spec": task.name, "hidden": H, **task.params,
-            "command": f"rnnmem-tui build-optimal {task.name}", "seed": None, "steps": 0,
-            "seconds": 0.0, "construction": "cell bits + full flag"}
+    meta = Meta.made(task, H, command=f"rnnmem-tui build-optimal {task.name}",
+                     construction="cell bits + full flag")
     return RNN(Wxh, Whh, Why, bh, by, vocab=task.vocab, meta=meta)
 
 
@@ -114,10 +115,9 @@ def build_grammar(task: GrammarTask, lam: float = 1.3, e0: float = 8e-4, gamma: 
     Why[A], by[A] = [s, 0.0, g2, f2], t + g2 + f2
     gap, thD = r1.min() - r0.max(), (r1.min() + r0.max()) / 2
     Why[NL, D], by[NL] = -2 * M / gap, 2 * M / gap * thD  # newline when D is below thD
-    meta = {"task": task.family, "spec": task.name, "hidden": 4, **task.params,
-            "command": f"rnnmem-tui build-optimal {task.name}", "seed": None, "steps": 0,
-            "seconds": 0.0, "construction": "a-counter c, b-counter D, seen-b flag G, in-b^n flag F",
-            "lam": lam, "e0": e0, "gamma": gamma, "alphaD": alphaD}
+    meta = Meta.made(task, 4, command=f"rnnmem-tui build-optimal {task.name}",
+                     construction="a-counter c, b-counter D, seen-b flag G, in-b^n flag F",
+                     extra={"lam": lam, "e0": e0, "gamma": gamma, "alphaD": alphaD})
     return RNN(Wxh, Whh, Why, bh, by, vocab=task.vocab, meta=meta)
 
 
@@ -153,7 +153,6 @@ def build_count(task: CountTask, step: float = 0.1, floor: float = -0.5) -> RNN:
     Why[c, flag] = Why[nl, flag] = -line_start
     Why[c, counter], by[c] = gain / 2, -gain / 2 * theta
     Why[nl, counter], by[nl] = -gain / 2, gain / 2 * theta
-    meta = {"task": task.family, "spec": task.name, "hidden": 2, **task.params,
-            "command": f"rnnmem-tui build-optimal {task.name}", "seed": None, "steps": 0,
-            "seconds": 0.0, "construction": "line-start flag + counter"}
+    meta = Meta.made(task, 2, command=f"rnnmem-tui build-optimal {task.name}",
+                     construction="line-start flag + counter")
     return RNN(Wxh, Whh, Why, bh, by, vocab=task.vocab, meta=meta)

@@ -103,7 +103,7 @@ def train_size(task_name: str, hidden: int, seeds: list[int], lrs: list[float], 
     runs = []
     for r in results:
         v = judge(r.net, task)
-        runs.append({"hidden": hidden, "seed": r.net.meta["seed"], "lr": r.net.meta["trainer"]["lr"],
+        runs.append({"hidden": hidden, "seed": r.net.meta.seed, "lr": r.net.meta.trainer["lr"],
                      "steps": r.steps, "stopped_by": r.stopped_by, "seconds": round(r.seconds, 1), **v.as_dict()})
     return runs
 

@@ -17,7 +17,7 @@ from .metrics import Protocol, Scores, evaluate, evaluate_many
 from .model import PARAMS, RNN, stack_loss_and_grads
 from .recipes import RECIPES, SPECIFIC, Phase, cosine, flag
 from .tasks import Task
-from .weights import meta_for
+from .meta import Meta
 
 
 @dataclass(frozen=True)
@@ -212,9 +212,9 @@ class Keeper:
         confirmation = None if self.confirmation is None else {
             "seed": self.confirm.seed, "units": self.confirm.units, "margin": self.cfg.margin,
             "reached": self.reached, **self.confirmation.as_dict()}
-        meta = meta_for(self.task, self.cfg.hidden, command=command, seed=self.cfg.seed, steps=steps,
-                        seconds=round(seconds, 2), stopped_by=stopped_by, trainer=self.cfg.settings(),
-                        confirmation=confirmation)
+        meta = Meta.made(self.task, self.cfg.hidden, command=command, seed=self.cfg.seed, steps=steps,
+                         seconds=round(seconds, 2), stopped_by=stopped_by, trainer=self.cfg.settings(),
+                         confirmation=confirmation)
         return TrainResult(RNN(**self.params, vocab=net.vocab, meta=meta), self.best, steps, seconds,
                            self.reached, stopped_by == "interrupted", stopped_by, self.history)
 

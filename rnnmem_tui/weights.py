@@ -1,7 +1,6 @@
 """Load and save networks in the weights file format of DESIGN.md: an .npz that never unpickles."""
 from __future__ import annotations
 
-import json
 import os
 import re
 import tempfile
@@ -10,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .meta import Meta
 from .model import PARAMS, RNN
 from .paths import data_dir
 from .tasks import FAMILIES, Task, TaskError, load_spec, task_from_meta
@@ -48,9 +48,8 @@ def load(path: str | Path) -> RNN:
     if missing:
         raise WeightsError(f"{path}: missing array(s) {', '.join(missing)}")
     try:
-        meta = json.loads(str(arrays["meta"][()]))
-        assert isinstance(meta, dict)
-    except (ValueError, AssertionError, IndexError):
+        meta = Meta.from_json(str(arrays["meta"][()]))
+    except (ValueError, IndexError):
         raise WeightsError(f"{path}: meta is not a JSON object") from None
     vocab = tuple(str(c) for c in np.atleast_1d(arrays["vocab"]))
     if arrays["vocab"].ndim != 1 or any(len(c) != 1 for c in vocab):
@@ -64,12 +63,13 @@ def load(path: str | Path) -> RNN:
                                f"for H={H} neurons and V={V} symbols")
         if not np.all(np.isfinite(a)):
             raise WeightsError(f"{path}: {k} holds NaN or infinite values")
-    if meta.get("task") not in FAMILIES:
-        raise WeightsError(f"{path}: unknown task {meta.get('task')!r} in meta; "
-                           f"known: {', '.join(FAMILIES)}")
+    if meta.task not in FAMILIES:
+        raise WeightsError(f"{path}: unknown task {meta.task!r} in meta; known: {', '.join(FAMILIES)}")
+    if meta.hidden != H:
+        raise WeightsError(f"{path}: meta says hidden={meta.hidden!r} but the arrays have {H} neurons")
     net = RNN(**{k: arrays[k].astype(float) for k in PARAMS}, vocab=vocab, meta=meta)
     if vocab != task_for(net).vocab:
-        raise WeightsError(f"{path}: vocab {''.join(vocab)!r} does not match task {meta['task']!r}")
+        raise WeightsError(f"{path}: vocab {''.join(vocab)!r} does not match task {meta.task!r}")
     return net
 
 
@@ -79,11 +79,6 @@ def task_for(net: RNN) -> Task:
         return task_from_meta(net.meta)
     except TaskError as e:
         raise WeightsError(str(e)) from None
-
-
-def meta_for(task: Task, hidden: int, **made: object) -> dict:
-    """The meta of a network for `task`: family, spec name, hidden size, task parameters, provenance."""
-    return {"task": task.family, "spec": task.name, "hidden": hidden, **task.params, **made}
 
 
 def file_mode() -> int:
@@ -102,7 +97,9 @@ def save(net: RNN, path: str | Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     arrays = {k: np.asarray(v, dtype=float) for k, v in net.params.items()}
     arrays["vocab"] = np.array(net.vocab, dtype="<U1")
-    arrays["meta"] = np.array(json.dumps(net.meta, sort_keys=True))
+    if net.meta is None:
+        raise WeightsError(f"{path}: a network without a meta cannot be saved")
+    arrays["meta"] = np.array(net.meta.to_json())
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:

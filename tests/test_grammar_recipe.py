@@ -62,5 +62,5 @@ def test_train_lines_respects_max_steps_and_writes_meta():
     task = load_task("grammar")
     r = train(task, TrainConfig(hidden=3, seed=0, max_steps=60, val_units=50, recipe="lines"), command="test")
     assert r.steps == 60
-    assert r.net.meta["trainer"]["recipe"] == "lines" and r.net.meta["command"] == "test"
+    assert r.net.meta.trainer["recipe"] == "lines" and r.net.meta.command == "test"
     assert r.net.Whh.shape == (3, 3)

@@ -48,11 +48,8 @@ def load_task(name: str) -> Task:
     return _build(name, spec.get("family", name), spec.get("params", {}), spec.get("target", {}))
 
 
-def task_from_meta(meta: dict) -> Task:
-    """Build the task a weights file was trained on, from its meta (`task` is the family)."""
-    family = meta.get("task")
-    name = meta.get("spec", family)
+def task_from_meta(meta) -> Task:
+    """Build the task a weights file was trained on, from its `Meta` (`task` is the family)."""
+    name = meta.spec or meta.task
     target = load_spec(name).get("target", {}) if name in task_names() else {}
-    params = {k: meta[k] for k in ("min_count", "max_count", "rows", "cols", "n_min", "n_max",
-                                   "u", "v", "w") if k in meta}
-    return _build(name, str(family), params, target)
+    return _build(name, str(meta.task), meta.params, target)
