@@ -5,6 +5,7 @@ import io
 import json
 import statistics
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -245,8 +246,40 @@ def cmd_build_optimal(args, command: str) -> int:
     return 0
 
 
+def throughput(task, hidden: int, networks: int, updates: int) -> float:
+    """Characters per second of the engine's updates alone (no validation falls in the run), for a
+    population of `networks` with the default batch and window, seeds 0..networks-1."""
+    cfgs = [TrainConfig(hidden=hidden, seed=s, max_steps=updates + 1, eval_symbols=10**15, max_seconds=1e9)
+            for s in range(networks)]
+    calls, marks = [0], []
+
+    def clock() -> bool:  # called before every update: the first call and the one after the last update
+        calls[0] += 1
+        if calls[0] in (1, updates + 1):
+            marks.append(time.perf_counter())
+        return calls[0] > updates
+
+    train_population(task, cfgs, should_stop=clock)
+    return networks * cfgs[0].batch * cfgs[0].window * updates / (marks[1] - marks[0])
+
+
+def cmd_throughput(args) -> int:
+    """Characters per second at H=10 for one network and a population of 16: updates only, median of 5 runs."""
+    task, runs, updates = load_task(args.task), 5, 2000
+    cfg = TrainConfig()
+    print(f"throughput on {task.name}, H=10, batch {cfg.batch}, window {cfg.window}: {updates} updates per run, "
+          f"validation excluded, median of {runs} runs")
+    for networks in (1, 16):
+        rates = [throughput(task, 10, networks, updates) for _ in range(runs)]
+        print(f"{networks:>2} network{'s' if networks > 1 else ' '}: {statistics.median(rates) / 1e6:.2f}M chars/s "
+              f"(runs: {', '.join(f'{r / 1e6:.2f}' for r in rates)})", flush=True)
+    return 0
+
+
 def cmd_bench(args) -> int:
     """Time-to-target over seeds for our trainer and the seed's method, side by side."""
+    if args.throughput:
+        return cmd_throughput(args)
     settings = {"ours": {}, "seed method": SEED_METHOD}
     times: dict[str, list[float]] = {k: [] for k in settings}
     print(f"{args.task}, H={args.hidden}: time to target over {len(args.seeds)} seeds, "

@@ -141,19 +141,23 @@ class Adagrad:
 OPTIMIZERS = {"adam": Adam, "adagrad": Adagrad}
 
 
-def clip_grads(grads: dict[str, np.ndarray], clip: float, clip_norm: float) -> np.ndarray:
+def clip_grads(grads: dict[str, np.ndarray], clip: float, clip_norm: float) -> None:
     """Clip stacked gradients in place: each network's global norm to clip_norm, then each element to
-    +-clip (0 turns either off). Returns the global norms before clipping (S,)."""
-    S = next(iter(grads.values())).shape[0]
-    norm = np.sqrt(sum((g * g).reshape(S, -1).sum(axis=1) for g in grads.values()))  # (S,)
+    +-clip (0 turns either off)."""
     if clip_norm:
+        norm = global_norm(grads)  # (S,)
         scale = np.minimum(1.0, clip_norm / (norm + 1e-6))  # (S,)
         for g in grads.values():
             g *= scale.reshape(-1, *[1] * (g.ndim - 1))
     if clip:
         for g in grads.values():
             np.clip(g, -clip, clip, out=g)
-    return norm
+
+
+def global_norm(grads: dict[str, np.ndarray]) -> np.ndarray:
+    """Each network's gradient norm over all its parameters (S,)."""
+    S = next(iter(grads.values())).shape[0]
+    return np.sqrt(sum((g * g).reshape(S, -1).sum(axis=1) for g in grads.values()))
 
 
 class Keeper:

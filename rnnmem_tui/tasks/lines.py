@@ -40,8 +40,14 @@ class LineTask(Task):
 
     def generate(self, rng: np.random.Generator, n: int) -> list[str]:
         """n lines with sizes drawn uniformly."""
-        ks = rng.integers(self.sizes.start, self.sizes.stop, size=n)
-        return [self.line(int(k)) + "\n" for k in ks]
+        ks = rng.integers(self.sizes.start, self.sizes.stop, size=n) - self.sizes.start
+        lines = self.lines
+        return [lines[k] for k in ks.tolist()]
+
+    @cached_property
+    def lines(self) -> tuple[str, ...]:
+        """Every line with its newline, by size from the smallest: the trainer draws millions."""
+        return tuple(self.line(k) + "\n" for k in self.sizes)
 
     def legal_next(self, prefix: str) -> frozenset[str]:
         """Symbols that continue `prefix` towards some line of the language."""
