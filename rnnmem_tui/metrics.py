@@ -123,8 +123,8 @@ def evaluate_many(nets: list[RNN], task: Task, protocols: list[Protocol]) -> lis
     The sampling runs in lockstep over the networks (`stack_sample`); bad mass is teacher-forced
     per network.
     """
-    if len(nets) == 1:
-        return [evaluate(nets[0], task, protocols[0])]
+    if len(nets) <= 1:
+        return [evaluate(net, task, p) for net, p in zip(nets, protocols)]
     P = {k: np.stack([getattr(n, k) for n in nets]) for k in PARAMS}
     rngs = [np.random.default_rng(p.seed) for p in protocols]
     n = protocols[0].units

@@ -29,18 +29,17 @@ class Windows:
     def __init__(self, task: Task, rng: np.random.Generator, batch: int, window: int,
                  windows_ahead: int = 64) -> None:
         self.task, self.rng, self.window, self.ahead = task, rng, window, windows_ahead
-        self.rest = [task.end] * batch  # per stream, symbols not yet in the buffer
+        self.rest = [encode(task.vocab, task.end)] * batch  # per stream, symbols not yet in the buffer
         self.buf = np.zeros((batch, 0), dtype=np.intp)  # (B, L) symbols ready to serve
         self.pos = 0
 
     def _refill(self) -> None:
         want = self.ahead * self.window + 1
         n = 2 * want // self.task.max_len + 4  # units per stream, with room to spare
-        rows = [r + "".join(self.task.generate(self.rng, n)) for r in self.rest]
+        rows = [np.concatenate([r, self.task.generate_indices(self.rng, n)]) for r in self.rest]
         keep = self.buf[:, self.pos:]  # (B, k) the unserved tail, at most one symbol
         take = want - keep.shape[1]
-        self.buf = np.concatenate([keep, encode(self.task.vocab, "".join(r[:take] for r in rows))
-                                   .reshape(len(rows), take)], 1)
+        self.buf = np.concatenate([keep, np.stack([r[:take] for r in rows])], 1)
         self.rest = [r[take:] for r in rows]
         self.pos = 0
 
@@ -62,8 +61,9 @@ def line_batch(task: Task, rng: np.random.Generator, batch: int,
     the start token, as the sampling protocol does, so no state is carried between batches.
     """
     n = window // 2 + 2  # enough lines to fill the window: every unit has at least 2 symbols
-    rows = [(task.end + "".join(task.generate(rng, n)))[: window + 1] for _ in range(batch)]
-    W = encode(task.vocab, "".join(rows)).reshape(batch, window + 1)  # (B, T+1)
+    start = encode(task.vocab, task.end)
+    W = np.stack([np.concatenate([start, task.generate_indices(rng, n)])[: window + 1]
+                  for _ in range(batch)])  # (B, T+1)
     return W[:, :-1], W[:, 1:]
 
 

@@ -186,13 +186,14 @@ class Keeper:
             return scores.meets(self.task.target)
         return scores.validity >= self.task.target.get("validity", 0.0)
 
-    def consider(self, net: RNN, step: int, loss: float, scores: Scores | None = None) -> None:
-        """Take net's validation scores (measured here when not given), keep it if it is the best so
-        far, and report; sets `confirmed` and `reached`."""
-        scores = evaluate(net, self.task, self.val) if scores is None else scores
+    def consider(self, net: RNN, step: int, loss: float, scores: Scores,
+                 confirmation: Scores | None = None) -> None:
+        """Take net's validation scores and, when they are `ready`, its full check under `confirm`
+        (measured here when not given); keep it if it is the best so far, and report. Sets
+        `confirmed` and `reached`."""
         self.confirmed = self.ready(scores)
         if self.confirmed:  # worth a full measurement
-            scores = self.confirmation = evaluate(net, self.task, self.confirm)
+            scores = self.confirmation = confirmation or evaluate(net, self.task, self.confirm)
             self.reached = scores.meets(self.task.target, margin=self.cfg.margin)  # room for noise
         if self.best is None or scores.score() > self.best.score() or self.reached:
             self.best, self.params = scores, {k: v.copy() for k, v in net.params.items()}
@@ -294,8 +295,10 @@ def train_population(task: Task, cfgs: list[TrainConfig], callback: Callable[[Pr
         live = pop.members
         nets = [pop.net(j, task.vocab) for j in range(len(live))]
         scores = evaluate_many(nets, task, [m.keeper.val for m in live])
+        ready = [j for j, m in enumerate(live) if m.keeper.ready(scores[j])]  # worth a full check, all at once
+        checks = dict(zip(ready, evaluate_many([nets[j] for j in ready], task, [live[j].keeper.confirm for j in ready])))
         for j, m in enumerate(live):
-            m.keeper.consider(nets[j], step, float(loss[j]), scores[j])
+            m.keeper.consider(nets[j], step, float(loss[j]), scores[j], checks.get(j))
             if m.keeper.confirmed and not m.annealed and phase.anneal != 1.0:  # now polish the distribution
                 pop.lr[j] *= phase.anneal
                 pop.base[j] *= phase.anneal

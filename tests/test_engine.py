@@ -12,6 +12,7 @@ import pytest
 from rnnmem_tui import recipes
 from rnnmem_tui.cli import run
 from rnnmem_tui.meta import Meta
+from rnnmem_tui.model import RNN
 from rnnmem_tui.seeds import parse_seeds
 from rnnmem_tui.tasks import TaskError, load_task
 from rnnmem_tui.train import TrainConfig, clip_grads, global_norm, train, train_population
@@ -198,3 +199,24 @@ def test_a_meta_whose_hidden_disagrees_with_the_arrays_is_refused(tmp_path):
     net.meta.hidden = 3
     with pytest.raises(WeightsError, match="meta says hidden=3 but the arrays have 2 neurons"):
         load(save(net, tmp_path / "c.npz"))
+
+
+@pytest.mark.parametrize("name", ["count", "count-reverse", "fill", "fill-4x4", "three-in-a-row", "grammar"])
+def test_a_task_s_index_stream_is_its_units_encoded(name):
+    from rnnmem_tui.model import encode
+
+    task = load_task(name)
+    for seed in range(3):
+        fast = task.generate_indices(np.random.default_rng(seed), 40)
+        slow = encode(task.vocab, "".join(task.generate(np.random.default_rng(seed), 40)))
+        assert np.array_equal(fast, slow)
+
+
+def test_evaluating_networks_together_gives_each_its_own_figures():
+    from rnnmem_tui.metrics import Protocol, evaluate, evaluate_many
+
+    task = load_task("fill")
+    nets = [load(shipped("fill")), load(shipped("fill", optimal=True)), RNN.init(10, task.vocab, np.random.default_rng(1))]
+    nets.append(RNN.init(10, task.vocab, np.random.default_rng(0), 3.0))  # one that rambles to the cap
+    protocols = [Protocol(units=200, bad_units=20, seed=s) for s in range(4)]
+    assert evaluate_many(nets, task, protocols) == [evaluate(n, task, p) for n, p in zip(nets, protocols)]
