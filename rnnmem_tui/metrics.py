@@ -117,13 +117,16 @@ def evaluate(net: RNN, task: Task, protocol: Protocol = Protocol(),
                   float(bad.max()), len(units))
 
 
+LOCKSTEP = 4  # from this many networks, sampling in lockstep beats one scalar sampler after another
+
+
 def evaluate_many(nets: list[RNN], task: Task, protocols: list[Protocol]) -> list[Scores]:
     """`evaluate` for networks of one shape at once, each under its own protocol, with the same figures.
 
-    The sampling runs in lockstep over the networks (`stack_sample`); bad mass is teacher-forced
-    per network.
+    The sampling runs in lockstep over the networks (`stack_sample`) when there are enough of them to
+    repay its dearer steps; bad mass is teacher-forced per network.
     """
-    if len(nets) <= 1:
+    if len(nets) < LOCKSTEP:
         return [evaluate(net, task, p) for net, p in zip(nets, protocols)]
     P = {k: np.stack([getattr(n, k) for n in nets]) for k in PARAMS}
     rngs = [np.random.default_rng(p.seed) for p in protocols]
@@ -236,6 +239,17 @@ def judge(net: RNN, task: Task, vp: VerdictProtocol = VerdictProtocol(),
         runs.append(evaluate(net, task, p, interventions))
         if progress:
             progress(i + 1, vp.seeds)
+    return pool(runs, task, vp)
+
+
+def judge_many(nets: list[RNN], task: Task, vp: VerdictProtocol = VerdictProtocol()) -> list[Verdict]:
+    """`judge` for networks of one shape at once (each sampling seed in lockstep), with the same verdicts."""
+    per_seed = [evaluate_many(nets, task, [p] * len(nets)) for p in vp.protocols()]  # (seeds, nets)
+    return [pool([scores[j] for scores in per_seed], task, vp) for j in range(len(nets))]
+
+
+def pool(runs: list[Scores], task: Task, vp: VerdictProtocol) -> Verdict:
+    """One network's scores under every seed of the verdict protocol, pooled, with intervals and the verdict."""
     n = sum(s.units for s in runs)
     valid = sum(round(s.validity * s.units) for s in runs)
     tvds, bads = [s.tvd for s in runs], [s.bad_mean for s in runs]

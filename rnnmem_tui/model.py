@@ -296,36 +296,40 @@ def stack_sample(P: dict[str, np.ndarray], x: int, n: int, rngs: list[np.random.
     Returns each network's emitted indices, cut after its stop_count-th `stop` symbol.
     """
     S, H, V = P["Whh"].shape[0], P["Whh"].shape[1], P["by"].shape[1]
-    u = np.stack([r.random(n) for r in rngs])  # (S, n) the uniforms, drawn up front as RNN.sample does
+    u = np.stack([r.random(n) for r in rngs])[:, :, None, None]  # (S, n, 1, 1) drawn up front as RNN.sample does
     safe = (np.abs(P["Why"]).sum(axis=2) + np.abs(P["by"])).max(axis=1) < 600  # (S,) exp cannot overflow
-    out = np.zeros((S, n), dtype=np.intp)
-    length, seen = np.full(S, n), np.zeros(S, dtype=np.intp)
-    live = np.arange(S)  # networks still sampling; their arrays below are rebuilt when one ends
+    rows = (P["Wxh"].transpose(0, 2, 1) + P["bh"][:, None, :])[:, :, :, None]  # (S, V, H, 1) input rows
+    outs: list[np.ndarray | None] = [None] * S
+    seen = np.zeros(S, dtype=np.intp)
+    live = np.arange(S)  # networks still sampling; the arrays below hold only theirs
     h, xs = np.zeros((S, H, 1)), np.full(S, x)  # columns: the matrix-vector products RNN.sample makes
+    out = np.zeros((S, n), dtype=np.intp)  # (L, n)
 
-    def gather(live: np.ndarray):
-        xrow = (P["Wxh"].transpose(0, 2, 1) + P["bh"][:, None, :])[live][:, :, :, None]  # (L, V, H, 1)
-        return (xrow, P["Whh"][live], P["Why"][live], P["by"][live][:, :, None], u[live],
-                np.arange(live.size), safe[live].all())
+    def gather(keep):
+        return (rows[keep], P["Whh"][keep], P["Why"][keep], P["by"][keep][:, :, None], u[keep],
+                np.arange(keep.size), safe[keep].all())
 
     xrow, Whh, Why, by, ul, ar, all_safe = gather(live)
     for t in range(n):
         h = np.tanh(xrow[ar, xs] + Whh @ h)  # (L, H, 1)
-        y = (Why @ h + by)[:, :, 0]  # (L, V)
+        y = Why @ h + by  # (L, V, 1)
         if not all_safe:
-            y = np.where(safe[live, None], y, y - y.max(axis=1, keepdims=True))
-        c = np.cumsum(np.exp(y), axis=1)  # (L, V)
-        xs = np.minimum((c <= ul[:, t, None] * c[:, -1:]).sum(axis=1), V - 1)  # (L,)
-        out[live, t] = xs
+            y = np.where(safe[live, None, None], y, y - y.max(axis=1, keepdims=True))
+        c = np.cumsum(np.exp(y), axis=1)  # (L, V, 1)
+        xs = np.minimum((c <= ul[:, t] * c[:, -1:]).sum(axis=(1, 2)), V - 1)  # (L,)
+        out[:, t] = xs
         hit = xs == stop
         if hit.any():
             seen[live] += hit
             ended = hit & (seen[live] >= stop_count)
             if ended.any():
-                length[live[ended]] = t + 1
+                for j in np.flatnonzero(ended):
+                    outs[live[j]] = out[j, : t + 1].copy()
                 keep = ~ended
-                live, h, xs = live[keep], h[keep], xs[keep]
+                live, h, xs, out = live[keep], h[keep], xs[keep], out[keep]
                 if not live.size:
                     break
                 xrow, Whh, Why, by, ul, ar, all_safe = gather(live)
-    return [out[i, : length[i]] for i in range(S)]
+    for j, i in enumerate(live):
+        outs[i] = out[j]
+    return outs

@@ -10,7 +10,7 @@ from dataclasses import replace
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
 from .analysis import ablation_sweep, neuron_roles
-from .metrics import Protocol, VerdictProtocol, judge
+from .metrics import Protocol, VerdictProtocol, judge_many
 from .progress import Bar
 from .tasks import load_task
 from .commands import interval
@@ -101,8 +101,7 @@ def train_size(task_name: str, hidden: int, seeds: list[int], lrs: list[float], 
     cfg = TrainConfig(hidden=hidden, max_steps=max_steps, max_seconds=max_seconds, recipe=recipe)
     results = train_population(task, [replace(cfg, seed=s, lr=lr) for lr in lrs for s in seeds])
     runs = []
-    for r in results:
-        v = judge(r.net, task)
+    for r, v in zip(results, judge_many([r.net for r in results], task)):
         runs.append({"hidden": hidden, "seed": r.net.meta.seed, "lr": r.net.meta.trainer["lr"],
                      "steps": r.steps, "stopped_by": r.stopped_by, "seconds": round(r.seconds, 1), **v.as_dict()})
     return runs

@@ -220,3 +220,13 @@ def test_evaluating_networks_together_gives_each_its_own_figures():
     nets.append(RNN.init(10, task.vocab, np.random.default_rng(0), 3.0))  # one that rambles to the cap
     protocols = [Protocol(units=200, bad_units=20, seed=s) for s in range(4)]
     assert evaluate_many(nets, task, protocols) == [evaluate(n, task, p) for n, p in zip(nets, protocols)]
+
+
+def test_judging_networks_together_gives_each_its_verdict():
+    from rnnmem_tui.metrics import VerdictProtocol, judge, judge_many
+
+    task = load_task("count")
+    nets = [load(shipped("count")), load(shipped("count", optimal=True))]
+    nets += [RNN.init(2, task.vocab, np.random.default_rng(s), 1.0) for s in range(2)]
+    vp = VerdictProtocol(seeds=3, units=300, bad_units=20)
+    assert judge_many(nets, task, vp) == [judge(n, task, vp) for n in nets]
