@@ -243,9 +243,12 @@ def judge(net: RNN, task: Task, vp: VerdictProtocol = VerdictProtocol(),
 
 
 def judge_many(nets: list[RNN], task: Task, vp: VerdictProtocol = VerdictProtocol()) -> list[Verdict]:
-    """`judge` for networks of one shape at once (each sampling seed in lockstep), with the same verdicts."""
-    per_seed = [evaluate_many(nets, task, [p] * len(nets)) for p in vp.protocols()]  # (seeds, nets)
-    return [pool([scores[j] for scores in per_seed], task, vp) for j in range(len(nets))]
+    """`judge` for networks of one shape at once, with the same verdicts: every network under every
+    sampling seed is one stream of a single lockstep sampling."""
+    protocols = vp.protocols()
+    scores = evaluate_many([n for _ in protocols for n in nets], task, [p for p in protocols for _ in nets])
+    S = len(nets)
+    return [pool(scores[j::S], task, vp) for j in range(S)]
 
 
 def pool(runs: list[Scores], task: Task, vp: VerdictProtocol) -> Verdict:
