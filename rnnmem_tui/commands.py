@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from .meta import Meta
-from .metrics import Verdict, VerdictProtocol, evaluate, judge
+from .metrics import Verdict, VerdictProtocol, evaluate, judge, judge_many
 from .model import Interventions
 from .optimal import build_count, build_fill, build_grammar
 from .progress import Bar
@@ -79,6 +79,11 @@ def measure(net, task, quiet: bool = False) -> Verdict:
     bar = Bar(VerdictProtocol().seeds, "verdict", stream=None if not quiet else io.StringIO())
     v = judge(net, task, progress=lambda done, total: bar.update(done, f"sampling seed {done}/{total}"))
     bar.close()
+    return record(net, v)
+
+
+def record(net, v: Verdict) -> Verdict:
+    """Write a verdict and the standard figures (its first sampling seed's) into a network's meta."""
     net.meta.metrics = v.first.as_dict()
     net.meta.verdict = {**v.as_dict(), "protocol": VerdictProtocol().text()}
     return v
@@ -117,8 +122,11 @@ def cmd_train(args, command: str) -> int:
         print(f"{how} after {result.steps} updates in {result.seconds:.1f}s; saved the best network to {out}",
               flush=True)
     task = load_task(args.task)
-    for result, out in zip(results, outs):
-        v = measure(result.net, task)
+    nets = [r.net for r in results]
+    if len(nets) > 1:
+        print(f"judging the {len(nets)} networks together ({VerdictProtocol().text()} each)", file=sys.stderr)
+    verdicts = [measure(nets[0], task)] if len(nets) == 1 else list(map(record, nets, judge_many(nets, task)))
+    for result, out, v in zip(results, outs, verdicts):
         save(result.net, out)
         print(f"{out.name if len(outs) > 1 else 'verdict'}: {v.verdict}  validity "
               f"{interval(v.validity, v.validity_interval, 4)}  tvd {interval(v.tvd, v.tvd_interval, 3)}  "

@@ -230,3 +230,20 @@ def test_judging_networks_together_gives_each_its_verdict():
     nets += [RNN.init(2, task.vocab, np.random.default_rng(s), 1.0) for s in range(2)]
     vp = VerdictProtocol(seeds=3, units=300, bad_units=20)
     assert judge_many(nets, task, vp) == [judge(n, task, vp) for n in nets]
+
+
+def test_ctrl_c_saves_every_member_s_best_and_exits_cleanly(tmp_path):
+    import signal
+
+    proc = subprocess.Popen([sys.executable, "-m", "rnnmem_tui", "train", "count-reverse", "--hidden", "2",
+                             "--seeds", "2", "--max-steps", "1000000", "--out", str(tmp_path)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = proc.stderr.readline()  # the progress bar's first line comes after the first validation
+    assert "step" in first, first
+    proc.send_signal(signal.SIGINT)
+    stdout, rest = proc.communicate(timeout=120)
+    assert proc.returncode == 130 and "Traceback" not in first + rest, first + rest
+    assert stdout.count("interrupted after") == 2
+    for seed in (0, 1):
+        meta = load(tmp_path / f"count-reverse-2-s{seed}.npz").meta
+        assert meta.steps > 0 and meta.stopped_by == "interrupted" and meta.seed == seed and meta.verdict
