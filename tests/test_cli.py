@@ -10,7 +10,7 @@ import pytest
 
 from rnnmem_tui.cli import run
 from rnnmem_tui.tasks import load_task
-from rnnmem_tui.train import TrainConfig, train
+from rnnmem_tui.train import TrainConfig, train, train_population
 from rnnmem_tui.weights import load, shipped
 
 FILL_OPT = str(shipped("fill", optimal=True))
@@ -149,7 +149,8 @@ def test_training_is_deterministic_under_a_seed():
         assert np.array_equal(v, b.params[k])
 
 
-def test_interrupt_keeps_the_best_network():
+@pytest.mark.parametrize("seeds", [[0], [0, 1, 2]])
+def test_interrupt_keeps_the_best_network(seeds):
     task = load_task("count")
     calls = {"n": 0}
 
@@ -159,8 +160,10 @@ def test_interrupt_keeps_the_best_network():
             raise KeyboardInterrupt
         return False
 
-    r = train(task, TrainConfig(hidden=2, eval_symbols=20_000), should_stop=stop)
-    assert r.interrupted and r.best is not None and r.steps == 60
+    results = train_population(task, [TrainConfig(hidden=2, seed=s, eval_symbols=20_000) for s in seeds],
+                               should_stop=stop)
+    for seed, r in zip(seeds, results):  # each network of a population keeps its own best
+        assert r.interrupted and r.best is not None and r.steps == 60 and r.net.meta.seed == seed
 
 
 def test_ctrl_c_saves_the_best_network_and_exits_cleanly(tmp_path):

@@ -107,22 +107,6 @@ def test_networks_trained_together_must_share_their_shape():
         train_population(load_task("count"), [TrainConfig(hidden=2), TrainConfig(hidden=3, seed=1)])
 
 
-def test_ctrl_c_keeps_every_network_s_best():
-    task = load_task("count")
-    calls = {"n": 0}
-
-    def stop() -> bool:
-        calls["n"] += 1
-        if calls["n"] > 60:
-            raise KeyboardInterrupt
-        return False
-
-    results = train_population(task, [TrainConfig(hidden=2, seed=s, eval_symbols=20_000) for s in range(3)],
-                               should_stop=stop)
-    assert all(r.interrupted and r.best is not None and r.steps == 60 for r in results)
-    assert [r.net.meta.seed for r in results] == [0, 1, 2]
-
-
 def test_train_seeds_writes_one_file_per_seed_with_the_population_command(tmp_path, capsys):
     out = tmp_path / "pop"
     assert run(["train", "count", "--hidden", "2", "--seeds", "3,5", "--max-steps", "40", "--out", str(out)]) == 0
