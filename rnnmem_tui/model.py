@@ -215,8 +215,9 @@ def _workspace(S: int, T: int, B: int, H: int, V: int) -> dict[str, np.ndarray]:
     if key not in cache:
         if len(cache) > 8:  # a population shrinks as members stop: forget old shapes
             cache.clear()
-        big = {k: np.empty((S, T * B, H)) for k in ("xin", "hs", "dh", "dtanh", "hprev")}
-        cache[key] = {**big, "ps": np.empty((S, T * B, V)), "onehot": np.empty((S, T * B, V)),
+        big = {k: np.empty((S, T * B, H)) for k in ("xin", "dh", "dtanh")}
+        cache[key] = {**big, "hx": np.empty((S, (T + 1) * B, H)),  # the states, h0 first
+                      "ps": np.empty((S, T * B, V)), "onehot": np.zeros((S, T * B, V)),
                       "rows": np.arange(S * T * B) * V}
     return cache[key]
 
@@ -240,7 +241,9 @@ def stack_loss_and_grads(P: dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray,
     table = (P["Wxh"].transpose(0, 2, 1) + P["bh"][:, None, :]).reshape(S * V, H)  # (S*V, H) input rows
     w = _workspace(S, T, B, H, V)
     xin = np.take(table, (Xt + base).ravel(), axis=0, out=w["xin"].reshape(S * N, H)).reshape(S, T, B, H)  # (S, T, B, H)
-    hs = w["hs"].reshape(S, T, B, H)
+    hx = w["hx"].reshape(S, T + 1, B, H)  # (S, T+1, B, H): h0, then the state after each step
+    hx[:, 0] = h0
+    hs = hx[:, 1:]  # (S, T, B, H)
     WhhT = P["Whh"].transpose(0, 2, 1)  # (S, H, H)
     h = h0
     for t in range(T):
@@ -252,16 +255,18 @@ def stack_loss_and_grads(P: dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray,
     flat = hs.reshape(S, N, H)  # (S, N, H)
     ps = np.matmul(flat, P["Why"].transpose(0, 2, 1), out=w["ps"])  # (S, N, V) logits, then probabilities
     ps += P["by"][:, None, :]
-    big = np.abs(ps).reshape(S, -1).max(axis=1) > 600  # (S,) exp could overflow: shift by the row max
+    flat_ps = ps.reshape(S, -1)
+    big = (flat_ps.max(axis=1) > 600) | (flat_ps.min(axis=1) < -600)  # (S,) exp could over- or underflow
     if big.any():
         ps[big] -= ps[big].max(axis=2, keepdims=True)
+    at = w["rows"] + Yt.ravel()  # flat index of each target's logit
+    picked = np.take(ps, at).reshape(S, N)  # (S, N) the targets' logits
     np.exp(ps, out=ps)
-    ps /= (ps @ np.ones(V))[..., None]
-    at = w["rows"] + Yt.ravel()  # flat index of each target's probability
-    loss = -np.log(np.take(ps, at) + 1e-300).reshape(S, N).sum(axis=1) / N  # (S,)
-    dy = ps  # (S, N, V) gradient on the logits, in place
-    dy.reshape(-1)[at] -= 1.0
-    dy /= N
+    sums = ps @ np.ones(V)  # (S, N)
+    loss = (np.log(sums) - picked).sum(axis=1) / N  # (S,) mean cross-entropy
+    dy = ps  # (S, N, V) gradient on the logits: softmax / N, less 1 / N at the targets, in place
+    dy *= (1.0 / (sums * N))[..., None]
+    dy.reshape(-1)[at] -= 1.0 / N
     ones = np.ones(N)
     dWhy = dy.transpose(0, 2, 1) @ flat  # (S, V, H)
     dby = ones @ dy  # (S, V)
@@ -276,14 +281,12 @@ def stack_loss_and_grads(P: dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray,
         if t:
             dh[:, t - 1] += d @ Whh  # (S, B, H)
     draw = dh.reshape(S, N, H)  # (S, N, H) gradient before tanh
-    hprev = w["hprev"].reshape(S, T, B, H)  # (S, T, B, H) the state each step read
-    hprev[:, 0] = h0
-    hprev[:, 1:] = hs[:, :-1]
-    dWhh = draw.transpose(0, 2, 1) @ hprev.reshape(S, N, H)  # (S, H, H)
-    onehot = w["onehot"]  # (S, N, V) the inputs
-    onehot.fill(0.0)
-    onehot.reshape(-1)[w["rows"] + Xt.ravel()] = 1.0
+    hprev = hx[:, :-1].reshape(S, N, H)  # (S, N, H) the state each step read
+    dWhh = draw.transpose(0, 2, 1) @ hprev  # (S, H, H)
+    onehot, ones_at = w["onehot"], w["rows"] + Xt.ravel()  # (S, N, V) the inputs, zero between calls
+    onehot.reshape(-1)[ones_at] = 1.0
     dWxh = draw.transpose(0, 2, 1) @ onehot  # (S, H, V)
+    onehot.reshape(-1)[ones_at] = 0.0
     grads = {"Wxh": dWxh, "Whh": dWhh, "Why": dWhy, "bh": ones @ draw, "by": dby}
     return loss, grads, hs[:, -1].copy()
 
