@@ -288,15 +288,15 @@ def cmd_bench(args) -> int:
     """Time-to-target over seeds for our trainer and the seed's method, side by side."""
     if args.throughput:
         return cmd_throughput(args)
-    settings = {"ours": {}, "seed method": SEED_METHOD}
+    settings = {"ours": settings_for(args.task, {}), "seed method": SEED_METHOD}  # ours: the task's [train] table
     times: dict[str, list[float]] = {k: [] for k in settings}
     print(f"{args.task}, H={args.hidden}: time to target over {len(args.seeds)} seeds, "
           f"at most {args.max_steps} updates and {args.max_seconds:.0f}s each")
     print(f"{'setting':<12} {'seed':>4} {'reached':>7} {'seconds':>8} {'validity':>8} {'TVD':>6}")
     for name, extra in settings.items():
         for seed in args.seeds:
-            cfg = TrainConfig(hidden=args.hidden, seed=seed, max_seconds=args.max_seconds,
-                              max_steps=args.max_steps, **extra)
+            cfg = TrainConfig(hidden=args.hidden, seed=seed,
+                              **{**extra, "max_seconds": args.max_seconds, "max_steps": args.max_steps})
             r = run_training(args.task, [cfg], command="rnnmem-tui bench", quiet=True)[0]
             m = r.net.meta.metrics = evaluate(r.net, load_task(args.task)).as_dict()
             times[name].append(r.seconds if r.reached else float("inf"))

@@ -14,7 +14,7 @@ from .metrics import Protocol, VerdictProtocol, judge_many
 from .progress import Bar
 from .tasks import load_task
 from .commands import interval
-from .recipes import RECIPES
+from .recipes import RECIPES, settings_for
 from .seeds import parse_seeds, seeds_arg
 from .train import TrainConfig, train_population
 from .weights import load, task_for
@@ -93,12 +93,11 @@ def parse_floats(text: str, flag: str) -> list[float]:
     return values
 
 
-def train_size(task_name: str, hidden: int, seeds: list[int], lrs: list[float], max_steps: int,
-               max_seconds: float, recipe: str) -> list[dict]:
+def train_size(task_name: str, hidden: int, seeds: list[int], lrs: list[float], settings: dict) -> list[dict]:
     """One sweep job (run in a worker process): a population of every seed and rate at one size, trained
     at once, then each network judged under the verdict protocol."""
     task = load_task(task_name)
-    cfg = TrainConfig(hidden=hidden, max_steps=max_steps, max_seconds=max_seconds, recipe=recipe)
+    cfg = TrainConfig(hidden=hidden, **settings)
     results = train_population(task, [replace(cfg, seed=s, lr=lr) for lr in lrs for s in seeds])
     runs = []
     for r, v in zip(results, judge_many([r.net for r in results], task)):
@@ -127,9 +126,14 @@ def cmd_sweep(args) -> int:
     """Train at every size over seeds, in parallel; report best and median validity, and the smallest size."""
     task = load_task(args.task)
     sizes = parse_range(args.hidden)
-    lrs = parse_floats(args.lr, "--lr")
+    given = {"max_steps": args.max_steps, "max_seconds": args.max_seconds}
+    given |= {"recipe": args.recipe} if args.recipe else {}
+    settings = settings_for(task.name, given)  # the task's [train] table, then the flags
+    recipe = TrainConfig(**settings).recipe  # checked here, before any worker starts
+    table_lr = settings.pop("lr", TrainConfig.lr)
+    lrs = parse_floats(args.lr, "--lr") if args.lr else [table_lr]
     seeds = args.seeds
-    jobs = [(task.name, h, seeds, lrs, args.max_steps, args.max_seconds, args.recipe)
+    jobs = [(task.name, h, seeds, lrs, settings)
             for h in sorted(sizes, reverse=True)]  # the largest first: they take longest
     workers = min(args.jobs or os.cpu_count() or 1, len(jobs))
     total = len(sizes) * len(seeds) * len(lrs)
@@ -154,7 +158,7 @@ def cmd_sweep(args) -> int:
                           "sizes": rows}, indent=2))
         return 0
     print(f"{task.name}: {len(seeds)} seeds x {len(lrs)} learning rates per size, trained together, a budget "
-          f"of {args.max_steps} updates per run (capped at {args.max_seconds:g}s), recipe {args.recipe}, "
+          f"of {args.max_steps} updates per run (capped at {args.max_seconds:g}s), recipe {recipe}, "
           f"lr {','.join(map(str, lrs))}, {workers} workers, "
           f"{wall:.0f}s wall; verdicts under the verdict protocol ({VerdictProtocol().text()})")
     print(f"{'H':>3} {'best':>6} {'median':>6} {'meets':>5} {'undecided':>9} {'misses':>6}")
@@ -212,9 +216,10 @@ def add_parsers(sub) -> None:
     s.add_argument("--max-seconds", type=float, default=600.0,
                    help="a safety cap per run, in seconds (default 600); a run it stops is listed as such")
     s.add_argument("--jobs", type=int, default=0, help="parallel trainings (default: all cores)")
-    s.add_argument("--lr", default=str(TrainConfig.lr),
-                   help=f"learning rate, or a list like 0.01,0.02,0.05 ({TrainConfig.lr})")
-    s.add_argument("--recipe", choices=sorted(RECIPES), default="windows", help="trainer (default windows)")
+    s.add_argument("--lr", default=None,
+                   help=f"learning rate, or a list like 0.01,0.02,0.05 (the task's [train] table, else {TrainConfig.lr})")
+    s.add_argument("--recipe", choices=sorted(RECIPES), default=None,
+                   help="trainer (the task's [train] table, else windows)")
     s.add_argument("--runs", action="store_true", help="also list every run")
     s.add_argument("--json", action="store_true", help="print JSON")
 

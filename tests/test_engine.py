@@ -231,3 +231,15 @@ def test_ctrl_c_saves_every_member_s_best_and_exits_cleanly(tmp_path):
     for seed in (0, 1):
         meta = load(tmp_path / f"count-reverse-2-s{seed}.npz").meta
         assert meta.steps > 0 and meta.stopped_by == "interrupted" and meta.seed == seed and meta.verdict
+
+
+def test_train_with_no_recipe_flags_follows_the_task_s_table(tmp_path, monkeypatch, capsys):
+    from rnnmem_tui.tasks import load_spec
+
+    spec = load_spec("grammar") | {"train": {"recipe": "lines", "batch": 16, "window": 30, "clip_norm": 1.0}}
+    monkeypatch.setattr(recipes, "load_spec", lambda name: spec)
+    assert run(["train", "grammar", "--hidden", "3", "--max-steps", "30", "--window", "40",
+                "--out", str(tmp_path / "g.npz")]) == 0
+    used = load(tmp_path / "g.npz").meta.trainer
+    assert (used["recipe"], used["batch"], used["window"], used["clip_norm"]) == ("lines", 16, 40, 1.0)
+    assert "anneal" not in used and used["max_steps"] == 30
