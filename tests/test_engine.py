@@ -243,3 +243,10 @@ def test_train_with_no_recipe_flags_follows_the_task_s_table(tmp_path, monkeypat
     used = load(tmp_path / "g.npz").meta.trainer
     assert (used["recipe"], used["batch"], used["window"], used["clip_norm"]) == ("lines", 16, 40, 1.0)
     assert "anneal" not in used and used["max_steps"] == 30
+
+
+def test_throughput_times_updates_only():
+    from rnnmem_tui.commands import throughput
+
+    wall, cpu = throughput(load_task("count"), 10, 2, 20)
+    assert wall > 0 and cpu > 0
