@@ -9,10 +9,45 @@ import sys
 
 from . import commands, study
 from .tasks import TaskError, task_names
+from .recipes import RECIPES
+from .seeds import parse_seeds, seeds_arg
 from .train import OPTIMIZERS, TrainConfig
 from .weights import WeightsError, load, task_for
 
 DEFAULTS = TrainConfig()
+LINES = TrainConfig(recipe="lines")
+
+
+def add_settings(p: argparse.ArgumentParser) -> None:
+    """The trainer's flags; each defaults to None so that the task's [train] table and the recipe fill it."""
+    p.add_argument("--max-steps", type=int, default=None,
+                   help=f"the budget, in updates: a run with the same flags gives the same network on any "
+                        f"machine ({DEFAULTS.max_steps})")
+    p.add_argument("--max-seconds", type=float, default=None,
+                   help=f"a safety cap on wall time; a run it stops records stopped_by=time in its meta "
+                        f"({DEFAULTS.max_seconds:g})")
+    p.add_argument("--recipe", choices=sorted(RECIPES), default=None,
+                   help="windows: batched truncated BPTT on carried-state windows (default); lines: full BPTT "
+                        "over whole lines from h = 0, with restarts and polish cycles")
+    p.add_argument("--batch", type=int, default=None,
+                   help=f"sequences per update (windows {DEFAULTS.batch}, lines {LINES.batch})")
+    p.add_argument("--window", type=int, default=None,
+                   help=f"BPTT steps per update (windows {DEFAULTS.window}, lines {LINES.window})")
+    p.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default=None, help=f"({DEFAULTS.optimizer})")
+    p.add_argument("--lr", type=float, default=None, help=f"learning rate ({DEFAULTS.lr})")
+    p.add_argument("--init-scale", type=float, default=None,
+                   help=f"std of the initial weights (windows {DEFAULTS.init_scale}, lines {LINES.init_scale})")
+    p.add_argument("--clip", type=float, default=None,
+                   help=f"element-wise gradient clip; 0 turns it off ({DEFAULTS.clip})")
+    p.add_argument("--clip-norm", type=float, default=None,
+                   help="clip each network's global gradient norm to this; 0 turns it off (0)")
+    p.add_argument("--anneal", type=float, default=None,
+                   help=f"windows: lr factor once validity first reaches the target; 1 disables ({DEFAULTS.anneal})")
+    p.add_argument("--margin", type=float, default=None,
+                   help="stop once each target bound holds with this fraction of its distance to perfect "
+                        f"to spare, e.g. validity >= 0.99 + 0.2 * 0.01 ({DEFAULTS.margin})")
+    p.add_argument("--no-carry", dest="carry", action="store_const", const=False, default=None,
+                   help="windows: reset the hidden state between windows")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -27,41 +62,25 @@ def build_parser() -> argparse.ArgumentParser:
                "rnnmem-tui --weights PATH on any weights file; see rnnmem-tui TASK --help.")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    t = sub.add_parser("train", prog="rnnmem-tui train", help="train one network, with a progress bar",
-                       description="Train one network with batched truncated BPTT, for at most --max-steps "
-                                   "updates. Stops early when the task's target holds on the confirmation "
-                                   "check (one 5,000-unit sample, with --margin to spare); keeps the best "
-                                   "network by validation; Ctrl-C saves the best so far. The saved file's "
-                                   "meta records the verdict under the verdict protocol (10 sampling seeds "
-                                   "x 5,000 units, with 95% intervals).")
+    t = sub.add_parser("train", prog="rnnmem-tui train", help="train one network, or several at once, with a progress bar",
+                       description="Train a network with batched BPTT, for at most --max-steps updates. Stops "
+                                   "early when the task's target holds on the confirmation check (one 5,000-unit "
+                                   "sample, with --margin to spare); keeps the best network by validation; Ctrl-C "
+                                   "saves the best so far. The saved file's meta records the verdict under the "
+                                   "verdict protocol (10 sampling seeds x 5,000 units, with 95% intervals). With "
+                                   "--seeds, trains one network per seed at once in one batched computation and "
+                                   "writes DIR/TASK-H-sS.npz for each. Settings come from the task's [train] "
+                                   "table when it has one; flags override it.")
     t.add_argument("task", metavar="TASK", help=f"one of: {tasks}")
     t.add_argument("--hidden", type=int, default=None, help="hidden neurons (default: the seed's size)")
-    t.add_argument("--seed", type=int, default=0, help="seed of the weights and data (default 0)")
-    t.add_argument("--out", required=True, help="where to save the .npz weights file (checked before training)")
-    t.add_argument("--force", action="store_true", help="replace --out if it exists (never recorded in the meta)")
-    t.add_argument("--max-steps", type=int, default=DEFAULTS.max_steps,
-                   help=f"the budget, in updates: a run with the same flags gives the same network on any "
-                        f"machine ({DEFAULTS.max_steps})")
-    t.add_argument("--max-seconds", type=float, default=DEFAULTS.max_seconds,
-                   help=f"a safety cap on wall time; a run it stops records stopped_by=time in its meta "
-                        f"({DEFAULTS.max_seconds:g})")
-    t.add_argument("--batch", type=int, default=DEFAULTS.batch, help=f"sequences per update ({DEFAULTS.batch})")
-    t.add_argument("--window", type=int, default=DEFAULTS.window, help=f"BPTT steps per update ({DEFAULTS.window})")
-    t.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default=DEFAULTS.optimizer,
-                   help=f"(default {DEFAULTS.optimizer})")
-    t.add_argument("--lr", type=float, default=DEFAULTS.lr, help=f"learning rate ({DEFAULTS.lr})")
-    t.add_argument("--init-scale", type=float, default=DEFAULTS.init_scale,
-                   help=f"std of the initial weights ({DEFAULTS.init_scale})")
-    t.add_argument("--clip", type=float, default=DEFAULTS.clip, help=f"element-wise gradient clip ({DEFAULTS.clip})")
-    t.add_argument("--anneal", type=float, default=DEFAULTS.anneal,
-                   help=f"lr factor once validity first reaches the target; 1 disables ({DEFAULTS.anneal})")
-    t.add_argument("--margin", type=float, default=DEFAULTS.margin,
-                   help="stop once each target bound holds with this fraction of its distance to perfect "
-                        f"to spare, e.g. validity >= 0.99 + 0.2 * 0.01 ({DEFAULTS.margin})")
-    t.add_argument("--recipe", choices=["windows", "lines"], default="windows",
-                   help="windows: batched truncated BPTT (default); lines: full BPTT over whole lines "
-                        "with restarts and polish cycles (for grammar)")
-    t.add_argument("--no-carry", action="store_true", help="reset the hidden state between windows")
+    who = t.add_mutually_exclusive_group()
+    who.add_argument("--seed", type=int, default=None, help="seed of the weights and data (default 0)")
+    who.add_argument("--seeds", type=seeds_arg("--seeds"), default=None, metavar="SEEDS",
+                     help="train several networks at once: N (seeds 0..N-1), A..B or a,b,c; --out is then a folder")
+    t.add_argument("--out", required=True,
+                   help="where to save the .npz weights file, or with --seeds the folder (checked before training)")
+    t.add_argument("--force", action="store_true", help="replace existing files (never recorded in the meta)")
+    add_settings(t)
     t.epilog = ("The seed study's own method: --batch 1 --window 12 --optimizer adagrad --lr 1.0 "
                 "--init-scale 0.1 --clip 5 --anneal 1")
 
@@ -110,10 +129,14 @@ def build_parser() -> argparse.ArgumentParser:
                                        "seed study's method; print each run and the ratio of median times.")
     bench.add_argument("--task", default="count", help="task (default count)")
     bench.add_argument("--hidden", type=int, default=2, help="hidden neurons (default 2)")
-    bench.add_argument("--seeds", type=int, default=5, help="seeds per setting (default 5)")
+    bench.add_argument("--seeds", type=seeds_arg("--seeds"), default=parse_seeds("5"),
+                       help="seeds per setting: N (0..N-1), A..B or a,b,c (default 5)")
     bench.add_argument("--max-steps", type=int, default=DEFAULTS.max_steps,
                        help=f"update budget per run ({DEFAULTS.max_steps})")
     bench.add_argument("--max-seconds", type=float, default=120.0, help="time cap per run (default 120)")
+    bench.add_argument("--throughput", action="store_true",
+                       help="instead, print characters per second at H=10 with the default batch and window, "
+                            "updates only, median of 5 runs of 2,000 updates: one network, then 16 at once")
     study.add_parsers(sub)
     return p
 

@@ -5,18 +5,21 @@ import io
 import json
 import statistics
 import sys
+import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-from .metrics import Verdict, VerdictProtocol, evaluate, judge
+from .meta import Meta
+from .metrics import Verdict, VerdictProtocol, evaluate, judge, judge_many
 from .model import Interventions
 from . import constructions
 from .progress import Bar
 from .tasks import GridTask, load_spec, load_task
-from .recipes import train_lines
-from .train import TrainConfig, TrainResult, train
-from .paths import check_destination
+from .recipes import settings_for
+from .train import TrainConfig, TrainResult, train_population
+from .paths import PathError, check_destination, check_folder
 from .weights import load, save, task_for
 
 SEED_METHOD = dict(batch=1, window=12, optimizer="adagrad", lr=1.0, init_scale=0.1, clip=5.0,
@@ -31,23 +34,44 @@ def target_text(target: dict) -> str:
     return " ".join(p for p in parts if p) or "none"
 
 
-RECIPES = {"windows": train, "lines": train_lines}  # --recipe: the generic trainer, or whole lines
+SETTINGS = ("recipe", "batch", "window", "optimizer", "lr", "init_scale", "clip", "clip_norm", "anneal", "margin",
+            "carry", "max_steps", "max_seconds")  # the trainer's flags; None when the user gave none
 
 
-def run_training(task_name: str, cfg: TrainConfig, command: str, quiet: bool = False,
-                 recipe: str = "windows") -> TrainResult:
-    """Train with a progress bar on stderr; returns the result without measuring it (see `measure`)."""
+def given_settings(args) -> dict:
+    """The trainer settings the user gave on the command line."""
+    return {k: getattr(args, k) for k in SETTINGS if getattr(args, k, None) is not None}
+
+
+def train_configs(args) -> tuple[TrainConfig, list[int]]:
+    """The run's settings (task's [train] table, then the flags given) and its seeds; raises ValueError."""
+    settings = settings_for(args.task, given_settings(args))
+    seeds = args.seeds if getattr(args, "seeds", None) else [0 if args.seed is None else args.seed]
+    return TrainConfig(hidden=args.hidden, seed=seeds[0], **settings), seeds
+
+
+def run_training(task_name: str, cfgs: list[TrainConfig], command: str, quiet: bool = False) -> list[TrainResult]:
+    """Train networks at once with a progress bar on stderr; returns their results without measuring them."""
     task = load_task(task_name)
-    bar = Bar(cfg.max_steps, f"{task.name} H={cfg.hidden} seed={cfg.seed}")
+    cfg = cfgs[0]
+    who = f"seed={cfg.seed}" if len(cfgs) == 1 else f"{len(cfgs)} seeds"
+    bar = Bar(cfg.max_steps, f"{task.name} H={cfg.hidden} {who}")
+    best: dict[int, float] = {}
 
     def report(p) -> None:
-        if not quiet:
+        best[p.seed] = p.best.validity
+        if quiet:
+            return
+        if len(cfgs) == 1:
             bar.update(p.step, f"step {p.step}/{cfg.max_steps} {p.seconds:5.1f}s loss {p.loss:.3f} "
                                f"validity {p.scores.validity:.3f} best {p.best.validity:.3f}")
+        else:
+            bar.update(p.step, f"step {p.step}/{cfg.max_steps} {p.seconds:5.1f}s best validity "
+                               f"{min(best.values()):.3f}..{max(best.values()):.3f}")
 
-    result = RECIPES[recipe](task, cfg, report, command=command)
+    results = train_population(task, cfgs, report, command=command)
     bar.close()
-    return result
+    return results
 
 
 def measure(net, task, quiet: bool = False) -> Verdict:
@@ -55,31 +79,60 @@ def measure(net, task, quiet: bool = False) -> Verdict:
     bar = Bar(VerdictProtocol().seeds, "verdict", stream=None if not quiet else io.StringIO())
     v = judge(net, task, progress=lambda done, total: bar.update(done, f"sampling seed {done}/{total}"))
     bar.close()
-    net.meta["metrics"] = v.first.as_dict()
-    net.meta["verdict"] = {**v.as_dict(), "protocol": VerdictProtocol().text()}
+    return record(net, v)
+
+
+def record(net, v: Verdict) -> Verdict:
+    """Write a verdict and the standard figures (its first sampling seed's) into a network's meta."""
+    net.meta.metrics = v.first.as_dict()
+    net.meta.verdict = {**v.as_dict(), "protocol": VerdictProtocol().text()}
     return v
 
 
+STOPPED = {"target": "reached the target", "steps": "used its update budget without reaching the target",
+           "interrupted": "interrupted"}
+
+
+def member_paths(args, seeds: list[int]) -> list[Path]:
+    """Where each network goes: --out itself for one seed, else DIR/TASK-H-sS.npz; checked before training."""
+    if not args.seeds:
+        return [check_destination(args.out, args.force)]
+    folder = Path(args.out)
+    if folder.exists() and not folder.is_dir():
+        raise PathError(f"{folder}: is a file; with --seeds, --out names a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise PathError(f"{folder}: cannot write there ({e.strerror or e})") from None
+    check_folder(folder, "--out folder")
+    return [check_destination(folder / f"{args.task}-{args.hidden}-s{s}.npz", args.force) for s in seeds]
+
+
 def cmd_train(args, command: str) -> int:
-    """Train one network and save it: first as soon as training ends, then again with its verdict."""
-    out = check_destination(args.out, args.force)
-    cfg = TrainConfig(hidden=args.hidden, seed=args.seed, batch=args.batch, window=args.window,
-                      optimizer=args.optimizer, lr=args.lr, init_scale=args.init_scale, clip=args.clip,
-                      carry=not args.no_carry, anneal=args.anneal, margin=args.margin,
-                      max_seconds=args.max_seconds, max_steps=args.max_steps)
-    result = run_training(args.task, cfg, command, recipe=args.recipe)
-    path = save(result.net, out)  # nothing is lost if the measurement below is interrupted
-    how = {"target": "reached the target", "steps": "used its update budget without reaching the target",
-           "time": f"stopped by the --max-seconds cap ({cfg.max_seconds:g} s)",
-           "interrupted": "interrupted"}.get(result.stopped_by, "stopped")
-    print(f"{how} after {result.steps} updates in {result.seconds:.1f}s; saved the best network to {path}",
-          flush=True)
-    v = measure(result.net, load_task(args.task))
-    save(result.net, out)
-    print(f"verdict: {v.verdict}  validity {interval(v.validity, v.validity_interval, 4)}  "
-          f"tvd {interval(v.tvd, v.tvd_interval, 3)}  bad mass mean {interval(v.bad_mean, v.bad_mean_interval, 5)} "
-          f"max {v.bad_max:.4f}  ({VerdictProtocol().text()})")
-    return 130 if result.interrupted else 0
+    """Train one network (or one per seed, at once) and save each: first as soon as training ends, then
+    again with its verdict."""
+    cfg, seeds = train_configs(args)
+    outs = member_paths(args, seeds)
+    results = run_training(args.task, [replace(cfg, seed=s) for s in seeds], command)
+    for result, out in zip(results, outs):
+        save(result.net, out)  # nothing is lost if a measurement below is interrupted
+    for result, out in zip(results, outs):
+        how = STOPPED.get(result.stopped_by, f"stopped by the --max-seconds cap ({cfg.max_seconds:g} s)"
+                          if result.stopped_by == "time" else "stopped")
+        print(f"{how} after {result.steps} updates in {result.seconds:.1f}s; saved the best network to {out}",
+              flush=True)
+    task = load_task(args.task)
+    nets = [r.net for r in results]
+    if len(nets) > 1:
+        print(f"judging the {len(nets)} networks together ({VerdictProtocol().text()} each)", file=sys.stderr)
+    verdicts = [measure(nets[0], task)] if len(nets) == 1 else list(map(record, nets, judge_many(nets, task)))
+    for result, out, v in zip(results, outs, verdicts):
+        save(result.net, out)
+        print(f"{out.name if len(outs) > 1 else 'verdict'}: {v.verdict}  validity "
+              f"{interval(v.validity, v.validity_interval, 4)}  tvd {interval(v.tvd, v.tvd_interval, 3)}  "
+              f"bad mass mean {interval(v.bad_mean, v.bad_mean_interval, 5)} max {v.bad_max:.4f}  "
+              f"({VerdictProtocol().text()})", flush=True)
+    return 130 if any(r.interrupted for r in results) else 0
 
 
 def interval(x: float, ci: list[float] | tuple[float, float], digits: int) -> str:
@@ -120,7 +173,7 @@ def cmd_eval(args) -> int:
     return 0
 
 
-def print_markdown(rows: list[dict], metas: list[dict]) -> None:
+def print_markdown(rows: list[dict], metas: list[Meta]) -> None:
     """The results table of the README: how each file was made (its meta) and its verdict, with intervals."""
     print("| file | command | seed | updates | validity [95%] | TVD [95%] | bad mass mean [95%] / max | verdict "
           "| the study |")
@@ -128,9 +181,9 @@ def print_markdown(rows: list[dict], metas: list[dict]) -> None:
     for r, meta in zip(rows, metas):
         size = Path(r["file"]).stem.removeprefix(r["task"] + "-")  # "4", "optimal-10"
         claim = load_spec(r["task"]).get("claims", {}).get(size, "")
-        made = meta.get("seed") is not None  # trained, not hand-built
-        seed, steps = (meta["seed"], meta.get("steps", "?")) if made else ("-", "-")
-        print(f"| {Path(r['file']).name} | `{meta.get('command', '?')}` | {seed} | {steps} | "
+        made = meta.seed is not None  # trained, not hand-built
+        seed, steps = (meta.seed, meta.steps) if made else ("-", "-")
+        print(f"| {Path(r['file']).name} | `{meta.command or '?'}` | {seed} | {steps} | "
               f"{interval(r['validity'], r['validity_interval'], 4)} | {interval(r['tvd'], r['tvd_interval'], 3)} | "
               f"{interval(r['bad_mean'], r['bad_mean_interval'], 5)} / {r['bad_max']:.4f} | "
               f"{r['verdict']} {target_text(r['target'])} | {claim} |")
@@ -188,7 +241,7 @@ def cmd_build_optimal(args, command: str) -> int:
     made = constructions.choose(task, args.hidden)  # a size without a construction is refused first
     out = check_destination(args.out, args.force)
     net = made.build(task)
-    net.meta["command"] = command
+    net.meta.command = command
     v = measure(net, task)
     save(net, out)
     print(f"built {out}: {v.verdict}, validity {interval(v.validity, v.validity_interval, 4)}, "
@@ -196,19 +249,54 @@ def cmd_build_optimal(args, command: str) -> int:
     return 0
 
 
+def throughput(task, hidden: int, networks: int, updates: int) -> tuple[float, float]:
+    """Characters per second of the engine's updates alone (no validation falls in the run), for a
+    population of `networks` with the default batch and window, seeds 0..networks-1: per second of
+    wall time, and per second of this process's CPU time (steadier on a busy machine)."""
+    cfgs = [TrainConfig(hidden=hidden, seed=s, max_steps=updates + 1, eval_symbols=10**15, max_seconds=1e9)
+            for s in range(networks)]
+    calls, marks = [0], []
+
+    def clock() -> bool:  # called before every update: the first call and the one after the last update
+        calls[0] += 1
+        if calls[0] in (1, updates + 1):
+            marks.append((time.perf_counter(), time.process_time()))
+        return calls[0] > updates
+
+    train_population(task, cfgs, should_stop=clock)
+    chars = networks * cfgs[0].batch * cfgs[0].window * updates
+    return chars / (marks[1][0] - marks[0][0]), chars / (marks[1][1] - marks[0][1])
+
+
+def cmd_throughput(args) -> int:
+    """Characters per second at H=10 for one network and a population of 16: updates only, median of 5 runs."""
+    task, runs, updates = load_task(args.task), 5, 2000
+    cfg = TrainConfig()
+    print(f"throughput on {task.name}, H=10, batch {cfg.batch}, window {cfg.window}: {updates} updates per run, "
+          f"validation excluded, median of {runs} runs")
+    for networks in (1, 16):
+        wall, cpu = zip(*(throughput(task, 10, networks, updates) for _ in range(runs)))
+        print(f"{networks:>2} network{'s' if networks > 1 else ' '}: {statistics.median(wall) / 1e6:.2f}M chars/s "
+              f"(runs: {', '.join(f'{r / 1e6:.2f}' for r in wall)}); per CPU second "
+              f"{statistics.median(cpu) / 1e6:.2f}M", flush=True)
+    return 0
+
+
 def cmd_bench(args) -> int:
     """Time-to-target over seeds for our trainer and the seed's method, side by side."""
-    settings = {"ours": {}, "seed method": SEED_METHOD}
+    if args.throughput:
+        return cmd_throughput(args)
+    settings = {"ours": settings_for(args.task, {}), "seed method": SEED_METHOD}  # ours: the task's [train] table
     times: dict[str, list[float]] = {k: [] for k in settings}
-    print(f"{args.task}, H={args.hidden}: time to target over {args.seeds} seeds, "
+    print(f"{args.task}, H={args.hidden}: time to target over {len(args.seeds)} seeds, "
           f"at most {args.max_steps} updates and {args.max_seconds:.0f}s each")
     print(f"{'setting':<12} {'seed':>4} {'reached':>7} {'seconds':>8} {'validity':>8} {'TVD':>6}")
     for name, extra in settings.items():
-        for seed in range(args.seeds):
-            cfg = TrainConfig(hidden=args.hidden, seed=seed, max_seconds=args.max_seconds,
-                              max_steps=args.max_steps, **extra)
-            r = run_training(args.task, cfg, command="rnnmem-tui bench", quiet=True)
-            m = r.net.meta["metrics"] = evaluate(r.net, load_task(args.task)).as_dict()
+        for seed in args.seeds:
+            cfg = TrainConfig(hidden=args.hidden, seed=seed,
+                              **{**extra, "max_seconds": args.max_seconds, "max_steps": args.max_steps})
+            r = run_training(args.task, [cfg], command="rnnmem-tui bench", quiet=True)[0]
+            m = r.net.meta.metrics = evaluate(r.net, load_task(args.task)).as_dict()
             times[name].append(r.seconds if r.reached else float("inf"))
             print(f"{name:<12} {seed:>4} {'yes' if r.reached else 'no':>7} {r.seconds:>8.1f} "
                   f"{m['validity']:>8.4f} {m['tvd']:>6.3f}", flush=True)

@@ -5,7 +5,7 @@ from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 
-from .model import NONE, RNN, Interventions
+from .model import NONE, PARAMS, RNN, Interventions, stack_sample
 from .tasks import Task
 
 
@@ -56,9 +56,18 @@ def sample_units(net: RNN, task: Task, n: int, rng: np.random.Generator,
     emitting unit ends yields fewer than n units: the stream is capped at twice the longest unit.
     """
     end = int(net.index(task.end)[0])
-    cap = (n + 1) * 2 * task.max_len
-    out, _ = net.sample(np.zeros(net.hidden), end, cap, rng, temperature, interventions,
+    out, _ = net.sample(np.zeros(net.hidden), end, _cap(task, n), rng, temperature, interventions,
                         stop=end, stop_count=n + 1)
+    return _units(net, task, out)
+
+
+def _cap(task: Task, n: int) -> int:
+    """The longest stream sampled for n units after the burn-in."""
+    return (n + 1) * 2 * task.max_len
+
+
+def _units(net: RNN, task: Task, out: np.ndarray) -> list[str]:
+    """The finished units of a sampled index stream, the burn-in unit dropped."""
     units, _tail = task.split("".join(net.vocab[i] for i in out))
     return units[1:]
 
@@ -106,6 +115,33 @@ def evaluate(net: RNN, task: Task, protocol: Protocol = Protocol(),
     valid = list(map(task.is_valid, units))
     return Scores(validity(task, units, valid), tvd(task, units, valid), float(bad.mean()),
                   float(bad.max()), len(units))
+
+
+LOCKSTEP = 4  # from this many networks, sampling in lockstep beats one scalar sampler after another
+
+
+def evaluate_many(nets: list[RNN], task: Task, protocols: list[Protocol]) -> list[Scores]:
+    """`evaluate` for networks of one shape at once, each under its own protocol, with the same figures.
+
+    The sampling runs in lockstep over the networks (`stack_sample`) when there are enough of them to
+    repay its dearer steps; bad mass is teacher-forced per network.
+    """
+    if len(nets) < LOCKSTEP:
+        return [evaluate(net, task, p) for net, p in zip(nets, protocols)]
+    P = {k: np.stack([getattr(n, k) for n in nets]) for k in PARAMS}
+    rngs = [np.random.default_rng(p.seed) for p in protocols]
+    n = protocols[0].units
+    assert all(p.units == n and p.temperature == 1.0 for p in protocols), "one sample size, temperature 1"
+    end = int(nets[0].index(task.end)[0])
+    streams = stack_sample(P, end, _cap(task, n), rngs, stop=end, stop_count=n + 1)
+    scores = []
+    for net, out, rng, p in zip(nets, streams, rngs, protocols):
+        units = _units(net, task, out)
+        bad = bad_mass(net, task, rng, p.bad_units)
+        valid = list(map(task.is_valid, units))
+        scores.append(Scores(validity(task, units, valid), tvd(task, units, valid), float(bad.mean()),
+                             float(bad.max()), len(units)))
+    return scores
 
 
 @dataclass(frozen=True)
@@ -203,6 +239,20 @@ def judge(net: RNN, task: Task, vp: VerdictProtocol = VerdictProtocol(),
         runs.append(evaluate(net, task, p, interventions))
         if progress:
             progress(i + 1, vp.seeds)
+    return pool(runs, task, vp)
+
+
+def judge_many(nets: list[RNN], task: Task, vp: VerdictProtocol = VerdictProtocol()) -> list[Verdict]:
+    """`judge` for networks of one shape at once, with the same verdicts: every network under every
+    sampling seed is one stream of a single lockstep sampling."""
+    protocols = vp.protocols()
+    scores = evaluate_many([n for _ in protocols for n in nets], task, [p for p in protocols for _ in nets])
+    S = len(nets)
+    return [pool(scores[j::S], task, vp) for j in range(S)]
+
+
+def pool(runs: list[Scores], task: Task, vp: VerdictProtocol) -> Verdict:
+    """One network's scores under every seed of the verdict protocol, pooled, with intervals and the verdict."""
     n = sum(s.units for s in runs)
     valid = sum(round(s.validity * s.units) for s in runs)
     tvds, bads = [s.tvd for s in runs], [s.bad_mean for s in runs]

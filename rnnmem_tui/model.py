@@ -1,11 +1,16 @@
 """The vanilla RNN of min-char-rnn: one step with interventions, batched forward/backward, sampling."""
 from __future__ import annotations
 
+import threading
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from itertools import accumulate
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from .meta import Meta
 
 PARAMS = ("Wxh", "Whh", "Why", "bh", "by")
 
@@ -112,17 +117,17 @@ class RNN:
     bh: np.ndarray  # (H,) hidden bias
     by: np.ndarray  # (V,) output bias
     vocab: tuple[str, ...]  # symbol of each index
-    meta: dict = field(default_factory=dict)
+    meta: Meta | None = None  # what it is for and how it was made
 
     @classmethod
     def init(cls, hidden: int, vocab: tuple[str, ...], rng: np.random.Generator,
-             scale: float = 0.1, meta: dict | None = None) -> RNN:
+             scale: float = 0.1, meta: Meta | None = None) -> RNN:
         """A fresh network with Gaussian weights of the given scale and zero biases."""
         V = len(vocab)
         return cls(Wxh=rng.standard_normal((hidden, V)) * scale,
                    Whh=rng.standard_normal((hidden, hidden)) * scale,
                    Why=rng.standard_normal((V, hidden)) * scale,
-                   bh=np.zeros(hidden), by=np.zeros(V), vocab=tuple(vocab), meta=dict(meta or {}))
+                   bh=np.zeros(hidden), by=np.zeros(V), vocab=tuple(vocab), meta=meta)
 
     @property
     def hidden(self) -> int:
@@ -164,33 +169,11 @@ class RNN:
         """Mean cross-entropy of targets Y (B, T) given inputs X (B, T) and states h0 (B, H).
 
         Returns the loss, the gradients on the parameters (a dict like `params`) and the last
-        hidden state (B, H), as min-char-rnn's lossFun does.
+        hidden state (B, H), as min-char-rnn's lossFun does. A population of one for `stack_loss_and_grads`.
         """
-        B, T = X.shape
-        hs, ps = self.forward(X, h0, interventions)
-        N = B * T
-        rows = np.arange(B)[:, None], np.arange(T)[None, :]
-        loss = -np.log(ps[rows[0], rows[1], Y] + 1e-300).sum() / N
-        dy = ps.copy()  # (B, T, V)
-        dy[rows[0], rows[1], Y] -= 1.0
-        dy /= N
-        dWhy = dy.reshape(N, -1).T @ hs.reshape(N, -1)
-        dby = dy.sum(axis=(0, 1))
-        dh_out = dy @ self.Why  # (B, T, H)
-        dtanh = 1.0 - hs * hs  # (B, T, H)
-        dtanh[..., interventions.idx] = 0.0  # a held neuron passes no gradient
-        draw = np.empty_like(hs)  # (B, T, H) gradient before tanh
-        dnext = np.zeros((B, self.hidden))
-        for t in range(T - 1, -1, -1):
-            d = draw[:, t]
-            np.multiply(dh_out[:, t] + dnext, dtanh[:, t], out=d)  # (B, H)
-            dnext = d @ self.Whh
-        hprev = np.concatenate([h0[:, None], hs[:, :-1]], axis=1)  # (B, T, H)
-        flat = draw.reshape(N, -1)
-        dWhh = flat.T @ hprev.reshape(N, -1)
-        dWxh = flat.T @ np.eye(len(self.vocab))[X.reshape(-1)]  # (H, V) via one-hot inputs
-        grads = {"Wxh": dWxh, "Whh": dWhh, "Why": dWhy, "bh": flat.sum(axis=0), "by": dby}
-        return loss, grads, hs[:, -1].copy()
+        P = {k: v[None] for k, v in self.params.items()}
+        loss, grads, h = stack_loss_and_grads(P, X[None], Y[None], h0[None], interventions)
+        return float(loss[0]), {k: g[0] for k, g in grads.items()}, h[0]
 
     def sample(self, h: np.ndarray, x: int, n: int, rng: np.random.Generator,
                temperature: float = 1.0, interventions: Interventions = NONE,
@@ -221,3 +204,135 @@ class RNN:
                 if seen >= stop_count:
                     return out[: t + 1], h
         return out, h
+
+
+_WORK = threading.local()  # per thread: the explorer trains in a worker thread
+
+
+def _workspace(S: int, T: int, B: int, H: int, V: int) -> dict[str, np.ndarray]:
+    """Scratch arrays for `stack_loss_and_grads`, kept between calls: fresh ones cost page faults."""
+    key, cache = (S, T, B, H, V), _WORK.__dict__
+    if key not in cache:
+        if len(cache) > 8:  # a population shrinks as members stop: forget old shapes
+            cache.clear()
+        big = {k: np.empty((S, T * B, H)) for k in ("xin", "dh", "dtanh")}
+        cache[key] = {**big, "hx": np.empty((S, (T + 1) * B, H)),  # the states, h0 first
+                      "ps": np.empty((S, T * B, V)), "onehot": np.zeros((S, T * B, V)),
+                      "rows": np.arange(S * T * B) * V}
+    return cache[key]
+
+
+def stack_loss_and_grads(P: dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray, h0: np.ndarray,
+                         interventions: Interventions = NONE):
+    """Loss and gradients of S networks at once: P holds stacked parameters (S, ...) like `RNN.params`.
+
+    X and Y are (S, B, T) indices, h0 is (S, B, H). Returns the mean cross-entropy per network (S,),
+    stacked gradients like P and the last hidden states (S, B, H). Every network's figures come from
+    the same calls whatever S is, so a member of a population trains exactly as it would alone.
+    Sums over rows are products with a ones vector: at these sizes a BLAS call is far cheaper than
+    numpy's reductions over short axes.
+    """
+    S, B, T = X.shape
+    H, V = P["Whh"].shape[1], P["by"].shape[1]
+    N = B * T
+    Xt = X.transpose(0, 2, 1).reshape(S, N)  # (S, N) inputs, rows in (t, b) order: time-major
+    Yt = Y.transpose(0, 2, 1).reshape(S, N)  # (S, N) targets
+    base = np.arange(S)[:, None] * V  # (S, 1) offset of each network's rows
+    table = (P["Wxh"].transpose(0, 2, 1) + P["bh"][:, None, :]).reshape(S * V, H)  # (S*V, H) input rows
+    w = _workspace(S, T, B, H, V)
+    xin = np.take(table, (Xt + base).ravel(), axis=0, out=w["xin"].reshape(S * N, H)).reshape(S, T, B, H)  # (S, T, B, H)
+    hx = w["hx"].reshape(S, T + 1, B, H)  # (S, T+1, B, H): h0, then the state after each step
+    hx[:, 0] = h0
+    hs = hx[:, 1:]  # (S, T, B, H)
+    WhhT = P["Whh"].transpose(0, 2, 1)  # (S, H, H)
+    h = h0
+    for t in range(T):
+        z = h @ WhhT  # (S, B, H)
+        z += xin[:, t]
+        h = hs[:, t]
+        np.tanh(z, out=h)
+        interventions.apply(h)
+    flat = hs.reshape(S, N, H)  # (S, N, H)
+    ps = np.matmul(flat, P["Why"].transpose(0, 2, 1), out=w["ps"])  # (S, N, V) logits, then probabilities
+    ps += P["by"][:, None, :]
+    flat_ps = ps.reshape(S, -1)
+    big = (flat_ps.max(axis=1) > 600) | (flat_ps.min(axis=1) < -600)  # (S,) exp could over- or underflow
+    if big.any():
+        ps[big] -= ps[big].max(axis=2, keepdims=True)
+    at = w["rows"] + Yt.ravel()  # flat index of each target's logit
+    picked = np.take(ps, at).reshape(S, N)  # (S, N) the targets' logits
+    np.exp(ps, out=ps)
+    sums = ps @ np.ones(V)  # (S, N)
+    loss = (np.log(sums) - picked).sum(axis=1) / N  # (S,) mean cross-entropy
+    dy = ps  # (S, N, V) gradient on the logits: softmax / N, less 1 / N at the targets, in place
+    dy *= (1.0 / (sums * N))[..., None]
+    dy.reshape(-1)[at] -= 1.0 / N
+    ones = np.ones(N)
+    dWhy = dy.transpose(0, 2, 1) @ flat  # (S, V, H)
+    dby = ones @ dy  # (S, V)
+    dh = np.matmul(dy, P["Why"], out=w["dh"]).reshape(S, T, B, H)  # (S, T, B, H) from the outputs
+    dtanh = np.multiply(hs, hs, out=w["dtanh"].reshape(S, T, B, H))  # (S, T, B, H) then 1 - h^2
+    np.subtract(1.0, dtanh, out=dtanh)
+    dtanh[..., interventions.idx] = 0.0  # a held neuron passes no gradient
+    Whh = P["Whh"]
+    for t in range(T - 1, -1, -1):
+        d = dh[:, t]  # becomes the gradient before tanh, in place
+        d *= dtanh[:, t]
+        if t:
+            dh[:, t - 1] += d @ Whh  # (S, B, H)
+    draw = dh.reshape(S, N, H)  # (S, N, H) gradient before tanh
+    hprev = hx[:, :-1].reshape(S, N, H)  # (S, N, H) the state each step read
+    dWhh = draw.transpose(0, 2, 1) @ hprev  # (S, H, H)
+    onehot, ones_at = w["onehot"], w["rows"] + Xt.ravel()  # (S, N, V) the inputs, zero between calls
+    onehot.reshape(-1)[ones_at] = 1.0
+    dWxh = draw.transpose(0, 2, 1) @ onehot  # (S, H, V)
+    onehot.reshape(-1)[ones_at] = 0.0
+    grads = {"Wxh": dWxh, "Whh": dWhh, "Why": dWhy, "bh": ones @ draw, "by": dby}
+    return loss, grads, hs[:, -1].copy()
+
+
+def stack_sample(P: dict[str, np.ndarray], x: int, n: int, rngs: list[np.random.Generator],
+                 stop: int, stop_count: int) -> list[np.ndarray]:
+    """`RNN.sample` for S stacked networks at once, from h = 0, each with its own generator.
+
+    Each network draws its uniforms as `RNN.sample` does and gets the same symbols (a test checks it).
+    Returns each network's emitted indices, cut after its stop_count-th `stop` symbol.
+    """
+    S, H, V = P["Whh"].shape[0], P["Whh"].shape[1], P["by"].shape[1]
+    u = np.stack([r.random(n) for r in rngs])[:, :, None, None]  # (S, n, 1, 1) drawn up front as RNN.sample does
+    safe = (np.abs(P["Why"]).sum(axis=2) + np.abs(P["by"])).max(axis=1) < 600  # (S,) exp cannot overflow
+    rows = (P["Wxh"].transpose(0, 2, 1) + P["bh"][:, None, :])[:, :, :, None]  # (S, V, H, 1) input rows
+    outs: list[np.ndarray | None] = [None] * S
+    seen = np.zeros(S, dtype=np.intp)
+    live = np.arange(S)  # networks still sampling; the arrays below hold only theirs
+    h, xs = np.zeros((S, H, 1)), np.full(S, x)  # columns: the matrix-vector products RNN.sample makes
+    out = np.zeros((S, n), dtype=np.intp)  # (L, n)
+
+    def gather(keep):
+        return (rows[keep], P["Whh"][keep], P["Why"][keep], P["by"][keep][:, :, None], u[keep],
+                np.arange(keep.size), safe[keep].all())
+
+    xrow, Whh, Why, by, ul, ar, all_safe = gather(live)
+    for t in range(n):
+        h = np.tanh(xrow[ar, xs] + Whh @ h)  # (L, H, 1)
+        y = Why @ h + by  # (L, V, 1)
+        if not all_safe:
+            y = np.where(safe[live, None, None], y, y - y.max(axis=1, keepdims=True))
+        c = np.cumsum(np.exp(y), axis=1)  # (L, V, 1)
+        xs = np.minimum((c <= ul[:, t] * c[:, -1:]).sum(axis=(1, 2)), V - 1)  # (L,)
+        out[:, t] = xs
+        hit = xs == stop
+        if hit.any():
+            seen[live] += hit
+            ended = hit & (seen[live] >= stop_count)
+            if ended.any():
+                for j in np.flatnonzero(ended):
+                    outs[live[j]] = out[j, : t + 1].copy()
+                keep = ~ended
+                live, h, xs, out = live[keep], h[keep], xs[keep], out[keep]
+                if not live.size:
+                    break
+                xrow, Whh, Why, by, ul, ar, all_safe = gather(live)
+    for j, i in enumerate(live):
+        outs[i] = out[j]
+    return outs

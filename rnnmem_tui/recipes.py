@@ -1,21 +1,56 @@
-"""Training recipes beyond the generic trainer: full BPTT over whole lines, restarts, then a polish."""
+"""Training recipes: each is a configuration of the one engine in train.py, its batches and its schedule.
+
+A recipe names the settings it uses, with their defaults, a source of batches and the phases of its
+schedule. A setting it does not use is refused, never silently ignored.
+"""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 import numpy as np
 
-from .model import RNN, encode
-from .tasks import Task
-from .train import Adam, Keeper, Progress, TrainConfig, TrainResult
+from .model import encode
+from .tasks import Task, TaskError, load_spec
 
-RESTARTS = 4  # short runs from fresh weights; the best by validation is polished
-RESTART_STEPS = 1500  # Adam steps per restart
-INIT_SCALE = 0.5  # tiny nets need large initial weights to break symmetry quickly
-WINDOW = 80  # symbols per sequence: several whole lines, backpropagated through in full
-BATCH = 128
-FRESH = 50  # new data every this many steps
-POLISH_BATCH = 256  # phase-2 batch: less gradient noise for the last 1% of validity
+FRESH = 50  # whole-line batches: new data every this many updates
+RESTARTS = 4  # whole-line recipe: short runs from fresh weights; the best by validation is polished
+RESTART_STEPS = 1500  # updates per restart and per polish cycle
+
+
+class Windows:
+    """B endless streams of valid units, each starting with the start token, cut into windows.
+
+    The engine carries each stream's hidden state from one window to the next (unless told not to).
+    """
+
+    carries = True
+
+    def __init__(self, task: Task, rng: np.random.Generator, batch: int, window: int,
+                 windows_ahead: int = 64) -> None:
+        self.task, self.rng, self.window, self.ahead = task, rng, window, windows_ahead
+        self.rest = [encode(task.vocab, task.end)] * batch  # per stream, symbols not yet in the buffer
+        self.buf = np.zeros((batch, 0), dtype=np.intp)  # (B, L) symbols ready to serve
+        self.pos = 0
+
+    def _refill(self) -> None:
+        want = self.ahead * self.window + 1
+        n = 2 * want // self.task.max_len + 4  # units per stream, with room to spare
+        rows = [np.concatenate([r, self.task.generate_indices(self.rng, n)]) for r in self.rest]
+        keep = self.buf[:, self.pos:]  # (B, k) the unserved tail, at most one symbol
+        take = want - keep.shape[1]
+        self.buf = np.concatenate([keep, np.stack([r[:take] for r in rows])], 1)
+        self.rest = [r[take:] for r in rows]
+        self.pos = 0
+
+    def next(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """The next window: inputs X (B, T) and targets Y (B, T), Y shifted one step ahead."""
+        T = self.window
+        if self.pos + T + 1 > self.buf.shape[1]:
+            self._refill()
+        W = self.buf[:, self.pos: self.pos + T + 1]  # (B, T+1)
+        self.pos += T
+        return W[:, :-1], W[:, 1:]
 
 
 def line_batch(task: Task, rng: np.random.Generator, batch: int,
@@ -26,79 +61,111 @@ def line_batch(task: Task, rng: np.random.Generator, batch: int,
     the start token, as the sampling protocol does, so no state is carried between batches.
     """
     n = window // 2 + 2  # enough lines to fill the window: every unit has at least 2 symbols
-    rows = [encode(task.vocab, (task.end + "".join(task.generate(rng, n)))[: window + 1])
-            for _ in range(batch)]
-    W = np.stack(rows)  # (B, T+1)
+    start = encode(task.vocab, task.end)
+    W = np.stack([np.concatenate([start, task.generate_indices(rng, n)])[: window + 1]
+                  for _ in range(batch)])  # (B, T+1)
     return W[:, :-1], W[:, 1:]
 
 
-def cosine(lr: float, i: int, steps: int, floor: float = 1e-4) -> float:
-    """Learning rate at step i of a cosine decay from lr to floor over `steps`."""
+class Lines:
+    """Whole lines from h = 0: `line_batch`, drawn afresh every FRESH updates."""
+
+    carries = False
+
+    def __init__(self, task: Task, rng: np.random.Generator, batch: int, window: int) -> None:
+        self.task, self.rng, self.batch, self.window = task, rng, batch, window
+
+    def next(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """The batch for update i of a phase: X (B, T) and Y (B, T)."""
+        if i % FRESH == 0:
+            self.X, self.Y = line_batch(self.task, self.rng, self.batch, self.window)
+        return self.X, self.Y
+
+
+def cosine(lr, i: int, steps: int, floor: float = 1e-4):
+    """Learning rate at step i of a cosine decay from lr (a number or an array) to floor over `steps`."""
     return floor + (lr - floor) * 0.5 * (1.0 + np.cos(np.pi * min(i, steps) / steps))
 
 
-def _run(net: RNN, task: Task, rng: np.random.Generator, steps: int, lr: float, clip: float,
-         stop: Callable[[], bool], batch: int = BATCH) -> tuple[int, float]:
-    """Adam with a cosine schedule on fresh whole-line batches; returns steps done and the last loss."""
-    params, H = net.params, net.hidden
-    opt = Adam(params, lr)
-    h0 = np.zeros((batch, H))
-    loss = float("nan")
-    for i in range(steps):
-        if stop():
-            return i, loss
-        if i % FRESH == 0:
-            X, Y = line_batch(task, rng, batch, WINDOW)
-        opt.lr = cosine(lr, i, steps)
-        loss, grads, _ = net.loss_and_grads(X, Y, h0)
-        for g in grads.values():
-            np.clip(g, -clip, clip, out=g)
-        opt.step(params, grads)
-    return steps, loss
+@dataclass(frozen=True)
+class Phase:
+    """A stretch of updates with one start, one learning-rate shape and one batch size."""
+
+    steps: int | None  # updates; None: until the budget runs out or every network reaches the target
+    start: str  # "fresh": new weights from each network's generator; "best": its best so far
+    batch: int
+    lr: float = 1.0  # times each network's lr
+    floor: float = 0.0  # the lowest learning rate of the phase
+    cosine: bool = False  # decay to 1e-4 over the phase; otherwise constant
+    every: int | None = None  # updates between validations; None: once, at the phase's end
+    anneal: float = 1.0  # lr factor once a network's validity first reaches the target
 
 
-def train_lines(task: Task, cfg: TrainConfig, callback: Callable[[Progress], object] | None = None,
-                should_stop: Callable[[], bool] = lambda: False, command: str = "") -> TrainResult:
-    """Train like `train`, but with full BPTT over whole lines: restarts, then polish rounds.
+def window_phases(cfg) -> Iterator[Phase]:
+    """One constant-rate phase with validation every cfg.eval_symbols symbols and anneal-on-target."""
+    yield Phase(None, "fresh", cfg.batch, every=max(1, cfg.eval_symbols // (cfg.batch * cfg.window)),
+                anneal=cfg.anneal)
 
-    Phase 1 runs RESTARTS short cosine-decayed Adam runs from fresh weights and keeps the one that
-    validates best. Phase 2 repeats shorter cosine cycles from that network at a lower rate until the
-    task's target holds on the confirming validation (seed cfg.seed + 2, full protocol size) or time
-    runs out. Uses cfg.hidden, cfg.seed, cfg.lr (phase-1 rate), cfg.clip, cfg.max_seconds and
-    cfg.max_steps; returns the best network found, as `train` does.
-    """
-    rng = np.random.default_rng(cfg.seed)
-    keeper = Keeper(task, cfg, callback)
-    at_target = lambda s: s.meets(task.target)  # noqa: E731
-    steps, stopped_by = 0, None
 
-    def out_of_time() -> bool:
-        nonlocal stopped_by
-        stopped_by = keeper.stop_reason(steps, should_stop)
-        return stopped_by is not None
+def line_phases(cfg) -> Iterator[Phase]:
+    """RESTARTS cosine runs from fresh weights, then endless polish cycles from the best at lower rates."""
+    for _ in range(RESTARTS):
+        yield Phase(RESTART_STEPS, "fresh", cfg.batch, cosine=True)
+    k = 0
+    while True:  # late cycles need small steps: 0.986 -> 0.993 measured
+        yield Phase(RESTART_STEPS, "best", 2 * cfg.batch, lr=0.7 ** k / 3, floor=1e-4 if k else 0.0,
+                    cosine=True)
+        k += 1
 
-    def budget() -> int:
-        return min(RESTART_STEPS, cfg.max_steps - steps) if cfg.max_steps else RESTART_STEPS
 
-    net = RNN.init(cfg.hidden, task.vocab, rng, INIT_SCALE)
+@dataclass(frozen=True)
+class Recipe:
+    """A configuration of the engine: the settings it uses (with defaults), its batches and its phases."""
+
+    name: str
+    defaults: dict  # the recipe-specific settings it uses, with their defaults
+    source: Callable  # (task, rng, batch, window) -> a batch source with next(i) and `carries`
+    phases: Callable  # cfg -> the phases of its schedule
+    ready: str  # when a validation earns a full confirmation: "validity" alone, or the whole "target"
+    why: str  # why it refuses the settings it does not use
+
+
+RECIPES = {
+    "windows": Recipe("windows", {"batch": 32, "window": 25, "init_scale": 0.1, "anneal": 0.2, "carry": True,
+                                  "eval_symbols": 200_000},
+                      Windows, window_phases, "validity", ""),
+    "lines": Recipe("lines", {"batch": 128, "window": 80, "init_scale": 0.5}, Lines, line_phases, "target",
+                    "it starts every batch from h = 0 and follows cosine cycles with restarts"),
+}
+SPECIFIC = {"batch", "window", "init_scale", "anneal", "carry", "eval_symbols"}  # the settings recipes differ on
+FLAGS = {"carry": "--no-carry", "eval_symbols": "eval_symbols"}  # a setting's name on the command line
+
+
+def flag(name: str) -> str:
+    """The command-line flag of a setting, e.g. `--init-scale`."""
+    return FLAGS.get(name, "--" + name.replace("_", "-"))
+
+
+def table_settings(task_name: str) -> dict:
+    """A task's own training defaults: the `[train]` table of its TOML (maybe empty); raises TaskError."""
+    from .train import TrainConfig  # the settings are TrainConfig's fields
+
+    table = dict(load_spec(task_name).get("train", {}))
     try:
-        for i in range(RESTARTS):  # phase 1: restarts
-            if i:
-                net = RNN.init(cfg.hidden, task.vocab, rng, INIT_SCALE)
-            done, loss = _run(net, task, rng, budget(), cfg.lr, cfg.clip, out_of_time)
-            steps += done
-            keeper.consider(net, steps, loss, at_target)
-            if keeper.reached or out_of_time():
-                break
-        lr = cfg.lr / 3
-        while not keeper.reached and not out_of_time() and keeper.params is not None:  # phase 2: polish
-            net = RNN(**{k: v.copy() for k, v in keeper.params.items()}, vocab=task.vocab)
-            done, loss = _run(net, task, rng, budget(), lr, cfg.clip, out_of_time, POLISH_BATCH)
-            steps += done
-            keeper.consider(net, steps, loss, at_target)
-            lr = max(lr * 0.7, 1e-4)  # late cycles need small steps: 0.986 -> 0.993 measured
-    except KeyboardInterrupt:
-        stopped_by = "interrupted"
-    return keeper.result(net, steps, stopped_by or "target", command, recipe="lines",
-                         recipe_args={"restarts": RESTARTS, "restart_steps": RESTART_STEPS,
-                                      "init_scale": INIT_SCALE, "window": WINDOW, "batch": BATCH})
+        TrainConfig(**table)
+    except (TypeError, ValueError) as e:
+        raise TaskError(f"task {task_name!r}: bad [train] table: {e}") from None
+    if {"hidden", "seed"} & table.keys():
+        raise TaskError(f"task {task_name!r}: the [train] table may not set hidden or seed")
+    return table
+
+
+def settings_for(task_name: str, given: dict) -> dict:
+    """The settings of a run: the task's `[train]` table, overridden by the flags the user gave.
+
+    A table belongs to its recipe: a user who picks another recipe gets that recipe's defaults.
+    """
+    table = table_settings(task_name)
+    if given.get("recipe", table.get("recipe", "windows")) != table.get("recipe", "windows"):
+        table = {}
+    return {**table, **given}

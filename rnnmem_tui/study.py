@@ -6,14 +6,17 @@ import os
 import re
 import statistics
 import time
+from dataclasses import replace
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
 from .analysis import ablation_sweep, neuron_roles
-from .metrics import Protocol, VerdictProtocol, judge
+from .metrics import Protocol, VerdictProtocol, judge_many
 from .progress import Bar
 from .tasks import load_task
-from .commands import RECIPES, interval
-from .train import TrainConfig
+from .commands import interval
+from .recipes import RECIPES, settings_for
+from .seeds import parse_seeds, seeds_arg
+from .train import TrainConfig, train_population
 from .weights import load, task_for
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -79,15 +82,28 @@ def parse_range(text: str) -> list[int]:
     return sizes
 
 
-def train_one(task_name: str, hidden: int, seed: int, max_steps: int, max_seconds: float, lr: float,
-              recipe: str) -> dict:
-    """One sweep job (run in a worker process): train quietly, then judge under the verdict protocol."""
+def parse_floats(text: str, flag: str) -> list[float]:
+    """`0.01,0.02,0.05` as a list of positive numbers; raises ValueError naming the flag."""
+    try:
+        values = [float(x) for x in text.split(",")]
+    except ValueError:
+        values = []
+    if not values or min(values) <= 0:
+        raise ValueError(f"{flag} wants a positive number or a list like 0.01,0.02,0.05, got {text!r}")
+    return values
+
+
+def train_size(task_name: str, hidden: int, seeds: list[int], lrs: list[float], settings: dict) -> list[dict]:
+    """One sweep job (run in a worker process): a population of every seed and rate at one size, trained
+    at once, then each network judged under the verdict protocol."""
     task = load_task(task_name)
-    cfg = TrainConfig(hidden=hidden, seed=seed, max_steps=max_steps, max_seconds=max_seconds, lr=lr)
-    r = RECIPES[recipe](task, cfg)
-    v = judge(r.net, task)
-    return {"hidden": hidden, "seed": seed, "steps": r.steps, "stopped_by": r.stopped_by,
-            "seconds": round(r.seconds, 1), **v.as_dict()}
+    cfg = TrainConfig(hidden=hidden, **settings)
+    results = train_population(task, [replace(cfg, seed=s, lr=lr) for lr in lrs for s in seeds])
+    runs = []
+    for r, v in zip(results, judge_many([r.net for r in results], task)):
+        runs.append({"hidden": hidden, "seed": r.net.meta.seed, "lr": r.net.meta.trainer["lr"],
+                     "steps": r.steps, "stopped_by": r.stopped_by, "seconds": round(r.seconds, 1), **v.as_dict()})
+    return runs
 
 
 def chart(sizes: list[int], best: list[float], median: list[float], title: str) -> str:
@@ -110,16 +126,24 @@ def cmd_sweep(args) -> int:
     """Train at every size over seeds, in parallel; report best and median validity, and the smallest size."""
     task = load_task(args.task)
     sizes = parse_range(args.hidden)
-    jobs = [(task.name, h, s, args.max_steps, args.max_seconds, args.lr, args.recipe)
-            for h in sizes for s in range(args.seeds)]
-    workers = args.jobs or os.cpu_count() or 1
-    bar = Bar(len(jobs), f"sweep {task.name}")
+    given = {"max_steps": args.max_steps, "max_seconds": args.max_seconds}
+    given |= {"recipe": args.recipe} if args.recipe else {}
+    settings = settings_for(task.name, given)  # the task's [train] table, then the flags
+    recipe = TrainConfig(**settings).recipe  # checked here, before any worker starts
+    table_lr = settings.pop("lr", TrainConfig.lr)
+    lrs = parse_floats(args.lr, "--lr") if args.lr else [table_lr]
+    seeds = args.seeds
+    jobs = [(task.name, h, seeds, lrs, settings)
+            for h in sorted(sizes, reverse=True)]  # the largest first: they take longest
+    workers = min(args.jobs or os.cpu_count() or 1, len(jobs))
+    total = len(sizes) * len(seeds) * len(lrs)
+    bar = Bar(total, f"sweep {task.name}")
     start, results = time.perf_counter(), []
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(train_one, *j) for j in jobs]
+        futures = [pool.submit(train_size, *j) for j in jobs]
         for f in as_completed(futures):
-            results.append(f.result())
-            bar.update(len(results), f"{len(results)}/{len(jobs)} runs, {time.perf_counter() - start:.0f}s")
+            results.extend(f.result())
+            bar.update(len(results), f"{len(results)}/{total} runs, {time.perf_counter() - start:.0f}s")
     bar.close()
     rows = []
     for h in sizes:
@@ -133,19 +157,20 @@ def cmd_sweep(args) -> int:
         print(json.dumps({"task": task.name, "seconds": round(wall, 1), "smallest": smallest,
                           "sizes": rows}, indent=2))
         return 0
-    print(f"{task.name}: {args.seeds} seeds per size, a budget of {args.max_steps} updates per run "
-          f"(capped at {args.max_seconds:g}s), recipe {args.recipe}, lr {args.lr}, {workers} workers, "
+    print(f"{task.name}: {len(seeds)} seeds x {len(lrs)} learning rates per size, trained together, a budget "
+          f"of {args.max_steps} updates per run (capped at {args.max_seconds:g}s), recipe {recipe}, "
+          f"lr {','.join(map(str, lrs))}, {workers} workers, "
           f"{wall:.0f}s wall; verdicts under the verdict protocol ({VerdictProtocol().text()})")
     print(f"{'H':>3} {'best':>6} {'median':>6} {'meets':>5} {'undecided':>9} {'misses':>6}")
     for r in rows:
         print(f"{r['hidden']:>3} {r['best']:>6.3f} {r['median']:>6.3f} {r['meets']:>5} {r['undecided']:>9} "
               f"{r['misses']:>6}")
     if args.runs:
-        print(f"{'H':>3} {'seed':>4} {'verdict':>9} {'updates':>7} {'seconds':>7} {'validity [95%]':<24} "
+        print(f"{'H':>3} {'seed':>4} {'lr':>6} {'verdict':>9} {'updates':>7} {'seconds':>7} {'validity [95%]':<24} "
               f"{'TVD':>6} {'bad mean':>8}")
         for r in rows:
-            for run in sorted(r["runs"], key=lambda x: x["seed"]):
-                print(f"{run['hidden']:>3} {run['seed']:>4} {run['verdict']:>9} {run['steps']:>7} "
+            for run in sorted(r["runs"], key=lambda x: (x["lr"], x["seed"])):
+                print(f"{run['hidden']:>3} {run['seed']:>4} {run['lr']:>6g} {run['verdict']:>9} {run['steps']:>7} "
                       f"{run['seconds']:>7.1f} {interval(run['validity'], run['validity_interval'], 4):<24} "
                       f"{run['tvd']:>6.3f} {run['bad_mean']:>8.5f}"
                       + ("  (stopped by the time cap)" if run["stopped_by"] == "time" else ""))
@@ -183,15 +208,18 @@ def add_parsers(sub) -> None:
                                    "the target.")
     s.add_argument("task", metavar="TASK", help="task name")
     s.add_argument("--hidden", default="1..12", help="sizes: 1..12 (default) or 2,4,8")
-    s.add_argument("--seeds", type=int, default=3, help="seeds per size (default 3)")
+    s.add_argument("--seeds", type=seeds_arg("--seeds"), default=parse_seeds("3"),
+                   help="seeds per size: N (0..N-1), A..B or a,b,c (default 3)")
     s.add_argument("--max-steps", type=int, default=10_000,
                    help="the budget per run, in updates: the same seeds give the same table on any machine "
                         "(default 10000)")
     s.add_argument("--max-seconds", type=float, default=600.0,
                    help="a safety cap per run, in seconds (default 600); a run it stops is listed as such")
     s.add_argument("--jobs", type=int, default=0, help="parallel trainings (default: all cores)")
-    s.add_argument("--lr", type=float, default=TrainConfig.lr, help=f"learning rate ({TrainConfig.lr})")
-    s.add_argument("--recipe", choices=sorted(RECIPES), default="windows", help="trainer (default windows)")
+    s.add_argument("--lr", default=None,
+                   help=f"learning rate, or a list like 0.01,0.02,0.05 (the task's [train] table, else {TrainConfig.lr})")
+    s.add_argument("--recipe", choices=sorted(RECIPES), default=None,
+                   help="trainer (the task's [train] table, else windows)")
     s.add_argument("--runs", action="store_true", help="also list every run")
     s.add_argument("--json", action="store_true", help="print JSON")
 

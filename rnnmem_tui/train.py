@@ -1,48 +1,86 @@
-"""Batched truncated-BPTT trainer with Adam or Adagrad; reports through a callback and knows no UI."""
+"""The one training engine: batches, an optimizer, a schedule, a keeper of the best, a callback; no UI.
+
+It trains a population of networks of one shape at once (a network alone is a population of one):
+their weights are stacked (S, H, H) and one batched forward and backward serves them all. Each
+network has its own generator, data, optimizer state and validation, so it trains exactly as it
+would alone, and it leaves the computation once it reaches the target.
+"""
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 
-from .metrics import Protocol, Scores, evaluate
-from .model import RNN, encode
+from .metrics import Protocol, Scores, evaluate, evaluate_many
+from .model import PARAMS, RNN, stack_loss_and_grads
+from .recipes import RECIPES, SPECIFIC, Phase, cosine, flag
 from .tasks import Task
-from .weights import meta_for
+from .meta import Meta
 
 
-@dataclass
+@dataclass(frozen=True)
 class TrainConfig:
-    """Trainer settings; stored in the meta of every network it makes."""
+    """Trainer settings; the ones the recipe uses are stored in the meta of every network it makes.
+
+    Settings left at None take the recipe's default; a recipe refuses a setting it does not use.
+    """
 
     hidden: int = 2
     seed: int = 0
-    batch: int = 32  # sequences per update, each its own stream
-    window: int = 25  # truncated-BPTT steps per update
+    recipe: str = "windows"  # "windows": carried-state windows; "lines": whole lines from h = 0
+    batch: int | None = None  # sequences per update (windows 32, lines 128; lines polishes at twice it)
+    window: int | None = None  # BPTT steps per update (windows 25, lines 80)
     optimizer: str = "adam"  # "adam" or "adagrad"
     lr: float = 0.05
-    init_scale: float = 0.1  # std of the initial weights
-    clip: float = 5.0  # element-wise gradient clip
-    anneal: float = 0.2  # multiply lr by this once validity first reaches the target
+    init_scale: float | None = None  # std of the initial weights (windows 0.1, lines 0.5)
+    clip: float = 5.0  # element-wise gradient clip; 0 turns it off
+    clip_norm: float = 0.0  # clip each network's global gradient norm to this; 0 turns it off
+    anneal: float | None = None  # windows: multiply lr by this once validity first reaches the target (0.2)
     margin: float = 0.2  # stop once each target bound holds with this fraction of its slack to spare
-    carry: bool = True  # carry the hidden state from one window to the next
+    carry: bool | None = None  # windows: carry the hidden state from one window to the next (True)
     max_steps: int = 20_000  # the budget, in updates: it makes a run reproducible
     max_seconds: float = 3600.0  # only a safety cap; a run it stops says so in its meta
-    eval_symbols: int = 200_000  # training symbols (batch x window x updates) between validations
+    eval_symbols: int | None = None  # windows: training symbols between validations (200,000)
     val_units: int = 300  # sampled units per validation
+
+    def __post_init__(self) -> None:
+        recipe = RECIPES.get(self.recipe)
+        if recipe is None:
+            raise ValueError(f"unknown recipe {self.recipe!r}; known: {', '.join(RECIPES)}")
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"unknown optimizer {self.optimizer!r}; known: {', '.join(OPTIMIZERS)}")
+        for name in sorted(SPECIFIC):
+            value = getattr(self, name)
+            if name in recipe.defaults:
+                object.__setattr__(self, name, recipe.defaults[name] if value is None else value)
+            elif value is not None:
+                raise ValueError(f"--recipe {self.recipe} does not use {flag(name)}: {recipe.why}")
+        for name in ("batch", "window", "max_steps", "val_units", "eval_symbols"):
+            if name in self.settings() and self.settings()[name] < (0 if name == "max_steps" else 1):
+                raise ValueError(f"{flag(name)} must be at least {0 if name == 'max_steps' else 1}")
+        for name in ("lr", "init_scale", "clip", "clip_norm", "margin", "max_seconds"):
+            value = getattr(self, name)
+            if value is not None and not value >= 0:
+                raise ValueError(f"{flag(name)} must be at least 0, got {value}")
+
+    def settings(self) -> dict:
+        """The settings this run actually uses, for its meta: the recipe's own and the common ones."""
+        return {f.name: getattr(self, f.name) for f in fields(self)
+                if f.name not in SPECIFIC or f.name in RECIPES[self.recipe].defaults}
 
 
 @dataclass(frozen=True)
 class Progress:
-    """What the trainer reports to its callback."""
+    """What the trainer reports to its callback, per network and validation."""
 
     step: int
     seconds: float
     loss: float  # smoothed training loss per symbol
     scores: Scores | None  # validation figures, on validation steps only
     best: Scores | None
+    seed: int = 0  # which network of the population
 
 
 @dataclass
@@ -59,71 +97,71 @@ class TrainResult:
     history: list[Progress] = field(default_factory=list)
 
 
-class Feeder:
-    """Cuts B endless streams of valid units into (X, Y) windows; each stream starts with the start token."""
-
-    def __init__(self, task: Task, rng: np.random.Generator, batch: int, window: int,
-                 windows_ahead: int = 64) -> None:
-        self.task, self.rng, self.window, self.ahead = task, rng, window, windows_ahead
-        self.rest = [task.end] * batch  # per stream, symbols not yet in the buffer
-        self.buf = np.zeros((batch, 0), dtype=np.intp)  # (B, L) symbols ready to serve
-        self.pos = 0
-
-    def _refill(self) -> None:
-        want = self.ahead * self.window + 1
-        n = 2 * want // self.task.max_len + 4  # units per stream, with room to spare
-        rows = [r + "".join(self.task.generate(self.rng, n)) for r in self.rest]
-        keep = self.buf[:, self.pos:]  # (B, k) the unserved tail, at most one symbol
-        take = want - keep.shape[1]
-        self.buf = np.concatenate([keep, np.stack([encode(self.task.vocab, r[:take]) for r in rows])], 1)
-        self.rest = [r[take:] for r in rows]
-        self.pos = 0
-
-    def next(self) -> tuple[np.ndarray, np.ndarray]:
-        """The next window: inputs X (B, T) and targets Y (B, T), Y shifted one step ahead."""
-        T = self.window
-        if self.pos + T + 1 > self.buf.shape[1]:
-            self._refill()
-        W = self.buf[:, self.pos: self.pos + T + 1]  # (B, T+1)
-        self.pos += T
-        return W[:, :-1], W[:, 1:]
-
-
 class Adam:
-    """Adam on a dict of arrays, updated in place."""
+    """Adam on a dict of stacked arrays (S, ...), updated in place, with a learning rate per network."""
 
-    def __init__(self, params: dict[str, np.ndarray], lr: float, b1=0.9, b2=0.999, eps=1e-8) -> None:
-        self.lr, self.b1, self.b2, self.eps, self.t = lr, b1, b2, eps, 0
+    def __init__(self, params: dict[str, np.ndarray], b1=0.9, b2=0.999, eps=1e-8) -> None:
+        self.b1, self.b2, self.eps, self.t = b1, b2, eps, 0
         self.m = {k: np.zeros_like(v) for k, v in params.items()}
         self.v = {k: np.zeros_like(v) for k, v in params.items()}
 
-    def step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+    def step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray], lr: np.ndarray) -> None:
+        """One update with learning rates lr (S,)."""
         self.t += 1
-        a = self.lr * np.sqrt(1 - self.b2 ** self.t) / (1 - self.b1 ** self.t)
+        a = lr * np.sqrt(1 - self.b2 ** self.t) / (1 - self.b1 ** self.t)  # (S,)
         for k, g in grads.items():
             self.m[k] += (1 - self.b1) * (g - self.m[k])
             self.v[k] += (1 - self.b2) * (g * g - self.v[k])
-            params[k] -= a * self.m[k] / (np.sqrt(self.v[k]) + self.eps)
+            params[k] -= a.reshape(-1, *[1] * (g.ndim - 1)) * self.m[k] / (np.sqrt(self.v[k]) + self.eps)
+
+    def keep(self, mask: np.ndarray) -> None:
+        """Drop the state of the networks that leave the population."""
+        self.m = {k: v[mask] for k, v in self.m.items()}
+        self.v = {k: v[mask] for k, v in self.v.items()}
 
 
 class Adagrad:
-    """Adagrad on a dict of arrays, as min-char-rnn does it."""
+    """Adagrad on a dict of stacked arrays, as min-char-rnn does it."""
 
-    def __init__(self, params: dict[str, np.ndarray], lr: float, eps=1e-8) -> None:
-        self.lr, self.eps = lr, eps
+    def __init__(self, params: dict[str, np.ndarray], eps=1e-8) -> None:
+        self.eps = eps
         self.mem = {k: np.zeros_like(v) for k, v in params.items()}
 
-    def step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+    def step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray], lr: np.ndarray) -> None:
+        """One update with learning rates lr (S,)."""
         for k, g in grads.items():
             self.mem[k] += g * g
-            params[k] -= self.lr * g / np.sqrt(self.mem[k] + self.eps)
+            params[k] -= lr.reshape(-1, *[1] * (g.ndim - 1)) * g / np.sqrt(self.mem[k] + self.eps)
+
+    def keep(self, mask: np.ndarray) -> None:
+        """Drop the state of the networks that leave the population."""
+        self.mem = {k: v[mask] for k, v in self.mem.items()}
 
 
 OPTIMIZERS = {"adam": Adam, "adagrad": Adagrad}
 
 
+def clip_grads(grads: dict[str, np.ndarray], clip: float, clip_norm: float) -> None:
+    """Clip stacked gradients in place: each network's global norm to clip_norm, then each element to
+    +-clip (0 turns either off)."""
+    if clip_norm:
+        norm = global_norm(grads)  # (S,)
+        scale = np.minimum(1.0, clip_norm / (norm + 1e-6))  # (S,)
+        for g in grads.values():
+            g *= scale.reshape(-1, *[1] * (g.ndim - 1))
+    if clip:
+        for g in grads.values():
+            np.clip(g, -clip, clip, out=g)
+
+
+def global_norm(grads: dict[str, np.ndarray]) -> np.ndarray:
+    """Each network's gradient norm over all its parameters (S,)."""
+    S = next(iter(grads.values())).shape[0]
+    return np.sqrt(sum((g * g).reshape(S, -1).sum(axis=1) for g in grads.values()))
+
+
 class Keeper:
-    """Validation during training, shared by the trainers: measure, confirm in full, keep the best.
+    """Validation of one network: measure, confirm in full, keep the best.
 
     A network is measured on a small validation sample; when `ready(scores)` says it may be at
     target, it is measured again under the full protocol on another seed, and the target must hold
@@ -142,84 +180,189 @@ class Keeper:
         self.history: list[Progress] = []
         self.start = time.perf_counter()
 
-    def consider(self, net: RNN, step: int, loss: float, ready: Callable[[Scores], bool]) -> None:
-        """Measure net, keep it if it is the best so far, and report; sets `confirmed` and `reached`."""
-        scores = evaluate(net, self.task, self.val)
-        self.confirmed = ready(scores)
+    def ready(self, scores: Scores) -> bool:
+        """Whether a validation is worth a full confirmation: by validity alone, or the whole target."""
+        if RECIPES[self.cfg.recipe].ready == "target":
+            return scores.meets(self.task.target)
+        return scores.validity >= self.task.target.get("validity", 0.0)
+
+    def consider(self, net: RNN, step: int, loss: float, scores: Scores,
+                 confirmation: Scores | None = None) -> None:
+        """Take net's validation scores and, when they are `ready`, its full check under `confirm`
+        (measured here when not given); keep it if it is the best so far, and report. Sets
+        `confirmed` and `reached`."""
+        self.confirmed = self.ready(scores)
         if self.confirmed:  # worth a full measurement
-            scores = self.confirmation = evaluate(net, self.task, self.confirm)
+            scores = self.confirmation = confirmation or evaluate(net, self.task, self.confirm)
             self.reached = scores.meets(self.task.target, margin=self.cfg.margin)  # room for noise
         if self.best is None or scores.score() > self.best.score() or self.reached:
             self.best, self.params = scores, {k: v.copy() for k, v in net.params.items()}
-        report = Progress(step, time.perf_counter() - self.start, loss, scores, self.best)
+        report = Progress(step, time.perf_counter() - self.start, loss, scores, self.best, self.cfg.seed)
         self.history.append(report)
         if self.callback:
             self.callback(report)
 
-    def stop_reason(self, steps: int, should_stop: Callable[[], bool]) -> str | None:
-        """Why training must stop now ("target", "steps", "time", "request"), or None to go on."""
-        if self.reached:
-            return "target"
-        if self.cfg.max_steps and steps >= self.cfg.max_steps:
-            return "steps"
-        if time.perf_counter() - self.start > self.cfg.max_seconds:
-            return "time"
-        return "request" if should_stop() else None
-
-    def result(self, net: RNN, steps: int, stopped_by: str, command: str, **made: object) -> TrainResult:
+    def result(self, net: RNN, steps: int, stopped_by: str, command: str,
+               seconds: float | None = None) -> TrainResult:
         """The best network with its meta; `net` itself when nothing was measured yet.
 
-        The meta records the budget in updates, why the run stopped and, when the trainer reached a
-        full check, its figures under the confirmation protocol (one seed, with cfg.margin to spare).
+        The meta records the settings used, the budget in updates, why the run stopped and, when the
+        trainer reached a full check, its figures under the confirmation protocol (one seed, with
+        cfg.margin to spare).
         """
         if self.params is None:  # stopped before the first validation
             self.params = {k: v.copy() for k, v in net.params.items()}
             self.best = evaluate(net, self.task, self.val)
-        seconds = time.perf_counter() - self.start
+        seconds = time.perf_counter() - self.start if seconds is None else seconds
         confirmation = None if self.confirmation is None else {
             "seed": self.confirm.seed, "units": self.confirm.units, "margin": self.cfg.margin,
             "reached": self.reached, **self.confirmation.as_dict()}
-        meta = meta_for(self.task, self.cfg.hidden, command=command, seed=self.cfg.seed, steps=steps,
-                        seconds=round(seconds, 2), stopped_by=stopped_by, trainer=asdict(self.cfg),
-                        confirmation=confirmation, **made)
+        meta = Meta.made(self.task, self.cfg.hidden, command=command, seed=self.cfg.seed, steps=steps,
+                         seconds=round(seconds, 2), stopped_by=stopped_by, trainer=self.cfg.settings(),
+                         confirmation=confirmation)
         return TrainResult(RNN(**self.params, vocab=net.vocab, meta=meta), self.best, steps, seconds,
                            self.reached, stopped_by == "interrupted", stopped_by, self.history)
 
 
-def train(task: Task, cfg: TrainConfig, callback: Callable[[Progress], object] | None = None,
-          should_stop: Callable[[], bool] = lambda: False, command: str = "") -> TrainResult:
-    """Train a network on `task` until its target holds, the update budget (or the time cap) runs out,
-    or `should_stop()` says so.
+class Member:
+    """One network of a population: its settings, generator, batch source and keeper."""
 
-    Keeps the network that scored best on validation. Ctrl-C ends training early and still
-    returns that network, with `interrupted` set.
+    def __init__(self, task: Task, cfg: TrainConfig, callback) -> None:
+        self.cfg, self.rng = cfg, np.random.default_rng(cfg.seed)
+        self.keeper = Keeper(task, cfg, callback)
+        self.source = None
+        self.annealed = False
+        self.steps, self.stopped_by, self.seconds = 0, "", None
+        self.net: RNN | None = None  # its weights once it has left the population
+
+
+class Population:
+    """The stacked state of the networks still training: weights, optimizer, learning rates, states."""
+
+    def __init__(self, members: list[Member], nets: list[RNN], cfg: TrainConfig, phase: Phase,
+                 base_lr: np.ndarray) -> None:
+        self.members = members
+        self.P = {k: np.stack([getattr(n, k) for n in nets]) for k in PARAMS}  # (S, ...) each
+        self.opt = OPTIMIZERS[cfg.optimizer](self.P)
+        self.base = base_lr  # (S,) the phase's rate per network, before its shape
+        self.lr = base_lr.copy()  # (S,)
+        self.h = np.zeros((len(members), phase.batch, cfg.hidden))  # (S, B, H) carried states
+        self.smooth: np.ndarray | None = None  # (S,) smoothed training loss
+
+    def net(self, j: int, vocab: tuple[str, ...]) -> RNN:
+        """Network j as an RNN (views into the stack)."""
+        return RNN(**{k: v[j] for k, v in self.P.items()}, vocab=vocab)
+
+    def keep(self, mask: np.ndarray) -> None:
+        """Drop the networks where mask is False from the computation."""
+        self.members = [m for m, k in zip(self.members, mask) if k]
+        self.P = {k: v[mask] for k, v in self.P.items()}
+        self.opt.keep(mask)
+        self.base, self.lr, self.h = self.base[mask], self.lr[mask], self.h[mask]
+        self.smooth = None if self.smooth is None else self.smooth[mask]
+
+
+def check_population(cfgs: list[TrainConfig]) -> None:
+    """Networks trained together must share every setting but the seed and the learning rate."""
+    first = replace(cfgs[0], seed=0, lr=0.0)
+    for c in cfgs[1:]:
+        if replace(c, seed=0, lr=0.0) != first:
+            raise ValueError("networks trained together must share every setting but --seed and --lr")
+
+
+def train_population(task: Task, cfgs: list[TrainConfig], callback: Callable[[Progress], object] | None = None,
+                     should_stop: Callable[[], bool] = lambda: False, command: str = "") -> list[TrainResult]:
+    """Train one network per config at once until each reaches its target, the update budget (or the
+    time cap) runs out, or `should_stop()` says so; returns their results in order.
+
+    Each network keeps the weights that scored best on validation. Ctrl-C ends training early and
+    still returns every network's best, with `interrupted` set on those still training.
     """
-    rng = np.random.default_rng(cfg.seed)
-    net = RNN.init(cfg.hidden, task.vocab, rng, cfg.init_scale)
-    params = net.params
-    opt = OPTIMIZERS[cfg.optimizer](params, cfg.lr)
-    feeder = Feeder(task, rng, cfg.batch, cfg.window)
-    h = np.zeros((cfg.batch, cfg.hidden))
-    keeper = Keeper(task, cfg, callback)
-    at_validity = lambda s: s.validity >= task.target.get("validity", 0.0)  # noqa: E731
-    every = max(1, cfg.eval_symbols // (cfg.batch * cfg.window))
-    annealed, smooth, step = False, None, 0
+    check_population(cfgs)
+    cfg, recipe = cfgs[0], RECIPES[cfgs[0].recipe]
+    members = [Member(task, c, callback) for c in cfgs]
+    pop: Population | None = None
+    start, step, stopped_by = time.perf_counter(), 0, ""
+
+    def stop_reason() -> str:
+        if cfg.max_steps and step >= cfg.max_steps:
+            return "steps"
+        if time.perf_counter() - start > cfg.max_seconds:
+            return "time"
+        return "request" if should_stop() else ""
+
+    def validate(loss: np.ndarray, phase: Phase) -> None:
+        live = pop.members
+        nets = [pop.net(j, task.vocab) for j in range(len(live))]
+        scores = evaluate_many(nets, task, [m.keeper.val for m in live])
+        ready = [j for j, m in enumerate(live) if m.keeper.ready(scores[j])]  # worth a full check, all at once
+        checks = dict(zip(ready, evaluate_many([nets[j] for j in ready], task, [live[j].keeper.confirm for j in ready])))
+        for j, m in enumerate(live):
+            m.keeper.consider(nets[j], step, float(loss[j]), scores[j], checks.get(j))
+            if m.keeper.confirmed and not m.annealed and phase.anneal != 1.0:  # now polish the distribution
+                pop.lr[j] *= phase.anneal
+                pop.base[j] *= phase.anneal
+                m.annealed = True
+        done = np.array([m.keeper.reached for m in live])
+        if done.any():  # they leave the computation
+            for j in np.flatnonzero(done):
+                live[j].steps, live[j].stopped_by, live[j].net = step, "target", nets[j]
+                live[j].seconds = time.perf_counter() - live[j].keeper.start
+            pop.keep(~done)
+
     try:
-        while (stopped_by := keeper.stop_reason(step, should_stop)) is None:
-            X, Y = feeder.next()
-            loss, grads, h = net.loss_and_grads(X, Y, h)
-            if not cfg.carry:
-                h = np.zeros_like(h)
-            for g in grads.values():
-                np.clip(g, -cfg.clip, cfg.clip, out=g)
-            opt.step(params, grads)
-            step += 1
-            smooth = loss if smooth is None else 0.98 * smooth + 0.02 * loss
-            if step % every == 0:
-                keeper.consider(net, step, float(smooth), at_validity)
-                if keeper.confirmed and not annealed:  # now polish the output distribution
-                    opt.lr *= cfg.anneal
-                    annealed = True
+        for phase in recipe.phases(cfg):
+            live = pop.members if pop else members
+            if not live or stopped_by:
+                break
+            if phase.start == "fresh":
+                nets = [RNN.init(cfg.hidden, task.vocab, m.rng, cfg.init_scale) for m in live]
+            else:
+                nets = [RNN(**m.keeper.params, vocab=task.vocab) for m in live]
+            for m in live:
+                m.source = recipe.source(task, m.rng, phase.batch, cfg.window)
+            base = np.maximum(np.array([m.cfg.lr for m in live]) * phase.lr, phase.floor)  # (S,)
+            pop = Population(live, nets, cfg, phase, base)
+            steps = phase.steps
+            if steps is not None and cfg.max_steps:
+                steps = min(steps, cfg.max_steps - step)  # a cut-short phase still runs its whole schedule
+            carry = recipe.source.carries and cfg.carry
+            i = 0
+            while pop.members and (steps is None or i < steps):
+                if (stopped_by := stop_reason()):
+                    break
+                batches = [m.source.next(i) for m in pop.members]
+                X = np.stack([b[0] for b in batches])  # (S, B, T)
+                Y = np.stack([b[1] for b in batches])  # (S, B, T)
+                loss, grads, h = stack_loss_and_grads(pop.P, X, Y, pop.h)
+                if carry:
+                    pop.h = h
+                clip_grads(grads, cfg.clip, cfg.clip_norm)
+                if phase.cosine:
+                    pop.lr = cosine(pop.base, i, steps)
+                pop.opt.step(pop.P, grads, pop.lr)
+                i += 1
+                step += 1
+                pop.smooth = loss if pop.smooth is None else 0.98 * pop.smooth + 0.02 * loss
+                if phase.every and i % phase.every == 0:
+                    validate(pop.smooth, phase)
+            if phase.every is None and pop.members and i:
+                validate(loss, phase)
+            stopped_by = stopped_by or stop_reason()
     except KeyboardInterrupt:
         stopped_by = "interrupted"
-    return keeper.result(net, step, stopped_by, command)
+    results = []
+    for m in members:
+        if not m.stopped_by:
+            j = pop.members.index(m) if pop and m in pop.members else None
+            m.net = pop.net(j, task.vocab) if j is not None else RNN.init(  # interrupted before its first weights
+                cfg.hidden, task.vocab, np.random.default_rng(cfg.seed), cfg.init_scale)
+            m.steps, m.stopped_by = step, stopped_by or "steps"
+        results.append(m.keeper.result(m.net, m.steps, m.stopped_by, command, m.seconds))
+    return results
+
+
+def train(task: Task, cfg: TrainConfig, callback: Callable[[Progress], object] | None = None,
+          should_stop: Callable[[], bool] = lambda: False, command: str = "") -> TrainResult:
+    """Train one network on `task`: a population of one (see `train_population`)."""
+    return train_population(task, [cfg], callback, should_stop, command)[0]

@@ -1,7 +1,6 @@
 """Load and save networks in the weights file format of DESIGN.md: an .npz that never unpickles."""
 from __future__ import annotations
 
-import json
 import os
 import re
 import tempfile
@@ -10,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .meta import Meta
 from .model import PARAMS, RNN
 from .paths import data_dir
 from .tasks import Task, TaskError, load_spec, task_from_meta, task_names
@@ -48,7 +48,7 @@ def default_network(task: str) -> Path:
     sizes = sorted((int(m[1]), p) for p in data_dir("weights").glob("*.npz") if (m := mine.fullmatch(p.name)))
     for _, p in sizes:
         try:
-            if load(p).meta.get("verdict", {}).get("verdict") == "meets":
+            if (load(p).meta.verdict or {}).get("verdict") == "meets":
                 return p
         except WeightsError:
             continue
@@ -117,9 +117,8 @@ def load(path: str | Path) -> RNN:
         raise WeightsError(f"{path}: no such weights file")
     arrays = _read_arrays(path)
     try:
-        meta = json.loads(str(arrays["meta"][()]))
-        assert isinstance(meta, dict)
-    except (ValueError, AssertionError, IndexError, RecursionError):
+        meta = Meta.from_json(str(arrays["meta"][()]))
+    except (ValueError, IndexError, RecursionError):
         raise WeightsError(f"{path}: meta is not a JSON object") from None
     vocab = tuple(str(c) for c in arrays["vocab"])
     if any(len(c) != 1 for c in vocab):
@@ -127,13 +126,13 @@ def load(path: str | Path) -> RNN:
     for k in PARAMS:
         if not np.all(np.isfinite(arrays[k])):
             raise WeightsError(f"{path}: {k} holds NaN or infinite values")
-    H = arrays["Whh"].shape[0]
-    if "hidden" in meta and meta["hidden"] != H:
-        raise WeightsError(f"{path}: meta says hidden={meta['hidden']!r} but the arrays hold {H} neurons")
     try:
         task = task_from_meta(meta)
     except TaskError as e:
         raise WeightsError(f"{path}: {e}") from None
+    H = arrays["Whh"].shape[0]
+    if meta.hidden != H:
+        raise WeightsError(f"{path}: meta says hidden={meta.hidden!r} but the arrays have {H} neurons")
     net = RNN(**{k: arrays[k].astype(float) for k in PARAMS}, vocab=vocab, meta=meta)
     if vocab != task.vocab:
         raise WeightsError(f"{path}: vocab {''.join(vocab)!r} does not match task {task.name!r}")
@@ -146,11 +145,6 @@ def task_for(net: RNN) -> Task:
         return task_from_meta(net.meta)
     except TaskError as e:
         raise WeightsError(str(e)) from None
-
-
-def meta_for(task: Task, hidden: int, **made: object) -> dict:
-    """The meta of a network for `task`: family, spec name, hidden size, task parameters, provenance."""
-    return {"task": task.family, "spec": task.name, "hidden": hidden, **task.params, **made}
 
 
 def file_mode() -> int:
@@ -169,7 +163,9 @@ def save(net: RNN, path: str | Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     arrays = {k: np.asarray(v, dtype=float) for k, v in net.params.items()}
     arrays["vocab"] = np.array(net.vocab, dtype="<U1")
-    arrays["meta"] = np.array(json.dumps(net.meta, sort_keys=True))
+    if net.meta is None:
+        raise WeightsError(f"{path}: a network without a meta cannot be saved")
+    arrays["meta"] = np.array(net.meta.to_json())
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:

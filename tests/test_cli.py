@@ -10,7 +10,7 @@ import pytest
 
 from rnnmem_tui.cli import run
 from rnnmem_tui.tasks import load_task
-from rnnmem_tui.train import TrainConfig, train
+from rnnmem_tui.train import TrainConfig, train, train_population
 from rnnmem_tui.weights import load, shipped
 
 FILL_OPT = str(shipped("fill", optimal=True))
@@ -83,7 +83,7 @@ def test_force_replaces_a_file_and_is_not_recorded(tmp_path, capsys):
     out = tmp_path / "c.npz"
     out.write_bytes(b"old")
     assert run(["train", "count", "--max-steps", "20", "--out", str(out), "--force"]) == 0
-    assert "--force" not in load(out).meta["command"]
+    assert "--force" not in load(out).meta.command
 
 
 def test_saved_files_get_the_usual_mode(tmp_path, capsys):
@@ -101,15 +101,15 @@ def test_saved_files_get_the_usual_mode(tmp_path, capsys):
 def test_train_records_its_budget_why_it_stopped_and_both_protocols(tmp_path, capsys):
     assert run(["train", "count", "--hidden", "2", "--max-steps", "40", "--out", str(tmp_path / "c.npz")]) == 0
     meta = load(tmp_path / "c.npz").meta
-    assert meta["steps"] == 40 and meta["trainer"]["max_steps"] == 40 and meta["stopped_by"] == "steps"
-    assert meta["verdict"]["verdict"] == "misses" and meta["verdict"]["units"] >= 0
-    assert meta["verdict"]["protocol"].startswith("10 sampling seeds")
+    assert meta.steps == 40 and meta.trainer["max_steps"] == 40 and meta.stopped_by == "steps"
+    assert meta.verdict["verdict"] == "misses" and meta.verdict["units"] >= 0
+    assert meta.verdict["protocol"].startswith("10 sampling seeds")
     assert "used its update budget" in capsys.readouterr().out
 
 
 def test_a_time_cap_that_binds_says_so(tmp_path, capsys):
     assert run(["train", "count", "--max-seconds", "0", "--out", str(tmp_path / "c.npz")]) == 0
-    assert load(tmp_path / "c.npz").meta["stopped_by"] == "time"
+    assert load(tmp_path / "c.npz").meta.stopped_by == "time"
     assert "stopped by the --max-seconds cap" in capsys.readouterr().out
 
 
@@ -133,12 +133,12 @@ def test_sample_prints_games_as_rows_and_zeroing_breaks_them(capsys):
 
 def test_build_optimal_and_train_write_loadable_files(tmp_path, capsys):
     assert run(["build-optimal", "fill", "--out", str(tmp_path / "opt.npz")]) == 0
-    assert load(tmp_path / "opt.npz").meta["metrics"]["validity"] == 1.0
+    assert load(tmp_path / "opt.npz").meta.metrics["validity"] == 1.0
     assert run(["train", "count", "--hidden", "2", "--max-steps", "30", "--out",
                 str(tmp_path / "c.npz")]) == 0
     net = load(tmp_path / "c.npz")
-    assert net.meta["command"].startswith("rnnmem-tui train count") and net.meta["seed"] == 0
-    assert net.meta["trainer"]["hidden"] == 2 and "validity" in net.meta["metrics"]
+    assert net.meta.command.startswith("rnnmem-tui train count") and net.meta.seed == 0
+    assert net.meta.trainer["hidden"] == 2 and "validity" in net.meta.metrics
 
 
 def test_training_is_deterministic_under_a_seed():
@@ -149,7 +149,8 @@ def test_training_is_deterministic_under_a_seed():
         assert np.array_equal(v, b.params[k])
 
 
-def test_interrupt_keeps_the_best_network():
+@pytest.mark.parametrize("seeds", [[0], [0, 1, 2]])
+def test_interrupt_keeps_the_best_network(seeds):
     task = load_task("count")
     calls = {"n": 0}
 
@@ -159,8 +160,10 @@ def test_interrupt_keeps_the_best_network():
             raise KeyboardInterrupt
         return False
 
-    r = train(task, TrainConfig(hidden=2, eval_symbols=20_000), should_stop=stop)
-    assert r.interrupted and r.best is not None and r.steps == 60
+    results = train_population(task, [TrainConfig(hidden=2, seed=s, eval_symbols=20_000) for s in seeds],
+                               should_stop=stop)
+    for seed, r in zip(seeds, results):  # each network of a population keeps its own best
+        assert r.interrupted and r.best is not None and r.steps == 60 and r.net.meta.seed == seed
 
 
 def test_ctrl_c_saves_the_best_network_and_exits_cleanly(tmp_path):
@@ -180,4 +183,4 @@ def test_ctrl_c_saves_the_best_network_and_exits_cleanly(tmp_path):
     stderr = first + rest
     assert proc.returncode == 130, stderr
     assert "Traceback" not in stderr and "interrupted" in stdout
-    assert load(out).meta["steps"] > 0
+    assert load(out).meta.steps > 0

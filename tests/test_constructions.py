@@ -18,7 +18,7 @@ BUILT = [("count", 1), ("count", 2), ("count-reverse", 2), ("fill", 9), ("fill",
 def test_a_construction_is_perfect(name, hidden):
     task = load_task(name)
     net = constructions.build(task, hidden)
-    assert net.hidden == hidden and net.meta["construction"]
+    assert net.hidden == hidden and net.meta.construction
     s = evaluate(net, task, Protocol(units=2000, seed=3))
     assert s.validity == 1.0 and s.bad_max <= 1e-3
     assert s.tvd <= task.target.get("tvd", 1.0) and s.bad_mean <= task.target.get("bad_mass", 1.0)
@@ -52,8 +52,8 @@ def test_build_optimal_records_the_command_that_rebuilds_it(tmp_path, capsys):
     out = tmp_path / "f.npz"
     assert run(["build-optimal", "fill", "--hidden", "10", "--out", str(out)]) == 0
     meta = load(out).meta
-    assert meta["hidden"] == 10 and meta["command"] == f"rnnmem-tui build-optimal fill --hidden 10 --out {out}"
-    assert meta["verdict"]["verdict"] == "meets"
+    assert meta.hidden == 10 and meta.command == f"rnnmem-tui build-optimal fill --hidden 10 --out {out}"
+    assert meta.verdict["verdict"] == "meets"
 
 
 def test_a_size_without_a_construction_is_refused_with_the_sizes_that_have_one(tmp_path, capsys):

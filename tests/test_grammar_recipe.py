@@ -5,7 +5,8 @@ import numpy as np
 
 from rnnmem_tui.metrics import Protocol, evaluate
 from rnnmem_tui.optimal import build_grammar
-from rnnmem_tui.recipes import cosine, line_batch, train_lines
+from rnnmem_tui.recipes import cosine, line_batch
+from rnnmem_tui.train import train
 from rnnmem_tui.tasks import load_task
 from rnnmem_tui.train import TrainConfig
 
@@ -59,7 +60,7 @@ def test_cosine_schedule_ends():
 
 def test_train_lines_respects_max_steps_and_writes_meta():
     task = load_task("grammar")
-    r = train_lines(task, TrainConfig(hidden=3, seed=0, max_steps=60, val_units=50), command="test")
+    r = train(task, TrainConfig(hidden=3, seed=0, max_steps=60, val_units=50, recipe="lines"), command="test")
     assert r.steps == 60
-    assert r.net.meta["recipe"] == "lines" and r.net.meta["command"] == "test"
+    assert r.net.meta.trainer["recipe"] == "lines" and r.net.meta.command == "test"
     assert r.net.Whh.shape == (3, 3)

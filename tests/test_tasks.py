@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from rnnmem_tui.meta import Meta
 from rnnmem_tui.tasks import TaskError, load_task, task_from_meta, task_names
 
 NAMES = task_names()
@@ -36,7 +37,7 @@ def test_unknown_task_is_refused_clearly():
     with pytest.raises(TaskError, match="unknown task 'nope'"):
         load_task("nope")
     with pytest.raises(TaskError, match="unknown task family"):
-        task_from_meta({"task": "chess"})
+        task_from_meta(Meta.from_json({"task": "chess"}))
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -10,7 +10,8 @@ import pytest
 from rnnmem_tui.model import RNN
 from rnnmem_tui.optimal import build_fill
 from rnnmem_tui.tasks import load_task
-from rnnmem_tui.weights import WeightsError, load, meta_for, save, shipped
+from rnnmem_tui.meta import Meta
+from rnnmem_tui.weights import WeightsError, load, save, shipped
 
 
 def test_round_trip_keeps_every_array_and_the_meta(tmp_path):
@@ -48,9 +49,9 @@ def write(tmp_path, **arrays):
 
 def good_arrays():
     task = load_task("count")
-    net = RNN.init(2, task.vocab, np.random.default_rng(0), meta=meta_for(task, 2))
+    net = RNN.init(2, task.vocab, np.random.default_rng(0), meta=Meta.made(task, 2))
     arrays = {k: v for k, v in net.params.items()}
-    return arrays | {"vocab": np.array(net.vocab), "meta": np.array(json.dumps(net.meta))}
+    return arrays | {"vocab": np.array(net.vocab), "meta": np.array(net.meta.to_json())}
 
 
 @pytest.mark.parametrize("change, message", [

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..meta import Meta
 from ..model import RNN
 from ..tasks import Task
 
@@ -42,7 +43,6 @@ def blank(H: int, V: int) -> tuple[np.ndarray, ...]:
 def network(task: Task, what: str, Wxh, Whh, Why, bh, by, **extra) -> RNN:
     """The RNN of a construction, with the meta of a hand-built file (no seed, no updates)."""
     H = Whh.shape[0]
-    meta = {"task": task.family, "spec": task.name, "hidden": H, **task.params,
-            "command": f"rnnmem-tui build-optimal {task.name} --hidden {H}", "seed": None, "steps": 0,
-            "seconds": 0.0, "construction": what, **extra}
+    meta = Meta.made(task, H, command=f"rnnmem-tui build-optimal {task.name} --hidden {H}", construction=what,
+                     extra=dict(extra))
     return RNN(Wxh, Whh, Why, bh, by, vocab=task.vocab, meta=meta)

@@ -48,13 +48,12 @@ def load_task(name: str) -> Task:
     return _build(name, spec.get("family", name), spec.get("params", {}), spec.get("target", {}))
 
 
-def task_from_meta(meta: dict) -> Task:
-    """Build the task a weights file was trained on, from its meta (`task` is the family)."""
-    family, name = meta.get("task"), meta.get("spec", meta.get("task"))
+def task_from_meta(meta) -> Task:
+    """Build the task a weights file was trained on, from its `Meta` (`task` is the family)."""
+    family, name = meta.task, meta.spec or meta.task
     if not isinstance(family, str) or family not in FAMILIES:
         raise TaskError(f"unknown task {family!r} in meta (unknown task family; known: {', '.join(FAMILIES)})")
     if not isinstance(name, str):
         raise TaskError(f"the meta's spec must be a task name, got {name!r}")
     target = load_spec(name).get("target", {}) if name in task_names() else {}
-    params = {k: meta[k] for k in FAMILIES[family].PARAMS if k in meta}
-    return _build(name, family, params, target)
+    return _build(name, family, meta.params, target)

@@ -75,6 +75,12 @@ class Task:
         """n random valid units."""
         raise NotImplementedError
 
+    def generate_indices(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """The vocabulary indices of `generate(rng, n)` joined into one stream, drawn the same way."""
+        from ..model import encode
+
+        return encode(self.vocab, "".join(self.generate(rng, n)))
+
     def is_valid(self, unit: str) -> bool:
         """True when unit (ending in `end`) obeys the task's rules."""
         raise NotImplementedError

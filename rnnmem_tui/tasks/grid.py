@@ -96,12 +96,26 @@ class GridTask(Task):
         """How many moves each full move order (n, N) plays before it must clear: (n,)."""
         raise NotImplementedError
 
-    def generate(self, rng: np.random.Generator, n: int) -> list[str]:
-        """n games: uniformly random move orders, cut where the game must clear."""
+    def _games(self, rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """n uniformly random full move orders (n, N) and how many moves of each are played (n,)."""
         N = len(self.cells)
         orders = rng.permuted(np.tile(np.arange(N), (n, 1)), axis=1)  # (n, N)
+        return orders, self.game_lengths(orders)
+
+    def generate(self, rng: np.random.Generator, n: int) -> list[str]:
+        """n games: uniformly random move orders, cut where the game must clear."""
+        orders, lengths = self._games(rng, n)
         codes = np.frombuffer(self.cells.encode(), dtype=np.uint8)[orders]  # (n, N) as ASCII
-        return [row[:k].tobytes().decode() + self.end for row, k in zip(codes, self.game_lengths(orders))]
+        return [row[:k].tobytes().decode() + self.end for row, k in zip(codes, lengths)]
+
+    def generate_indices(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """`generate`'s games as one stream of vocabulary indices (cell i is index i), built without strings."""
+        orders, lengths = self._games(rng, n)
+        N = orders.shape[1]
+        games = np.empty((n, N + 1), dtype=np.intp)  # (n, N+1) the moves, then the clear token
+        games[:, :N] = orders
+        games[np.arange(n), lengths] = N
+        return games[np.arange(N + 1) <= lengths[:, None]]
 
     def legal_next(self, prefix: str) -> frozenset[str]:
         played = self.moves(prefix)

@@ -41,8 +41,31 @@ class LineTask(Task):
 
     def generate(self, rng: np.random.Generator, n: int) -> list[str]:
         """n lines with sizes drawn uniformly."""
-        ks = rng.integers(self.sizes.start, self.sizes.stop, size=n)
-        return [self.line(int(k)) + "\n" for k in ks]
+        lines = self.by_size
+        return [lines[k] for k in self._draw(rng, n).tolist()]
+
+    def generate_indices(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """`generate`'s lines as one stream of vocabulary indices, built without strings."""
+        table, lengths = self.index_table
+        ks = self._draw(rng, n)
+        return table[ks][np.arange(table.shape[1]) < lengths[ks][:, None]]
+
+    def _draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """n sizes drawn uniformly, as offsets from the smallest."""
+        return rng.integers(self.sizes.start, self.sizes.stop, size=n) - self.sizes.start
+
+    @cached_property
+    def by_size(self) -> tuple[str, ...]:
+        """Every line with its newline, by size from the smallest: the trainer draws millions."""
+        return tuple(self.line(k) + "\n" for k in self.sizes)
+
+    @cached_property
+    def index_table(self) -> tuple[np.ndarray, np.ndarray]:
+        """`by_size` as vocabulary indices, padded (K, L), and each line's length (K,)."""
+        col = {c: i for i, c in enumerate(self.vocab)}
+        L = max(map(len, self.by_size))
+        table = np.array([[col[c] for c in s] + [0] * (L - len(s)) for s in self.by_size], dtype=np.intp)
+        return table, np.array([len(s) for s in self.by_size])
 
     def legal_next(self, prefix: str) -> frozenset[str]:
         """Symbols that continue `prefix` towards some line of the language."""
