@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
 import threading
 import shlex
@@ -10,6 +11,7 @@ import sys
 from . import commands, study
 from .tasks import TaskError, task_names
 from .recipes import RECIPES
+from .flags import COUNT, OneLineParser, HIDDEN, MAX_SAMPLE, MAX_TRAIN_HIDDEN, NON_NEGATIVE, POSITIVE, SEED, real, whole
 from .seeds import parse_seeds, seeds_arg
 from .train import OPTIMIZERS, TrainConfig
 from .weights import WeightsError, load, task_for
@@ -20,30 +22,30 @@ LINES = TrainConfig(recipe="lines")
 
 def add_settings(p: argparse.ArgumentParser) -> None:
     """The trainer's flags; each defaults to None so that the task's [train] table and the recipe fill it."""
-    p.add_argument("--max-steps", type=int, default=None,
+    p.add_argument("--max-steps", type=COUNT, default=None,
                    help=f"the budget, in updates: a run with the same flags gives the same network on any "
                         f"machine ({DEFAULTS.max_steps})")
-    p.add_argument("--max-seconds", type=float, default=None,
+    p.add_argument("--max-seconds", type=POSITIVE, default=None,
                    help=f"a safety cap on wall time; a run it stops records stopped_by=time in its meta "
                         f"({DEFAULTS.max_seconds:g})")
     p.add_argument("--recipe", choices=sorted(RECIPES), default=None,
                    help="windows: batched truncated BPTT on carried-state windows (default); lines: full BPTT "
                         "over whole lines from h = 0, with restarts and polish cycles")
-    p.add_argument("--batch", type=int, default=None,
+    p.add_argument("--batch", type=whole(1, 4096), default=None,
                    help=f"sequences per update (windows {DEFAULTS.batch}, lines {LINES.batch})")
-    p.add_argument("--window", type=int, default=None,
+    p.add_argument("--window", type=whole(1, 10_000), default=None,
                    help=f"BPTT steps per update (windows {DEFAULTS.window}, lines {LINES.window})")
     p.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default=None, help=f"({DEFAULTS.optimizer})")
-    p.add_argument("--lr", type=float, default=None, help=f"learning rate ({DEFAULTS.lr})")
-    p.add_argument("--init-scale", type=float, default=None,
+    p.add_argument("--lr", type=POSITIVE, default=None, help=f"learning rate ({DEFAULTS.lr})")
+    p.add_argument("--init-scale", type=POSITIVE, default=None,
                    help=f"std of the initial weights (windows {DEFAULTS.init_scale}, lines {LINES.init_scale})")
-    p.add_argument("--clip", type=float, default=None,
+    p.add_argument("--clip", type=NON_NEGATIVE, default=None,
                    help=f"element-wise gradient clip; 0 turns it off ({DEFAULTS.clip})")
-    p.add_argument("--clip-norm", type=float, default=None,
+    p.add_argument("--clip-norm", type=NON_NEGATIVE, default=None,
                    help="clip each network's global gradient norm to this; 0 turns it off (0)")
-    p.add_argument("--anneal", type=float, default=None,
+    p.add_argument("--anneal", type=real(above=0.0, hi=1.0), default=None,
                    help=f"windows: lr factor once validity first reaches the target; 1 disables ({DEFAULTS.anneal})")
-    p.add_argument("--margin", type=float, default=None,
+    p.add_argument("--margin", type=real(lo=0.0, below=1.0), default=None,
                    help="stop once each target bound holds with this fraction of its distance to perfect "
                         f"to spare, e.g. validity >= 0.99 + 0.2 * 0.01 ({DEFAULTS.margin})")
     p.add_argument("--no-carry", dest="carry", action="store_const", const=False, default=None,
@@ -53,7 +55,7 @@ def add_settings(p: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     """The parser of every subcommand."""
     tasks = ", ".join(task_names())
-    p = argparse.ArgumentParser(
+    p = OneLineParser(
         prog="rnnmem-tui",
         usage="rnnmem-tui TASK [options]  |  rnnmem-tui COMMAND ...",
         description="Explore how tiny recurrent networks store information: train, measure and "
@@ -72,9 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
                                    "writes DIR/TASK-H-sS.npz for each. Settings come from the task's [train] "
                                    "table when it has one; flags override it.")
     t.add_argument("task", metavar="TASK", help=f"one of: {tasks}")
-    t.add_argument("--hidden", type=int, default=None, help="hidden neurons (default: the seed's size)")
+    t.add_argument("--hidden", type=HIDDEN, default=None,
+                   help=f"hidden neurons, 1..{MAX_TRAIN_HIDDEN} (default: the seed's size)")
     who = t.add_mutually_exclusive_group()
-    who.add_argument("--seed", type=int, default=None, help="seed of the weights and data (default 0)")
+    who.add_argument("--seed", type=SEED, default=None, help="seed of the weights and data (default 0)")
     who.add_argument("--seeds", type=seeds_arg("--seeds"), default=None, metavar="SEEDS",
                      help="train several networks at once: N (seeds 0..N-1), A..B or a,b,c; --out is then a folder")
     t.add_argument("--out", required=True,
@@ -94,21 +97,22 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("paths", nargs="+", metavar="PATH", help=".npz weights files")
     e.add_argument("--json", action="store_true", help="print JSON instead of a table")
     e.add_argument("--markdown", action="store_true", help="print the README's results table")
-    e.add_argument("--units", type=int, default=5000, help="sampled units per seed (default 5000)")
-    e.add_argument("--seeds", type=int, default=10, help="sampling seeds (default 10)")
-    e.add_argument("--seed", type=int, default=0, help="the first sampling seed (default 0)")
+    e.add_argument("--units", type=COUNT, default=5000, help="sampled units per seed (default 5000)")
+    e.add_argument("--seeds", type=COUNT, default=10, help="sampling seeds (default 10)")
+    e.add_argument("--seed", type=SEED, default=0, help="the first sampling seed (default 0)")
 
     s = sub.add_parser("sample", prog="rnnmem-tui sample",
                        help="print text a network generates, with neurons zeroed or clamped",
                        description="Sample from h = 0 after the start token. Grid games print one per row.")
     s.add_argument("path", metavar="PATH", help=".npz weights file")
-    s.add_argument("--n", type=int, default=200, help="symbols to generate (default 200)")
-    s.add_argument("--zero", type=int, nargs="+", action="extend", default=[], metavar="I",
+    s.add_argument("--n", type=whole(1, MAX_SAMPLE), default=200,
+                   help=f"symbols to generate, at most {MAX_SAMPLE:.0e} (default 200); printed as they come")
+    s.add_argument("--zero", type=SEED, nargs="+", action="extend", default=[], metavar="I",
                    help="hold neuron I at 0")
     s.add_argument("--clamp", nargs="+", action="extend", default=[], metavar="I=V",
                    help="hold neuron I at V in [-1, 1]")
-    s.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
-    s.add_argument("--temperature", type=float, default=1.0, help="softmax temperature (default 1)")
+    s.add_argument("--seed", type=SEED, default=0, help="sampling seed (default 0)")
+    s.add_argument("--temperature", type=POSITIVE, default=1.0, help="softmax temperature (default 1)")
 
     b = sub.add_parser("build-optimal", prog="rnnmem-tui build-optimal",
                        help="build a hand-made network, at the smallest size we have or at --hidden",
@@ -118,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "the list of those that exist). E.g. fill: 9 cell bits (the clear logit is "
                                    "a linear AND of the bits), or 10, the seed's cell bits + a 'full' neuron.")
     b.add_argument("task", metavar="TASK", help=f"one of: {tasks}")
-    b.add_argument("--hidden", type=int, default=None,
+    b.add_argument("--hidden", type=COUNT, default=None,
                    help="neurons: a size that has a construction (default: the smallest)")
     b.add_argument("--out", required=True, help="where to save the .npz weights file")
     b.add_argument("--force", action="store_true", help="replace --out if it exists")
@@ -128,12 +132,12 @@ def build_parser() -> argparse.ArgumentParser:
                            description="Train from several seeds with our default trainer and with the "
                                        "seed study's method; print each run and the ratio of median times.")
     bench.add_argument("--task", default="count", help="task (default count)")
-    bench.add_argument("--hidden", type=int, default=2, help="hidden neurons (default 2)")
+    bench.add_argument("--hidden", type=HIDDEN, default=2, help="hidden neurons (default 2)")
     bench.add_argument("--seeds", type=seeds_arg("--seeds"), default=parse_seeds("5"),
                        help="seeds per setting: N (0..N-1), A..B or a,b,c (default 5)")
-    bench.add_argument("--max-steps", type=int, default=DEFAULTS.max_steps,
+    bench.add_argument("--max-steps", type=COUNT, default=DEFAULTS.max_steps,
                        help=f"update budget per run ({DEFAULTS.max_steps})")
-    bench.add_argument("--max-seconds", type=float, default=120.0, help="time cap per run (default 120)")
+    bench.add_argument("--max-seconds", type=POSITIVE, default=120.0, help="time cap per run (default 120)")
     bench.add_argument("--throughput", action="store_true",
                        help="instead, print characters per second at H=10 with the default batch and window, "
                             "updates only, median of 5 runs of 2,000 updates: one network, then 16 at once")
@@ -148,6 +152,8 @@ def weights_task(argv: list[str]) -> str:
     """The task name of the file in `--weights PATH` (or `--weights=PATH`); raises WeightsError."""
     flag = argv[0]
     path = flag.partition("=")[2] if "=" in flag else (argv[1] if len(argv) > 1 else "")
+    if not path or path.startswith("-"):
+        raise WeightsError("--weights needs a PATH to a weights file")
     return task_for(load(path)).name
 
 
@@ -160,6 +166,12 @@ def run(argv: list[str]) -> int:
             print(f"rnnmem-tui: error: {e}", file=sys.stderr)
             return 2
     if argv and not argv[0].startswith("-") and argv[0] not in VERBS:
+        word = argv[0]
+        near = [v for v in VERBS if word.startswith(v) or v.startswith(word)] or \
+            difflib.get_close_matches(word, VERBS, n=1, cutoff=0.6)
+        if argv[0] not in task_names() and near:
+            print(f"rnnmem-tui: error: no command or task {argv[0]!r}; did you mean {near[0]}?", file=sys.stderr)
+            return 2
         from .explore import run_explorer  # the Textual app loads only when it is wanted
 
         return run_explorer(argv)
@@ -171,8 +183,6 @@ def run(argv: list[str]) -> int:
             if args.hidden is None:
                 from .tasks import load_spec
                 args.hidden = load_spec(args.task).get("hidden", 2)
-            if args.hidden < 1:
-                raise ValueError("--hidden must be at least 1")
             return commands.cmd_train(args, command)
         if args.command == "eval":
             return commands.cmd_eval(args)
@@ -183,6 +193,9 @@ def run(argv: list[str]) -> int:
         if args.command in study.COMMANDS:
             return study.COMMANDS[args.command](args)
         return commands.cmd_bench(args)
+    except BrokenPipeError:  # the reader left (`| head`): stop quietly, as a shell tool does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except (WeightsError, TaskError, ValueError, OSError) as e:
         parser.exit(2, f"rnnmem-tui: error: {e}\n")
 

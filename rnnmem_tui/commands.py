@@ -13,14 +13,14 @@ import numpy as np
 
 from .meta import Meta
 from .metrics import Verdict, VerdictProtocol, evaluate, judge, judge_many
-from .model import Interventions
+from .model import RNN, Interventions
 from . import constructions
 from .progress import Bar
-from .tasks import GridTask, load_spec, load_task
+from .tasks import load_spec, load_task
 from .recipes import settings_for
 from .train import TrainConfig, TrainResult, train_population
 from .paths import PathError, check_destination, check_folder
-from .weights import load, save, task_for
+from .weights import WeightsError, load, resolve, save, task_for
 
 SEED_METHOD = dict(batch=1, window=12, optimizer="adagrad", lr=1.0, init_scale=0.1, clip=5.0,
                    carry=True, anneal=1.0)  # the seed study's min-char-rnn recipe
@@ -90,7 +90,8 @@ def record(net, v: Verdict) -> Verdict:
 
 
 STOPPED = {"target": "reached the target", "steps": "used its update budget without reaching the target",
-           "interrupted": "interrupted"}
+           "interrupted": "interrupted",
+           "diverged": "diverged (the loss became NaN or infinite; try a lower --lr): kept the best finite network"}
 
 
 def member_paths(args, seeds: list[int]) -> list[Path]:
@@ -143,9 +144,13 @@ def interval(x: float, ci: list[float] | tuple[float, float], digits: int) -> st
 def cmd_eval(args) -> int:
     """Judge networks under the verdict protocol and print a table, JSON or the README's markdown."""
     vp = VerdictProtocol(seeds=args.seeds, units=args.units, first_seed=args.seed)
-    rows, metas = [], []
+    rows, metas, errors = [], [], []
     for path in args.paths:
-        net = load(path)
+        try:
+            net = read(path)
+        except WeightsError as e:  # the other files are still judged; the errors come after their rows
+            errors.append(str(e))
+            continue
         metas.append(net.meta)
         task = task_for(net)
         bar = Bar(vp.seeds, f"eval {Path(path).name}")
@@ -153,12 +158,29 @@ def cmd_eval(args) -> int:
         bar.close()
         rows.append({"file": str(path), "task": task.name, "hidden": net.hidden, **v.as_dict(),
                      "target": task.target, "meets": v.verdict == "meets"})
+    if rows:
+        print_rows(args, rows, metas, vp)
+    for e in errors:
+        print(f"rnnmem-tui: error: {e}", file=sys.stderr)
+    return 2 if errors else 0
+
+
+def read(path) -> RNN:
+    """Load a network by name or path, saying on stderr which file was read (stdout stays clean for --json)."""
+    file = resolve(path)
+    net = load(file)
+    print(f"read {file}", file=sys.stderr)
+    return net
+
+
+def print_rows(args, rows: list[dict], metas: list, vp: VerdictProtocol) -> None:
+    """eval's output: JSON, the README's markdown or a table."""
     if args.json:
         print(json.dumps(rows, indent=2))
-        return 0
+        return
     if args.markdown:
         print_markdown(rows, metas)
-        return 0
+        return
     print(f"{'file':<24} {'task':<14} {'H':>3} {'validity [95% interval]':<24} {'TVD [95% interval]':<21} "
           f"{'bad mean [95% interval]':<27} {'bad max':>7}  verdict")
     for r in rows:
@@ -170,7 +192,6 @@ def cmd_eval(args) -> int:
     print(f"(verdict protocol: {vp.text()} after one burn-in unit each, {vp.bad_units} teacher-forced units "
           "per seed for bad mass; validity: Wilson interval on the pooled count; TVD and bad mass: bootstrap "
           "over the seeds)")
-    return 0
 
 
 def print_markdown(rows: list[dict], metas: list[Meta]) -> None:
@@ -190,7 +211,14 @@ def print_markdown(rows: list[dict], metas: list[Meta]) -> None:
 
 
 def parse_interventions(zero: list[int], clamp: list[str], hidden: int) -> Interventions:
-    """Interventions from `--zero I` and `--clamp I=V` flags; raises ValueError with a clear message."""
+    """Interventions from `--zero I` and `--clamp I=V` flags; raises ValueError with a clear message.
+
+    A neuron both zeroed and clamped, or clamped twice, is refused rather than one flag winning silently.
+    """
+    held = [item.partition("=")[0].strip() for item in clamp] + [str(i) for i in zero]
+    twice = sorted({i for i in held if held.count(i) > 1})
+    if twice:
+        raise ValueError(f"neuron {twice[0]} is given more than one of --zero and --clamp; choose one")
     iv = Interventions()
     for i in zero:
         iv = iv.zero(i)
@@ -206,26 +234,30 @@ def parse_interventions(zero: list[int], clamp: list[str], hidden: int) -> Inter
 
 
 def cmd_sample(args) -> int:
-    """Print generated text; grid games one per row. A validity summary goes to stderr."""
-    net = load(args.path)
+    """Print generated text as it comes, grid games one per row; a validity summary goes to stderr."""
+    net = read(args.path)
     task = task_for(net)
     iv = parse_interventions(args.zero, args.clamp, net.hidden)
     rng = np.random.default_rng(args.seed)
-    end = int(net.index(task.end)[0])
-    out, _ = net.sample(np.zeros(net.hidden), end, args.n, rng, args.temperature, iv)
-    text = "".join(net.vocab[i] for i in out)
-    if isinstance(task, GridTask):
-        units, tail = task.split(text)
-        for u in units + ([tail] if tail else []):
-            mark = "" if u is tail else ("" if task.is_valid(u) else "  <- invalid")
-            print(" ".join(u) + mark)
-    else:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
-    units, _ = task.split(text)
-    if units:
-        ok = sum(map(task.is_valid, units))
+    h, x = np.zeros(net.hidden), int(net.index(task.end)[0])
+    pending, ok, done, left = "", 0, 0, args.n
+    while left:  # in chunks, so that the first lines show at once and memory stays flat
+        out, h = net.sample(h, x, min(left, 4096), rng, args.temperature, iv)
+        left -= len(out)
+        x = int(out[-1])
+        units, pending = task.split(pending + "".join(net.vocab[i] for i in out))
+        valid = [task.is_valid(u) for u in units]
+        ok, done = ok + sum(valid), done + len(units)
+        if task.is_grid:
+            sys.stdout.write("".join(" ".join(u) + ("" if v else "  <- invalid") + "\n" for u, v in zip(units, valid)))
+        else:
+            sys.stdout.write("".join(units))
+        sys.stdout.flush()
+    if pending:
+        print(" ".join(pending) if task.is_grid else pending)
+    if done:
         held = f" with {describe(iv)}" if iv else ""
-        print(f"{ok}/{len(units)} finished units valid{held}", file=sys.stderr)
+        print(f"{ok}/{done} finished units valid{held}", file=sys.stderr)
     return 0
 
 

@@ -2,14 +2,17 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import re
+import signal
 import statistics
+import sys
 import time
 from dataclasses import replace
-from concurrent.futures import ProcessPoolExecutor, as_completed
 
 from .analysis import ablation_sweep, neuron_roles
+from .flags import MAX_TRAIN_HIDDEN
 from .metrics import Protocol, VerdictProtocol, judge_many
 from .progress import Bar
 from .tasks import load_task
@@ -77,8 +80,13 @@ def parse_range(text: str) -> list[int]:
             sizes = [int(x) for x in text.split(",")]
     except ValueError:
         raise ValueError(f"--hidden wants a range like 1..12 or a list like 2,4,8, got {text!r}") from None
-    if not sizes or min(sizes) < 1:
-        raise ValueError(f"--hidden wants sizes of at least 1, got {text!r}")
+    if not sizes:
+        raise ValueError(f"--hidden {text} is an empty range: the first size comes first, e.g. 1..12")
+    if min(sizes) < 1 or max(sizes) > MAX_TRAIN_HIDDEN:
+        raise ValueError(f"--hidden wants sizes in 1..{MAX_TRAIN_HIDDEN}, got {text!r}")
+    twice = sorted({h for h in sizes if sizes.count(h) > 1})
+    if twice:
+        raise ValueError(f"--hidden lists size {twice[0]} twice; use --seeds for more runs of one size")
     return sizes
 
 
@@ -91,6 +99,11 @@ def parse_floats(text: str, flag: str) -> list[float]:
     if not values or min(values) <= 0:
         raise ValueError(f"{flag} wants a positive number or a list like 0.01,0.02,0.05, got {text!r}")
     return values
+
+
+def run_job(job: tuple) -> list[dict]:
+    """`train_size` on one job's arguments (what the worker pool maps)."""
+    return train_size(*job)
 
 
 def train_size(task_name: str, hidden: int, seeds: list[int], lrs: list[float], settings: dict) -> list[dict]:
@@ -138,16 +151,28 @@ def cmd_sweep(args) -> int:
     workers = min(args.jobs or os.cpu_count() or 1, len(jobs))
     total = len(sizes) * len(seeds) * len(lrs)
     bar = Bar(total, f"sweep {task.name}")
-    start, results = time.perf_counter(), []
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(train_size, *j) for j in jobs]
-        for f in as_completed(futures):
-            results.extend(f.result())
+    start, results, interrupted = time.perf_counter(), [], False
+    pool = multiprocessing.Pool(workers, initializer=signal.signal, initargs=(signal.SIGINT, signal.SIG_IGN))
+    try:  # the workers ignore Ctrl-C: it reaches this process alone, which stops them all at once
+        for got in pool.imap_unordered(run_job, jobs):
+            results.extend(got)
             bar.update(len(results), f"{len(results)}/{total} runs, {time.perf_counter() - start:.0f}s")
+        pool.close()
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        pool.terminate()
+        pool.join()
     bar.close()
+    if interrupted:
+        print(f"interrupted: {len(results)} of {total} runs finished; the sizes they cover follow", file=sys.stderr)
+        if not results:
+            return 130
     rows = []
     for h in sizes:
         got = [r for r in results if r["hidden"] == h]
+        if not got:
+            continue
         vals = [r["validity"] for r in got]
         rows.append({"hidden": h, "best": max(vals), "median": statistics.median(vals),
                      **{k: sum(r["verdict"] == k for r in got) for k in VERDICTS}, "runs": got})
@@ -155,8 +180,8 @@ def cmd_sweep(args) -> int:
     wall = time.perf_counter() - start
     if args.json:
         print(json.dumps({"task": task.name, "seconds": round(wall, 1), "smallest": smallest,
-                          "sizes": rows}, indent=2))
-        return 0
+                          "interrupted": interrupted, "sizes": rows}, indent=2))
+        return 130 if interrupted else 0
     print(f"{task.name}: {len(seeds)} seeds x {len(lrs)} learning rates per size, trained together, a budget "
           f"of {args.max_steps} updates per run (capped at {args.max_seconds:g}s), recipe {recipe}, "
           f"lr {','.join(map(str, lrs))}, {workers} workers, "
@@ -174,10 +199,10 @@ def cmd_sweep(args) -> int:
                       f"{run['seconds']:>7.1f} {interval(run['validity'], run['validity_interval'], 4):<24} "
                       f"{run['tvd']:>6.3f} {run['bad_mean']:>8.5f}"
                       + ("  (stopped by the time cap)" if run["stopped_by"] == "time" else ""))
-    print(chart(sizes, [r["best"] for r in rows], [r["median"] for r in rows],
+    print(chart([r["hidden"] for r in rows], [r["best"] for r in rows], [r["median"] for r in rows],
                 f"{task.name}: validity against hidden size"))
     print(f"smallest size with a run that meets the target: {smallest if smallest else 'none in this range'}")
-    return 0
+    return 130 if interrupted else 0
 
 
 def add_parsers(sub) -> None:

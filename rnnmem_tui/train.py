@@ -234,6 +234,7 @@ class Member:
         self.annealed = False
         self.steps, self.stopped_by, self.seconds = 0, "", None
         self.net: RNN | None = None  # its weights once it has left the population
+        self.first: dict[str, np.ndarray] | None = None  # its first weights: kept if it diverges before any validation
 
 
 class Population:
@@ -317,6 +318,8 @@ def train_population(task: Task, cfgs: list[TrainConfig], callback: Callable[[Pr
                 break
             if phase.start == "fresh":
                 nets = [RNN.init(cfg.hidden, task.vocab, m.rng, cfg.init_scale) for m in live]
+                for m, n in zip(live, nets):
+                    m.first = m.first or {k: v.copy() for k, v in n.params.items()}
             else:
                 nets = [RNN(**m.keeper.params, vocab=task.vocab) for m in live]
             for m in live:
@@ -335,6 +338,15 @@ def train_population(task: Task, cfgs: list[TrainConfig], callback: Callable[[Pr
                 X = np.stack([b[0] for b in batches])  # (S, B, T)
                 Y = np.stack([b[1] for b in batches])  # (S, B, T)
                 loss, grads, h = stack_loss_and_grads(pop.P, X, Y, pop.h)
+                if not np.isfinite(loss).all():  # diverged (a rate far too high): stop those, keep their best
+                    bad = ~np.isfinite(loss)
+                    for j in np.flatnonzero(bad):
+                        m = pop.members[j]
+                        m.net = RNN(**(m.keeper.params or m.first), vocab=task.vocab)
+                        m.steps, m.stopped_by = step, "diverged"
+                        m.seconds = time.perf_counter() - m.keeper.start
+                    pop.keep(~bad)
+                    continue
                 if carry:
                     pop.h = h
                 clip_grads(grads, cfg.clip, cfg.clip_norm)

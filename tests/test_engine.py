@@ -31,8 +31,8 @@ def same_network(a, b) -> bool:
 @pytest.mark.parametrize("flags, message", [
     (["--recipe", "lines", "--anneal", "0.5"], "--recipe lines does not use --anneal"),
     (["--recipe", "lines", "--no-carry"], "--recipe lines does not use --no-carry"),
-    (["--batch", "0"], "--batch must be at least 1"),
-    (["--clip-norm", "-1"], "--clip-norm must be at least 0"),
+    (["--batch", "0"], "argument --batch: must be in 1..4096, got 0"),
+    (["--clip-norm", "-1"], "argument --clip-norm: must be at least 0"),
     (["--seeds", "3..1"], "--seeds wants N"),
     (["--seeds", "a,b"], "--seeds wants N"),
     (["--seed", "1", "--seeds", "2"], "not allowed with argument"),

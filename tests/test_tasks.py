@@ -1,6 +1,8 @@
 """Task rules as properties: generated units are valid, one changed symbol breaks them, legal-next agrees."""
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -114,3 +116,19 @@ def test_features_follow_the_stream():
     fill = load_task("fill").features("409")
     assert fill["cell4"].tolist() == [1, 1, 0] and fill["filled"].tolist() == [1, 2, 0]
     assert fill["row1"].tolist() == [1, 1, 0] and fill["diag"].tolist() == [1, 2, 0]
+
+
+@pytest.mark.parametrize("family, params, says", [
+    ("fill", {"rows": 6, "cols": 6}, "at most 35 cells"),
+    ("count", {"min_count": 1, "max_count": 10}, "max_count must be in 1..9"),
+    ("count", {"min_count": 5, "max_count": 2}, "above max_count"),
+    ("grammar", {"n_min": 0, "n_max": 51}, "n_max must be in 0..50"),
+    ("grammar", {"n_min": 0, "n_max": 3, "u": "a", "v": "a"}, "must differ"),
+    ("grammar", {"n_min": 0, "n_max": 3, "w": "b\n"}, "newline"),
+    ("grammar", {"n_min": 0, "n_max": 3, "k": 1}, "unknown parameter(s) k"),
+])
+def test_task_parameters_are_bounded_by_their_family(family, params, says):
+    from rnnmem_tui.meta import Meta
+
+    with pytest.raises(TaskError, match=re.escape(says)):
+        task_from_meta(Meta(task=family, hidden=2, params=params))
