@@ -9,6 +9,7 @@ import shlex
 import sys
 
 from . import commands, study
+from .bugs import report_bug
 from .tasks import TaskError, task_names
 from .recipes import RECIPES
 from .flags import COUNT, OneLineParser, HIDDEN, MAX_SAMPLE, MAX_TRAIN_HIDDEN, NON_NEGATIVE, POSITIVE, SEED, real, whole
@@ -206,6 +207,8 @@ def main(argv: list[str] | None = None) -> None:
         code = run(sys.argv[1:] if argv is None else argv)
     except KeyboardInterrupt:
         code = 130
+    except Exception as e:  # a bug: one line, not a traceback
+        code = report_bug(e)
     finish(code)
 
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
-import tempfile
-import traceback
 from pathlib import Path
 
+from .bugs import report_bug
 from .paths import PathError, check_folder
 from .tasks import TaskError, load_spec, load_task, task_names
 from .train import TrainConfig
@@ -125,8 +124,4 @@ def run_app(options: dict, headless: bool = False) -> int:
     app.run(headless=headless)
     if app.crash is None:
         return 0 if app.return_code in (None, 0) else app.return_code
-    report = Path(tempfile.gettempdir()) / "rnnmem-tui-crash.txt"
-    report.write_text("".join(traceback.format_exception(app.crash)))
-    print(f"rnnmem-tui: internal error: {type(app.crash).__name__}: {app.crash} (a bug; the traceback is "
-          f"in {report}; please report it)", file=sys.stderr)
-    return 1
+    return report_bug(app.crash)
