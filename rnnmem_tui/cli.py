@@ -129,13 +129,15 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--force", action="store_true", help="replace --out if it exists")
 
     bench = sub.add_parser("bench", prog="rnnmem-tui bench",
-                           help="time to target over seeds: our trainer against the seed's method",
-                           description="Train from several seeds with our default trainer and with the "
-                                       "seed study's method; print each run and the ratio of median times.")
-    bench.add_argument("--task", default="count", help="task (default count)")
-    bench.add_argument("--hidden", type=HIDDEN, default=2, help="hidden neurons (default 2)")
-    bench.add_argument("--seeds", type=seeds_arg("--seeds"), default=parse_seeds("5"),
-                       help="seeds per setting: N (0..N-1), A..B or a,b,c (default 5)")
+                           help="time to target over seeds: our trainer against PyTorch and the seed's method",
+                           description="Train each task's study-size network from several seeds with our trainer "
+                                       "and, interleaved seed by seed, with PyTorch's nn.RNN (when the optional "
+                                       "[bench] extra is installed) and, on count, with the seed study's method; "
+                                       "print each run, the median time to target and the ratios.")
+    bench.add_argument("--tasks", default="count", help="tasks, e.g. count,fill,three-in-a-row,grammar (default count)")
+    bench.add_argument("--hidden", type=HIDDEN, default=None, help="hidden neurons (default: each task's study size)")
+    bench.add_argument("--seeds", type=seeds_arg("--seeds"), default=parse_seeds("3"),
+                       help="seeds per side: N (0..N-1), A..B or a,b,c (default 3)")
     bench.add_argument("--max-steps", type=COUNT, default=DEFAULTS.max_steps,
                        help=f"update budget per run ({DEFAULTS.max_steps})")
     bench.add_argument("--max-seconds", type=POSITIVE, default=120.0, help="time cap per run (default 120)")

@@ -18,6 +18,7 @@ from . import constructions
 from .progress import Bar
 from .tasks import load_spec, load_task
 from .recipes import settings_for
+from .torchbench import torch_version, train_torch
 from .train import TrainConfig, TrainResult, train_population
 from .paths import PathError, check_destination, check_folder
 from .weights import WeightsError, load, resolve, save, task_for
@@ -302,7 +303,7 @@ def throughput(task, hidden: int, networks: int, updates: int) -> tuple[float, f
 
 def cmd_throughput(args) -> int:
     """Characters per second at H=10 for one network and a population of 16: updates only, median of 5 runs."""
-    task, runs, updates = load_task(args.task), 5, 2000
+    task, runs, updates = load_task(args.tasks.split(",")[0]), 5, 2000
     cfg = TrainConfig()
     print(f"throughput on {task.name}, H=10, batch {cfg.batch}, window {cfg.window}: {updates} updates per run, "
           f"validation excluded, median of {runs} runs")
@@ -315,32 +316,51 @@ def cmd_throughput(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    """Time-to-target over seeds for our trainer and the seed's method, side by side."""
+    """Time to target, interleaved seed by seed: our trainer, PyTorch (with the [bench] extra) and, on count,
+    the seed study's method; the median per task and the ratios."""
     if args.throughput:
         return cmd_throughput(args)
-    settings = {"ours": settings_for(args.task, {}), "seed method": SEED_METHOD}  # ours: the task's [train] table
-    times: dict[str, list[float]] = {k: [] for k in settings}
-    print(f"{args.task}, H={args.hidden}: time to target over {len(args.seeds)} seeds, "
-          f"at most {args.max_steps} updates and {args.max_seconds:.0f}s each")
-    print(f"{'setting':<12} {'seed':>4} {'reached':>7} {'seconds':>8} {'validity':>8} {'TVD':>6}")
-    for name, extra in settings.items():
-        for seed in args.seeds:
-            cfg = TrainConfig(hidden=args.hidden, seed=seed,
-                              **{**extra, "max_seconds": args.max_seconds, "max_steps": args.max_steps})
-            r = run_training(args.task, [cfg], command="rnnmem-tui bench", quiet=True)[0]
-            m = r.net.meta.metrics = evaluate(r.net, load_task(args.task)).as_dict()
-            times[name].append(r.seconds if r.reached else float("inf"))
-            print(f"{name:<12} {seed:>4} {'yes' if r.reached else 'no':>7} {r.seconds:>8.1f} "
-                  f"{m['validity']:>8.4f} {m['tvd']:>6.3f}", flush=True)
-    med = {k: statistics.median(v) for k, v in times.items()}
-    for k, v in times.items():
-        hit = sum(t != float("inf") for t in v)
-        shown = f"{med[k]:.1f}s" if med[k] != float("inf") else f">{args.max_seconds:.0f}s"
-        print(f"{k}: reached {hit}/{len(v)}, median time to target {shown}")
-    if med["ours"] != float("inf"):
-        slow = med["seed method"]
-        ratio = (f"{slow / med['ours']:.1f}x" if slow != float("inf")
-                 else f"more than {args.max_seconds / med['ours']:.0f}x")
-        print(f"seed method / ours (median time to target): {ratio}")
+    version = torch_version()
+    print("PyTorch " + (f"{version} (nn.RNN, Adam lr 0.01, 32 lanes x 32-step windows, norm clip 1, one thread)"
+                        if version else "is not installed: pip install 'rnnmem-tui[bench]' to compare against it"))
+    print(f"time to target (the trainer's confirmation check; validation time counts), at most {args.max_steps} "
+          f"updates and {args.max_seconds:.0f}s a run, seeds {','.join(map(str, args.seeds))}")
+    print(f"{'task':<16} {'side':<12} {'seed':>4} {'reached':>7} {'seconds':>8} {'updates':>8}")
+    for name in args.tasks.split(","):
+        task = load_task(name)
+        hidden = args.hidden or load_spec(name).get("hidden", 2)
+        sides = {"ours": lambda seed: bench_ours(task, hidden, seed, settings_for(name, {}), args)}
+        if version:
+            sides["pytorch"] = lambda seed: train_torch(task, hidden, seed, args.max_steps, args.max_seconds)
+        if task.family == "count":
+            sides["seed method"] = lambda seed: bench_ours(task, hidden, seed, SEED_METHOD, args)
+        times: dict[str, list[float]] = {k: [] for k in sides}
+        for seed in args.seeds:  # interleaved, so that machine noise hits every side alike
+            for side, run in sides.items():
+                reached, seconds, updates = run(seed)
+                times[side].append(seconds if reached else float("inf"))
+                print(f"{name:<16} {side:<12} {seed:>4} {'yes' if reached else 'no':>7} {seconds:>8.1f} {updates:>8}",
+                      flush=True)
+        med = {k: statistics.median(v) for k, v in times.items()}
+        for k, v in times.items():
+            shown = f"{med[k]:.1f}s" if med[k] != float("inf") else f">{args.max_seconds:.0f}s"
+            ratio = "" if k == "ours" else f"; {k} / ours: {ratio_text(med[k], med['ours'], args.max_seconds)}"
+            print(f"{name}, H={hidden}, {k}: reached {sum(t != float('inf') for t in v)}/{len(v)}, "
+                  f"median time to target {shown}{ratio}")
     return 0
+
+
+def bench_ours(task, hidden: int, seed: int, settings: dict, args) -> tuple[bool, float, int]:
+    """One of our runs for the bench: (reached, seconds, updates)."""
+    cfg = TrainConfig(hidden=hidden, seed=seed, **{**settings, "max_seconds": args.max_seconds,
+                                                  "max_steps": args.max_steps})
+    r = run_training(task.name, [cfg], command="rnnmem-tui bench", quiet=True)[0]
+    return r.reached, r.seconds, r.steps
+
+
+def ratio_text(theirs: float, ours: float, cap: float) -> str:
+    """How many times longer the other side took, e.g. `3.6x`, or a bound when one side never reached."""
+    if ours == float("inf"):
+        return "ours did not reach"
+    return f"{theirs / ours:.1f}x" if theirs != float("inf") else f"more than {cap / ours:.0f}x"
 

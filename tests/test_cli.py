@@ -184,3 +184,14 @@ def test_ctrl_c_saves_the_best_network_and_exits_cleanly(tmp_path):
     assert proc.returncode == 130, stderr
     assert "Traceback" not in stderr and "interrupted" in stdout
     assert load(out).meta.steps > 0
+
+
+def test_bench_says_how_to_get_pytorch_and_interleaves_the_sides(monkeypatch, capsys):
+    from rnnmem_tui import commands
+
+    monkeypatch.setattr(commands, "torch_version", lambda: None)
+    assert run(["bench", "--tasks", "count", "--seeds", "2", "--max-steps", "30"]) == 0
+    out = capsys.readouterr().out
+    assert "pip install 'rnnmem-tui[bench]'" in out
+    sides = [line[17:29].strip() for line in out.splitlines() if line.startswith("count ")]
+    assert sides == ["ours", "seed method", "ours", "seed method"]  # seed by seed, not side by side

@@ -1,0 +1,71 @@
+"""The PyTorch side of `bench`: a textbook nn.RNN loop on our data, validated by our own Keeper (extra [bench])."""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from .model import RNN
+from .metrics import evaluate
+from .recipes import Windows
+from .tasks import Task
+from .train import Keeper, TrainConfig
+
+SETTINGS = dict(lr=1e-2, batch=32, window=32, clip_norm=1.0)  # one-hot input, Adam, carried state, one thread
+
+
+def torch_version() -> str | None:
+    """The installed torch's version, or None when the optional extra is missing."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    return torch.__version__
+
+
+def train_torch(task: Task, hidden: int, seed: int, max_steps: int, max_seconds: float) -> tuple[bool, float, int]:
+    """Train PyTorch's nn.RNN(tanh) + nn.Linear until our confirmation check passes, as our trainer stops.
+
+    Validation runs every as many characters as ours, with our Keeper on the same protocols, and its
+    time counts. Returns (reached, seconds, updates).
+    """
+    import torch
+    from torch import nn
+
+    torch.set_num_threads(1)
+    torch.manual_seed(seed)
+    V = len(task.vocab)
+    rnn, out = nn.RNN(V, hidden, nonlinearity="tanh", batch_first=True), nn.Linear(hidden, V)
+    params = [*rnn.parameters(), *out.parameters()]
+    opt = torch.optim.Adam(params, lr=SETTINGS["lr"])
+    cfg = TrainConfig(hidden=hidden, seed=seed, batch=SETTINGS["batch"], window=SETTINGS["window"],
+                      max_steps=max_steps, max_seconds=max_seconds)
+    keeper = Keeper(task, cfg, None)
+    source = Windows(task, np.random.default_rng(seed), cfg.batch, cfg.window)
+    every = max(1, cfg.eval_symbols // (cfg.batch * cfg.window))
+    h = torch.zeros(1, cfg.batch, hidden)
+    start, step = time.perf_counter(), 0
+    while step < max_steps and time.perf_counter() - start < max_seconds and not keeper.reached:
+        X, Y = source.next(step)
+        x = nn.functional.one_hot(torch.from_numpy(X), V).float()  # (B, T, V)
+        hs, h = rnn(x, h.detach())
+        loss = nn.functional.cross_entropy(out(hs).reshape(-1, V), torch.from_numpy(Y).reshape(-1))
+        opt.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(params, SETTINGS["clip_norm"])
+        opt.step()
+        step += 1
+        if step % every == 0:
+            net = as_rnn(rnn, out, task)
+            scores = evaluate(net, task, keeper.val)
+            check = evaluate(net, task, keeper.confirm) if keeper.ready(scores) else None
+            keeper.consider(net, step, loss.item(), scores, check)
+    return keeper.reached, time.perf_counter() - start, step
+
+
+def as_rnn(rnn, out, task: Task) -> RNN:
+    """Our RNN with PyTorch's weights: its two hidden biases add up to our bh."""
+    w = {k: v.detach().double().numpy().copy() for k, v in rnn.state_dict().items()}
+    return RNN(Wxh=w["weight_ih_l0"], Whh=w["weight_hh_l0"], bh=w["bias_ih_l0"] + w["bias_hh_l0"],
+               Why=out.weight.detach().double().numpy().copy(), by=out.bias.detach().double().numpy().copy(),
+               vocab=task.vocab)
