@@ -1,20 +1,4 @@
-"""The random-network null of the role instrument: for each task shape, the scores random neurons reach.
-
-For a task and a hidden size, random networks with every matrix and bias drawn from N(0, 1) (seeds SEED,
-SEED + 1, ...) are probed like any network: at least NETS of them, and enough for DRAWS neurons, since a
-99th percentile needs a few hundred draws to settle (with 80, one lucky network moves it). For each
-feature, each random neuron's best score over the feature's lags and phases is one draw, and the
-feature's threshold is the PERCENTILE-th percentile of its draws. One threshold per feature, not one for
-all: the easiest feature would set the bar for every other (random grammar networks hold "b seen" at
-AUC 1.00, since the last two symbols decide it, and one shared threshold would forbid every role).
-
-The thresholds of the shipped networks' shapes ship in `nulls.json`, made by
-
-    rnnmem-tui calibrate --out rnnmem_tui/nulls.json
-
-and any other shape is calibrated on first use and kept in the user cache
-(`$XDG_CACHE_HOME/rnnmem-tui/nulls.json`, by default under `~/.cache`).
-"""
+"""The random-network null of the role instrument: for each task shape, the scores random neurons reach."""
 from __future__ import annotations
 
 import json
@@ -70,7 +54,16 @@ def best_scores(net: RNN, task: Task, should_stop: Callable[[], bool] | None = N
 
 def calibrate(task: Task, hidden: int, progress: Callable[[int, int], None] | None = None,
               should_stop: Callable[[], bool] | None = None) -> dict[str, float]:
-    """The null thresholds of one shape, measured now: {feature: PERCENTILE-th percentile of best scores}."""
+    """The null thresholds of one shape, measured now: {feature: PERCENTILE-th percentile of best scores}.
+
+    Random networks with every matrix and bias drawn from N(0, 1) (seeds SEED, SEED + 1, ...) are probed
+    like any network: at least NETS of them, and enough for DRAWS neurons, since a 99th percentile needs a
+    few hundred draws to settle (with 80, one lucky network moves it). For each feature, each random
+    neuron's best score over the feature's lags and phases is one draw. One threshold per feature, not
+    one for all: the easiest feature would set the bar for every other (random grammar networks hold
+    "b seen" at AUC 1.00, since the last two symbols decide it, and one shared threshold would forbid
+    every role).
+    """
     draws: dict[str, list[np.ndarray]] = {}
     nets = null_size(hidden)
     for i in range(nets):
@@ -112,7 +105,12 @@ def write_table(path: Path, shapes: dict[str, dict[str, float]]) -> None:
 
 
 def thresholds(task: Task, hidden: int, should_stop: Callable[[], bool] | None = None) -> dict[str, float]:
-    """The null thresholds of a shape: shipped, else cached, else calibrated now and cached if possible."""
+    """The null thresholds of a shape: shipped, else cached, else calibrated now and cached if possible.
+
+    The shipped networks' shapes ship in SHIPPED, made by `rnnmem-tui calibrate --out rnnmem_tui/nulls.json`;
+    any other shape is calibrated on first use (a minute or two) and kept in the user cache,
+    `$XDG_CACHE_HOME/rnnmem-tui/nulls.json` (by default under `~/.cache`).
+    """
     key = shape_key(task, hidden)
     for path in (SHIPPED, user_cache()):
         found = read_table(path).get(key)

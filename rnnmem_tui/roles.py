@@ -1,18 +1,4 @@
-"""Neuron roles you can trust: what each neuron holds, against controls, with an interval, a lag and causal evidence.
-
-A memory role (bit, counter, flag, phase, parity) passes when its median score over the teacher streams
-reaches its measure's FLOOR and beats the random-network null of its feature (`nulls.py`); the score
-already leaves out what the symbols just read explain (`probe.py`). A neuron that passes none, and whose
-variance the current symbol explains, is labelled `input` ("reads a"). Each role comes with:
-
-- `interval`: the lowest and highest score over the streams (with 5 streams it covers the median
-  score with 94%); the role is `confident` when the whole interval passes;
-- `stability`: the share of streams whose own strongest role is the same (feature, lag and phase);
-- `causal`: zeroing the neuron, and clamping it at the value it takes when the feature rests (its
-  lowest value: empty, off, none left), teacher-forced over CAUSAL_UNITS units. The measure, from the
-  fixed list CAUSAL_MEASURES, is the rise in bad mass (probability on illegal next symbols) on the steps
-  the feature governs: the steps where it is not at rest, so where a clamp at rest tells a lie.
-"""
+"""Neuron roles you can trust: what each neuron holds, against controls, with an interval, a lag and causal evidence."""
 from __future__ import annotations
 
 import pickle
@@ -274,7 +260,20 @@ def explain(net: RNN, task: Task, seed: int = 0, streams: int = STREAMS, units: 
             causal: bool = True, null: dict[str, float] | None = None,
             should_stop: Callable[[], bool] | None = None) -> list[NeuronRoles]:
     """Every neuron's roles over `streams` teacher streams of `units` units (seeds seed, seed + 1, ...), with
-    causal evidence on a further stream; `null` defaults to the shape's random-network thresholds."""
+    causal evidence on a further stream; `null` defaults to the shape's random-network thresholds.
+
+    A memory role (bit, counter, flag, phase, parity) passes when its median score over the streams reaches
+    its measure's FLOOR and beats its feature's null; the score already leaves out what the symbols just
+    read explain (`probe.py`). A neuron that passes none, and whose variance the current symbol explains,
+    is labelled `input` ("reads a"). Each role comes with:
+    - `interval`: the lowest and highest score over the streams (with 5 streams it covers the median score
+      with 94%); the role is `confident` when the whole interval passes;
+    - `stability`: the share of streams whose own strongest role is the same (feature, lag and phase);
+    - `causal`: zeroing the neuron, and clamping it at the value it takes where the feature rests (its
+      lowest value: empty, off, none left), teacher-forced over CAUSAL_UNITS units. The measure, from the
+      fixed list CAUSAL_MEASURES, is the rise in bad mass (probability on illegal next symbols) on the steps
+      the feature governs: those where it is not at rest, so where a clamp at rest tells a lie.
+    """
     v = verdict(net, task, seed, streams, units, null, should_stop)
     neurons = [v.neuron(h) for h in range(net.hidden)]
     return with_causal(net, task, neurons, seed + streams, should_stop) if causal else neurons
