@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from .meta import Meta
-from .metrics import Verdict, VerdictProtocol, evaluate, judge, judge_many
+from .metrics import Verdict, VerdictProtocol, judge, judge_many
 from .model import RNN, Interventions
 from . import constructions
 from .progress import Bar

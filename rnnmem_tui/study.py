@@ -1,4 +1,4 @@
-"""The analysis verbs: explain (neuron roles), ablate (zeroing sweeps) and sweep (the smallest network)."""
+"""The analysis verbs: explain and calibrate (neuron roles and their null), ablate (zeroing) and sweep (sizes)."""
 from __future__ import annotations
 
 import json
@@ -11,10 +11,16 @@ import sys
 import time
 from dataclasses import replace
 
-from .analysis import ablation_sweep, neuron_roles
+from pathlib import Path
+
+from .analysis import ablation_sweep
 from .flags import MAX_TRAIN_HIDDEN
 from .metrics import Protocol, VerdictProtocol, judge_many
+from .nulls import calibrate, shape_key, user_cache, write_table
+from .paths import data_dir
+from .probe import STREAMS, UNITS
 from .progress import Bar
+from .roles import Role, explain, find_feature, lookup
 from .tasks import load_task
 from .commands import interval
 from .recipes import RECIPES, settings_for
@@ -26,19 +32,63 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 VERDICTS = ("meets", "undecided", "misses")
 
 
+def evidence(r: Role) -> str:
+    """A role's figures after its label: interval, controls and causal evidence."""
+    lo, hi = r.interval
+    random = "-" if r.control["random"] is None else f"{r.control['random']:.3f}"
+    out = f"[{lo:.3f}, {hi:.3f}] · input alone {r.control['input']:.3f} · random {random}"
+    if r.causal:
+        c = r.causal
+        out += f" · {c.measure} +zero {c.zero:+.3f} +clamp {c.clamp:+.3f} (at {c.clamp_value:+.2f})"
+    return out
+
+
 def cmd_explain(args) -> int:
-    """Print each neuron's role, measured over a long teacher-forced run."""
+    """Print each neuron's roles with their evidence, or (--feature) rank the neurons for one feature."""
     net = load(args.path)
     task = task_for(net)
-    roles = neuron_roles(net, task, units=args.units, seed=args.seed)
+    if args.streams < 1 or args.units < 1:
+        raise ValueError("--streams and --units must be at least 1")
+    if args.feature:
+        return show_lookup(args, net, task)
+    neurons = explain(net, task, seed=args.seed, streams=args.streams, units=args.units)
     if args.json:
-        print(json.dumps([{"neuron": r.neuron, "kind": r.kind, "feature": r.feature, "text": r.text,
-                           "measure": r.measure, "value": round(r.value, 4), "label": r.label}
-                          for r in roles], indent=2))
+        print(json.dumps([n.as_json() for n in neurons], indent=2))
         return 0
-    print(f"{args.path}: {task.name}, {net.hidden} neurons, {args.units} teacher-forced units")
-    for r in roles:
-        print(f"  neuron {r.neuron:>2}  {r.label}")
+    print(f"{args.path}: {task.name}, {net.hidden} neurons; {args.streams} teacher streams x {args.units} units "
+          f"(seeds {args.seed}..{args.seed + args.streams - 1})")
+    for n in neurons:
+        head = f"  neuron {n.neuron:>2}  "
+        if not n.roles:
+            ru = n.runner_up
+            print(f"{head}{n.label}" + (f" {evidence(ru)}" if ru else "") + f" · stable {n.stability:.1f}")
+        for k, r in enumerate(n.roles):
+            tail = f" · stable {n.stability:.1f}" if k == 0 else ""
+            print(f"{head if k == 0 else ' ' * len(head)}{r.label} {evidence(r)}{tail}")
+    print(LEGEND)
+    return 0
+
+
+LEGEND = ("ρ: Spearman's rank correlation, r: Pearson's, AUC: area under the ROC curve, each the weaker of its "
+          "value over all steps and within the steps that read the same symbols; [lo, hi] over the streams, "
+          "'?' when it straddles the threshold; input alone: the same measure for the best guess from the "
+          "symbols just read; random: the 99th percentile of random networks of this shape; zero and clamp "
+          "(at the value the neuron takes where its feature rests): the rise in teacher-forced bad mass on "
+          "the steps the feature governs.")
+
+
+def show_lookup(args, net, task) -> int:
+    """Rank the neurons for one feature (`explain --feature`)."""
+    rows = lookup(net, task, args.feature, seed=args.seed, streams=args.streams, units=args.units)
+    if args.json:
+        print(json.dumps([{"neuron": n.neuron, "passes": ok, **n.roles[0].as_json()} for n, ok in rows], indent=2))
+        return 0
+    f = find_feature(task, args.feature)
+    print(f"{args.path}: the neurons for {f.text!r} ({f.name}), strongest first")
+    for n, ok in rows:
+        r = n.roles[0]
+        print(f"  neuron {n.neuron:>2}  {'passes' if ok else 'fails '}  {r.label} {evidence(r)}")
+    print(LEGEND)
     return 0
 
 
@@ -51,7 +101,7 @@ def cmd_ablate(args) -> int:
     intact, rows = ablation_sweep(net, task, Protocol(units=args.units, seed=args.seed), args.pairs,
                                   progress=lambda done, total: bar.update(done, f"{done}/{total}"))
     bar.close()
-    roles = {r.neuron: r.label for r in neuron_roles(net, task)} if args.roles else {}
+    roles = {n.neuron: n.label for n in explain(net, task, causal=False)} if args.roles else {}
     if args.json:
         print(json.dumps({"intact": intact.as_dict(), "ablations": [
             {"zeroed": list(a.neurons), **a.scores.as_dict(), "damage": round(a.damage, 6),
@@ -67,6 +117,21 @@ def cmd_ablate(args) -> int:
               f"{a.scores.tvd:>6.3f} {a.scores.bad_mean:>9.4f} {a.damage:>7.3f}  {role}")
     print(f"({args.units} sampled units per row, sampling seed {args.seed}; damage is the fall in "
           "validity - TVD - bad mass)")
+    return 0
+
+
+def cmd_calibrate(args) -> int:
+    """Measure the random-network null of each file's shape (task and size) and merge it into a table."""
+    nets = [load(p) for p in args.paths] if args.paths else [load(p) for p in sorted(data_dir("weights").glob("*.npz"))]
+    shapes = {shape_key(task_for(n), n.hidden): (task_for(n), n.hidden) for n in nets}
+    out = Path(args.out) if args.out else user_cache()
+    found = {}
+    for key, (task, hidden) in shapes.items():
+        bar = Bar(1, f"calibrate {task.name} H={hidden}")
+        found[key] = calibrate(task, hidden, progress=lambda done, total: bar.update(done / total, f"{done}/{total}"))
+        bar.close(f"{task.name} H={hidden}: " + ", ".join(f"{k} {v:.3f}" for k, v in found[key].items()))
+    write_table(out, found)
+    print(f"{len(found)} shapes written to {out}")
     return 0
 
 
@@ -206,15 +271,29 @@ def cmd_sweep(args) -> int:
 
 
 def add_parsers(sub) -> None:
-    """Add explain, ablate and sweep to the command line's subparsers."""
-    e = sub.add_parser("explain", prog="rnnmem-tui explain", help="label each neuron with the feature it tracks",
-                       description="Correlate every neuron's activation over a long teacher-forced run with "
-                                   "the task's state features; name the best match (|r| >= 0.8 for counters, "
-                                   "AUC >= 0.9 for bits and flags) or say 'unexplained'.")
+    """Add explain, calibrate, ablate and sweep to the command line's subparsers."""
+    e = sub.add_parser("explain", prog="rnnmem-tui explain", help="what each neuron holds, with controls and evidence",
+                       description="Score every neuron against the task's state features (at lags -1, 0, +1 and "
+                                   "in each phase) over several teacher streams. A role passes when it beats what "
+                                   "the symbols just read explain and random networks of the same shape; each "
+                                   "comes with an interval, its stability and what zeroing or clamping the "
+                                   "neuron breaks.")
     e.add_argument("path", metavar="PATH", help=".npz weights file, or a shipped name like count-2")
-    e.add_argument("--json", action="store_true", help="print JSON")
-    e.add_argument("--units", type=int, default=1000, help="teacher-forced units (default 1000)")
-    e.add_argument("--seed", type=int, default=0, help="seed of the teacher stream (default 0)")
+    e.add_argument("--feature", metavar="NAME_OR_TEXT",
+                   help="rank the neurons for one feature, by machine name or words, e.g. 'top row complete'")
+    e.add_argument("--json", action="store_true", help="print JSON: one object per neuron")
+    e.add_argument("--streams", type=int, default=STREAMS, help=f"teacher streams (default {STREAMS})")
+    e.add_argument("--units", type=int, default=UNITS, help=f"units per teacher stream (default {UNITS})")
+    e.add_argument("--seed", type=int, default=0, help="seed of the first teacher stream (default 0)")
+
+    c = sub.add_parser("calibrate", prog="rnnmem-tui calibrate",
+                       help="measure the random-network null thresholds that explain compares against",
+                       description="For the shape (task and hidden size) of each weights file, probe random "
+                                   "networks with N(0, 1) weights and keep each feature's 99th percentile. "
+                                   "explain does this itself, once, for a shape it has no table for.")
+    c.add_argument("paths", nargs="*", metavar="PATH", help="weights files (default: every shipped file)")
+    c.add_argument("--out", help="the table to merge into (default: the user cache, "
+                                 "~/.cache/rnnmem-tui/nulls.json); the shipped one is rnnmem_tui/nulls.json")
 
     a = sub.add_parser("ablate", prog="rnnmem-tui ablate", help="zero each neuron in turn and measure the damage",
                        description="Zero each neuron (and each pair with --pairs), measure validity, TVD and "
@@ -249,4 +328,4 @@ def add_parsers(sub) -> None:
     s.add_argument("--json", action="store_true", help="print JSON")
 
 
-COMMANDS = {"explain": cmd_explain, "ablate": cmd_ablate, "sweep": cmd_sweep}
+COMMANDS = {"explain": cmd_explain, "ablate": cmd_ablate, "sweep": cmd_sweep, "calibrate": cmd_calibrate}

@@ -222,8 +222,11 @@ async def test_train_runs_in_a_worker_then_explores_the_trained_net():
         assert app.screen.session.net.hidden == 2
         await pilot.press("n")
         assert app.screen.session.frame.t == 1
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        for _ in range(100):  # the roles worker starts once the first frame is drawn
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            if app.screen.roles:
+                break
         assert len(app.screen.roles) == 2 and len(app.screen.labels) == 2  # the trained net's roles
 
 

@@ -30,6 +30,9 @@ def cli(*args: str) -> subprocess.CompletedProcess:
     (["build-optimal", "fill", "--hidden", "5", "--out", "x.npz"], "sizes with one: 9, 10"),
     (["eval", FILL_OPT, "--bogus"], "unrecognized arguments: --bogus"),
     (["--weights", "missing.npz"], "missing.npz: no such weights file"),
+    (["explain", FILL_OPT, "--feature", "nope"], "unknown feature 'nope' for fill; its features: cell0 (cell 0 filled)"),
+    (["explain", FILL_OPT, "--streams", "0"], "--streams and --units must be at least 1"),
+    (["calibrate", "missing.npz"], "missing.npz: no such weights file"),
 ])
 def test_bad_input_gets_one_clear_line_and_exit_2(args, message):
     r = cli(*args)

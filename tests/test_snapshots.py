@@ -17,15 +17,26 @@ def app_for(task: str, **kw) -> ExplorerApp:
     return ExplorerApp(net, task_for(net), seed=0, source=path.name)
 
 
+async def labelled(pilot) -> None:
+    """Wait for the workers, then for the role labels to reach the explorer: for the data, not for a time."""
+    explorer = pilot.app.screen_stack[0]
+    for _ in range(100):  # the roles worker starts once the first frame is drawn
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        if explorer.roles:
+            return
+    raise AssertionError("the role labels never arrived")
+
+
 def steps(n: int, *keys: str):
-    """A run_before that takes n steps (the `n` key's action) without a key press each, then presses keys."""
+    """A run_before that takes n steps (the `n` key's action) without a key press each, presses keys, then
+    waits for the labels."""
     async def run(pilot) -> None:
         await pilot.pause()  # run_before may start before the screen is composed
         for _ in range(n):
             pilot.app.screen.action_step()
         await pilot.press(*keys)
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+        await labelled(pilot)
     return run
 
 

@@ -110,12 +110,18 @@ def test_features_follow_the_stream():
     count = load_task("count").features("\n3ccc\n")
     assert count["remaining"].tolist() == [0, 3, 2, 1, 0, 0]
     assert count["line_start"].tolist() == [1, 0, 0, 0, 0, 1]
+    assert count["printed"].tolist() == [0, 0, 1, 2, 3, 0]
     grammar = load_task("grammar").features("aababb\n")
-    assert grammar["phase"].tolist() == [0, 0, 1, 1, 2, 2, 0]
-    assert grammar["depth"].tolist() == [1, 2, 2, 2, 1, 0, 0]
+    assert grammar["phase"].tolist() == [0, 0, 1, 2, 2, 2, 0]  # in the a's, just read b, in the b's
+    assert grammar["read"].tolist() == [1, 2, 2, 2, 2, 2, 0]
+    assert np.isnan(grammar["left"][[0, 1, 2, 6]]).all() and grammar["left"][3:6].tolist() == [2, 1, 0]
+    assert grammar["seen"].tolist() == [0, 0, 1, 1, 1, 1, 0] and grammar["in_v"].tolist() == [0, 0, 0, 1, 1, 1, 0]
     fill = load_task("fill").features("409")
     assert fill["cell4"].tolist() == [1, 1, 0] and fill["filled"].tolist() == [1, 2, 0]
     assert fill["row1"].tolist() == [1, 1, 0] and fill["diag"].tolist() == [1, 2, 0]
+    assert fill["parity"].tolist() == [1, 0, 0] and fill["diag_complete"].tolist() == [0, 0, 0]
+    row = load_task("three-in-a-row").features("012")
+    assert row["row0_complete"].tolist() == [0, 0, 1] and row["complete"].tolist() == [0, 0, 1]
 
 
 @pytest.mark.parametrize("family, params, says", [

@@ -23,10 +23,14 @@ def app_for(task: str, tmp=".", **kw) -> ExplorerApp:
 
 
 async def settled(pilot) -> None:
-    """Let the workers finish and their messages land."""
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    """Let the workers finish and their messages land, the role labels included."""
+    for _ in range(100):  # the roles worker starts once the first frame is drawn
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        if pilot.app.screen_stack[0].roles:
+            return
+    raise AssertionError("the role labels never arrived")
 
 
 def panel_text(app: ExplorerApp) -> str:
@@ -35,14 +39,22 @@ def panel_text(app: ExplorerApp) -> str:
     return "\n".join(neurons.render_line(y).text for y in range(neurons.size.height))
 
 
-async def test_roles_label_count_2s_counter_and_flag_beside_their_bars():
+async def test_roles_label_count_2s_counter_and_newline_reader_above_their_bars():
     app = app_for("count")
     async with app.run_test(size=SIZE) as pilot:
         await settled(pilot)
         roles = app.screen.roles
-        assert [r.kind for r in roles] == ["counter", "flag"] and roles[0].feature == "remaining"
+        assert [n.kind for n in roles] == ["counter", "input"] and roles[0].top.feature == "remaining"
         text = panel_text(app)
-        assert "counter: k remaining" in text and "flag: not line start" in text
+        assert "counter: c's still to print (ρ 0.98)" in text and "input: reads a newline (AUC 1.00)" in text
+
+
+async def test_role_labels_beside_the_bars_give_up_the_kind_before_the_words_or_the_measure():
+    app = app_for("fill", optimal=True)
+    async with app.run_test(size=SIZE) as pilot:  # ten neurons on nineteen lines: a line each
+        await settled(pilot)
+        text = panel_text(app)
+        assert "cell 6 filled (AUC 1.00)" in text and "all cells fi… (AUC 1.00)" in text
 
 
 async def test_roles_find_fill_optimal_10s_cell_bits():
@@ -50,9 +62,9 @@ async def test_roles_find_fill_optimal_10s_cell_bits():
     async with app.run_test(size=(100, 30)) as pilot:
         await settled(pilot)
         roles = app.screen.roles
-        assert [(r.kind, r.feature) for r in roles[:9]] == [("bit", f"cell{i}") for i in range(9)]
-        assert (roles[9].kind, roles[9].feature) == ("flag", "full")
-        assert "bit: cell 6 filled" in panel_text(app)
+        assert [(n.kind, n.top.feature) for n in roles[:9]] == [("bit", f"cell{i}") for i in range(9)]
+        assert (roles[9].kind, roles[9].top.feature) == ("flag", "full")
+        assert "bit: cell 6 filled (AUC 1.00)" in panel_text(app)
 
 
 async def test_probability_heatmap_bad_mass_rises_when_a_cell_bit_is_zeroed():
@@ -141,8 +153,8 @@ async def test_ablation_view_lists_every_neuron_by_damage_with_its_role():
         assert sorted(a.neurons[0] for a in data.rows) == list(range(5))
         damage = [a.damage for a in data.rows]
         assert damage == sorted(damage, reverse=True)
-        assert len(data.roles) == 5 and all(r.startswith(("bit:", "flag:", "counter:", "line:", "?"))
-                                            for r in data.roles)
+        kinds = ("bit", "counter", "flag", "phase", "parity", "input", "unexplained")
+        assert len(data.roles) == 5 and all(r.startswith(kinds) for r in data.roles)
 
 
 async def test_s_saves_the_screen_as_svg(tmp_path):

@@ -6,6 +6,24 @@ from typing import ClassVar
 
 import numpy as np
 
+KINDS = ("bit", "counter", "flag", "phase", "parity", "input")  # what a neuron can hold; all but input are memory
+
+
+@dataclass(frozen=True)
+class Feature:
+    """A state feature a task family declares beside its rules: machine name, kind and the task's own words.
+
+    A counter may be scored within phases, named by the values of the family's `phase` feature;
+    None in `phases` means the whole stream. A phase feature names its values in `values`.
+    """
+
+    name: str  # machine name, e.g. "row0_complete"; a key of `features_of`
+    kind: str  # one of KINDS
+    text: str  # the task's own words, e.g. "b's still to print"
+    phases: tuple[str | None, ...] = (None,)  # where it is scored
+    values: tuple[str, ...] = ()  # a phase feature's value names, e.g. ("in the a's", "just read b", "in the b's")
+    symbol: str = ""  # an input feature's symbol
+
 
 @dataclass(frozen=True)
 class Param:
@@ -45,6 +63,7 @@ class Task:
     target: dict = field(default_factory=dict)
     vocab: tuple[str, ...] = ()
     end: str = "\n"  # the symbol that ends a unit; also the start token
+    step_word = "symbol"  # what one step reads, in the task's words: "a symbol early", "a move early"
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.params) - set(self.PARAMS))
@@ -90,8 +109,25 @@ class Task:
         raise NotImplementedError
 
     def features_of(self, prefix: str) -> dict[str, float]:
-        """Ground-truth state features after reading `prefix`, a valid partial unit."""
+        """Ground-truth state features after reading `prefix`, a valid partial unit, keyed by the names of
+        `state_features`; NaN where a feature is undefined (b's still to print before the middle)."""
         raise NotImplementedError
+
+    @property
+    def state_features(self) -> tuple[Feature, ...]:
+        """The state features this family declares, in its own words."""
+        raise NotImplementedError
+
+    def symbol_word(self, symbol: str) -> str:
+        """A symbol in words, for `reads ...`: 'a newline', or the symbol itself."""
+        return "a newline" if symbol == "\n" else symbol
+
+    @property
+    def input_features(self) -> tuple[Feature, ...]:
+        """One `reads s` feature per symbol: what a neuron that only mirrors the current input holds."""
+        names = {s: "newline" if s == "\n" else s for s in self.vocab}
+        return tuple(Feature(f"reads_{names[s]}", "input", f"reads {self.symbol_word(s)}", symbol=s)
+                     for s in self.vocab)
 
     @property
     def max_len(self) -> int:

@@ -6,7 +6,7 @@ from functools import cached_property
 
 import numpy as np
 
-from .base import Param, Task
+from .base import Feature, Param, Task
 
 SYMBOLS = "0123456789abcdefghijklmnopqrstuvwxyz"
 
@@ -19,6 +19,7 @@ class GridTask(Task):
     and the clear token is `9`, e.g. the fill game `4072813569`.
     """
 
+    step_word = "move"
     PARAMS = {"rows": Param(int, 1, 35), "cols": Param(int, 1, 35)}
 
     def check_params(self) -> None:
@@ -73,6 +74,33 @@ class GridTask(Task):
             out["diag"] = tuple(i * C + i for i in range(R))
             out["anti"] = tuple(i * C + C - 1 - i for i in range(R))
         return out
+
+    @cached_property
+    def line_words(self) -> dict[str, str]:
+        """Each line by name as a player says it: `top row`, `left column`, `main diagonal`."""
+        def place(i: int, n: int, first: str, last: str) -> str:
+            if n == 1:
+                return "only"
+            if 0 < i < n - 1:
+                return "middle" if n == 3 else f"{i + 1}{'nd' if i == 1 else 'rd' if i == 2 else 'th'}"
+            return first if i == 0 else last
+
+        out = {f"row{r}": f"{place(r, self.rows, 'top', 'bottom')} row" for r in range(self.rows)}
+        out |= {f"col{c}": f"{place(c, self.cols, 'left', 'right')} column" for c in range(self.cols)}
+        return out | {"diag": "main diagonal", "anti": "anti-diagonal"}
+
+    @cached_property
+    def state_features(self) -> tuple[Feature, ...]:
+        cells = tuple(Feature(f"cell{c}", "bit", f"cell {c} filled") for c in self.cells)
+        lines = tuple(f for name, words in self.line_words.items() if name in self.lines
+                      for f in (Feature(name, "counter", f"cells filled in the {words}"),
+                                Feature(f"{name}_complete", "flag", f"{words} complete")))
+        return (*cells, Feature("filled", "counter", "cells filled"), Feature("parity", "parity", "odd move count"),
+                *lines, Feature(self.done_feature, "flag", self.done_words))
+
+    def symbol_word(self, symbol: str) -> str:
+        """`cell 4`, or `clear` for the clear token."""
+        return "clear" if symbol == self.end else f"cell {symbol}"
 
     def moves(self, prefix: str) -> tuple[list[int], int] | None:
         """The cells a partial game filled and their bit mask, or None when it breaks the rules so far.
@@ -131,12 +159,13 @@ class GridTask(Task):
         return unit[-1:] == self.end and played is not None and bool(played[0]) and self.done(played[1])
 
     def features_of(self, prefix: str) -> dict[str, float]:
-        """cellI (1 when filled); filled (how many); one count per line (`row0`, `diag`...); the end flag."""
         cells, mask = self.moves(prefix) or ([], 0)
         filled = set(cells)
-        out = {f"cell{i}": float(i in filled) for i in range(len(self.cells))}
-        out["filled"] = float(len(filled))
-        out |= {name: float(len(filled.intersection(line))) for name, line in self.lines.items()}
+        out = {f"cell{c}": float(i in filled) for i, c in enumerate(self.cells)}
+        out |= {"filled": float(len(filled)), "parity": float(len(filled) % 2)}
+        for name, line in self.lines.items():
+            out[name] = float(len(filled.intersection(line)))
+            out[f"{name}_complete"] = float(out[name] == len(line))
         out[self.done_feature] = float(self.done(mask))
         return out
 
@@ -147,6 +176,7 @@ class FillTask(GridTask):
 
     family = "fill"
     done_feature = "full"
+    done_words = "all cells filled"
 
     def done(self, mask: int) -> bool:
         return mask == (1 << len(self.cells)) - 1
@@ -168,6 +198,7 @@ class ThreeInARowTask(GridTask):
 
     family = "three-in-a-row"
     done_feature = "complete"
+    done_words = "a line complete"
 
     def done(self, mask: int) -> bool:
         table = self.done_table

@@ -6,7 +6,7 @@ from functools import cached_property
 
 import numpy as np
 
-from .base import Param, Task
+from .base import Feature, Param, Task
 
 
 @dataclass
@@ -105,11 +105,13 @@ class CountTask(LineTask):
         k = int(unit[0])
         return k in self.sizes and unit[1:-1] == "c" * k
 
+    state_features = (Feature("line_start", "flag", "line start"),
+                      Feature("printed", "counter", "c's printed"),
+                      Feature("remaining", "counter", "c's still to print"))
+
     def features_of(self, prefix: str) -> dict[str, float]:
-        """line_start; k (the digit read); remaining (c's still to print)."""
-        k = int(prefix[0]) if prefix else 0
-        return {"line_start": float(not prefix), "k": float(k),
-                "remaining": float(k - (len(prefix) - 1)) if prefix else 0.0}
+        k, printed = (int(prefix[0]), len(prefix) - 1) if prefix else (0, 0)
+        return {"line_start": float(not prefix), "printed": float(printed), "remaining": float(k - printed)}
 
 
 @dataclass
@@ -133,8 +135,11 @@ class CountReverseTask(LineTask):
         k = int(unit[-2])
         return k in self.sizes and unit[:-2] == "@" * k
 
+    state_features = (Feature("line_start", "flag", "line start"),
+                      Feature("count", "counter", "@'s read"),
+                      Feature("after_digit", "flag", "digit printed"))
+
     def features_of(self, prefix: str) -> dict[str, float]:
-        """line_start; count (the @'s read so far); after_digit (the digit was printed)."""
         return {"line_start": float(not prefix), "count": float(prefix.count("@")),
                 "after_digit": float(bool(prefix) and prefix[-1].isdigit())}
 
@@ -177,17 +182,34 @@ class GrammarTask(LineTask):
         n = (len(body) - len(w)) // (len(u) + len(v))
         return n in self.sizes and body == u * n + w + v * n
 
+    @cached_property
+    def phases(self) -> tuple[str, ...]:
+        """The phases of a line in its own symbols: in the a's, just read b (inside w), in the b's."""
+        u, v, w = self.uvw
+        return (f"in the {u}'s", *((f"just read {w[:-1]}",) if len(w) > 1 else ()), f"in the {v}'s")
+
+    @cached_property
+    def state_features(self) -> tuple[Feature, ...]:
+        u, v, w = self.uvw
+        first, last = self.phases[0], self.phases[-1]
+        seen = f"{w[0]} seen" if w[0] not in u else f"past the {u}'s"
+        return (Feature("line_start", "flag", "line start"),
+                Feature("read", "counter", f"{u}'s read", phases=(None, first)),
+                Feature("left", "counter", f"{v}'s still to print", phases=(last,)),
+                Feature("seen", "flag", seen),
+                Feature("in_v", "flag", last),
+                Feature("phase", "phase", " / ".join(self.phases), values=self.phases))
+
     def features_of(self, prefix: str) -> dict[str, float]:
-        """line_start; phase (0 in u^n, 1 in w, 2 in v^n) and its flags past_u (phase >= 1) and in_v
-        (phase 2); read (u's read); depth (u's read less v's printed)."""
+        """The phase is the index of `phases`; v's still to print is NaN before the v's."""
         u, v, w = self.uvw
         k = max((k for k in self.sizes if self.line(k).startswith(prefix)), default=0)
-        pos, n_u = len(prefix), len(u) * k
+        pos, n_u, last = len(prefix), len(u) * k, len(self.phases) - 1
         if pos <= n_u:
-            phase, read, depth = 0, pos // len(u), pos // len(u)
-        elif pos <= n_u + len(w):
-            phase, read, depth = 1, k, k
+            phase, read, left = 0, pos // len(u), np.nan
+        elif pos < n_u + len(w):
+            phase, read, left = 1, k, np.nan
         else:
-            phase, read, depth = 2, k, k - (pos - n_u - len(w)) // len(v)
-        return {"line_start": float(not prefix), "phase": float(phase), "past_u": float(phase >= 1),
-                "in_v": float(phase == 2), "read": float(read), "depth": float(depth)}
+            phase, read, left = last, k, k - (pos - n_u - len(w)) // len(v)
+        return {"line_start": float(not prefix), "read": float(read), "left": float(left),
+                "seen": float(phase >= 1), "in_v": float(phase == last), "phase": float(phase)}

@@ -16,7 +16,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import ContentSwitcher, Footer, Input
 
-from ..analysis import Role
+from ..roles import NeuronRoles
 from ..session import HISTORY, TEMPERATURES, Session
 from .ablation import AblationData, AblationView
 from .board import BoardView
@@ -27,7 +27,7 @@ from .output import OutputData, OutputView, show_symbol
 from .probs import ProbsView
 from .status import StatusBar, StatusData
 from .weights import WeightsData, WeightsView
-from .workers import RolesFound, SweepDone, SweepProgress, find_roles, role_label, run_sweep
+from .workers import RolesFound, SweepDone, SweepProgress, find_roles, run_sweep
 
 SPEEDS = (1, 2, 5, 10, 20, 30, 60, 120, 240)  # steps per second
 FPS = 30  # at most this many redraws a second; faster playback takes several steps per redraw
@@ -84,7 +84,7 @@ class ExploreScreen(Screen):
     def __init__(self, session: Session, source: str = "", labels: Sequence[str | None] = ()) -> None:
         super().__init__()
         self.session, self.source, self.labels = session, source, tuple(labels)
-        self.roles: list[Role] = []
+        self.roles: list[NeuronRoles] = []
         self.sweep: AblationData | None = None  # None until the ablation view is first opened
         self.order = session.game() if session.task.is_grid else ""  # the probability heatmap's game
         self._timer: Timer | None = None
@@ -110,7 +110,7 @@ class ExploreScreen(Screen):
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
-        """Title the panels, draw the start frame, then label the neurons in a worker."""
+        """Title the panels, draw the start frame, then measure the neurons' roles in a worker."""
         s = self.session
         src = self.source or "network"
         self.query_one("#task").border_title = src if src.startswith(s.task.name) else f"{s.task.name} · {src}"
@@ -122,16 +122,16 @@ class ExploreScreen(Screen):
         self.query_one("#ablation").border_subtitle = "damage: the fall in valid − TVD − bad"
         self.show()
         self.playing = self.app.play
-        if not self.labels:
+        if not self.labels:  # measured once the first frame is on screen, so that it never waits for them
             self.query_one("#neurons").border_subtitle = "finding roles…"
-            find_roles(self, s.net, s.task)
+            self.call_after_refresh(find_roles, self, s.net, s.task)
 
     # ---- analyses ----
 
     def on_roles_found(self, message: RolesFound) -> None:
         """Show the roles beside the neurons and in the views."""
         self.roles = message.roles
-        self.labels = tuple(role_label(r, strength=False) for r in self.roles)
+        self.labels = tuple(n.short for n in self.roles)
         self.query_one("#neurons").border_subtitle = ""
         self.show_neurons()
         self.show_view()
@@ -236,10 +236,10 @@ class ExploreScreen(Screen):
         elif view == "probs":
             self.query_one(ProbsView).grid = s.probability_grid(self.order)
         elif view == "weights":
-            role = role_label(self.roles[sel]) if self.roles else ""
+            role = self.roles[sel].label if self.roles else ""
             self.query_one(WeightsView).data = WeightsData(s.net, sel, iv, role)
         else:
-            roles = tuple(map(role_label, self.roles))
+            roles = tuple(n.label for n in self.roles)
             self.query_one(AblationView).data = replace(self.sweep, roles=roles, selected=sel)
 
     def show_neurons(self) -> None:

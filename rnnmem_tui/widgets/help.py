@@ -36,8 +36,12 @@ PANELS = [
                "ablation's effect is a number. Marks are dimmed on units it did not write alone "
                "(fed, typed, or across a change). A unit twice as long as the longest valid one "
                "counts once, as invalid."),
-    ("roles", "Beside each bar, the state feature the neuron tracks best over a long teacher-forced "
-              "run: a bit (cell k filled), a counter, a flag; '?' and its strength when none is good."),
+    ("roles", "Beside each bar, what `rnnmem-tui explain` finds the neuron holds: its kind (bit, counter, "
+              "flag, phase, parity, or input when it only mirrors the symbol read), the task's words, and the "
+              "score by its measure (AUC, ρ Spearman's, r Pearson's), beyond the symbols just read and above "
+              "random networks. A '?' after the score when its interval over the teacher streams straddles the "
+              "threshold; '? words' when no role passes, with the best candidate. The kind gives way first "
+              "when the panel is narrow."),
     ("h heatmap", "The seed's activation figure: a row per neuron, a column per step, the symbols "
                   "read below. It follows the stream; f freezes it."),
     ("p probabilities", "The seed's probability figure (grid tasks): a game fed from EMPTY to FULL "

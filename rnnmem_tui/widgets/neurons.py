@@ -21,6 +21,7 @@ from ..model import NONE, Interventions
 EIGHTHS = " ▁▂▃▄▅▆▇█"
 LEVELS = 20  # colour steps on each side of 0
 TALLEST = 6  # lines per neuron when there is room (5 of bars and a gap)
+LABEL = 40  # the most cells a role label takes from the sparkbar when it shares the bar's line
 
 
 def scale_rgb(v: float) -> tuple[int, int, int]:
@@ -53,10 +54,16 @@ def mark(iv: Interventions, i: int) -> str:
 
 
 def fit(label: str, n: int) -> str:
-    """A label in n cells: whole, else without its `kind: ` prefix, else cut with an ellipsis."""
+    """A label in n cells: whole, else without its `kind: ` prefix, else its words cut short before its
+    `(measure score)` tail, else cut."""
     if len(label) > n and ": " in label:
         label = label.split(": ", 1)[1]
-    return label if len(label) <= n else label[: n - 1] + "…"
+    if len(label) <= n:
+        return label
+    head, paren, tail = label.rpartition(" (")
+    if paren and n - len(tail) - 3 >= 4:
+        return f"{head[: n - len(tail) - 3]}… ({tail}"
+    return label[: n - 1] + "…"
 
 
 @dataclass(frozen=True, eq=False)
@@ -66,7 +73,7 @@ class NeuronData:
     history: np.ndarray  # (T, H) oldest first; the last row is the state on screen
     interventions: Interventions = NONE
     selected: int = 0
-    labels: Sequence[str | None] = ()  # an optional short role per neuron, e.g. 'counter (r=0.97)'
+    labels: Sequence[str | None] = ()  # an optional short role per neuron, e.g. "counter: c's still to print (ρ 0.99)"
 
 
 class NeuronsView(ScrollView, can_focus=False):
@@ -120,15 +127,18 @@ class NeuronsView(ScrollView, can_focus=False):
         if i < self.data.history.shape[1]:
             self.post_message(self.Picked(i))
 
-    def layout_widths(self, width: int) -> tuple[int, int, int, int]:
-        """Widths of the index, the sparkbar, the intervention and the label columns."""
+    def layout_widths(self, width: int, above: bool) -> tuple[int, int, int, int]:
+        """Widths of the index, the sparkbar, the intervention and the label columns. A label `above` the
+        bars, on the gap line between neurons, takes the panel's width; else it shares the bar's line."""
         d = self.data
         H = d.history.shape[1]
         index = len(str(H - 1))
         held = max((len(mark(d.interventions, i)) for i in range(H)), default=0)
         label = max((len(s or "") for s in d.labels), default=0)
         fixed = 1 + index + 1 + 1 + 5 + (held + 1 if held else 0)  # marker, index, gaps, value
-        spark = max(8, width - fixed - (min(label, 32) + 1 if label else 0))
+        if above:
+            return index, max(8, width - fixed), held, max(0, width - index - 2)
+        spark = max(8, width - fixed - (min(label, LABEL) + 1 if label else 0))
         return index, spark, held, max(0, width - fixed - spark - 1)
 
     def look(self) -> dict:
@@ -136,11 +146,12 @@ class NeuronsView(ScrollView, can_focus=False):
         if self._look is None:
             d, width = self.data, self.scrollable_content_region.width
             k, tall = self.rows()
-            index, spark, held, label = self.layout_widths(width)
+            index, spark, held, label = self.layout_widths(width, tall < k)
             h = np.clip(d.history[-spark:], -1.0, 1.0)  # (T, H) newest last
             plain = self.rich_style
             self._look = dict(
-                width=width, k=k, tall=tall, index=index, spark=spark, held=held, label=label, plain=plain,
+                width=width, k=k, tall=tall, above=tall < k, index=index, spark=spark, held=held, label=label,
+                plain=plain,
                 selected=plain + self.get_component_rich_style("neurons--selected"),
                 idx=self.get_component_rich_style("neurons--index"),
                 hold=self.get_component_rich_style("neurons--held"),
@@ -159,6 +170,10 @@ class NeuronsView(ScrollView, can_focus=False):
         k, tall, plain = L["k"], L["tall"], L["plain"]
         i, sub = divmod(y + int(self.scroll_y), k)
         line = k - 1 - sub  # counted from the bottom of the neuron's block
+        text = (d.labels[i] if i < len(d.labels) else None) or ""
+        if i < d.history.shape[1] and line >= tall and L["above"] and text and L["label"]:  # the gap line
+            segs = [Segment(" " * (L["index"] + 2), plain), Segment(fit(text, L["label"]), plain + L["tag"])]
+            return Strip(segs).adjust_cell_length(L["width"], plain)
         if i >= d.history.shape[1] or line >= tall:
             return Strip.blank(L["width"], plain)
         sel, bottom = i == d.selected, line == 0
@@ -180,7 +195,6 @@ class NeuronsView(ScrollView, can_focus=False):
         if L["held"]:
             what = mark(d.interventions, i)
             segs.append(Segment(" " + what.ljust(L["held"]), base + L["hold"] if what else base))
-        text = (d.labels[i] if i < len(d.labels) else None) or ""
-        if L["label"] and text:
+        if L["label"] and text and not L["above"]:
             segs.append(Segment(" " + fit(text, L["label"]), base + L["tag"]))
         return Strip(segs).adjust_cell_length(L["width"], base)

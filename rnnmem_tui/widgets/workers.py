@@ -1,27 +1,29 @@
-"""The explorer's background work: the roles and ablation-sweep workers, the messages they post, role labels."""
+"""The explorer's background work: the roles and ablation-sweep workers and the messages they post."""
 from __future__ import annotations
+
+import pickle
+import subprocess
+import sys
 
 from textual import work
 from textual.message import Message
 from textual.screen import Screen
 from textual.worker import get_current_worker
 
-from ..analysis import Ablation, Role, ablation_sweep, neuron_roles
+from ..analysis import Ablation, ablation_sweep
 from ..metrics import Protocol, Scores
 from ..model import RNN
+from ..probe import Stopped
+from ..roles import NeuronRoles
 from ..tasks import Task
 
 SWEEP = Protocol(units=1000)  # the ablation view's measure: `rnnmem-tui ablate`'s
 
 
-class Stopped(Exception):
-    """The sweep's worker was cancelled."""
-
-
 class RolesFound(Message):
     """The roles worker labelled every neuron."""
 
-    def __init__(self, roles: list[Role]) -> None:
+    def __init__(self, roles: list[NeuronRoles]) -> None:
         super().__init__()
         self.roles = roles
 
@@ -48,10 +50,30 @@ class SweepDone(Message):
 
 @work(thread=True, exclusive=True, group="roles")
 def find_roles(screen: Screen, net: RNN, task: Task) -> None:
-    """Label every neuron by the state feature it tracks best (a teacher-forced run); posts RolesFound."""
-    roles = neuron_roles(net, task)
-    if not get_current_worker().is_cancelled:
-        screen.post_message(RolesFound(roles))
+    """Measure every neuron's roles as `rnnmem-tui explain` does (the screen shows no causal evidence, so
+    none is measured); posts RolesFound.
+
+    The measurement runs in a process of its own (`roles.serve`): in a thread it would hold the
+    interpreter for seconds, and the keys would wait.
+    """
+    worker = get_current_worker()
+    child = subprocess.Popen([sys.executable, "-c", "from rnnmem_tui.roles import serve; serve()"],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    sent: bytes | None = pickle.dumps((net, task))
+    try:
+        while True:
+            try:
+                out, _ = child.communicate(sent, timeout=0.05)
+                break
+            except subprocess.TimeoutExpired:
+                sent = None  # sent once; communicate keeps what it read so far
+                if worker.is_cancelled:
+                    return
+    finally:
+        child.kill()
+        child.wait()
+    if child.returncode == 0 and not worker.is_cancelled:
+        screen.post_message(RolesFound(pickle.loads(out)))
 
 
 @work(thread=True, exclusive=True, group="ablation")
@@ -71,16 +93,3 @@ def run_sweep(screen: Screen, net: RNN, task: Task) -> None:
     except Stopped:
         return
     screen.post_message(SweepDone(intact, rows))
-
-
-def role_label(role: Role, strength: bool = True) -> str:
-    """A role in few words: `bit: cell 6 filled (AUC 1.00)`, or `? cell 3 empty (AUC 0.80)` when unexplained.
-
-    Without the strength (the neuron panel's short form) a named role reads `bit: cell 6 filled`, as
-    it passed its threshold, and an unexplained one `? cell 3 empty .80`.
-    """
-    shown = f"r={role.value:.2f}" if role.measure == "r" else f"AUC {role.value:.2f}"
-    if not strength:
-        shown = f"{abs(role.value):.2f}".lstrip("0") if role.kind == "unexplained" else ""
-    what = "?" if role.kind == "unexplained" else f"{role.kind}:"
-    return f"{what} {role.text} {shown if not strength else f'({shown})'}".rstrip()
