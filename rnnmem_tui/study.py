@@ -22,7 +22,7 @@ from .probe import STREAMS, UNITS
 from .progress import Bar
 from .roles import Role, explain, find_feature, lookup
 from .tasks import load_task
-from .commands import interval
+from .commands import interval, read
 from .recipes import RECIPES, settings_for
 from .seeds import parse_seeds, seeds_arg
 from .train import TrainConfig, train_population
@@ -45,7 +45,7 @@ def evidence(r: Role) -> str:
 
 def cmd_explain(args) -> int:
     """Print each neuron's roles with their evidence, or (--feature) rank the neurons for one feature."""
-    net = load(args.path)
+    net = read(args.path)
     task = task_for(net)
     if args.streams < 1 or args.units < 1:
         raise ValueError("--streams and --units must be at least 1")
@@ -94,7 +94,7 @@ def show_lookup(args, net, task) -> int:
 
 def cmd_ablate(args) -> int:
     """Zero each neuron (and pair) in turn; print the damage against the intact network, worst first."""
-    net = load(args.path)
+    net = read(args.path)
     task = task_for(net)
     n = net.hidden + (net.hidden * (net.hidden - 1) // 2 if args.pairs else 0)
     bar = Bar(n, f"ablate {task.name}")
