@@ -203,15 +203,14 @@ def run(argv: list[str]) -> int:
         parser.exit(2, f"rnnmem-tui: error: {e}\n")
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Console entry point: exit 130 on Ctrl-C; never wait for a background thread still at work."""
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit code: 130 on Ctrl-C, 1 with one line on a bug."""
     try:
-        code = run(sys.argv[1:] if argv is None else argv)
+        return run(sys.argv[1:] if argv is None else argv)
     except KeyboardInterrupt:
-        code = 130
+        return 130
     except Exception as e:  # a bug: one line, not a traceback
-        code = report_bug(e)
-    finish(code)
+        return report_bug(e)
 
 
 def finish(code: int) -> None:
