@@ -39,6 +39,9 @@ class Windows:
         rows = [np.concatenate([r, self.task.generate_indices(self.rng, n)]) for r in self.rest]
         keep = self.buf[:, self.pos:]  # (B, k) the unserved tail, at most one symbol
         take = want - keep.shape[1]
+        for j, r in enumerate(rows):  # a stream of unusually short units: draw more (rare; the rest is unchanged)
+            while len(rows[j]) < take:
+                rows[j] = np.concatenate([rows[j], self.task.generate_indices(self.rng, n)])
         self.buf = np.concatenate([keep, np.stack([r[:take] for r in rows])], 1)
         self.rest = [r[take:] for r in rows]
         self.pos = 0

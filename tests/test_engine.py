@@ -250,3 +250,17 @@ def test_throughput_times_updates_only():
 
     wall, cpu = throughput(load_task("count"), 10, 2, 20)
     assert wall > 0 and cpu > 0
+
+
+def test_windows_are_full_even_when_every_unit_is_the_shortest():
+    """The batch source draws units by an estimate of their length; streams of short units draw more."""
+    from rnnmem_tui.model import encode
+    from rnnmem_tui.recipes import Windows
+
+    task = load_task("grammar")
+    shortest = encode(task.vocab, "ba\n")
+    task.generate_indices = lambda rng, n: np.tile(shortest, n)  # every line is n = 0
+    source = Windows(task, np.random.default_rng(0), batch=4, window=32)
+    for i in range(200):
+        X, Y = source.next(i)
+        assert X.shape == Y.shape == (4, 32)
