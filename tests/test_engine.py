@@ -258,8 +258,13 @@ def test_windows_are_full_even_when_every_unit_is_the_shortest():
     from rnnmem_tui.recipes import Windows
 
     task = load_task("grammar")
-    shortest = encode(task.vocab, "ba\n")
-    task.generate_indices = lambda rng, n: np.tile(shortest, n)  # every line is n = 0
+    shortest, usual, calls = encode(task.vocab, "ba\n"), task.generate_indices, [0]
+
+    def some_streams_short(rng, n):  # every other stream gets only the shortest line, n = 0
+        calls[0] += 1
+        return np.tile(shortest, n) if calls[0] % 2 else usual(rng, n)
+
+    task.generate_indices = some_streams_short
     source = Windows(task, np.random.default_rng(0), batch=4, window=32)
     for i in range(200):
         X, Y = source.next(i)
