@@ -11,6 +11,7 @@ import time
 import numpy as np
 import pytest
 
+from helpers import interruptible
 from rnnmem_tui.paths import data_dir
 
 GRAMMAR = data_dir("weights") / "grammar-4.npz"
@@ -108,9 +109,7 @@ def test_sample_streams_its_output():
 
 
 def test_ctrl_c_stops_a_sweep_at_once_with_what_is_finished():
-    proc = subprocess.Popen([sys.executable, "-m", "rnnmem_tui", "sweep", "count", "--hidden", "1..30", "--seeds",
-                             "1", "--max-steps", "400", "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    proc = interruptible("sweep", "count", "--hidden", "1..30", "--seeds", "1", "--max-steps", "400", "--json")
     for line in proc.stderr:  # wait until some runs are done
         if "runs" in line and not line.split("]")[-1].strip().startswith("0/"):
             break

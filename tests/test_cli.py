@@ -8,6 +8,7 @@ import sys
 import numpy as np
 import pytest
 
+from helpers import interruptible
 from rnnmem_tui.cli import run
 from rnnmem_tui.tasks import load_task
 from rnnmem_tui.train import TrainConfig, train, train_population
@@ -173,12 +174,7 @@ def test_ctrl_c_saves_the_best_network_and_exits_cleanly(tmp_path):
     import signal
 
     out = tmp_path / "c.npz"
-    # a foreground process on a terminal: a suite started in the background inherits SIGINT ignored,
-    # and Python then installs no KeyboardInterrupt handler in the child
-    proc = subprocess.Popen([sys.executable, "-m", "rnnmem_tui", "train", "count-reverse", "--hidden", "2",
-                             "--max-steps", "1000000", "--out", str(out)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    proc = interruptible("train", "count-reverse", "--hidden", "2", "--max-steps", "1000000", "--out", str(out))
     first = proc.stderr.readline()  # the progress bar's first line comes after the first validation
     assert "step" in first, first
     proc.send_signal(signal.SIGINT)

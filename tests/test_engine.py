@@ -9,6 +9,7 @@ import sys
 import numpy as np
 import pytest
 
+from helpers import interruptible
 from rnnmem_tui import recipes
 from rnnmem_tui.cli import run
 from rnnmem_tui.meta import Meta
@@ -219,9 +220,8 @@ def test_judging_networks_together_gives_each_its_verdict():
 def test_ctrl_c_saves_every_member_s_best_and_exits_cleanly(tmp_path):
     import signal
 
-    proc = subprocess.Popen([sys.executable, "-m", "rnnmem_tui", "train", "count-reverse", "--hidden", "2",
-                             "--seeds", "2", "--max-steps", "1000000", "--out", str(tmp_path)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = interruptible("train", "count-reverse", "--hidden", "2", "--seeds", "2", "--max-steps", "1000000",
+                         "--out", str(tmp_path))
     first = proc.stderr.readline()  # the progress bar's first line comes after the first validation
     assert "step" in first, first
     proc.send_signal(signal.SIGINT)
