@@ -27,7 +27,7 @@ from rnnmem_tui.weights import load, task_for
 
 SLOW = pytest.mark.skipif(not os.environ.get("RNNMEM_SLOW"), reason="acceptance sizes: set RNNMEM_SLOW=1")
 MEMORY = set(KINDS) - {"input"}
-TRAINED = ["count-2", "count-reverse-2", "count-reverse-3", "fill-10", "fill-5", "fill-4x4-17", "grammar-3",
+TRAINED = ["count-1", "count-2", "count-reverse-2", "count-reverse-3", "fill-9", "fill-10", "fill-5", "fill-4x4-17", "grammar-3",
            "grammar-4", "three-in-a-row-30"]
 
 
