@@ -4,9 +4,9 @@ from __future__ import annotations
 import argparse
 import difflib
 import os
-import threading
 import shlex
 import sys
+import threading
 
 from . import commands, study
 from .bugs import report_bug
@@ -172,8 +172,8 @@ def run(argv: list[str]) -> int:
         word = argv[0]
         near = [v for v in VERBS if word.startswith(v) or v.startswith(word)] or \
             difflib.get_close_matches(word, VERBS, n=1, cutoff=0.6)
-        if argv[0] not in task_names() and near:
-            print(f"rnnmem-tui: error: no command or task {argv[0]!r}; did you mean {near[0]}?", file=sys.stderr)
+        if word not in task_names() and near:
+            print(f"rnnmem-tui: error: no command or task {word!r}; did you mean {near[0]}?", file=sys.stderr)
             return 2
         from .explore import run_explorer  # the Textual app loads only when it is wanted
 

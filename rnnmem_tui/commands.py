@@ -1,7 +1,6 @@
 """The headless verbs: train, eval, sample, build-optimal and bench; each returns an exit code."""
 from __future__ import annotations
 
-import io
 import json
 import statistics
 import sys
@@ -75,9 +74,9 @@ def run_training(task_name: str, cfgs: list[TrainConfig], command: str, quiet: b
     return results
 
 
-def measure(net, task, quiet: bool = False) -> Verdict:
+def measure(net, task) -> Verdict:
     """Judge a network under the verdict protocol; record the verdict and the standard figures in its meta."""
-    bar = Bar(VerdictProtocol().seeds, "verdict", stream=None if not quiet else io.StringIO())
+    bar = Bar(VerdictProtocol().seeds, "verdict")
     v = judge(net, task, progress=lambda done, total: bar.update(done, f"sampling seed {done}/{total}"))
     bar.close()
     return record(net, v)
