@@ -10,7 +10,7 @@ import threading
 
 from . import commands, study
 from .bugs import report_bug
-from .tasks import TaskError, task_names
+from .tasks import TaskError, is_spec_file, task_names
 from .recipes import RECIPES
 from .flags import COUNT, OneLineParser, HIDDEN, MAX_SAMPLE, MAX_TRAIN_HIDDEN, NON_NEGATIVE, POSITIVE, SEED, real, whole
 from .seeds import parse_seeds, seeds_arg
@@ -55,7 +55,7 @@ def add_settings(p: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The parser of every subcommand."""
-    tasks = ", ".join(task_names())
+    tasks = ", ".join(task_names()) + ", or a path to your own .toml spec"
     p = OneLineParser(
         prog="rnnmem-tui",
         usage="rnnmem-tui TASK [options]  |  rnnmem-tui COMMAND ...",
@@ -162,9 +162,10 @@ def weights_task(argv: list[str]) -> str:
 
 def run(argv: list[str]) -> int:
     """Parse argv and run the command; returns the exit code."""
+    named = False  # the task name came from a weights file's meta, not from the user
     if argv and argv[0].split("=")[0] == "--weights":  # the explorer on a file: its task is in its meta
         try:
-            argv = [weights_task(argv), *argv]
+            argv, named = [weights_task(argv), *argv], True
         except WeightsError as e:
             print(f"rnnmem-tui: error: {e}", file=sys.stderr)
             return 2
@@ -172,7 +173,7 @@ def run(argv: list[str]) -> int:
         word = argv[0]
         near = [v for v in VERBS if word.startswith(v) or v.startswith(word)] or \
             difflib.get_close_matches(word, VERBS, n=1, cutoff=0.6)
-        if word not in task_names() and near:
+        if word not in task_names() and not named and not is_spec_file(word) and near:
             print(f"rnnmem-tui: error: no command or task {word!r}; did you mean {near[0]}?", file=sys.stderr)
             return 2
         from .explore import run_explorer  # the Textual app loads only when it is wanted

@@ -15,7 +15,7 @@ from .metrics import Verdict, VerdictProtocol, judge, judge_many
 from .model import RNN, Interventions
 from . import constructions
 from .progress import Bar
-from .tasks import load_spec, load_task
+from .tasks import load_spec, load_task, spec_name
 from .recipes import settings_for
 from .torchbench import torch_version, train_torch
 from .train import TrainConfig, TrainResult, train_population
@@ -106,7 +106,8 @@ def member_paths(args, seeds: list[int]) -> list[Path]:
     except OSError as e:
         raise PathError(f"{folder}: cannot write there ({e.strerror or e})") from None
     check_folder(folder, "--out folder")
-    return [check_destination(folder / f"{args.task}-{args.hidden}-s{s}.npz", args.force) for s in seeds]
+    name = spec_name(args.task)
+    return [check_destination(folder / f"{name}-{args.hidden}-s{s}.npz", args.force) for s in seeds]
 
 
 def cmd_train(args, command: str) -> int:

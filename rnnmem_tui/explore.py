@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .bugs import report_bug
 from .paths import PathError, check_folder
-from .tasks import TaskError, load_spec, load_task, task_names
+from .tasks import TaskError, is_spec_file, load_spec, load_task, task_names
 from .train import TrainConfig
 from .weights import WeightsError, load, shipped, task_for
 
@@ -42,7 +42,8 @@ def build_parser() -> Parser:
                            "and zero or clamp neurons from the keyboard. By default it opens the shipped\n"
                            "network for TASK at the seed study's size.",
                epilog=KEYS, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("task", metavar="TASK", help=f"one of: {', '.join(task_names())}")
+    p.add_argument("task", metavar="TASK", help=f"one of: {', '.join(task_names())}, or a path to your own "
+                                                 ".toml spec")
     src = p.add_mutually_exclusive_group()
     src.add_argument("--weights", metavar="PATH", help="open this weights file; its task comes from its meta "
                                                        "and must be TASK's")
@@ -71,6 +72,16 @@ def prepare(args: argparse.Namespace) -> dict:
     if args.weights and args.hidden is not None:
         raise UsageError("--hidden picks a shipped network; it cannot be combined with --weights")
     check_folder(args.export_dir, "--export-dir")
+    if args.weights:  # the file's own task; TASK must name the same one (its file need not be here)
+        net = load(args.weights)
+        meta_task = task_for(net)
+        if args.task != meta_task.name:
+            task = load_task(args.task)
+            if (task.family, task.params) != (meta_task.family, meta_task.params):
+                raise UsageError(f"{args.weights} holds a {meta_task.name} network, not {task.name}; "
+                                 f"try rnnmem-tui --weights {args.weights}")
+        return dict(net=net, task=meta_task, seed=args.seed, source=Path(args.weights).name,
+                    export_dir=args.export_dir, play=not args.paused)
     task = load_task(args.task)
     if args.train:
         hidden = args.hidden or load_spec(args.task).get("hidden", 2)
@@ -79,13 +90,12 @@ def prepare(args: argparse.Namespace) -> dict:
         return dict(net=None, task=task, seed=args.seed, export_dir=args.export_dir, play=not args.paused,
                     train=TrainConfig(hidden=hidden, seed=args.seed, max_seconds=args.max_seconds,
                                       max_steps=args.max_steps))
-    path = Path(args.weights) if args.weights else shipped(args.task, args.hidden, optimal=args.optimal)
+    if is_spec_file(args.task):
+        raise UsageError(f"{args.task} is your own task: nothing is shipped for it; give --train, or "
+                         "--weights PATH for a network trained on it")
+    path = shipped(args.task, args.hidden, optimal=args.optimal)
     net = load(path)
-    meta_task = task_for(net)
-    if meta_task.name != task.name:
-        raise UsageError(f"{path} holds a {meta_task.name} network, not {task.name}; "
-                         f"try rnnmem-tui {meta_task.name} --weights {path}")
-    return dict(net=net, task=meta_task, seed=args.seed, source=path.name, export_dir=args.export_dir,
+    return dict(net=net, task=task_for(net), seed=args.seed, source=path.name, export_dir=args.export_dir,
                 play=not args.paused)
 
 

@@ -25,6 +25,7 @@ class Meta:
     hidden: int
     spec: str = ""  # the task spec's name, e.g. "fill-4x4"; the family's when empty
     params: dict = field(default_factory=dict)  # the task's parameters, e.g. {"rows": 3, "cols": 3}
+    target: dict | None = None  # the task's target, so that a file from the user's own spec judges anywhere
     command: str = ""  # the command that made the file (a population's, for each of its networks)
     seed: int | None = None  # None for a hand-built network
     steps: int = 0  # updates done
@@ -77,7 +78,7 @@ class Meta:
     def made(cls, task, hidden: int, **fields_: object) -> Meta:
         """The meta of a network made now for `task`, with this code's version and its environment."""
         return cls(task=task.family, hidden=hidden, spec=task.name, params=dict(task.params),
-                   **provenance(), **fields_)
+                   target=dict(task.target), **provenance(), **fields_)
 
 
 @functools.cache

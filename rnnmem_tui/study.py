@@ -21,7 +21,7 @@ from .paths import data_dir
 from .probe import STREAMS, UNITS
 from .progress import Bar
 from .roles import Role, explain, find_feature, lookup
-from .tasks import load_task
+from .tasks import Task, load_task
 from .commands import interval, read
 from .recipes import RECIPES, settings_for
 from .seeds import parse_seeds, seeds_arg
@@ -171,10 +171,10 @@ def run_job(job: tuple) -> list[dict]:
     return train_size(*job)
 
 
-def train_size(task_name: str, hidden: int, seeds: list[int], lrs: list[float], settings: dict) -> list[dict]:
-    """One sweep job (run in a worker process): a population of every seed and rate at one size, trained
-    at once, then each network judged under the verdict protocol."""
-    task = load_task(task_name)
+def train_size(task: Task, hidden: int, seeds: list[int], lrs: list[float], settings: dict) -> list[dict]:
+    """One sweep job (run in a worker process, maybe on another machine: it gets the task itself, not its
+    file): a population of every seed and rate at one size, trained at once, then each network judged under
+    the verdict protocol."""
     cfg = TrainConfig(hidden=hidden, **settings)
     results = train_population(task, [replace(cfg, seed=s, lr=lr) for lr in lrs for s in seeds])
     runs = []
@@ -206,12 +206,12 @@ def cmd_sweep(args) -> int:
     sizes = parse_range(args.hidden)
     given = {"max_steps": args.max_steps, "max_seconds": args.max_seconds}
     given |= {"recipe": args.recipe} if args.recipe else {}
-    settings = settings_for(task.name, given)  # the task's [train] table, then the flags
+    settings = settings_for(args.task, given)  # the task's [train] table, then the flags
     recipe = TrainConfig(**settings).recipe  # checked here, before any worker starts
     table_lr = settings.pop("lr", TrainConfig.lr)
     lrs = parse_floats(args.lr, "--lr") if args.lr else [table_lr]
     seeds = args.seeds
-    jobs = [(task.name, h, seeds, lrs, settings)
+    jobs = [(task, h, seeds, lrs, settings)
             for h in sorted(sizes, reverse=True)]  # the largest first: they take longest
     workers = min(args.jobs or os.cpu_count() or 1, len(jobs))
     total = len(sizes) * len(seeds) * len(lrs)
@@ -310,7 +310,7 @@ def add_parsers(sub) -> None:
                                    "best and median validity per size, the verdicts under the verdict protocol "
                                    "(meets / undecided / misses) and the smallest size with a run that meets "
                                    "the target.")
-    s.add_argument("task", metavar="TASK", help="task name")
+    s.add_argument("task", metavar="TASK", help="task name, or a path to your own .toml spec")
     s.add_argument("--hidden", default="1..12", help="sizes: 1..12 (default) or 2,4,8")
     s.add_argument("--seeds", type=seeds_arg("--seeds"), default=parse_seeds("3"),
                    help="seeds per size: N (0..N-1), A..B or a,b,c (default 3)")

@@ -42,10 +42,14 @@ def test_fill_9_has_no_full_neuron_and_reads_its_bits():
     assert p[net.index("6")[0]] > 0.999  # the one empty cell, not clear
 
 
+NOT_YET = {"dyck", "anbncn", "parity"}  # the formal-language families: trained networks only, no construction yet
+
+
 def test_every_task_has_a_construction():
     from rnnmem_tui.tasks import task_names
 
-    assert all(constructions.sizes(load_task(name)) for name in task_names())
+    assert all(constructions.sizes(load_task(name)) for name in task_names() if name not in NOT_YET)
+    assert not any(constructions.sizes(load_task(name)) for name in NOT_YET)  # a new one: take it off the list
 
 
 def test_build_optimal_records_the_command_that_rebuilds_it(tmp_path, capsys):

@@ -15,7 +15,8 @@ NAMES = task_names()
 
 
 def test_every_shipped_spec_loads():
-    assert set(NAMES) == {"count", "count-reverse", "fill", "fill-4x4", "three-in-a-row", "grammar"}
+    assert set(NAMES) == {"count", "count-reverse", "fill", "fill-4x4", "three-in-a-row", "grammar",
+                          "dyck", "anbncn", "parity"}
     for name in NAMES:
         task = load_task(name)
         assert task.end in task.vocab and task.target
@@ -25,6 +26,10 @@ def test_formats_match_the_design():
     assert load_task("count").is_valid("3ccc\n")
     assert load_task("count-reverse").is_valid("@@@3\n")
     assert load_task("grammar").is_valid("aababb\n") and load_task("grammar").is_valid("ba\n")
+    assert load_task("dyck").is_valid("(())()\n") and not load_task("dyck").is_valid("((((()))))\n")  # depth 5
+    assert load_task("anbncn").is_valid("aabbcc\n") and not load_task("anbncn").is_valid("aabbc\n")
+    assert load_task("parity").is_valid("0110=e\n") and load_task("parity").is_valid("1=o\n")
+    assert not load_task("parity").is_valid("0110=o\n") and not load_task("parity").is_valid("=e\n")
     fill = load_task("fill")
     assert fill.end == "9" and fill.is_valid("4072813569")
     big = load_task("fill-4x4")
@@ -120,6 +125,15 @@ def test_features_follow_the_stream():
     assert fill["cell4"].tolist() == [1, 1, 0] and fill["filled"].tolist() == [1, 2, 0]
     assert fill["row1"].tolist() == [1, 1, 0] and fill["diag"].tolist() == [1, 2, 0]
     assert fill["parity"].tolist() == [1, 0, 0] and fill["diag_complete"].tolist() == [0, 0, 0]
+    dyck = load_task("dyck").features("(())()\n")
+    assert dyck["depth"].tolist() == [1, 2, 1, 0, 1, 0, 0] and dyck["opened"].tolist() == [1, 2, 2, 2, 3, 3, 0]
+    abc = load_task("anbncn").features("aabbcc\n")
+    assert abc["phase"].tolist() == [0, 0, 1, 1, 2, 2, 0] and abc["read"].tolist() == [1, 2, 2, 2, 2, 2, 0]
+    assert abc["b_left"][2:4].tolist() == [1, 0] and np.isnan(abc["b_left"][[0, 1, 4, 5, 6]]).all()
+    assert abc["c_left"][2:6].tolist() == [2, 2, 1, 0] and np.isnan(abc["c_left"][[0, 1, 6]]).all()
+    parity = load_task("parity").features("0110=e\n")
+    assert parity["odd"].tolist() == [0, 1, 0, 0, 0, 0, 0] and parity["length"].tolist() == [1, 2, 3, 4, 4, 4, 0]
+    assert parity["asked"].tolist() == [0, 0, 0, 0, 1, 0, 0]
     row = load_task("three-in-a-row").features("012")
     assert row["row0_complete"].tolist() == [0, 0, 1] and row["complete"].tolist() == [0, 0, 1]
 
@@ -138,3 +152,10 @@ def test_task_parameters_are_bounded_by_their_family(family, params, says):
 
     with pytest.raises(TaskError, match=re.escape(says)):
         task_from_meta(Meta(task=family, hidden=2, params=params))
+
+
+def test_dyck_lines_are_uniform_within_their_number_of_pairs():
+    task = load_task("dyck")
+    assert [len(task.lines_of(n)) for n in (1, 2, 3, 4, 5)] == [1, 2, 5, 14, 41]  # Catalan, less depth > 4
+    lines = [u for u in task.generate(np.random.default_rng(0), 40000) if u.count("(") == 3]
+    assert all(abs(lines.count(s + "\n") / len(lines) - 0.2) < 0.03 for s in task.lines_of(3))
