@@ -7,7 +7,9 @@ would alone, and it leaves the computation once it reaches the target.
 """
 from __future__ import annotations
 
+import sys
 import time
+import types
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 
@@ -378,3 +380,17 @@ def train(task: Task, cfg: TrainConfig, callback: Callable[[Progress], object] |
           should_stop: Callable[[], bool] = lambda: False, command: str = "") -> TrainResult:
     """Train one network on `task`: a population of one (see `train_population`)."""
     return train_population(task, [cfg], callback, should_stop, command)[0]
+
+
+class _CallableModule(types.ModuleType):
+    """This module, callable as the API's `train`: `from rnnmem_tui import train` gives this module once it
+    is loaded (a package's submodule wins over its names), and `train("count", hidden=2)` must work either way."""
+
+    def __call__(self, *args, **kwargs):
+        """`rnnmem_tui.api.train`."""
+        from .api import train as api_train
+
+        return api_train(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
