@@ -9,6 +9,8 @@ import signal
 import statistics
 import sys
 import time
+from collections.abc import Iterator
+from concurrent.futures import as_completed
 from dataclasses import replace
 
 from pathlib import Path
@@ -184,6 +186,47 @@ def train_size(task: Task, hidden: int, seeds: list[int], lrs: list[float], sett
     return runs
 
 
+def local_results(workers: int, jobs: list[tuple]) -> Iterator[list[dict]]:
+    """Each job's runs as it finishes, from a pool of worker processes on this machine.
+
+    The workers ignore Ctrl-C: it reaches this process alone, which stops them all at once.
+    """
+    pool = multiprocessing.Pool(workers, initializer=signal.signal, initargs=(signal.SIGINT, signal.SIG_IGN))
+    try:
+        yield from pool.imap_unordered(run_job, jobs)
+        pool.close()
+    finally:
+        pool.terminate()
+        pool.join()
+
+
+def connect(address: str):
+    """A client of an existing Dask cluster; raises ValueError with one line when distributed is missing or
+    the scheduler cannot be reached."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise ValueError("--scheduler needs distributed: pip install 'rnnmem-tui[dask]'") from None
+    try:
+        return Client(address, timeout="10s")
+    except (OSError, TimeoutError, ValueError) as e:
+        raise ValueError(f"--scheduler {address}: cannot reach the scheduler ({e})") from None
+
+
+def cluster_results(client, jobs: list[tuple]) -> Iterator[list[dict]]:
+    """Each job's runs as it finishes, from a Dask cluster, through distributed's concurrent.futures executor.
+
+    The workers need this version of rnnmem-tui installed; a job carries its task, not a file name. On
+    Ctrl-C (or any error) the futures not yet finished are cancelled.
+    """
+    executor = client.get_executor(pure=False)  # every job is its own run, even with equal arguments
+    try:
+        yield from (f.result() for f in as_completed([executor.submit(run_job, job) for job in jobs]))
+    finally:
+        executor.shutdown(wait=False)  # cancels what is still pending or running
+        client.close()
+
+
 def chart(sizes: list[int], best: list[float], median: list[float], title: str) -> str:
     """A plotext chart of validity against hidden size, without colour codes."""
     import plotext as plt
@@ -214,20 +257,19 @@ def cmd_sweep(args) -> int:
     jobs = [(task, h, seeds, lrs, settings)
             for h in sorted(sizes, reverse=True)]  # the largest first: they take longest
     workers = min(args.jobs or os.cpu_count() or 1, len(jobs))
+    where = f"scheduler {args.scheduler}" if args.scheduler else f"{workers} workers"
+    runs = cluster_results(connect(args.scheduler), jobs) if args.scheduler else local_results(workers, jobs)
     total = len(sizes) * len(seeds) * len(lrs)
     bar = Bar(total, f"sweep {task.name}")
     start, results, interrupted = time.perf_counter(), [], False
-    pool = multiprocessing.Pool(workers, initializer=signal.signal, initargs=(signal.SIGINT, signal.SIG_IGN))
-    try:  # the workers ignore Ctrl-C: it reaches this process alone, which stops them all at once
-        for got in pool.imap_unordered(run_job, jobs):
+    try:
+        for got in runs:
             results.extend(got)
             bar.update(len(results), f"{len(results)}/{total} runs, {time.perf_counter() - start:.0f}s")
-        pool.close()
     except KeyboardInterrupt:
         interrupted = True
     finally:
-        pool.terminate()
-        pool.join()
+        runs.close()  # stops the pool, or cancels the cluster's futures, at once
     bar.close()
     if interrupted:
         print(f"interrupted: {len(results)} of {total} runs finished; the sizes they cover follow", file=sys.stderr)
@@ -249,7 +291,7 @@ def cmd_sweep(args) -> int:
         return 130 if interrupted else 0
     print(f"{task.name}: {len(seeds)} seeds x {len(lrs)} learning rates per size, trained together, a budget "
           f"of {args.max_steps} updates per run (capped at {args.max_seconds:g}s), recipe {recipe}, "
-          f"lr {','.join(map(str, lrs))}, {workers} workers, "
+          f"lr {','.join(map(str, lrs))}, {where}, "
           f"{wall:.0f}s wall; verdicts under the verdict protocol ({VerdictProtocol().text()})")
     print(f"{'H':>3} {'best':>6} {'median':>6} {'meets':>5} {'undecided':>9} {'misses':>6}")
     for r in rows:
@@ -320,6 +362,9 @@ def add_parsers(sub) -> None:
     s.add_argument("--max-seconds", type=float, default=600.0,
                    help="a safety cap per run, in seconds (default 600); a run it stops is listed as such")
     s.add_argument("--jobs", type=int, default=0, help="parallel trainings (default: all cores)")
+    s.add_argument("--scheduler", metavar="tcp://HOST:8786", default=None,
+                   help="send the runs to an existing Dask cluster instead of local cores (extra [dask]; the "
+                        "workers need rnnmem-tui installed); the same seeds give the same table")
     s.add_argument("--lr", default=None,
                    help=f"learning rate, or a list like 0.01,0.02,0.05 (the task's [train] table, else {TrainConfig.lr})")
     s.add_argument("--recipe", choices=sorted(RECIPES), default=None,

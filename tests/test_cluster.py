@@ -1,0 +1,34 @@
+"""Sweeps on a Dask cluster: a scheduler and a worker on localhost give the same table as the local pool."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from rnnmem_tui.cli import run
+
+distributed = pytest.importorskip("distributed")  # the [dask] extra (the [test] extra includes it)
+
+
+def sweep(capsys, *more: str) -> list[dict]:
+    assert run(["sweep", "count", "--hidden", "1..3", "--seeds", "2", "--max-steps", "200", "--json", *more]) == 0
+    rows = json.loads(capsys.readouterr().out)["sizes"]
+    return sorted(({k: v for k, v in r.items() if k != "seconds"} for row in rows for r in row["runs"]),
+                  key=lambda r: (r["hidden"], r["seed"]))
+
+
+def test_a_sweep_on_a_local_cluster_gives_the_local_pool_s_table(capsys):
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, scheduler_port=0,
+                                  dashboard_address=None) as cluster:
+        remote = sweep(capsys, "--scheduler", cluster.scheduler_address)
+    local = sweep(capsys)
+    assert [(r["hidden"], r["seed"]) for r in local] == [(h, s) for h in (1, 2, 3) for s in (0, 1)]
+    assert remote == local
+
+
+def test_an_unreachable_scheduler_is_one_line(capsys):
+    with pytest.raises(SystemExit) as e:  # after distributed's 10 s of retries
+        run(["sweep", "count", "--hidden", "1", "--seeds", "1", "--max-steps", "10", "--scheduler", "tcp://127.0.0.1:9"])
+    assert e.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "cannot reach the scheduler" in err[0]
