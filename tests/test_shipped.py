@@ -25,6 +25,9 @@ ROWS = {
     "three-in-a-row-30.npz": {"validity": 0.99, "bad_mean": 0.01},
     "three-in-a-row-optimal-17.npz": {"validity": 1.0, "bad_max": 1e-3},
     "grammar-optimal-4.npz": {"validity": 1.0, "tvd": 0.1},
+    "dyck-5.npz": {"validity": 0.99, "tvd": 0.1},  # the formal families: the smallest trained sizes found
+    "anbncn-5.npz": {"validity": 0.99, "tvd": 0.1},
+    "parity-5.npz": {"validity": 0.99, "tvd": 0.1},
 }
 
 
@@ -51,6 +54,14 @@ def test_shipped_network_meets_its_row(name):
     assert s.validity >= bounds["validity"]
     assert s.tvd <= bounds.get("tvd", 1.0)
     assert s.bad_mean <= bounds.get("bad_mean", 1.0) and s.bad_max <= bounds.get("bad_max", 1.0)
+
+
+def test_a_bare_formal_task_name_means_its_shipped_network_that_meets():
+    from rnnmem_tui.weights import resolve
+
+    for task in ("dyck", "anbncn", "parity"):
+        net = load(resolve(task))
+        assert net.meta.spec == task and net.meta.verdict["verdict"] == "meets"
 
 
 def test_fill_5_is_clearly_worse_than_fill_10():
