@@ -1,5 +1,4 @@
-"""Formal languages from the literature on counting in RNNs: Dyck words (`(())()`), a^n b^n c^n (`aabbcc`)
-and bit-string parity (`0110=e`)."""
+"""Formal languages from the counting-in-RNNs literature: Dyck words `(())()`, a^n b^n c^n `aabbcc`, parity `0110=e`."""
 from __future__ import annotations
 
 from dataclasses import dataclass
