@@ -12,14 +12,14 @@ from pathlib import Path
 import numpy as np
 
 from .meta import Meta
-from .metrics import Verdict, VerdictProtocol, judge, judge_many
+from .metrics import Verdict, VerdictProtocol, judge
 from .model import RNN, Interventions
 from . import constructions
 from .progress import Bar
 from .tasks import load_spec, load_task
 from .recipes import settings_for
 from .torchbench import torch_version, train_torch
-from .parallel import train_parallel
+from .parallel import judge_parallel, train_parallel
 from .train import TrainConfig, TrainResult, train_population
 from .paths import PathError, check_destination, check_folder
 from .weights import WeightsError, load, resolve, save, task_for
@@ -73,17 +73,17 @@ def run_training(task_name: str, cfgs: list[TrainConfig], command: str, quiet: b
             bar.update(p.step, f"step {p.step}/{cfg.max_steps} {p.seconds:5.1f}s best validity "
                                f"{min(best.values()):.3f}..{max(best.values()):.3f}")
 
-    results = train_parallel(task_name, cfgs, jobs, report, command)
+    results = train_parallel(task, cfgs, jobs, report, command)
     bar.close()
     return results
 
 
-def measure(nets: list, task) -> list[Verdict]:
+def measure(nets: list, task, jobs: int = 1) -> list[Verdict]:
     """Judge networks together under the verdict protocol (every sampling seed of every network in one
-    lockstep sampling); record each verdict and its standard figures in the network's meta."""
+    lockstep sampling, over `jobs` processes); record each verdict and its standard figures in the meta."""
     print(f"judging {'the network' if len(nets) == 1 else f'the {len(nets)} networks together'} "
           f"({VerdictProtocol().text()}{' each' if len(nets) > 1 else ''})", file=sys.stderr, flush=True)
-    return list(map(record, nets, judge_many(nets, task)))
+    return list(map(record, nets, judge_parallel(nets, task, jobs)))
 
 
 def record(net, v: Verdict) -> Verdict:
@@ -118,8 +118,8 @@ def cmd_train(args, command: str) -> int:
     again with its verdict."""
     cfg, seeds = train_configs(args)
     outs = member_paths(args, seeds)
-    results = run_training(args.task, [replace(cfg, seed=s) for s in seeds], command,
-                           jobs=args.jobs or os.cpu_count() or 1)
+    jobs = args.jobs or os.cpu_count() or 1
+    results = run_training(args.task, [replace(cfg, seed=s) for s in seeds], command, jobs=jobs)
     for result, out in zip(results, outs):
         save(result.net, out)  # nothing is lost if a measurement below is interrupted
     for result, out in zip(results, outs):
@@ -129,7 +129,7 @@ def cmd_train(args, command: str) -> int:
               flush=True)
     task = load_task(args.task)
     nets = [r.net for r in results]
-    verdicts = measure(nets, task)
+    verdicts = measure(nets, task, jobs)
     for result, out, v in zip(results, outs, verdicts):
         save(result.net, out)
         print(f"{out.name if len(outs) > 1 else 'verdict'}: {v.verdict}  validity "

@@ -211,8 +211,8 @@ def test_a_population_over_two_processes_gives_the_same_networks():
     from rnnmem_tui.parallel import train_parallel
 
     cfgs = [TrainConfig(hidden=2, seed=s, max_steps=300) for s in range(3)]
-    alone = train_parallel("count", cfgs, jobs=1)
-    split = train_parallel("count", cfgs, jobs=2, command="c")
+    alone = train_parallel(load_task("count"), cfgs, jobs=1)
+    split = train_parallel(load_task("count"), cfgs, jobs=2, command="c")
     for a, b in zip(alone, split):
         assert (a.steps, a.stopped_by, a.best) == (b.steps, b.stopped_by, b.best) and b.net.meta.command == "c"
         for k in a.net.params:
@@ -282,3 +282,12 @@ def test_windows_are_full_even_when_every_unit_is_the_shortest():
     for i in range(200):
         X, Y = source.next(i)
         assert X.shape == Y.shape == (4, 32)
+
+
+def test_judging_over_two_processes_gives_the_same_verdicts():
+    from rnnmem_tui.metrics import judge_many
+    from rnnmem_tui.parallel import judge_parallel
+
+    task = load_task("count")
+    nets = [RNN.init(2, task.vocab, np.random.default_rng(s), 1.0) for s in range(3)]
+    assert judge_parallel(nets, task, 2) == judge_many(nets, task)
