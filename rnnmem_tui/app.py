@@ -15,9 +15,9 @@ from .model import RNN
 from .session import Session
 from .tasks import Task
 from .train import TrainConfig
-from .widgets.explorer import ExploreScreen
-from .widgets.help import HelpScreen
-from .widgets.training import TrainScreen
+from .screens.explorer import ExploreScreen
+from .screens.help import HelpScreen
+from .screens.training import TrainScreen
 
 
 class AbandoningExecutor(ThreadPoolExecutor):

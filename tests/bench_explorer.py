@@ -24,7 +24,7 @@ import termios
 import time
 
 STEP = re.compile(rb"step (\d+)")
-SPEEDS = (1, 2, 5, 10, 20, 30, 60, 120, 240)  # as in widgets/explorer.py; 10 is the start
+SPEEDS = (1, 2, 5, 10, 20, 30, 60, 120, 240)  # as in screens/explorer.py; 10 is the start
 
 
 def spawn(argv: list[str], cols: int = 80, rows: int = 24) -> tuple[int, int]:

@@ -13,12 +13,16 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from textual.binding import Binding
+
 from ..model import NONE, Interventions
 from .neurons import LEVELS, scale_rgb
 from .output import show_symbol
+from .view import Seen, View
 
 CELL = 2  # columns per step
 TALLEST = 3  # lines per neuron when there is room
+SPAN = 240  # the most steps it shows
 
 
 @lru_cache(maxsize=2 * LEVELS + 1)
@@ -45,6 +49,16 @@ class HeatmapView(ScrollView, can_focus=False):
     COMPONENT_CLASSES = {"heatmap--index", "heatmap--selected", "heatmap--held", "heatmap--symbol"}
 
     data: reactive[HeatmapData | None] = reactive(None, layout=False)
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.still: tuple[np.ndarray, str] | None = None  # the frozen steps: hidden states and symbols
+
+    def action_freeze(self) -> None:
+        """Keep the steps on show, or follow the stream again."""
+        d = self.data
+        self.still = None if self.still is not None or d is None else (d.history, d.symbols)
+        self.border_subtitle = "frozen: f follows the stream again" if self.still is not None else ""
 
     def rows(self) -> int:
         """Lines per neuron: up to TALLEST when the view has room, so a small network's cells look square."""
@@ -100,3 +114,18 @@ class HeatmapView(ScrollView, can_focus=False):
                 segs.append(Segment(" " * (CELL * (t - start)), _paint(levels[start])))
                 start = t
         return Strip(segs).adjust_cell_length(width, plain)
+
+
+def show(view: HeatmapView, seen: Seen) -> None:
+    """The last SPAN steps, or the frozen ones, with the interventions and the selection."""
+    s = seen.session
+    history, symbols = view.still or (s.window(SPAN), s.symbols(SPAN))
+    view.data = HeatmapData(history, symbols, seen.interventions, seen.selected)
+
+
+VIEW = View("h", "heatmap", "Heatmap", "activations · -1 blue, 0 white, +1 red",
+            "The seed's activation figure: a row per neuron, a column per step, the symbols read below. "
+            "It follows the stream; f freezes it.",
+            make=lambda session: HeatmapView(), show=show,
+            depends=lambda seen: (seen.frame, seen.interventions, seen.selected),
+            keys=(Binding("f", "freeze", "Freeze", tooltip="Freeze the heatmap, or follow the stream again"),))

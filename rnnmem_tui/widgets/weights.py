@@ -14,6 +14,7 @@ from textual.widgets import Static
 from ..model import NONE, RNN, Interventions
 from .neurons import LEVELS, level_of, scale_rgb
 from .output import show_symbol
+from .view import Seen, View
 
 GAP = 3  # columns between grids
 
@@ -122,3 +123,16 @@ class WeightsView(ScrollableContainer, can_focus=False):
     def on_resize(self) -> None:
         """Wider cells when the grids fit."""
         self.watch_data(self.data)
+
+
+def show(view: WeightsView, seen: Seen) -> None:
+    """The network's weights, the selection, its interventions and its role."""
+    role = seen.roles[seen.selected].label if seen.roles else ""
+    view.data = WeightsData(seen.session.net, seen.selected, seen.interventions, role)
+
+
+VIEW = View("w", "weights", "Weights", "weights · a row per neuron",
+            "Whh, Wxh and Why (transposed) with a row per neuron, blue − white 0 red +, each scaled to its "
+            "largest weight; the selected neuron's row and column dotted.",
+            make=lambda session: WeightsView(), show=show,
+            depends=lambda seen: (seen.interventions, seen.selected, len(seen.roles)))

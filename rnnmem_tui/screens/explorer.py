@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 
 from textual import events
@@ -18,24 +17,27 @@ from textual.widgets import ContentSwitcher, Footer, Input
 
 from ..roles import NeuronRoles
 from ..session import HISTORY, TEMPERATURES, Session
-from .ablation import AblationData, AblationView
-from .board import BoardView
-from .heatmap import HeatmapData, HeatmapView
-from .lines import LinesView
-from .neurons import NeuronData, NeuronsView
-from .output import OutputData, OutputView, show_symbol
-from .probs import ProbsView
-from .status import StatusBar, StatusData
-from .weights import WeightsData, WeightsView
-from .workers import RolesFound, SweepDone, SweepProgress, find_roles, run_sweep
+from ..widgets.board import BoardView
+from ..widgets.lines import LinesView
+from ..widgets.neurons import NeuronData, NeuronsView
+from ..widgets.output import OutputData, OutputView, show_symbol
+from ..widgets.status import StatusBar, StatusData
+from ..widgets.workers import RolesFound, find_roles
+from .views import VIEWS, Seen, View
 
 SPEEDS = (1, 2, 5, 10, 20, 30, 60, 120, 240)  # steps per second
 FPS = 30  # at most this many redraws a second; faster playback takes several steps per redraw
 SPARK = 240  # hidden states handed to the neuron panel: its widest sparkbar
 DIGIT_GAP = 1.0  # seconds within which two digits make one neuron number (networks of 11+ neurons)
-VIEWS = Binding.Group("Views", compact=True)
-TITLES = {"heatmap": "activations · -1 blue, 0 white, +1 red", "probs": "next-symbol probabilities by board state",
-          "weights": "weights · a row per neuron", "ablation": "ablation · each neuron zeroed in turn"}
+GROUP = Binding.Group("Views", compact=True)
+
+
+def view_bindings(views: tuple[View, ...]) -> list[Binding]:
+    """A key to open each view, then the keys that act on an open view."""
+    return [*(Binding(v.key, f"view('{v.name}')", v.label, group=GROUP, tooltip=v.title[:1].upper() + v.title[1:])
+              for v in views),
+            *(Binding(b.key, f"in_view('{b.action}')", b.description, tooltip=b.tooltip)
+              for v in views for b in v.keys)]
 
 
 class ExploreScreen(Screen):
@@ -44,8 +46,6 @@ class ExploreScreen(Screen):
     # The footer shows what fits in 80 columns in every view; the rest are in the help (?) and the palette.
     BINDINGS = [
         Binding("escape", "view('main')", "Explorer", key_display="esc", tooltip="Back to the explorer's panels"),
-        Binding("f", "freeze", "Freeze", tooltip="Freeze the heatmap, or follow the stream again"),
-        Binding("o", "order", "Order", tooltip="Type the fill order of the probability heatmap"),
         Binding("space", "play", "Play", tooltip="Play or pause"),
         Binding("n,right", "step", "Step", key_display="n/→", tooltip="One step forward"),
         Binding("left", "back", "Back", key_display="←", show=False, tooltip=f"One step back ({HISTORY} kept)"),
@@ -54,12 +54,7 @@ class ExploreScreen(Screen):
         Binding("c", "clamp", "Clamp", show=False, tooltip="Clamp it at its value now"),
         Binding("x", "release", "Free", show=False, tooltip="Release it"),
         Binding("X", "release_all", "Free all", show=False, tooltip="Release all: the original net"),
-        Binding("h", "view('heatmap')", "Heatmap", group=VIEWS, tooltip="Activation heatmap: neurons × steps"),
-        Binding("p", "view('probs')", "Probabilities", group=VIEWS,
-                tooltip="Probability heatmap of a fill order (grid tasks)"),
-        Binding("w", "view('weights')", "Weights", group=VIEWS, tooltip="Whh, Wxh, Why as coloured grids"),
-        Binding("a", "view('ablation')", "Ablation", group=VIEWS,
-                tooltip="Zero each neuron in turn: damage and role"),
+        *view_bindings(VIEWS),
         Binding("s", "export", "SVG", show=False, tooltip="Save the screen as an SVG file"),
         Binding("C", "cycle_clamp", "Clamp ±1", show=False, tooltip="Clamp it at +1, then -1"),
         Binding("plus,equals_sign", "speed(1)", "Faster", key_display="+", show=False,
@@ -78,19 +73,16 @@ class ExploreScreen(Screen):
     playing: reactive[bool] = reactive(False)
     speed: reactive[int] = reactive(SPEEDS.index(10))  # index into SPEEDS
     selected: reactive[int] = reactive(0)
-    view: reactive[str] = reactive("main")  # the explorer's panels, or one of the analysis views
-    frozen: reactive[bool] = reactive(False)  # the heatmap keeps the steps it showed
+    view: reactive[str] = reactive("main")  # the explorer's panels, or the name of an analysis view
 
     def __init__(self, session: Session, source: str = "", labels: Sequence[str | None] = ()) -> None:
         super().__init__()
         self.session, self.source, self.labels = session, source, tuple(labels)
         self.roles: list[NeuronRoles] = []
-        self.sweep: AblationData | None = None  # None until the ablation view is first opened
-        self.order = session.game() if session.task.is_grid else ""  # the probability heatmap's game
+        self.views = {v.name: v for v in VIEWS if v.applies(session.task)}  # those this task offers
         self._timer: Timer | None = None
         self._digit: tuple[float, str] = (0.0, "")  # when the last digit came, and the digits so far
-        self._still: tuple | None = None  # the frozen heatmap's hidden states and symbols
-        self._drawn: dict[str, tuple] = {}  # view -> what it was last drawn from
+        self._drawn: dict[str, object] = {}  # view -> what it was last drawn from
 
     def compose(self) -> ComposeResult:
         """The explorer's panels (task view and output on the left, neurons on the right) or a view; status and footer."""
@@ -101,11 +93,11 @@ class ExploreScreen(Screen):
                     yield BoardView(task, id="task") if task.is_grid else LinesView(task.max_len, id="task")
                     yield OutputView(id="output")
                 yield NeuronsView(id="neurons")
-            yield HeatmapView(id="heatmap")
-            if task.is_grid:
-                yield ProbsView(id="probs")
-            yield WeightsView(id="weights")
-            yield AblationView(id="ablation")
+            for v in self.views.values():
+                widget = v.make(self.session)
+                widget.id = v.name
+                widget.add_class("view")
+                yield widget
         yield StatusBar(id="status")
         yield Footer(compact=True, show_command_palette=False)
 
@@ -116,17 +108,14 @@ class ExploreScreen(Screen):
         self.query_one("#task").border_title = src if src.startswith(s.task.name) else f"{s.task.name} · {src}"
         self.query_one("#output").border_title = "next symbol"
         self.query_one("#neurons").border_title = f"{s.net.hidden} neurons"
-        for view, title in TITLES.items():
-            if s.task.is_grid or view != "probs":
-                self.query_one(f"#{view}").border_title = title
-        self.query_one("#ablation").border_subtitle = "damage: the fall in valid − TVD − bad"
+        for v in self.views.values():
+            widget = self.query_one(f"#{v.name}")
+            widget.border_title, widget.border_subtitle = v.title, v.subtitle
         self.show()
         self.playing = self.app.play
         if not self.labels:  # measured once the first frame is on screen, so that it never waits for them
             self.query_one("#neurons").border_subtitle = "finding roles…"
             self.call_after_refresh(find_roles, self, s.net, s.task)
-
-    # ---- analyses ----
 
     def on_roles_found(self, message: RolesFound) -> None:
         """Show the roles beside the neurons and in the views."""
@@ -134,16 +123,6 @@ class ExploreScreen(Screen):
         self.labels = tuple(n.short for n in self.roles)
         self.query_one("#neurons").border_subtitle = ""
         self.show_neurons()
-        self.show_view()
-
-    def on_sweep_progress(self, message: SweepProgress) -> None:
-        """Move the sweep's progress bar."""
-        self.sweep = AblationData(message.done, message.total)
-        self.show_view()
-
-    def on_sweep_done(self, message: SweepDone) -> None:
-        """Show the sweep's table."""
-        self.sweep = AblationData(len(message.rows), len(message.rows), message.intact, message.rows)
         self.show_view()
 
     # ---- reactives ----
@@ -177,19 +156,9 @@ class ExploreScreen(Screen):
         self.show_view()
 
     def watch_view(self, view: str) -> None:
-        """Show the view asked for; the first visit to the ablation view starts the sweep."""
+        """Show the view asked for."""
         self.query_one(ContentSwitcher).current = view
-        if view == "ablation" and self.sweep is None:
-            self.sweep = AblationData(0, self.session.net.hidden)
-            run_sweep(self, self.session.net, self.session.task)
         self.refresh_bindings()
-        self.show_view()
-
-    def watch_frozen(self, frozen: bool) -> None:
-        """Keep the heatmap's steps, or follow the stream again."""
-        s = self.session
-        self._still = (s.window(SPARK), s.symbols(SPARK)) if frozen else None
-        self.query_one(HeatmapView).border_subtitle = "frozen: f follows the stream again" if frozen else ""
         self.show_view()
 
     # ---- drawing ----
@@ -214,33 +183,22 @@ class ExploreScreen(Screen):
         self.show_status()
         self.show_view()
 
-    def show_view(self) -> None:
-        """Hand the open view what it shows, when that changed since it was last drawn."""
-        s, view, iv, sel = self.session, self.view, self.session.interventions, self.selected
-        if view == "heatmap":
-            key = (s.frame, self._still, iv, sel)
-        elif view == "probs":
-            key = (self.order, iv)
-        elif view == "weights":
-            key = (iv, sel, len(self.roles))
-        elif view == "ablation":
-            key = (self.sweep, len(self.roles), sel)
-        else:
+    def seen(self) -> Seen:
+        """What the views are drawn from."""
+        s = self.session
+        return Seen(s, s.frame, s.interventions, self.selected, tuple(self.roles))
+
+    def show_view(self, force: bool = False) -> None:
+        """Hand the open view what it shows, when that changed since it was last drawn (or when forced)."""
+        v = self.views.get(self.view)
+        if v is None:
             return
-        if self._drawn.get(view) == key:
+        seen = self.seen()
+        key = v.depends(seen)
+        if not force and self._drawn.get(v.name, self) == key:
             return
-        self._drawn[view] = key
-        if view == "heatmap":
-            history, symbols = self._still or (s.window(SPARK), s.symbols(SPARK))
-            self.query_one(HeatmapView).data = HeatmapData(history, symbols, iv, sel)
-        elif view == "probs":
-            self.query_one(ProbsView).grid = s.probability_grid(self.order)
-        elif view == "weights":
-            role = self.roles[sel].label if self.roles else ""
-            self.query_one(WeightsView).data = WeightsData(s.net, sel, iv, role)
-        else:
-            roles = tuple(n.label for n in self.roles)
-            self.query_one(AblationView).data = replace(self.sweep, roles=roles, selected=sel)
+        self._drawn[v.name] = key
+        v.show(self.query_one(f"#{v.name}"), seen)
 
     def show_neurons(self) -> None:
         """Hand the recent hidden states, interventions and selection to the neuron panel."""
@@ -260,7 +218,7 @@ class ExploreScreen(Screen):
 
     def on_key(self, event: events.Key) -> None:
         """In type mode a key that is one of the task's symbols is read by the network, before any binding."""
-        if self.session.mode != "type":
+        if self.session.mode != "type" or isinstance(self.focused, Input):
             return
         symbol = "\n" if event.key == "enter" else event.character
         if symbol and symbol in self.session.net.vocab:
@@ -273,19 +231,9 @@ class ExploreScreen(Screen):
         """A click on a neuron selects it."""
         self.selected = message.neuron
 
-    def on_input_submitted(self, message: Input.Submitted) -> None:
-        """A typed fill order: the probability heatmap plays it (the other cells follow in board order)."""
-        try:
-            self.order = self.session.game(message.value.strip())
-        except ValueError as e:
-            self.notify(str(e), severity="error", timeout=4)
-            return
-        self.set_focus(None)
-        self.show_view()
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Grey out what does nothing in the current mode; hide keys that type symbols in type mode,
-        and keys of views that are not open (or, for the probabilities, not of this task)."""
+        and keys of views that are not open (or not offered for this task)."""
         mode, vocab = self.session.mode, self.session.net.vocab
         if mode == "type" and action in ("play", "step"):
             return None
@@ -295,27 +243,25 @@ class ExploreScreen(Screen):
         if mode == "type" and keys and all(k in vocab for k in keys):
             return False
         if action == "view":
-            return parameters[0] != self.view and (parameters[0] != "probs" or self.session.task.is_grid)
-        if action in ("freeze", "order"):
-            return self.view == {"freeze": "heatmap", "order": "probs"}[action]
+            return parameters[0] != self.view and (parameters[0] == "main" or parameters[0] in self.views)
+        if action == "in_view":
+            v = self.views.get(self.view)
+            return v is not None and any(b.action == parameters[0] for b in v.keys)
         return True
 
     def action_view(self, view: str) -> None:
-        """Open a view, or (escape) the explorer's panels; escape while typing an order only drops the typing."""
-        order = self.query("#probs-order").first(Input) if self.session.task.is_grid else None
-        if order is not None and order.has_focus and view == "main":
-            order.value = self.order
-            self.set_focus(None)
+        """Open a view, or (escape) the explorer's panels; escape while typing in a view only drops the typing."""
+        open_ = self.views.get(self.view)
+        if view == "main" and open_ is not None and isinstance(self.focused, Input):
+            widget = self.query_one(f"#{open_.name}")
+            getattr(widget, "action_escape", lambda: self.set_focus(None))()
             return
         self.view = view
 
-    def action_freeze(self) -> None:
-        """Freeze the heatmap on the steps it shows, or let it follow the stream again."""
-        self.frozen = not self.frozen
-
-    def action_order(self) -> None:
-        """Put the cursor in the fill order line of the probability heatmap."""
-        self.query_one("#probs-order", Input).focus()
+    def action_in_view(self, action: str) -> None:
+        """A key of the open view: its widget's `action_<action>`, then a redraw."""
+        getattr(self.query_one(f"#{self.view}"), f"action_{action}")()
+        self.show_view(force=True)
 
     def action_export(self) -> None:
         """Save the screen as SVG, named after the network, the view and the step."""
