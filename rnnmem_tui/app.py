@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 
+from textual.actions import parse
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -16,6 +17,7 @@ from .session import Session
 from .tasks import Task
 from .train import TrainConfig
 from .screens.explorer import ExploreScreen
+from .screens.exports import free_name
 from .screens.help import HelpScreen
 from .screens.training import TrainScreen
 
@@ -79,17 +81,16 @@ class ExplorerApp(App):
 
     def export_svg(self, stem: str) -> str:
         """Save the screen as `stem.svg` in the export directory (`stem-2.svg`... if taken); returns its path."""
-        name, n = f"{stem}.svg", 1
-        while (self.export_dir / name).exists():
-            n += 1
-            name = f"{stem}-{n}.svg"
-        return self.save_screenshot(name, str(self.export_dir))
+        path = free_name(self.export_dir, stem, ".svg")
+        return self.save_screenshot(path.name, str(self.export_dir))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Textual's commands, then every explorer action by name."""
         yield from super().get_system_commands(screen)
         if isinstance(screen, ExploreScreen):
             for b in screen.BINDINGS:
-                if not b.action.startswith("pick"):
+                if not b.action.startswith("pick") and screen.offers(*parse(b.action)[1:]):
                     yield SystemCommand(b.description, f"{b.tooltip} · key {b.key_display or b.key}",
-                                        partial(screen.run_action, b.action))
+                                        partial(screen.run_command, b.action))
+            for title, help_, action in screen.PALETTE:
+                yield SystemCommand(title, help_, partial(screen.run_command, action))

@@ -104,11 +104,12 @@ class Session:
     same fed and typed symbols), and goes when the last neuron is released.
     """
 
-    def __init__(self, net: RNN, task: Task, seed: int = 0, history: int = HISTORY) -> None:
+    def __init__(self, net: RNN, task: Task, seed: int = 0, history: int = HISTORY,
+                 interventions: Interventions = NONE) -> None:
         self.net, self.task, self.seed = net, task, seed
         self.mode = "sample"
         self.temperature = 1.0
-        self.interventions = NONE
+        self.interventions = interventions.check(net.hidden)  # held from the start: no twin to compare
         self._end = int(net.index(task.end)[0])
         self._col = {c: i for i, c in enumerate(net.vocab)}
         self._rng = np.random.default_rng(seed)  # the same uniforms, in order, as `rnnmem-tui sample`

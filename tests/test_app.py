@@ -10,6 +10,7 @@ from rnnmem_tui.train import TrainConfig
 from rnnmem_tui.weights import load, shipped, task_for
 from rnnmem_tui.screens.explorer import SPEEDS, ExploreScreen
 from rnnmem_tui.screens.help import HelpScreen
+from rnnmem_tui.screens.training import TrainScreen
 
 SIZE = (80, 24)
 
@@ -212,9 +213,10 @@ async def test_command_palette_lists_the_explorer_actions():
         assert {"Zero", "Free all", "Mode", "Step"} <= titles
 
 
-async def test_train_runs_in_a_worker_then_explores_the_trained_net():
+async def test_train_runs_in_a_worker_then_explores_the_trained_net_which_W_saves(tmp_path):
     task = task_for(load(shipped("count")))
-    app = ExplorerApp(None, task, seed=0, train=TrainConfig(hidden=2, seed=0, max_seconds=1.5))
+    app = ExplorerApp(None, task, seed=0, train=TrainConfig(hidden=2, seed=0, max_seconds=1.5), export_dir=tmp_path)
+    assert "s" not in {k for b in TrainScreen.BINDINGS for k in b.key.split(",")}  # no hidden alias of stop
     async with app.run_test(size=SIZE) as pilot:
         for _ in range(200):
             await pilot.pause(0.05)
@@ -230,6 +232,23 @@ async def test_train_runs_in_a_worker_then_explores_the_trained_net():
             if app.screen.roles:
                 break
         assert len(app.screen.roles) == 2 and len(app.screen.labels) == 2  # the trained net's roles
+        await pilot.press("W")
+        saved = load(tmp_path / "count-2-trained-s0.npz")
+        assert np.array_equal(saved.Whh, app.screen.session.net.Whh) and "--train" in saved.meta.command
+        assert app.screen.check_action("save_network", ()) is False  # saved once; the key goes
+
+
+async def test_W_is_offered_only_for_a_network_trained_in_the_app(tmp_path):
+    app = ExplorerApp(load(shipped("count")), task_for(load(shipped("count"))), export_dir=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("W")
+        assert not list(tmp_path.iterdir())
+        assert "Save net" not in {c.title for c in app.get_system_commands(app.screen)}
+
+
+def test_no_two_bindings_of_the_explorer_share_a_key():
+    keys = [k for b in [*ExplorerApp.BINDINGS, *ExploreScreen.BINDINGS] for k in b.key.split(",")]
+    assert len(keys) == len(set(keys)), sorted(k for k in keys if keys.count(k) > 1)
 
 
 # ---- the command line: one clear line and exit code 2, before any screen ----

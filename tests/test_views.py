@@ -168,6 +168,30 @@ async def test_s_saves_the_screen_as_svg(tmp_path):
         assert (tmp_path / "fill-10-heatmap-step1.svg").read_text().lstrip().startswith("<svg")
 
 
+async def test_E_and_the_palette_export_the_steps_kept_as_trace_does(tmp_path):
+    app = app_for("fill", tmp=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*"nnnnn", "3", "z", "n", "E")
+        s = app.screen.session
+        d = np.load(tmp_path / "fill-10-steps0-6.npz", allow_pickle=False)
+        assert d["h"].shape == (7, 10) and np.array_equal(d["h"][-1], s.frame.step.h) and d["h"][-1, 3] == 0
+        assert "".join(d["symbols"]) == s.symbols(7) and d["zeroed"].tolist() == [3]
+        commands = {c.title: c for c in app.get_system_commands(app.screen)}
+        assert "Export data" in commands
+        await commands["Export data as CSV"].callback()  # as the palette runs it
+        await pilot.pause()
+        rows = (tmp_path / "fill-10-steps0-6.csv").read_text().splitlines()
+        assert len(rows) == 8 and rows[0].startswith("t,symbol,h0,h1")
+
+
+async def test_the_palette_opens_a_view_to_act_on_it():
+    app = app_for("fill")
+    async with app.run_test(size=SIZE) as pilot:
+        await {c.title: c for c in app.get_system_commands(app.screen)}["Freeze"].callback()
+        await pilot.pause()
+        assert app.screen.view == "heatmap" and app.screen.query_one(HeatmapView).still is not None
+
+
 async def test_type_mode_types_symbols_that_are_also_view_keys():
     app = app_for("grammar")
     async with app.run_test(size=SIZE) as pilot:
@@ -183,7 +207,7 @@ async def test_the_palette_and_the_help_list_the_views():
         titles = {c.title for c in app.get_system_commands(app.screen)}
         assert {"Heatmap", "Probabilities", "Weights", "Ablation", "SVG", "Freeze", "Order"} <= titles
     help_keys = [str(cell) for column in keys_table().columns for cell in column.cells]
-    assert {"h", "p", "w", "a", "s", "esc", "f", "o"} <= set(help_keys)
+    assert {"h", "p", "w", "a", "s", "esc", "f", "o", "E", "W"} <= set(help_keys)
 
 
 async def test_the_footer_fits_80_columns_in_every_view():

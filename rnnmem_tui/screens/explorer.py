@@ -23,6 +23,7 @@ from ..widgets.neurons import NeuronData, NeuronsView
 from ..widgets.output import OutputData, OutputView, show_symbol
 from ..widgets.status import StatusBar, StatusData
 from ..widgets.workers import RolesFound, find_roles
+from .exports import export_steps, save_network
 from .views import VIEWS, Seen, View
 
 SPEEDS = (1, 2, 5, 10, 20, 30, 60, 120, 240)  # steps per second
@@ -56,6 +57,9 @@ class ExploreScreen(Screen):
         Binding("X", "release_all", "Free all", show=False, tooltip="Release all: the original net"),
         *view_bindings(VIEWS),
         Binding("s", "export", "SVG", show=False, tooltip="Save the screen as an SVG file"),
+        Binding("E", "export_steps('.npz')", "Export data", show=False,
+                tooltip="Write the steps kept (symbols, h, p) to .npz, as rnnmem-tui trace does"),
+        Binding("W", "save_network", "Save net", tooltip="Save the network trained here to an .npz file"),
         Binding("C", "cycle_clamp", "Clamp ±1", show=False, tooltip="Clamp it at +1, then -1"),
         Binding("plus,equals_sign", "speed(1)", "Faster", key_display="+", show=False,
                 tooltip=f"Play faster (to {SPEEDS[-1]}/s)"),
@@ -70,14 +74,20 @@ class ExploreScreen(Screen):
                   tooltip="Select by number (1 2 → 12)") for d in range(10)),
     ]
 
+    # commands offered in the palette only: (title, help, action)
+    PALETTE = [("Export data as CSV", "Write the steps kept (symbols, h, p) to .csv, as rnnmem-tui trace does",
+                "export_steps('.csv')")]
+
     playing: reactive[bool] = reactive(False)
     speed: reactive[int] = reactive(SPEEDS.index(10))  # index into SPEEDS
     selected: reactive[int] = reactive(0)
     view: reactive[str] = reactive("main")  # the explorer's panels, or the name of an analysis view
 
-    def __init__(self, session: Session, source: str = "", labels: Sequence[str | None] = ()) -> None:
+    def __init__(self, session: Session, source: str = "", labels: Sequence[str | None] = (),
+                 trained: bool = False) -> None:
         super().__init__()
         self.session, self.source, self.labels = session, source, tuple(labels)
+        self.trained = trained  # trained in the app: W saves it
         self.roles: list[NeuronRoles] = []
         self.views = {v.name: v for v in VIEWS if v.applies(session.task)}  # those this task offers
         self._timer: Timer | None = None
@@ -243,11 +253,25 @@ class ExploreScreen(Screen):
         if mode == "type" and keys and all(k in vocab for k in keys):
             return False
         if action == "view":
-            return parameters[0] != self.view and (parameters[0] == "main" or parameters[0] in self.views)
+            return parameters[0] != self.view and self.offers(action, parameters)
         if action == "in_view":
-            v = self.views.get(self.view)
-            return v is not None and any(b.action == parameters[0] for b in v.keys)
+            return self.owner(parameters[0]) is self.views.get(self.view) is not None
+        return self.offers(action, parameters)
+
+    def offers(self, action: str, parameters: tuple[object, ...]) -> bool:
+        """Whether this network and task have the action at all (the palette lists these): views offered
+        for the task and their keys, and saving only a network trained here."""
+        if action == "view":
+            return parameters[0] == "main" or parameters[0] in self.views
+        if action == "in_view":
+            return self.owner(parameters[0]) is not None
+        if action == "save_network":
+            return self.trained
         return True
+
+    def owner(self, action: str) -> View | None:
+        """The view whose keys include action."""
+        return next((v for v in self.views.values() if any(b.action == action for b in v.keys)), None)
 
     def action_view(self, view: str) -> None:
         """Open a view, or (escape) the explorer's panels; escape while typing in a view only drops the typing."""
@@ -258,17 +282,50 @@ class ExploreScreen(Screen):
             return
         self.view = view
 
+    async def run_command(self, action: str) -> None:
+        """An action chosen in the palette: as its key would run it, except that a view's key opens its view."""
+        _, name, parameters = parse(action)
+        if name == "in_view":
+            self.action_in_view(*parameters)
+        else:
+            await self.run_action(action)
+
     def action_in_view(self, action: str) -> None:
-        """A key of the open view: its widget's `action_<action>`, then a redraw."""
-        getattr(self.query_one(f"#{self.view}"), f"action_{action}")()
+        """A key of a view: its widget's `action_<action>`, then a redraw; from the palette it opens the view first."""
+        v = self.owner(action)
+        self.view = v.name
+        getattr(self.query_one(f"#{v.name}"), f"action_{action}")()
         self.show_view(force=True)
 
     def action_export(self) -> None:
         """Save the screen as SVG, named after the network, the view and the step."""
-        stem = Path(self.source).stem if self.source.endswith(".npz") else self.session.task.name
         view = "explorer" if self.view == "main" else self.view
-        path = self.app.export_svg(f"{stem}-{view}-step{self.session.frame.t}")
+        path = self.app.export_svg(f"{self.stem()}-{view}-step{self.session.frame.t}")
         self.notify(f"saved {path}", timeout=4)
+
+    def stem(self) -> str:
+        """The network's name in the names of exported files."""
+        return Path(self.source).stem if self.source.endswith(".npz") else self.session.task.name
+
+    def action_export_steps(self, suffix: str) -> None:
+        """Write the steps kept to a new .npz or .csv file in the export folder."""
+        try:
+            path, note = export_steps(self.session, self.app.export_dir, self.stem(), suffix)
+        except OSError as e:
+            self.notify(f"could not export: {e}", severity="error", timeout=6)
+            return
+        self.notify(f"saved {path}{note}", timeout=6)
+
+    def action_save_network(self) -> None:
+        """Save the network trained in the app to a new file in the export folder."""
+        try:
+            path = save_network(self.session, self.app.export_dir)
+        except OSError as e:
+            self.notify(f"could not save: {e}", severity="error", timeout=6)
+            return
+        self.trained = False
+        self.refresh_bindings()
+        self.notify(f"saved {path}; open it with rnnmem-tui {self.session.task.name} --weights {path}", timeout=8)
 
     def action_play(self) -> None:
         """Play or pause."""
