@@ -40,7 +40,7 @@ class ExplorerApp(App):
 
     def __init__(self, net: RNN | None, task: Task, seed: int = 0, *, source: str = "",
                  train: TrainConfig | None = None, labels: Sequence[str | None] = (),
-                 export_dir: str | Path = ".", play: bool = False) -> None:
+                 export_dir: str | Path = ".", play: bool = False, note: str = "") -> None:
         super().__init__()
         if net is None and train is None:
             raise ValueError("give a network to explore, or a training configuration")
@@ -48,6 +48,7 @@ class ExplorerApp(App):
         self.source, self.train_config, self.labels = source, train, labels
         self.export_dir = Path(export_dir)
         self.play = play  # start playing as soon as the explorer shows
+        self.note = note  # beside the network's recorded verdict
 
     crash: BaseException | None = None  # an unhandled exception that ended the app
 
@@ -68,7 +69,7 @@ class ExplorerApp(App):
         """The explorer, or the training screen when there is no network yet."""
         if self.net is None:
             return TrainScreen(self.rnn_task, self.train_config, self.seed)
-        return ExploreScreen(Session(self.net, self.rnn_task, self.seed), self.source, self.labels)
+        return ExploreScreen(Session(self.net, self.rnn_task, self.seed), self.source, self.labels, note=self.note)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The help is about the explorer's keys: offered where they work."""

@@ -10,7 +10,7 @@ from .bugs import report_bug
 from .paths import PathError, check_folder
 from .tasks import TaskError, load_spec, load_task, task_names
 from .train import TrainConfig
-from .weights import WeightsError, load, shipped, task_for
+from .weights import WeightsError, default_network, load, shipped, task_for
 
 MIN_COLUMNS, MIN_LINES = 80, 24
 
@@ -39,8 +39,9 @@ def build_parser() -> Parser:
     p = Parser(prog="rnnmem-tui", usage="rnnmem-tui TASK [--hidden N | --weights PATH | --optimal | --train] "
                                         "[--seed S] [--max-steps N] [--max-seconds S] [--paused] [--export-dir DIR]",
                description="Open the explorer: watch a tiny RNN write its task's units, every neuron live,\n"
-                           "and zero or clamp neurons from the keyboard. By default it opens the shipped\n"
-                           "network for TASK at the seed study's size.",
+                           "and zero or clamp neurons from the keyboard. By default it opens the smallest\n"
+                           "shipped trained network for TASK whose recorded verdict is 'meets'; if there is\n"
+                           "none, the shipped network at the seed study's size, and the header says so.",
                epilog=KEYS, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("task", metavar="TASK", help=f"one of: {', '.join(task_names())}")
     src = p.add_mutually_exclusive_group()
@@ -49,8 +50,8 @@ def build_parser() -> Parser:
     src.add_argument("--optimal", action="store_true", help="open the hand-built network (at the seed's size, or --hidden N)")
     src.add_argument("--train", action="store_true", help="train a fresh network inside the app, with a live "
                                                           "loss and validity plot, then explore it")
-    p.add_argument("--hidden", type=int, metavar="N", help="another shipped size (with --train: the size "
-                                                            "to train; default the seed's)")
+    p.add_argument("--hidden", type=int, metavar="N", help="the shipped network of N neurons (with --train: "
+                                                            "the size to train; default the seed's)")
     p.add_argument("--seed", type=int, default=0, metavar="S", help="seed of the sampling draws, and of --train (default 0)")
     p.add_argument("--max-steps", type=int, default=TrainConfig.max_steps, metavar="N",
                    help=f"update budget of --train (default {TrainConfig.max_steps})")
@@ -79,14 +80,22 @@ def prepare(args: argparse.Namespace) -> dict:
         return dict(net=None, task=task, seed=args.seed, export_dir=args.export_dir, play=not args.paused,
                     train=TrainConfig(hidden=hidden, seed=args.seed, max_seconds=args.max_seconds,
                                       max_steps=args.max_steps))
-    path = Path(args.weights) if args.weights else shipped(args.task, args.hidden, optimal=args.optimal)
+    note = ""
+    if args.weights:
+        path = Path(args.weights)
+    elif args.hidden is None and not args.optimal:
+        path = default_network(args.task)
+        if load(path).meta.recorded != "meets":
+            note = "study's size, none meets"  # no shipped trained network meets its target
+    else:
+        path = shipped(args.task, args.hidden, optimal=args.optimal)
     net = load(path)
     meta_task = task_for(net)
     if meta_task.name != task.name:
         raise UsageError(f"{path} holds a {meta_task.name} network, not {task.name}; "
                          f"try rnnmem-tui {meta_task.name} --weights {path}")
     return dict(net=net, task=meta_task, seed=args.seed, source=path.name, export_dir=args.export_dir,
-                play=not args.paused)
+                play=not args.paused, note=note)
 
 
 def run_explorer(argv: list[str]) -> int:

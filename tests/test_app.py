@@ -1,13 +1,16 @@
 """The explorer driven by its keys (Textual's pilot), and its command line's checks."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from rnnmem_tui.app import ExplorerApp
-from rnnmem_tui.explore import run_explorer
+from rnnmem_tui.explore import build_parser, prepare, run_explorer
+from rnnmem_tui.paths import data_dir
 from rnnmem_tui.train import TrainConfig
-from rnnmem_tui.weights import load, shipped, task_for
+from rnnmem_tui.weights import default_network, load, shipped, task_for
 from rnnmem_tui.screens.explorer import SPEEDS, ExploreScreen
 from rnnmem_tui.screens.help import HelpScreen
 from rnnmem_tui.screens.training import TrainScreen
@@ -181,7 +184,8 @@ async def test_role_labels_show_beside_their_neurons():
     app = ExplorerApp(net, task_for(net), labels=["flag", "counter: k remaining (r=0.97)"])
     async with app.run_test(size=(100, 30)) as pilot:
         await steps(pilot, 5)
-        rows = [app.screen.query_one("#neurons").render_line(y).text for y in range(12)]
+        neurons = app.screen.query_one("#neurons")
+        rows = [neurons.render_line(y).text for y in range(neurons.size.height)]
         assert any("flag" in r for r in rows) and any("counter: k remaining (r=0.97)" in r for r in rows)
 
 
@@ -244,6 +248,33 @@ async def test_W_is_offered_only_for_a_network_trained_in_the_app(tmp_path):
         await pilot.press("W")
         assert not list(tmp_path.iterdir())
         assert "Save net" not in {c.title for c in app.get_system_commands(app.screen)}
+
+
+def test_a_bare_task_opens_the_smallest_trained_network_that_meets_else_the_studys_size_saying_so():
+    for task in ("count", "count-reverse", "fill", "grammar", "three-in-a-row"):
+        options = prepare(build_parser().parse_args([task]))
+        trained = sorted((int(p.stem.rsplit("-", 1)[1]), p.name) for p in data_dir("weights").glob(f"{task}-*.npz")
+                         if p.stem.rsplit("-", 1)[1].isdigit() and p.stem.rsplit("-", 1)[0] == task)
+        meets = [name for _, name in trained if load(data_dir("weights") / name).meta.recorded == "meets"]
+        if meets:
+            assert options["source"] == meets[0] and options["note"] == "", task
+        else:
+            assert options["source"] == shipped(task).name and "none meets" in options["note"], task
+
+
+async def test_the_header_badge_gives_the_recorded_verdict_and_interval():
+    net = load(default_network("fill"))  # one with a recorded verdict
+    v = net.meta.verdict
+    app = ExplorerApp(net, task_for(net))
+    async with app.run_test(size=SIZE):
+        title = str(app.screen.query_one("#neurons").border_title)
+        lo, hi = v["validity_interval"]
+        assert title == f"{net.hidden} neurons · meets {v['validity']:.3f} [{lo:.3f}, {hi:.3f}]"
+    bare = replace(net, meta=replace(net.meta, verdict=None))
+    app = ExplorerApp(bare, task_for(net), note="study's size, none meets")
+    async with app.run_test(size=SIZE):
+        title = str(app.screen.query_one("#neurons").border_title)
+        assert title == f"{net.hidden} neurons · no recorded verdict · study's size, none meets"
 
 
 def test_no_two_bindings_of_the_explorer_share_a_key():

@@ -21,7 +21,7 @@ from ..widgets.board import BoardView
 from ..widgets.lines import LinesView
 from ..widgets.neurons import NeuronData, NeuronsView
 from ..widgets.output import OutputData, OutputView, show_symbol
-from ..widgets.status import StatusBar, StatusData
+from ..widgets.status import StatusBar, StatusData, badge
 from ..widgets.workers import RolesFound, find_roles
 from .exports import export_steps, save_network
 from .views import VIEWS, Seen, View
@@ -35,7 +35,7 @@ GROUP = Binding.Group("Views", compact=True)
 
 def view_bindings(views: tuple[View, ...]) -> list[Binding]:
     """A key to open each view, then the keys that act on an open view."""
-    return [*(Binding(v.key, f"view('{v.name}')", v.label, group=GROUP, tooltip=v.title[:1].upper() + v.title[1:])
+    return [*(Binding(v.key, f"view('{v.name}')", v.label, group=GROUP, tooltip=v.tip or v.title)
               for v in views),
             *(Binding(b.key, f"in_view('{b.action}')", b.description, tooltip=b.tooltip)
               for v in views for b in v.keys)]
@@ -58,8 +58,8 @@ class ExploreScreen(Screen):
         *view_bindings(VIEWS),
         Binding("s", "export", "SVG", show=False, tooltip="Save the screen as an SVG file"),
         Binding("E", "export_steps('.npz')", "Export data", show=False,
-                tooltip="Write the steps kept (symbols, h, p) to .npz, as rnnmem-tui trace does"),
-        Binding("W", "save_network", "Save net", tooltip="Save the network trained here to an .npz file"),
+                tooltip="Export the steps kept (symbols, h, p) to .npz"),
+        Binding("W", "save_network", "Save net", tooltip="Save the network trained here"),
         Binding("C", "cycle_clamp", "Clamp ±1", show=False, tooltip="Clamp it at +1, then -1"),
         Binding("plus,equals_sign", "speed(1)", "Faster", key_display="+", show=False,
                 tooltip=f"Play faster (to {SPEEDS[-1]}/s)"),
@@ -84,9 +84,10 @@ class ExploreScreen(Screen):
     view: reactive[str] = reactive("main")  # the explorer's panels, or the name of an analysis view
 
     def __init__(self, session: Session, source: str = "", labels: Sequence[str | None] = (),
-                 trained: bool = False) -> None:
+                 trained: bool = False, note: str = "") -> None:
         super().__init__()
         self.session, self.source, self.labels = session, source, tuple(labels)
+        self.note = note  # beside the recorded verdict, e.g. that no shipped trained network meets
         self.trained = trained  # trained in the app: W saves it
         self.roles: list[NeuronRoles] = []
         self.views = {v.name: v for v in VIEWS if v.applies(session.task)}  # those this task offers
@@ -117,7 +118,8 @@ class ExploreScreen(Screen):
         src = self.source or "network"
         self.query_one("#task").border_title = src if src.startswith(s.task.name) else f"{s.task.name} · {src}"
         self.query_one("#output").border_title = "next symbol"
-        self.query_one("#neurons").border_title = f"{s.net.hidden} neurons"
+        verdict = "trained here: no recorded verdict" if self.trained else badge(s.net.meta, self.note)
+        self.query_one("#neurons").border_title = f"{s.net.hidden} neurons · {verdict}"
         for v in self.views.values():
             widget = self.query_one(f"#{v.name}")
             widget.border_title, widget.border_subtitle = v.title, v.subtitle
@@ -214,7 +216,7 @@ class ExploreScreen(Screen):
         """Hand the recent hidden states, interventions and selection to the neuron panel."""
         s = self.session
         self.query_one(NeuronsView).data = NeuronData(s.window(SPARK), s.interventions, self.selected,
-                                                      self.labels)
+                                                      self.labels, s.symbols(SPARK))
 
     def show_status(self) -> None:
         """Hand the counts and the running score to the status bar."""

@@ -29,8 +29,9 @@ PANELS = [
               "illegal (filled already, or the game should have cleared); the last games beside it, "
               "┊ where an intervention began."),
     ("neurons", "Each neuron's last steps on a fixed scale from -1 (blue) through 0 (white) to "
-                "+1 (red), as in the seed study's figures, then its value now and its "
-                "intervention. An intervention is applied by every step, never to the weights."),
+                "+1 (red), as in the seed study's figures, the symbols read under the columns; its value "
+                "now and its intervention: z zeroed, c clamped (at the value shown). An intervention is "
+                "applied by every step, never to the weights."),
     ("next symbol", "The probability of each next symbol: green bars legal, red illegal. The "
                     "reversed symbol is the one the next step reads."),
     ("status", "'valid' counts the units the network wrote under the current interventions and "

@@ -127,6 +127,7 @@ class AblationView(Vertical):
 VIEW = View("a", "ablation", "Ablation", "ablation · each neuron zeroed in turn",
             "Each neuron zeroed in turn and measured as `rnnmem-tui ablate` does, sorted by damage, its role "
             "beside it.",
+            tip="Zero each neuron in turn: damage and role",
             make=AblationView, show=AblationView.show_seen,
             depends=lambda seen: (seen.selected, len(seen.roles)),
             subtitle="damage: the fall in valid − TVD − bad")

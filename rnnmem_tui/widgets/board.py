@@ -10,6 +10,7 @@ from .lines import HELD
 from .taskview import TaskView
 
 # each cell's kind in plain text too (NO_COLOR, a copied screen): filled [4], the last move >4<, illegal !4!
+NARROW = 10  # the narrowest column of games beside the board (fill-4x4 at 80 columns)
 GLYPHS = {"empty": "  ", "filled": "[]", "last": "><", "broken": "!!"}
 
 
@@ -101,11 +102,12 @@ class BoardView(TaskView):
         board = self.board(shown)
         board.append(self.verdict(f))
         bw = board[0].cell_len
-        games = [self.game(u, u.text, u.broke_at, len(self.grid.cells) + 3, u.began) for u in f.recent]
-        if not f.finished:
-            games.append(self.game(None, f.prefix, f.broke_at, len(self.grid.cells) + 3, f.began))
         side = width - bw - 2
-        if side >= len(self.grid.cells) + 3:  # the games beside the board, newest last, as a log
+        room = min(len(self.grid.cells) + 3, side if side >= NARROW else width)  # a long game starts with …
+        games = [self.game(u, u.text, u.broke_at, room, u.began) for u in f.recent]
+        if not f.finished:
+            games.append(self.game(None, f.prefix, f.broke_at, room, f.began))
+        if side >= NARROW:  # the games beside the board, newest last, as a log
             n = max(height, len(board))
             games = games[-n:] + [Text()] * (n - len(games[-n:]))
             board += [Text()] * (n - len(board))

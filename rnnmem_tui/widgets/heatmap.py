@@ -21,7 +21,7 @@ from .output import show_symbol
 from .view import Seen, View
 
 CELL = 2  # columns per step
-TALLEST = 3  # lines per neuron when there is room
+TALLEST = 8  # lines per neuron at most: the rows fill the height
 SPAN = 240  # the most steps it shows
 
 
@@ -126,6 +126,7 @@ def show(view: HeatmapView, seen: Seen) -> None:
 VIEW = View("h", "heatmap", "Heatmap", "activations · -1 blue, 0 white, +1 red",
             "The seed's activation figure: a row per neuron, a column per step, the symbols read below. "
             "It follows the stream; f freezes it.",
+            tip="Activation heatmap: neurons × steps",
             make=lambda session: HeatmapView(), show=show,
             depends=lambda seen: (seen.frame, seen.interventions, seen.selected),
             keys=(Binding("f", "freeze", "Freeze", tooltip="Freeze the heatmap, or follow the stream again"),))

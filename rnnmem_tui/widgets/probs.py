@@ -150,6 +150,7 @@ VIEW = View("p", "probs", "Probabilities", "next-symbol probabilities by board s
             "The seed's probability figure (grid tasks): a game fed from EMPTY to FULL (o types its order), "
             "the outputs after each state. Left of and under the orange line the rules forbid; the bad mass "
             "is what lands there, a mean over the states as `eval` gives it, under the interventions held.",
+            tip="Probability heatmap of a fill order (grid tasks)",
             make=ProbsView, show=lambda view, seen: view.update_grid(),
             depends=lambda seen: seen.interventions, applies=lambda task: task.is_grid,
             keys=(Binding("o", "order", "Order", tooltip="Type the fill order of the probability heatmap"),))

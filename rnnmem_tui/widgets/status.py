@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.reactive import reactive
 
+from ..meta import Meta
 from ..model import Interventions
 from ..session import Running, describe
 from .textlines import TextLines
@@ -77,3 +78,15 @@ def mood(r: Running, v: float | None) -> str:
     if v is None:
         return "dim"
     return "good" if (v >= 0.9 if r.name == "valid" else v < 0.01) else "bad"
+
+
+def badge(meta: Meta | None, note: str = "") -> str:
+    """How good the network is, as its file records it under the verdict protocol (never measured live):
+    `meets 0.993 [0.992, 0.994]`, the verdict and the validity with its 95% interval."""
+    v = (meta.verdict if meta is not None else None) or {}
+    if "verdict" not in v or "validity_interval" not in v:
+        text = "no recorded verdict"
+    else:
+        lo, hi = v["validity_interval"]
+        text = f"{v['verdict']} {v['validity']:.3f} [{lo:.3f}, {hi:.3f}]"
+    return f"{text} · {note}" if note else text

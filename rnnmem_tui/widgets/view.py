@@ -62,3 +62,4 @@ class View:
     applies: Callable[[Task], bool] = lambda task: True  # False: not offered for this task
     keys: tuple[Binding, ...] = field(default=())  # bindings acting on the open view
     subtitle: str = ""  # the border subtitle
+    tip: str = ""  # a few words for the key's line in the help and the palette; the title when empty
