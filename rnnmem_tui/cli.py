@@ -115,6 +115,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=SEED, default=0, help="sampling seed (default 0)")
     s.add_argument("--temperature", type=POSITIVE, default=1.0, help="softmax temperature (default 1)")
 
+    sub.add_parser("compare", prog="rnnmem-tui compare", add_help=False,
+                   help="two networks of one task side by side on one input stream (rnnmem-tui compare A B; "
+                        "see rnnmem-tui compare --help)")
     tr = sub.add_parser("trace", prog="rnnmem-tui trace",
                         help="write a network's steps (symbols, hidden states, probabilities) to .npz or .csv",
                         description="Step a network from h = 0 as the explorer does and write one row per step: "
@@ -168,7 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-VERBS = ("train", "eval", "sample", "trace", "build-optimal", "bench", *study.COMMANDS)
+VERBS = ("train", "eval", "sample", "trace", "compare", "build-optimal", "bench", *study.COMMANDS)
 
 
 def weights_task(argv: list[str]) -> str:
@@ -188,6 +191,10 @@ def run(argv: list[str]) -> int:
         except WeightsError as e:
             print(f"rnnmem-tui: error: {e}", file=sys.stderr)
             return 2
+    if argv and argv[0] == "compare":
+        from .explore import run_compare  # the Textual app loads only when it is wanted
+
+        return run_compare(argv[1:])
     if argv and not argv[0].startswith("-") and argv[0] not in VERBS:
         word = argv[0]
         near = [v for v in VERBS if word.startswith(v) or v.startswith(word)] or \

@@ -10,7 +10,7 @@ from .bugs import report_bug
 from .paths import PathError, check_folder
 from .tasks import TaskError, load_spec, load_task, task_names
 from .train import TrainConfig
-from .weights import WeightsError, default_network, load, shipped, task_for
+from .weights import WeightsError, default_network, load, resolve, shipped, task_for
 
 MIN_COLUMNS, MIN_LINES = 80, 24
 
@@ -108,16 +108,62 @@ def run_explorer(argv: list[str]) -> int:
     except (UsageError, TaskError, WeightsError, PathError) as e:
         print(f"rnnmem-tui: error: {e}", file=sys.stderr)
         return 2
+    return check_terminal() or run_app(options)
+
+
+def check_terminal() -> int:
+    """0 when stdin and stdout are a terminal of at least MIN_COLUMNS x MIN_LINES, else 2 after one line."""
     if not on_a_terminal():
         print("rnnmem-tui: error: the explorer needs a terminal (stdin and stdout); for text output "
-              "use rnnmem-tui sample, eval or explain", file=sys.stderr)
+              "use rnnmem-tui sample, trace, eval or explain", file=sys.stderr)
         return 2
     cols, lines = shutil.get_terminal_size()
     if cols < MIN_COLUMNS or lines < MIN_LINES:
         print(f"rnnmem-tui: error: the terminal is {cols}x{lines}; the explorer needs at least "
               f"{MIN_COLUMNS}x{MIN_LINES}", file=sys.stderr)
         return 2
-    return run_app(options)
+    return 0
+
+
+def compare_parser() -> Parser:
+    """The parser of `rnnmem-tui compare A B`."""
+    p = Parser(prog="rnnmem-tui compare", usage="rnnmem-tui compare A B [--mode teacher|type] [--seed S] [--paused]",
+               description="Two networks of one task side by side, reading the same input stream: valid units "
+                           "fed in (teacher) or the symbols you type (type). Each shows its sparkbars, its "
+                           "next-symbol probabilities and its running bad mass. A and B are weights files or "
+                           "shipped names, e.g. rnnmem-tui compare fill-10 fill-optimal-10.",
+               epilog="keys: space play/pause · n or → step · m mode · ↑ ↓ select a neuron in both · + - speed · "
+                      "r reset · q quit")
+    p.add_argument("a", metavar="A", help="weights file or shipped name")
+    p.add_argument("b", metavar="B", help="weights file or shipped name, of A's task")
+    p.add_argument("--mode", choices=("teacher", "type"), default="teacher", help="default teacher")
+    p.add_argument("--seed", type=int, default=0, metavar="S", help="seed of the teacher's stream (default 0)")
+    p.add_argument("--paused", action="store_true", help="open paused at step 0 (default: play at once)")
+    return p
+
+
+def prepare_compare(args: argparse.Namespace) -> dict:
+    """The CompareApp arguments; raises UsageError or WeightsError."""
+    if args.seed < 0:
+        raise UsageError("--seed must be 0 or more")
+    a, b = load(args.a), load(args.b)
+    ta, tb = task_for(a), task_for(b)
+    if ta.name != tb.name:
+        raise UsageError(f"{args.a} is a {ta.name} network and {args.b} a {tb.name} one; compare needs one task")
+    return dict(a=a, b=b, task=ta, seed=args.seed, names=(resolve(args.a).name, resolve(args.b).name),
+                mode=args.mode, play=not args.paused)
+
+
+def run_compare(argv: list[str]) -> int:
+    """Check the command line and the terminal, then compare two networks; returns the exit code."""
+    try:
+        options = prepare_compare(compare_parser().parse_args(argv))
+    except SystemExit as e:  # --help
+        return int(e.code or 0)
+    except (UsageError, TaskError, WeightsError) as e:
+        print(f"rnnmem-tui compare: error: {e}", file=sys.stderr)
+        return 2
+    return check_terminal() or run_app(options, app="compare")
 
 
 def on_a_terminal() -> bool:
@@ -125,11 +171,12 @@ def on_a_terminal() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()
 
 
-def run_app(options: dict, headless: bool = False) -> int:
-    """Run the explorer; an unhandled exception (a bug) becomes one line, a saved traceback and exit 1."""
-    from .app import ExplorerApp  # Textual loads only once everything checked out
+def run_app(options: dict, headless: bool = False, app: str = "explorer") -> int:
+    """Run the explorer (or the comparison); an unhandled exception (a bug) becomes one line, a saved
+    traceback and exit 1."""
+    from .app import CompareApp, ExplorerApp  # Textual loads only once everything checked out
 
-    app = ExplorerApp(**options)
+    app = (CompareApp if app == "compare" else ExplorerApp)(**options)
     app.run(headless=headless)
     if app.crash is None:
         return 0 if app.return_code in (None, 0) else app.return_code
