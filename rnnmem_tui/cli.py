@@ -118,6 +118,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("compare", prog="rnnmem-tui compare", add_help=False,
                    help="two networks of one task side by side on one input stream (rnnmem-tui compare A B; "
                         "see rnnmem-tui compare --help)")
+    fg = sub.add_parser("figures", prog="rnnmem-tui figures",
+                        help="redraw the seed study's nine figures in the explorer and save each as SVG",
+                        description="Open the explorer headless on each figure's network, press the keys that "
+                                    "reproduce the figure (the README's figure table lists them) and save the "
+                                    "screen as OUT/NAME.svg.")
+    fg.add_argument("--out", default="docs/figures", metavar="DIR", help="where to write (default docs/figures)")
+    fg.add_argument("--only", nargs="+", default=None, metavar="NAME", help="only these figures, e.g. toprow")
     tr = sub.add_parser("trace", prog="rnnmem-tui trace",
                         help="write a network's steps (symbols, hidden states, probabilities) to .npz or .csv",
                         description="Step a network from h = 0 as the explorer does and write one row per step: "
@@ -171,7 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-VERBS = ("train", "eval", "sample", "trace", "compare", "build-optimal", "bench", *study.COMMANDS)
+VERBS = ("train", "eval", "sample", "trace", "compare", "figures", "build-optimal", "bench", *study.COMMANDS)
 
 
 def weights_task(argv: list[str]) -> str:
@@ -220,6 +227,8 @@ def run(argv: list[str]) -> int:
             return commands.cmd_sample(args)
         if args.command == "trace":
             return commands.cmd_trace(args)
+        if args.command == "figures":
+            return commands.cmd_figures(args)
         if args.command == "build-optimal":
             return commands.cmd_build_optimal(args, command)
         if args.command in study.COMMANDS:

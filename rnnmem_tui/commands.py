@@ -261,6 +261,19 @@ def cmd_sample(args) -> int:
     return 0
 
 
+def cmd_figures(args) -> int:
+    """Redraw the study's figures into --out, one SVG each, and say which were written."""
+    from .figures import FIGURES, make_figures
+
+    unknown = sorted(set(args.only or ()) - {f.name for f in FIGURES})
+    if unknown:
+        raise ValueError(f"no figure {unknown[0]}; the figures are {', '.join(f.name for f in FIGURES)}")
+    check_folder(Path(args.out).parent if Path(args.out).parent.exists() else Path("."), "--out")
+    for path in make_figures(args.out, args.only):
+        print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
 def cmd_trace(args) -> int:
     """Write a network's steps to --out (.npz or .csv), checked before the run."""
     from . import trace

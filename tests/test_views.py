@@ -135,6 +135,25 @@ async def test_activation_heatmap_follows_the_stream_until_frozen():
         assert app.screen.view == "main"
 
 
+async def test_heatmap_shows_pinned_neurons_sorted_by_role_and_games_by_the_line_that_ended_them():
+    app = app_for("three-in-a-row")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settled(pilot)
+        await pilot.press("h", "2", "1", "i", "2", "3", "i", "1", "4", "i", "1", "7", "i")
+        view = app.screen.query_one(HeatmapView)
+        assert view.data.rows_shown == (21, 23, 14, 17) and "pinned 21 23 14 17" in str(view.border_subtitle)
+        await pilot.press("g")
+        kinds = [app.screen.roles[i].kind for i in view.data.rows_shown]
+        order = ("bit", "counter", "flag", "phase", "parity", "input", "unexplained")
+        assert sorted(view.data.rows_shown) == [14, 17, 21, 23] and kinds == sorted(kinds, key=order.index)
+        await pilot.press("g", "1", "7", "i")  # unpin 17
+        assert view.data.rows_shown == (21, 23, 14)
+        await pilot.press("m", "m", *"0712948210925160")
+        units = view.data.units
+        assert [note for _, _, note in units][:2] == ["top row", "top row + main diagonal"]
+        assert view.data.symbols[units[0][0]:units[0][1]] == "07129"
+
+
 async def test_weights_view_marks_the_selected_neuron():
     app = app_for("fill")
     async with app.run_test(size=SIZE) as pilot:

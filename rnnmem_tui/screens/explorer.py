@@ -37,7 +37,7 @@ def view_bindings(views: tuple[View, ...]) -> list[Binding]:
     """A key to open each view, then the keys that act on an open view."""
     return [*(Binding(v.key, f"view('{v.name}')", v.label, group=GROUP, tooltip=v.tip or v.title)
               for v in views),
-            *(Binding(b.key, f"in_view('{b.action}')", b.description, tooltip=b.tooltip)
+            *(Binding(b.key, f"in_view('{b.action}')", b.description, show=b.show, tooltip=b.tooltip)
               for v in views for b in v.keys)]
 
 

@@ -120,6 +120,11 @@ class GridTask(Task):
         """True when a game with the cells of this bit mask filled must clear next."""
         raise NotImplementedError
 
+    def ending(self, unit: str) -> str:
+        """What ended a game, in the task's words, for marking it in a figure; '' when there is nothing to
+        say beyond the clear (a full board)."""
+        return ""
+
     def game_lengths(self, orders: np.ndarray) -> np.ndarray:
         """How many moves each full move order (n, N) plays before it must clear: (n,)."""
         raise NotImplementedError
@@ -199,6 +204,15 @@ class ThreeInARowTask(GridTask):
     family = "three-in-a-row"
     done_feature = "complete"
     done_words = "a line complete"
+
+    def ending(self, unit: str) -> str:
+        """The line the game's last move completed (`top row`); '' for a game that broke the rules."""
+        played = self.moves(unit.removesuffix(self.end)) if self.is_valid(unit) else None
+        if not played or not played[0]:
+            return ""
+        cells, mask = played
+        done = [n for n, line in self.lines.items() if cells[-1] in line and all(mask >> i & 1 for i in line)]
+        return " + ".join(self.line_words[n] for n in done)
 
     def done(self, mask: int) -> bool:
         table = self.done_table
