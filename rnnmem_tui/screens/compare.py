@@ -17,7 +17,8 @@ from ..session import Session
 from ..widgets.neurons import NeuronData, NeuronsView
 from ..widgets.output import OutputData, OutputView, show_symbol
 from ..widgets.status import badge, mood, score
-from .explorer import FPS, SPARK, SPEEDS
+from .explorer import FPS, SPARK
+from .keys import SPEEDS
 
 MODES = ("teacher", "type")  # both networks read the same symbols: fed valid units, or typed ones
 

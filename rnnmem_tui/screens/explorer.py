@@ -8,7 +8,6 @@ from pathlib import Path
 from textual import events
 from textual.actions import parse
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
@@ -16,7 +15,7 @@ from textual.timer import Timer
 from textual.widgets import ContentSwitcher, Footer, Input
 
 from ..roles import NeuronRoles
-from ..session import HISTORY, TEMPERATURES, Session
+from ..session import TEMPERATURES, Session
 from ..widgets.board import BoardView
 from ..widgets.lines import LinesView
 from ..widgets.neurons import NeuronData, NeuronsView
@@ -24,59 +23,21 @@ from ..widgets.output import OutputData, OutputView, show_symbol
 from ..widgets.status import StatusBar, StatusData, badge
 from ..widgets.workers import RolesFound, find_roles
 from .exports import export_steps, save_network
+from . import keys
+from .keys import KEYS, SPEEDS, DigitPicker
 from .views import VIEWS, Seen, View
 
-SPEEDS = (1, 2, 5, 10, 20, 30, 60, 120, 240)  # steps per second
 FPS = 30  # at most this many redraws a second; faster playback takes several steps per redraw
+CATCH_UP = 3  # at most this many ticks' worth of steps in one tick, after a late one
 SPARK = 240  # hidden states handed to the neuron panel: its widest sparkbar
-DIGIT_GAP = 1.0  # seconds within which two digits make one neuron number (networks of 11+ neurons)
-GROUP = Binding.Group("Views", compact=True)
-
-
-def view_bindings(views: tuple[View, ...]) -> list[Binding]:
-    """A key to open each view, then the keys that act on an open view."""
-    return [*(Binding(v.key, f"view('{v.name}')", v.label, group=GROUP, tooltip=v.tip or v.title)
-              for v in views),
-            *(Binding(b.key, f"in_view('{b.action}')", b.description, show=b.show, tooltip=b.tooltip)
-              for v in views for b in v.keys)]
 
 
 class ExploreScreen(Screen):
     """The task view, the next-symbol bars, the neurons and the status, driven by the keys below."""
 
     # The footer shows what fits in 80 columns in every view; the rest are in the help (?) and the palette.
-    BINDINGS = [
-        Binding("escape", "view('main')", "Explorer", key_display="esc", tooltip="Back to the explorer's panels"),
-        Binding("space", "play", "Play", tooltip="Play or pause"),
-        Binding("n,right", "step", "Step", key_display="n/→", tooltip="One step forward"),
-        Binding("left", "back", "Back", key_display="←", show=False, tooltip=f"One step back ({HISTORY} kept)"),
-        Binding("m", "mode", "Mode", tooltip="Mode: sample, teacher, type"),
-        Binding("z", "zero", "Zero", tooltip="Zero the selected neuron"),
-        Binding("c", "clamp", "Clamp", show=False, tooltip="Clamp it at its value now"),
-        Binding("x", "release", "Free", show=False, tooltip="Release it"),
-        Binding("X", "release_all", "Free all", show=False, tooltip="Release all: the original net"),
-        *view_bindings(VIEWS),
-        Binding("s", "export", "SVG", show=False, tooltip="Save the screen as an SVG file"),
-        Binding("E", "export_steps('.npz')", "Export data", show=False,
-                tooltip="Export the steps kept (symbols, h, p) to .npz"),
-        Binding("W", "save_network", "Save net", tooltip="Save the network trained here"),
-        Binding("C", "cycle_clamp", "Clamp ±1", show=False, tooltip="Clamp it at +1, then -1"),
-        Binding("plus,equals_sign", "speed(1)", "Faster", key_display="+", show=False,
-                tooltip=f"Play faster (to {SPEEDS[-1]}/s)"),
-        Binding("minus", "speed(-1)", "Slower", key_display="-", show=False, tooltip="Play slower"),
-        Binding("t", "temperature(1)", "Hotter", show=False, tooltip="Sample hotter"),
-        Binding("T", "temperature(-1)", "Colder", show=False, tooltip="Sample colder"),
-        Binding("r", "reset", "Reset", show=False, tooltip="Reset: h = 0, same draws"),
-        Binding("up", "select(-1)", "Neuron up", key_display="↑", show=False, tooltip="Select the neuron above"),
-        Binding("down", "select(1)", "Neuron down", key_display="↓", show=False,
-                tooltip="Select the neuron below"),
-        *(Binding(str(d), f"pick({d})", f"Neuron {d}", show=False,
-                  tooltip="Select by number (1 2 → 12)") for d in range(10)),
-    ]
-
-    # commands offered in the palette only: (title, help, action)
-    PALETTE = [("Export data as CSV", "Write the steps kept (symbols, h, p) to .csv, as rnnmem-tui trace does",
-                "export_steps('.csv')")]
+    BINDINGS = keys.BINDINGS
+    PALETTE = keys.PALETTE
 
     playing: reactive[bool] = reactive(False)
     speed: reactive[int] = reactive(SPEEDS.index(10))  # index into SPEEDS
@@ -92,7 +53,8 @@ class ExploreScreen(Screen):
         self.roles: list[NeuronRoles] = []
         self.views = {v.name: v for v in VIEWS if v.applies(session.task)}  # those this task offers
         self._timer: Timer | None = None
-        self._digit: tuple[float, str] = (0.0, "")  # when the last digit came, and the digits so far
+        self._last, self._due = time.monotonic(), 1.0  # the clock at the last tick; steps owed (fractional)
+        self._digits = DigitPicker()
         self._drawn: dict[str, object] = {}  # view -> what it was last drawn from
 
     def compose(self) -> ComposeResult:
@@ -156,6 +118,7 @@ class ExploreScreen(Screen):
 
     def watch_playing(self, playing: bool) -> None:
         """Start or stop the timer."""
+        self._last, self._due = time.monotonic(), 1.0  # the first tick takes a step
         if self._timer is not None and playing:
             self._timer.resume()
         elif self._timer is not None:
@@ -176,13 +139,19 @@ class ExploreScreen(Screen):
     # ---- drawing ----
 
     def tick(self) -> None:
-        """One timer tick: as many steps as the speed asks for, then one redraw."""
+        """One timer tick: the steps due at the speed since the last tick, then one redraw. Counting by the
+        clock, not by ticks, keeps the rate when a busy machine delivers the ticks late."""
         if self.session.mode == "type":
             self.playing = False
             return
-        for _ in range(max(1, SPEEDS[self.speed] // FPS)):
+        now = time.monotonic()
+        due = self._due + SPEEDS[self.speed] * (now - self._last)
+        n = min(int(due), CATCH_UP * max(1, SPEEDS[self.speed] // FPS))
+        self._last, self._due = now, min(due - n, 1.0)  # never owe more than a step after a stall
+        for _ in range(n):
             self.session.step()
-        self.show()
+        if n:
+            self.show()
 
     def show(self) -> None:
         """Hand the newest frame to every panel."""
@@ -373,13 +342,9 @@ class ExploreScreen(Screen):
 
     def action_pick(self, digit: int) -> None:
         """Select a neuron by number; two quick digits make a two-digit number."""
-        now, H = time.monotonic(), self.session.net.hidden
-        last, digits = self._digit
-        both = digits + str(digit)
-        digits = both if now - last < DIGIT_GAP and int(both) < H and len(digits) == 1 else str(digit)
-        self._digit = (now, digits)
-        if int(digits) < H:
-            self.selected = int(digits)
+        neuron = self._digits.pick(digit, self.session.net.hidden)
+        if neuron is not None:
+            self.selected = neuron
 
     def action_zero(self) -> None:
         """Hold the selected neuron at 0."""
@@ -405,11 +370,3 @@ class ExploreScreen(Screen):
         """Free every neuron: the original network."""
         self.session.release_all()
         self.show()
-
-
-def _keys_by_action(bindings: list[Binding]) -> dict[tuple[str, tuple], tuple[str, ...]]:
-    """Each binding's action and arguments, mapped to its keys (type mode hides those the task types)."""
-    return {parse(b.action)[1:]: tuple(b.key.split(",")) for b in bindings}
-
-
-KEYS = _keys_by_action(ExploreScreen.BINDINGS)

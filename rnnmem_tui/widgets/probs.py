@@ -10,7 +10,7 @@ from textual.reactive import reactive
 from textual.widgets import Input, Label, Static
 
 from ..session import ProbGrid, Session, describe
-from .view import Seen, View
+from .view import View
 
 RED = (255, 40, 40)  # the colour of probability 1
 
