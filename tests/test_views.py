@@ -4,7 +4,13 @@ from __future__ import annotations
 import numpy as np
 from textual.widgets import Footer
 
+from textual.widgets import Static
+
 from rnnmem_tui.app import ExplorerApp
+from rnnmem_tui.screens.explorer import ExploreScreen
+from rnnmem_tui.screens.keys import bindings
+from rnnmem_tui.screens.views import VIEWS, View
+from rnnmem_tui.session import Session
 from rnnmem_tui.weights import load, shipped, task_for
 from rnnmem_tui.widgets.ablation import AblationView
 from rnnmem_tui.widgets.heatmap import HeatmapView
@@ -209,6 +215,37 @@ async def test_the_palette_opens_a_view_to_act_on_it():
         await {c.title: c for c in app.get_system_commands(app.screen)}["Freeze"].callback()
         await pilot.pause()
         assert app.screen.view == "heatmap" and app.screen.query_one(HeatmapView).still is not None
+
+
+class StepCount(Static):
+    """A view widget that takes the Session and reads it when it renders, as widgets/phase.py will."""
+
+    def __init__(self, session) -> None:
+        super().__init__()
+        self.session = session
+
+    def render(self) -> str:
+        """The step on screen."""
+        return f"step {self.session.frame.t} of {self.session.net.hidden} neurons"
+
+
+async def test_a_view_widget_that_takes_the_session_registers_in_one_line():
+    view = View("y", "steps", "Steps", "the step on screen", "Shows the step on screen.", StepCount)
+
+    class WithSteps(ExploreScreen):
+        VIEWS = (*VIEWS, view)  # the one line
+        BINDINGS = bindings(VIEWS)
+
+    app = app_for("count")
+    async with app.run_test(size=SIZE) as pilot:
+        await app.push_screen(WithSteps(Session(app.net, app.rnn_task)))
+        await pilot.press("n", "n", "y")
+        screen = app.screen
+        assert screen.view == "steps" and screen.query_one("#steps").border_title == "the step on screen"
+        await pilot.press("n")
+        await pilot.pause()
+        assert str(screen.query_one("#steps").render()) == "step 3 of 2 neurons"
+        assert "Steps" in {c.title for c in app.get_system_commands(screen)}
 
 
 async def test_type_mode_types_symbols_that_are_also_view_keys():

@@ -36,6 +36,7 @@ class ExploreScreen(Screen):
     """The task view, the next-symbol bars, the neurons and the status, driven by the keys below."""
 
     # The footer shows what fits in 80 columns in every view; the rest are in the help (?) and the palette.
+    VIEWS = VIEWS  # the registry; a subclass may add views with `VIEWS = (...)` and `BINDINGS = keys.bindings(VIEWS)`
     BINDINGS = keys.BINDINGS
     PALETTE = keys.PALETTE
 
@@ -51,10 +52,11 @@ class ExploreScreen(Screen):
         self.note = note  # beside the recorded verdict, e.g. that no shipped trained network meets
         self.trained = trained  # trained in the app: W saves it
         self.roles: list[NeuronRoles] = []
-        self.views = {v.name: v for v in VIEWS if v.applies(session.task)}  # those this task offers
+        self.views = {v.name: v for v in self.VIEWS if v.applies(session.task)}  # those this task offers
         self._timer: Timer | None = None
         self._last, self._due = time.monotonic(), 1.0  # the clock at the last tick; steps owed (fractional)
         self._digits = DigitPicker()
+        self._keys = KEYS if self.BINDINGS is keys.BINDINGS else keys.keys_by_action(self.BINDINGS)
         self._drawn: dict[str, object] = {}  # view -> what it was last drawn from
 
     def compose(self) -> ComposeResult:
@@ -220,8 +222,8 @@ class ExploreScreen(Screen):
             return None
         if mode != "sample" and action == "temperature":
             return None
-        keys = KEYS.get((action, parameters), ())
-        if mode == "type" and keys and all(k in vocab for k in keys):
+        bound = self._keys.get((action, parameters), ())
+        if mode == "type" and bound and all(k in vocab for k in bound):
             return False
         if action == "view":
             return parameters[0] != self.view and self.offers(action, parameters)

@@ -23,35 +23,40 @@ def view_bindings(views: tuple[View, ...]) -> list[Binding]:
               for v in views for b in v.keys)]
 
 
-# The footer shows what fits in 80 columns in every view; the rest are in the help (?) and the palette.
-BINDINGS = [
-    Binding("escape", "view('main')", "Explorer", key_display="esc", tooltip="Back to the explorer's panels"),
-    Binding("space", "play", "Play", tooltip="Play or pause"),
-    Binding("n,right", "step", "Step", key_display="n/→", tooltip="One step forward"),
-    Binding("left", "back", "Back", key_display="←", show=False, tooltip=f"One step back ({HISTORY} kept)"),
-    Binding("m", "mode", "Mode", tooltip="Mode: sample, teacher, type"),
-    Binding("z", "zero", "Zero", tooltip="Zero the selected neuron"),
-    Binding("c", "clamp", "Clamp", show=False, tooltip="Clamp it at its value now"),
-    Binding("x", "release", "Free", show=False, tooltip="Release it"),
-    Binding("X", "release_all", "Free all", show=False, tooltip="Release all: the original net"),
-    *view_bindings(VIEWS),
-    Binding("s", "export", "SVG", show=False, tooltip="Save the screen as an SVG file"),
-    Binding("E", "export_steps('.npz')", "Export data", show=False,
-            tooltip="Export the steps kept (symbols, h, p) to .npz"),
-    Binding("W", "save_network", "Save net", tooltip="Save the network trained here"),
-    Binding("C", "cycle_clamp", "Clamp ±1", show=False, tooltip="Clamp it at +1, then -1"),
-    Binding("plus,equals_sign", "speed(1)", "Faster", key_display="+", show=False,
-            tooltip=f"Play faster (to {SPEEDS[-1]}/s)"),
-    Binding("minus", "speed(-1)", "Slower", key_display="-", show=False, tooltip="Play slower"),
-    Binding("t", "temperature(1)", "Hotter", show=False, tooltip="Sample hotter"),
-    Binding("T", "temperature(-1)", "Colder", show=False, tooltip="Sample colder"),
-    Binding("r", "reset", "Reset", show=False, tooltip="Reset: h = 0, same draws"),
-    Binding("up", "select(-1)", "Neuron up", key_display="↑", show=False, tooltip="Select the neuron above"),
-    Binding("down", "select(1)", "Neuron down", key_display="↓", show=False,
-            tooltip="Select the neuron below"),
-    *(Binding(str(d), f"pick({d})", f"Neuron {d}", show=False,
-              tooltip="Select by number (1 2 → 12)") for d in range(10)),
-]
+def bindings(views: tuple[View, ...]) -> list[Binding]:
+    """The explorer's bindings with these views'. The footer shows what fits in 80 columns in every view;
+    the rest are in the help (?) and the palette."""
+    return [
+        Binding("escape", "view('main')", "Explorer", key_display="esc", tooltip="Back to the explorer's panels"),
+        Binding("space", "play", "Play", tooltip="Play or pause"),
+        Binding("n,right", "step", "Step", key_display="n/→", tooltip="One step forward"),
+        Binding("left", "back", "Back", key_display="←", show=False, tooltip=f"One step back ({HISTORY} kept)"),
+        Binding("m", "mode", "Mode", tooltip="Mode: sample, teacher, type"),
+        Binding("z", "zero", "Zero", tooltip="Zero the selected neuron"),
+        Binding("c", "clamp", "Clamp", show=False, tooltip="Clamp it at its value now"),
+        Binding("x", "release", "Free", show=False, tooltip="Release it"),
+        Binding("X", "release_all", "Free all", show=False, tooltip="Release all: the original net"),
+        *view_bindings(views),
+        Binding("s", "export", "SVG", show=False, tooltip="Save the screen as an SVG file"),
+        Binding("E", "export_steps('.npz')", "Export data", show=False,
+                tooltip="Export the steps kept (symbols, h, p) to .npz"),
+        Binding("W", "save_network", "Save net", tooltip="Save the network trained here"),
+        Binding("C", "cycle_clamp", "Clamp ±1", show=False, tooltip="Clamp it at +1, then -1"),
+        Binding("plus,equals_sign", "speed(1)", "Faster", key_display="+", show=False,
+                tooltip=f"Play faster (to {SPEEDS[-1]}/s)"),
+        Binding("minus", "speed(-1)", "Slower", key_display="-", show=False, tooltip="Play slower"),
+        Binding("t", "temperature(1)", "Hotter", show=False, tooltip="Sample hotter"),
+        Binding("T", "temperature(-1)", "Colder", show=False, tooltip="Sample colder"),
+        Binding("r", "reset", "Reset", show=False, tooltip="Reset: h = 0, same draws"),
+        Binding("up", "select(-1)", "Neuron up", key_display="↑", show=False, tooltip="Select the neuron above"),
+        Binding("down", "select(1)", "Neuron down", key_display="↓", show=False,
+                tooltip="Select the neuron below"),
+        *(Binding(str(d), f"pick({d})", f"Neuron {d}", show=False,
+                  tooltip="Select by number (1 2 → 12)") for d in range(10)),
+    ]
+
+
+BINDINGS = bindings(VIEWS)
 
 # commands offered in the palette only: (title, help, action)
 PALETTE = [("Export data as CSV", "Write the steps kept (symbols, h, p) to .csv, as rnnmem-tui trace does",
@@ -63,12 +68,12 @@ PALETTE = [("Export data as CSV", "Write the steps kept (symbols, h, p) to .csv,
             "export_steps('.csv')")]
 
 
-def _keys_by_action(bindings: list[Binding]) -> dict[tuple[str, tuple], tuple[str, ...]]:
+def keys_by_action(bindings: list[Binding]) -> dict[tuple[str, tuple], tuple[str, ...]]:
     """Each binding's action and arguments, mapped to its keys (type mode hides those the task types)."""
     return {parse(b.action)[1:]: tuple(b.key.split(",")) for b in bindings}
 
 
-KEYS = _keys_by_action(BINDINGS)
+KEYS = keys_by_action(BINDINGS)
 
 
 class DigitPicker:
