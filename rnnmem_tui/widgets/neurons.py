@@ -22,6 +22,7 @@ EIGHTHS = " ▁▂▃▄▅▆▇█"
 LEVELS = 20  # colour steps on each side of 0
 TALLEST = 12  # lines per neuron at most: a line of text above the bars, then the bars
 LABEL = 40  # the most cells a role label takes from the sparkbar when it shares the bar's line
+SPLIT = 19  # the narrowest column of neurons when they stand in two columns
 VALUE = 7  # the value and intervention columns before the bars, when the label is above them
 SHORT = {"zeroed": "z", "clamped": "c"}  # an intervention in one cell, as the keys that make it
 
@@ -110,8 +111,20 @@ class NeuronsView(ScrollView, can_focus=False):
         """Lines for the neurons: all but the last, which shows the symbols read."""
         return max(1, self.scrollable_content_region.height - 1)
 
+    def columns(self) -> int:
+        """Neurons side by side: two, a line each, when there are more neurons than lines and room for two
+        columns of bars (thirty neurons at 80x24); else one."""
+        H, width = self.data.history.shape[1], self.scrollable_content_region.width
+        return 2 if H > self.lines() and width >= 2 * SPLIT else 1
+
+    def per_column(self) -> int:
+        """Neurons in each column."""
+        return -(-self.data.history.shape[1] // self.columns())
+
     def rows(self) -> tuple[int, int]:
         """Lines per neuron, and how many of them hold its bar: taller bars when the panel has room."""
+        if self.columns() > 1:
+            return 1, 1
         H = self.data.history.shape[1]
         k = max(1, min(TALLEST, self.lines() // H))
         return k, (k - 1 if k > 2 else k)
@@ -121,9 +134,14 @@ class NeuronsView(ScrollView, can_focus=False):
         if data is None:
             return
         k, _ = self.rows()
-        self.virtual_size = Size(self.scrollable_content_region.width, data.history.shape[1] * k + 1)
+        per = self.per_column()
+        self.virtual_size = Size(self.scrollable_content_region.width, per * k + 1)
         top, lines = int(self.scroll_y), self.lines()
-        first, last = data.selected * k, data.selected * k + k - 1
+        first = data.selected % per * k
+        last = first + k - 1
+        if self.columns() > 1 and data.labels:  # no room for labels beside the bars: the selected one's below
+            text = data.labels[data.selected] if data.selected < len(data.labels) else None
+            self.border_subtitle = f"▶{data.selected} {text}" if text else ""
         if self.scrollable_content_region.height and not (top <= first and last < top + lines):
             self.scroll_to(y=first if first < top else last - lines + 1, animate=False, immediate=True)
         self._look = None
@@ -140,6 +158,8 @@ class NeuronsView(ScrollView, can_focus=False):
         if self.data is None or at is None:
             return
         i = (at.y + int(self.scroll_y)) // self.rows()[0]
+        if self.columns() > 1 and at.x >= self.scrollable_content_region.width // 2:
+            i += self.per_column()
         if i < self.data.history.shape[1] and at.y < self.lines():
             self.post_message(self.Picked(i))
 
@@ -151,7 +171,7 @@ class NeuronsView(ScrollView, can_focus=False):
         index = len(str(H - 1))
         if above:
             return index, max(8, width - index - 2 - VALUE), 1, max(0, width - index - 2)
-        label = max((len(s or "") for s in d.labels), default=0)
+        label = max((len(s or "") for s in d.labels), default=0) if self.columns() == 1 else 0
         fixed = 1 + index + 1 + 1 + 5  # marker, index, the intervention's cell, a gap, value
         spark = max(8, width - fixed - (min(label, LABEL) + 1 if label else 0))
         return index, spark, 1, max(0, width - fixed - spark - 1)
@@ -159,9 +179,11 @@ class NeuronsView(ScrollView, can_focus=False):
     def look(self) -> dict:
         """Everything the rows share for one frame, worked out once: widths, styles, glyphs and colours."""
         if self._look is None:
-            d, width = self.data, self.scrollable_content_region.width
+            d, cols = self.data, self.columns()
+            width = self.scrollable_content_region.width // cols
             k, tall = self.rows()
             index, spark, held, label = self.layout_widths(width, tall < k)
+            label = label if cols == 1 else 0
             h = np.clip(d.history[-spark:], -1.0, 1.0)  # (T, H) newest last
             plain = self.rich_style
             self._look = dict(
@@ -195,11 +217,21 @@ class NeuronsView(ScrollView, can_focus=False):
         if d is None:
             return Strip.blank(self.scrollable_content_region.width, self.rich_style)
         L = self.look()
-        k, tall, plain, H = L["k"], L["tall"], L["plain"], d.history.shape[1]
-        if y == min(H * k - int(self.scroll_y), self.lines()):
-            return self.symbols_line(L)
-        i, sub = divmod(y + int(self.scroll_y), k)
-        if i >= H or y > self.lines():
+        k, plain, per = L["k"], L["plain"], self.per_column()
+        full, at = self.scrollable_content_region.width, min(per * k - int(self.scroll_y), self.lines())
+        if y == at:  # the symbols, under each column
+            strips = [self.symbols_line(L)] * self.columns()
+        elif y > at:
+            return Strip.blank(full, plain)
+        else:
+            i, sub = divmod(y + int(self.scroll_y), k)
+            strips = [self.neuron_line(i + c * per, sub, L) for c in range(self.columns())]
+        return Strip.join(strips).adjust_cell_length(full, plain)
+
+    def neuron_line(self, i: int, sub: int, L: dict) -> Strip:
+        """Line sub of neuron i's block, L["width"] wide: its label line or a bar line."""
+        d, k, tall, plain = self.data, L["k"], L["tall"], L["plain"]
+        if i >= d.history.shape[1]:
             return Strip.blank(L["width"], plain)
         line = k - 1 - sub  # counted from the bottom of the neuron's block
         text = (d.labels[i] if i < len(d.labels) else None) or ""
