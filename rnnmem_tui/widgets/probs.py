@@ -123,7 +123,7 @@ class ProbsView(Vertical):
         caption = Text(no_wrap=True, overflow="ellipsis")
         caption.append(f" bad mass {mass:.3f}",
                        self.get_component_rich_style("probs--good" if mass < 0.01 else "probs--bad"))
-        caption.append(f" a state (mean of {len(g.rows)})")
+        caption.append(f" per state, the mean of {len(g.rows)}")
         if g.interventions:
             caption.append(f" · {describe(g.interventions)}")
         self.query_one("#probs-caption", Static).update(caption)
