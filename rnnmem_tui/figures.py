@@ -56,9 +56,9 @@ def pin(*neurons: int) -> tuple[str, ...]:
 TOP = "07129" "482109" "251609" "2019" "2109" "067129"  # the study's games, each ended by the clear 9
 BOTTOM = "361789" "428769" "857069" "8679" "8769" "601789"
 GRAMMAR = "aaaaababbbbb\naababb\naaaaaaababbbbbbb\n"
-# three-in-a-row-30's neurons for the top-row figures: top row complete (21), bottom row complete (23),
-# cell 2 (14) and the move parity (17), as `rnnmem-tui explain three-in-a-row-30` labels them
-ROW_NEURONS = (21, 23, 14, 17)
+# three-in-a-row-30's neurons for the top-row figures: top row complete (26), bottom row complete (24),
+# cell 2 (25) and middle row complete (29), as `rnnmem-tui explain three-in-a-row-30` labels them
+ROW_NEURONS = (26, 24, 25, 29)
 
 FIGURES = (
     Figure("2neuron", "count-2", (*TYPE, *typed("3ccc\n2cc\n1c\n3ccc\n8cccccccc\n9ccccccccc\n9ccccccccc\n"), "h"),

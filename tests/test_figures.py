@@ -26,7 +26,9 @@ def test_the_figures_command_redraws_a_figure(tmp_path, capsys):
     assert run(["figures", "--out", str(tmp_path), "--only", "toprow", "opt"]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["opt.svg", "toprow.svg"]
     text = (tmp_path / "toprow.svg").read_text()
-    assert "pinned&#160;21&#160;23&#160;14&#160;17" in text
+    from rnnmem_tui.figures import ROW_NEURONS
+
+    assert "pinned&#160;" + "&#160;".join(map(str, ROW_NEURONS)) in text
 
 
 def test_an_unknown_figure_is_refused(tmp_path, capsys):

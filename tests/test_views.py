@@ -145,15 +145,16 @@ async def test_heatmap_shows_pinned_neurons_sorted_by_role_and_games_by_the_line
     app = app_for("three-in-a-row")
     async with app.run_test(size=(120, 40)) as pilot:
         await settled(pilot)
-        await pilot.press("h", "2", "1", "i", "2", "3", "i", "1", "4", "i", "1", "7", "i")
+        await pilot.press("h", "2", "6", "i", "2", "4", "i", "2", "5", "i", "2", "9", "i")
         view = app.screen.query_one(HeatmapView)
-        assert view.data.rows_shown == (21, 23, 14, 17) and "pinned 21 23 14 17" in str(view.border_subtitle)
+        assert view.data.rows_shown == (26, 24, 25, 29) and "pinned 26 24 25 29" in str(view.border_subtitle)
         await pilot.press("g")
         kinds = [app.screen.roles[i].kind for i in view.data.rows_shown]
         order = ("bit", "counter", "flag", "phase", "parity", "input", "unexplained")
-        assert sorted(view.data.rows_shown) == [14, 17, 21, 23] and kinds == sorted(kinds, key=order.index)
-        await pilot.press("g", "1", "7", "i")  # unpin 17
-        assert view.data.rows_shown == (21, 23, 14)
+        assert sorted(view.data.rows_shown) == [24, 25, 26, 29] and kinds == sorted(kinds, key=order.index)
+        assert kinds[0] == "bit" and view.data.rows_shown[0] == 25  # cell 2's bit before the row flags
+        await pilot.press("g", "2", "9", "i")  # unpin 29
+        assert view.data.rows_shown == (26, 24, 25)
         await pilot.press("m", "m", *"0712948210925160")
         units = view.data.units
         assert [note for _, _, note in units][:2] == ["top row", "top row + main diagonal"]
