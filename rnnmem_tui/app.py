@@ -1,4 +1,5 @@
-"""The Textual app: opens the explorer on a network, or trains one first; knows nothing of sys.argv."""
+"""The Textual apps: the explorer on a network (or training one first), and two networks compared; they know
+nothing of sys.argv."""
 from __future__ import annotations
 
 import asyncio
@@ -7,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 
+from textual.actions import parse
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -15,9 +17,11 @@ from .model import RNN
 from .session import Session
 from .tasks import Task
 from .train import TrainConfig
-from .widgets.explorer import ExploreScreen
-from .widgets.help import HelpScreen
-from .widgets.training import TrainScreen
+from .screens.compare import CompareScreen
+from .screens.explorer import ExploreScreen
+from .screens.exports import free_name
+from .screens.help import HelpScreen
+from .screens.training import TrainScreen
 
 
 class AbandoningExecutor(ThreadPoolExecutor):
@@ -29,24 +33,12 @@ class AbandoningExecutor(ThreadPoolExecutor):
         super().shutdown(wait=False, cancel_futures=True)
 
 
-class ExplorerApp(App):
-    """rnnmem-tui's explorer: `ExplorerApp(net, task)`, or `ExplorerApp(None, task, train=TrainConfig(...))`."""
+class RnnmemApp(App):
+    """What rnnmem-tui's apps share: the styles, workers that the exit does not wait for, and a crash kept
+    for the runner to report in one line."""
 
     CSS_PATH = "app.tcss"
     TITLE = "rnnmem-tui"
-    BINDINGS = [Binding("question_mark", "help", "Help", key_display="?"), Binding("q", "quit", "Quit")]
-
-    def __init__(self, net: RNN | None, task: Task, seed: int = 0, *, source: str = "",
-                 train: TrainConfig | None = None, labels: Sequence[str | None] = (),
-                 export_dir: str | Path = ".", play: bool = False) -> None:
-        super().__init__()
-        if net is None and train is None:
-            raise ValueError("give a network to explore, or a training configuration")
-        self.net, self.rnn_task, self.seed = net, task, seed
-        self.source, self.train_config, self.labels = source, train, labels
-        self.export_dir = Path(export_dir)
-        self.play = play  # start playing as soon as the explorer shows
-
     crash: BaseException | None = None  # an unhandled exception that ended the app
 
     def on_load(self) -> None:
@@ -62,11 +54,44 @@ class ExplorerApp(App):
         """Exit without Textual's full-screen traceback; `run_app` reports `crash` instead."""
         self._close_messages_no_wait()
 
+
+class CompareApp(RnnmemApp):
+    """Two networks of one task side by side on one input stream: `CompareApp(a, b, task, names=(...))`."""
+
+    BINDINGS = [Binding("q", "quit", "Quit")]
+
+    def __init__(self, a: RNN, b: RNN, task: Task, seed: int = 0, *, names: tuple[str, str] = ("A", "B"),
+                 mode: str = "teacher", play: bool = False) -> None:
+        super().__init__()
+        self.nets, self.rnn_task, self.seed, self.names, self.mode, self.play = (a, b), task, seed, names, mode, play
+
+    def get_default_screen(self) -> Screen:
+        """The comparison."""
+        return CompareScreen([Session(n, self.rnn_task, self.seed) for n in self.nets], self.names, self.mode)
+
+
+class ExplorerApp(RnnmemApp):
+    """rnnmem-tui's explorer: `ExplorerApp(net, task)`, or `ExplorerApp(None, task, train=TrainConfig(...))`."""
+
+    BINDINGS = [Binding("question_mark", "help", "Help", key_display="?"), Binding("q", "quit", "Quit")]
+
+    def __init__(self, net: RNN | None, task: Task, seed: int = 0, *, source: str = "",
+                 train: TrainConfig | None = None, labels: Sequence[str | None] = (),
+                 export_dir: str | Path = ".", play: bool = False, note: str = "") -> None:
+        super().__init__()
+        if net is None and train is None:
+            raise ValueError("give a network to explore, or a training configuration")
+        self.net, self.rnn_task, self.seed = net, task, seed
+        self.source, self.train_config, self.labels = source, train, labels
+        self.export_dir = Path(export_dir)
+        self.play = play  # start playing as soon as the explorer shows
+        self.note = note  # beside the network's recorded verdict
+
     def get_default_screen(self) -> Screen:
         """The explorer, or the training screen when there is no network yet."""
         if self.net is None:
             return TrainScreen(self.rnn_task, self.train_config, self.seed)
-        return ExploreScreen(Session(self.net, self.rnn_task, self.seed), self.source, self.labels)
+        return ExploreScreen(Session(self.net, self.rnn_task, self.seed), self.source, self.labels, note=self.note)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The help is about the explorer's keys: offered where they work."""
@@ -79,17 +104,16 @@ class ExplorerApp(App):
 
     def export_svg(self, stem: str) -> str:
         """Save the screen as `stem.svg` in the export directory (`stem-2.svg`... if taken); returns its path."""
-        name, n = f"{stem}.svg", 1
-        while (self.export_dir / name).exists():
-            n += 1
-            name = f"{stem}-{n}.svg"
-        return self.save_screenshot(name, str(self.export_dir))
+        path = free_name(self.export_dir, stem, ".svg")
+        return self.save_screenshot(path.name, str(self.export_dir))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Textual's commands, then every explorer action by name."""
         yield from super().get_system_commands(screen)
         if isinstance(screen, ExploreScreen):
             for b in screen.BINDINGS:
-                if not b.action.startswith("pick"):
+                if not b.action.startswith("pick") and screen.offers(*parse(b.action)[1:]):
                     yield SystemCommand(b.description, f"{b.tooltip} · key {b.key_display or b.key}",
-                                        partial(screen.run_action, b.action))
+                                        partial(screen.run_command, b.action))
+            for title, help_, action in screen.PALETTE:
+                yield SystemCommand(title, help_, partial(screen.run_command, action))

@@ -118,6 +118,36 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=SEED, default=0, help="sampling seed (default 0)")
     s.add_argument("--temperature", type=POSITIVE, default=1.0, help="softmax temperature (default 1)")
 
+    sub.add_parser("compare", prog="rnnmem-tui compare", add_help=False,
+                   help="two networks of one task side by side on one input stream (rnnmem-tui compare A B; "
+                        "see rnnmem-tui compare --help)")
+    fg = sub.add_parser("figures", prog="rnnmem-tui figures",
+                        help="redraw the seed study's nine figures in the explorer and save each as SVG",
+                        description="Open the explorer headless on each figure's network, press the keys that "
+                                    "reproduce the figure (the README's figure table lists them) and save the "
+                                    "screen as OUT/NAME.svg.")
+    fg.add_argument("--out", default="docs/figures", metavar="DIR", help="where to write (default docs/figures)")
+    fg.add_argument("--only", nargs="+", default=None, metavar="NAME", help="only these figures, e.g. toprow")
+    tr = sub.add_parser("trace", prog="rnnmem-tui trace",
+                        help="write a network's steps (symbols, hidden states, probabilities) to .npz or .csv",
+                        description="Step a network from h = 0 as the explorer does and write one row per step: "
+                                    "row t for the symbol read at step t, row 0 the start token. An .npz holds "
+                                    "symbols (T,), h (T, H) after the interventions, p (T, V), vocab, zeroed (k,) "
+                                    "and clamped (m, 2); a .csv has the columns t, symbol, h0..h{H-1}, p_<symbol>.")
+    tr.add_argument("path", metavar="PATH", help=".npz weights file, or a shipped name")
+    tr.add_argument("--steps", type=whole(1, MAX_SAMPLE), default=1000, metavar="N",
+                    help="rows to write (default 1000)")
+    tr.add_argument("--zero", type=SEED, nargs="+", action="extend", default=[], metavar="I",
+                    help="hold neuron I at 0")
+    tr.add_argument("--clamp", nargs="+", action="extend", default=[], metavar="I=V",
+                    help="hold neuron I at V in [-1, 1]")
+    tr.add_argument("--mode", choices=("sample", "teacher"), default="sample",
+                    help="sample: the network writes; teacher: valid units are fed in (default sample)")
+    tr.add_argument("--seed", type=SEED, default=0, help="seed of the draws and of the teacher (default 0)")
+    tr.add_argument("--temperature", type=POSITIVE, default=1.0, help="softmax temperature (default 1)")
+    tr.add_argument("--out", required=True, metavar="FILE", help="where to write: FILE.npz or FILE.csv")
+    tr.add_argument("--force", action="store_true", help="replace --out if it exists")
+
     b = sub.add_parser("build-optimal", prog="rnnmem-tui build-optimal",
                        help="build a hand-made network, at the smallest size we have or at --hidden",
                        description="Build a network from a construction in code, no training, and record its "
@@ -151,7 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-VERBS = ("train", "eval", "sample", "build-optimal", "bench", *study.COMMANDS)
+VERBS = ("train", "eval", "sample", "trace", "compare", "figures", "build-optimal", "bench", *study.COMMANDS)
 
 
 def weights_task(argv: list[str]) -> str:
@@ -172,6 +202,10 @@ def run(argv: list[str]) -> int:
         except WeightsError as e:
             print(f"rnnmem-tui: error: {e}", file=sys.stderr)
             return 2
+    if argv and argv[0] == "compare":
+        from .explore import run_compare  # the Textual app loads only when it is wanted
+
+        return run_compare(argv[1:])
     if argv and not argv[0].startswith("-") and argv[0] not in VERBS:
         word = argv[0]
         near = [v for v in VERBS if word.startswith(v) or v.startswith(word)] or \
@@ -195,6 +229,10 @@ def run(argv: list[str]) -> int:
             return commands.cmd_eval(args)
         if args.command == "sample":
             return commands.cmd_sample(args)
+        if args.command == "trace":
+            return commands.cmd_trace(args)
+        if args.command == "figures":
+            return commands.cmd_figures(args)
         if args.command == "build-optimal":
             return commands.cmd_build_optimal(args, command)
         if args.command in study.COMMANDS:

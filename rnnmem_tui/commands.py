@@ -265,6 +265,35 @@ def cmd_sample(args) -> int:
     return 0
 
 
+def cmd_figures(args) -> int:
+    """Redraw the study's figures into --out, one SVG each, and say which were written."""
+    from .figures import FIGURES, make_figures
+
+    unknown = sorted(set(args.only or ()) - {f.name for f in FIGURES})
+    if unknown:
+        raise ValueError(f"no figure {unknown[0]}; the figures are {', '.join(f.name for f in FIGURES)}")
+    check_folder(Path(args.out).parent if Path(args.out).parent.exists() else Path("."), "--out")
+    for path in make_figures(args.out, args.only):
+        print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
+def cmd_trace(args) -> int:
+    """Write a network's steps to --out (.npz or .csv), checked before the run."""
+    from . import trace
+
+    trace.check_format(args.out)
+    out = check_destination(args.out, args.force)
+    net = read(args.path)
+    task = task_for(net)
+    iv = parse_interventions(args.zero, args.clamp, net.hidden)
+    t = trace.run(net, task, args.steps, iv, args.mode, args.seed, args.temperature)
+    t.write(out)
+    held = f" with {describe(iv)}" if iv else ""
+    print(f"wrote {out}: {len(t.symbols)} steps of {net.hidden} neuron{'s' * (net.hidden != 1)}{held}", file=sys.stderr)
+    return 0
+
+
 def describe(iv: Interventions) -> str:
     """Interventions as text, e.g. `neuron 1 zeroed, neuron 0 clamped +0.50`."""
     held = sorted(set(iv.zeroed) | {i for i, _ in iv.clamped})

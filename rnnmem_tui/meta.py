@@ -43,6 +43,11 @@ class Meta:
     machine: str | None = None  # the CPU: rounding may differ across CPUs
     extra: dict = field(default_factory=dict)  # any other key, kept as it was (a construction's constants)
 
+    @property
+    def recorded(self) -> str | None:
+        """The recorded verdict: "meets", "misses" or "undecided"; None when none was recorded."""
+        return (self.verdict or {}).get("verdict")
+
     def as_dict(self) -> dict:
         """The flat JSON object: task parameters and extra keys at the top level; unset fields left out."""
         out = {}

@@ -97,6 +97,11 @@ def tvd(task: Task, units: list[str], valid: list[bool] | None = None) -> float:
     return 0.5 * (sum(abs(got.get(k, 0.0) - want.get(k, 0.0)) for k in keys) + got.get(None, 0.0))
 
 
+def illegal_mass(p: np.ndarray, legal: np.ndarray) -> np.ndarray:
+    """The probability each step puts on illegal next symbols: p (T, V) and legal (T, V) bool give (T,)."""
+    return np.where(legal, 0.0, p).sum(axis=-1)  # (T,)
+
+
 def bad_mass(net: RNN, task: Task, rng: np.random.Generator, n: int = 200,
              interventions: Interventions = NONE) -> np.ndarray:
     """Teacher-force n random valid units; return the probability put on illegal next symbols per step."""
@@ -104,7 +109,7 @@ def bad_mass(net: RNN, task: Task, rng: np.random.Generator, n: int = 200,
     X = net.index(stream[:-1])[None, :]  # (1, T)
     _, ps = net.forward(X, np.zeros((1, net.hidden)), interventions)
     legal = task.legal_mask(stream[:-1])  # (T, V)
-    return np.where(legal, 0.0, ps[0]).sum(axis=1)  # (T,)
+    return illegal_mass(ps[0], legal)  # (T,)
 
 
 def evaluate(net: RNN, task: Task, protocol: Protocol = Protocol(),

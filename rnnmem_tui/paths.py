@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 _PKG = Path(__file__).resolve().parent
 
@@ -53,4 +55,31 @@ def check_destination(path: str | Path, force: bool = False) -> Path:
     except OSError as e:
         raise PathError(f"{path}: cannot write there ({e.strerror or e})") from None
     check_folder(path.parent, f"{path}: the folder")
+    return path
+
+
+def file_mode() -> int:
+    """The mode a newly created file gets under the process's umask (0644 under 022)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def write_atomically(path: str | Path, write: Callable[[BinaryIO], object]) -> Path:
+    """Write a file with `write(f)` into a temporary file in the same folder, then rename it into place,
+    so that a reader (or a Ctrl-C) never sees half a file. The file gets the usual mode of a new file
+    (0644 under a 022 umask), not the temporary file's 0600."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, file_mode())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
     return path

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import accumulate, islice
 
 import numpy as np
 
-from .metrics import validity
+from .metrics import illegal_mass, validity
 from .model import NONE, RNN, Interventions, StepResult
 from .tasks import Task
 
@@ -31,6 +31,7 @@ class Unit:
     valid: bool
     broke_at: int | None  # index of the first symbol that broke the rules
     own: bool  # every symbol was sampled by the network under one setting, so it is scored
+    began: int | None = None  # index in text before which the interventions changed, if they did
 
 
 @dataclass(frozen=True, eq=False)
@@ -53,17 +54,20 @@ class Frame:
     pools: dict[tuple, tuple]  # setting -> its last WINDOW scored units (sample) or bad masses (teacher)
     teach: int  # index in the teacher's text of the next symbol to feed
     feeding: bool  # the current unit is the teacher's
+    began: int | None = None  # index in prefix before which the interventions changed, if they did
 
 
 @dataclass(frozen=True)
 class Running:
-    """A running score under the current setting, and under the same setting without interventions."""
+    """A running score under the current setting; while neurons are held, also the intact twin's, both
+    counting only the units (or teacher steps) since the twin forked."""
 
     name: str  # "valid" or "bad mass"
     now: float | None
     n_now: int
-    free: float | None
-    n_free: int
+    free: float | None = None  # the intact twin's score; None without a twin or before it scored
+    n_free: int = 0
+    twin: bool = False  # an intact twin runs alongside
 
 
 @dataclass(frozen=True, eq=False)
@@ -79,8 +83,8 @@ class ProbGrid:
 
     @property
     def bad_mass(self) -> float:
-        """The probability on forbidden outputs, summed over the board states (0 is perfect)."""
-        return float(self.p[self.bad].sum())
+        """The probability on forbidden outputs, a mean over the board states as `eval`'s is over steps (0 is perfect)."""
+        return float(illegal_mass(self.p, ~self.bad).mean())
 
 
 def describe(iv: Interventions) -> str:
@@ -94,13 +98,18 @@ class Session:
 
     Randomness is keyed by step number (the uniform draw for step t is fixed by the seed), so a reset
     replays the same draws, and stepping back then forward reproduces a step exactly.
+
+    While neurons are held, an intact twin (a Session of its own, with no interventions) runs alongside:
+    it forks from the step on screen when the first intervention begins, reads the same draws (or the
+    same fed and typed symbols), and goes when the last neuron is released.
     """
 
-    def __init__(self, net: RNN, task: Task, seed: int = 0, history: int = HISTORY) -> None:
+    def __init__(self, net: RNN, task: Task, seed: int = 0, history: int = HISTORY,
+                 interventions: Interventions = NONE) -> None:
         self.net, self.task, self.seed = net, task, seed
         self.mode = "sample"
         self.temperature = 1.0
-        self.interventions = NONE
+        self.interventions = interventions.check(net.hidden)  # held from the start: no twin to compare
         self._end = int(net.index(task.end)[0])
         self._col = {c: i for i, c in enumerate(net.vocab)}
         self._rng = np.random.default_rng(seed)  # the same uniforms, in order, as `rnnmem-tui sample`
@@ -108,6 +117,7 @@ class Session:
         self._teacher_rng = np.random.default_rng([seed, 1])
         self._teacher = ""
         self.frames: deque[Frame] = deque(maxlen=history)
+        self.twin: Session | None = None
         # a pool changes only when a unit ends, but the score is asked for at every redraw
         self._validity = lru_cache(maxsize=8)(lambda units: validity(task, list(units)))
         self.reset()
@@ -128,6 +138,8 @@ class Session:
         """Back to h = 0 and an empty stream, reading the start token; the same draws follow."""
         self.frames.clear()
         self.frames.append(self._advance(None, self._end, "start"))
+        if self.twin is not None:
+            self.twin.reset()
         return self.frame
 
     def next_symbol(self) -> str | None:
@@ -136,7 +148,7 @@ class Session:
         if self.mode == "sample":
             return self.net.vocab[self._draw(f)]
         if self.mode == "teacher":
-            return self.task.end if f.prefix and not f.feeding else self._teacher_at(f.teach)
+            return self._complete(f) if f.prefix and not f.feeding else self._teacher_at(f.teach)
         return None
 
     def step(self, symbol: str | None = None) -> Frame:
@@ -149,14 +161,21 @@ class Session:
             raise ValueError("type mode reads typed symbols only")
         else:
             x, source = self._col[self.next_symbol()], self.mode
+        if self.twin is not None:
+            self.twin.step(symbol)
         self.frames.append(self._advance(self.frame, x, source))
         return self.frame
 
     def back(self) -> bool:
-        """Drop the newest frame, restoring the one before it exactly; False at the oldest kept frame."""
+        """Drop the newest frame, restoring the one before it exactly; False at the oldest kept frame.
+
+        The twin steps back too; back before the fork, it forks again from the (intact) frame on screen.
+        """
         if len(self.frames) < 2:
             return False
         self.frames.pop()
+        if self.twin is not None and not self.twin.back():
+            self.twin = self._fork(self.frame) if not (self.frame.step.zeroed or self.frame.step.clamped) else None
         return True
 
     # ---- settings ----
@@ -164,6 +183,8 @@ class Session:
     def cycle_mode(self) -> str:
         """Switch to the next mode."""
         self.mode = MODES[(MODES.index(self.mode) + 1) % len(MODES)]
+        if self.twin is not None:
+            self.twin.mode = self.mode
         return self.mode
 
     def set_temperature(self, t: float) -> None:
@@ -171,15 +192,38 @@ class Session:
         if t <= 0:
             raise ValueError("the temperature must be positive")
         self.temperature = float(t)
+        if self.twin is not None:
+            self.twin.temperature = self.temperature
 
     def intervene(self, iv: Interventions) -> None:
-        """Hold neurons as iv says, from the step on screen on: that step is recomputed with them."""
-        self.interventions = iv.check(self.net.hidden)
+        """Hold neurons as iv says, from the step on screen on: that step is recomputed with them.
+
+        The first intervention forks the intact twin from the step as it was; releasing all drops it.
+        """
+        iv = iv.check(self.net.hidden)
+        if iv == self.interventions:
+            return
         f = self.frame
+        if not iv:
+            self.twin = None
+        elif self.twin is None:
+            self.twin = self._fork(f)
+        self.interventions = iv
         if f.t == 0:
             self.frames[-1] = self._advance(None, self._end, "start")
         elif len(self.frames) > 1:  # the oldest kept frame has lost its predecessor: it stays as it was
             self.frames[-1] = self._advance(self.frames[-2], f.step.x, f.source)
+        new = self.frames[-1]
+        pools = {} if self.twin is not None and new.t == self.twin.frame.t else new.pools  # scores restart
+        self.frames[-1] = replace(new, pools=pools, began=len(new.prefix) if iv else new.began)
+
+    def _fork(self, f: Frame) -> Session:
+        """An intact twin that starts at frame f (computed without interventions) with no scores yet."""
+        twin = Session(self.net, self.task, self.seed, self.frames.maxlen)
+        twin.mode, twin.temperature = self.mode, self.temperature
+        # run 0: the unit on screen began before the fork, so the twin does not score it
+        twin.frames = deque([replace(f, pools={}, run=0)], maxlen=self.frames.maxlen)
+        return twin
 
     def zero(self, i: int) -> None:
         """Hold neuron i at 0."""
@@ -238,17 +282,22 @@ class Session:
     # ---- scores ----
 
     def running(self) -> Running | None:
-        """The running validity (sample mode) or bad mass (teacher mode), with and without interventions."""
-        iv, pools = self.interventions, self.frame.pools
+        """The running validity (sample mode) or bad mass (teacher mode); while neurons are held, the
+        intact twin's too, both since the fork."""
         if self.mode == "type":
             return None
-        if self.mode == "sample":
-            now, free = (pools.get(self._key("sample", i), ()) for i in (iv, NONE))
-            return Running("valid", self._validity(now) if now else None, len(now),
-                           self._validity(free) if free else None, len(free))
-        now, free = (pools.get(self._key("teacher", i), ()) for i in (iv, NONE))
-        return Running("bad mass", float(np.mean(now)) if now else None, len(now),
-                       float(np.mean(free)) if free else None, len(free))
+        now, n = self._score()
+        if self.twin is None:
+            return Running("valid" if self.mode == "sample" else "bad mass", now, n)
+        free, n_free = self.twin._score()
+        return Running("valid" if self.mode == "sample" else "bad mass", now, n, free, n_free, twin=True)
+
+    def _score(self) -> tuple[float | None, int]:
+        """The running score under the current setting and how many units (or steps) it counts."""
+        pool = self.frame.pools.get(self._key(self.mode, self.interventions), ())
+        if not pool:
+            return None, 0
+        return (self._validity(pool) if self.mode == "sample" else float(np.mean(pool))), len(pool)
 
     # ---- internals ----
 
@@ -265,6 +314,15 @@ class Session:
         # plain-Python cumulative sum and bisection, as the model's sampler does
         c = list(accumulate(p.tolist()))
         return min(bisect_right(c, u * c[-1]), len(c) - 1)
+
+    def _complete(self, f: Frame) -> str:
+        """The teacher's next symbol for a unit it did not begin (the mode changed mid-unit): a legal one,
+        drawn by step number, so that the unit is finished by the rules and not marked as the network's
+        error; the end symbol once the unit already broke them."""
+        if not f.legal:
+            return self.task.end
+        options = sorted(f.legal)
+        return options[int(np.random.default_rng([self.seed, 2, f.t]).integers(len(options)))]
 
     def _teacher_at(self, i: int) -> str:
         while len(self._teacher) <= i:
@@ -296,7 +354,7 @@ class Session:
         if sym == task.end:
             text = prev.prefix + sym
             own = run == len(text) and run < RUNAWAY * task.max_len  # a runaway was scored already
-            finished = Unit(text, task.is_valid(text), broke_at, own)
+            finished = Unit(text, task.is_valid(text), broke_at, own, prev.began)
             broke_at = None
             if finished.own:
                 pools = pools | {key: (pools.get(key, ()) + (text,))[-WINDOW:]}
@@ -314,7 +372,7 @@ class Session:
             k = self._key("teacher", iv)
             pools = pools | {k: (pools.get(k, ()) + (bad,))[-WINDOW:]}
         return Frame(prev.t + 1, res, source, prefix, legal, move_ok, broke_at, bad, finished, recent,
-                     units, key, run, pools, teach, feeding)
+                     units, key, run, pools, teach, feeding, None if finished else prev.began)
 
     def _bad(self, p: np.ndarray, legal: frozenset[str]) -> float:
         """Probability on symbols outside legal."""

@@ -1,9 +1,7 @@
 """Load and save networks in the weights file format of DESIGN.md: an .npz that never unpickles."""
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 import zipfile
 from pathlib import Path
 
@@ -11,7 +9,7 @@ import numpy as np
 
 from .meta import Meta
 from .model import PARAMS, RNN
-from .paths import data_dir
+from .paths import data_dir, write_atomically
 from .tasks import Task, TaskError, load_spec, task_from_meta, task_names
 
 
@@ -48,7 +46,7 @@ def default_network(task: str) -> Path:
     sizes = sorted((int(m[1]), p) for p in data_dir("weights").glob("*.npz") if (m := mine.fullmatch(p.name)))
     for _, p in sizes:
         try:
-            if (load(p).meta.verdict or {}).get("verdict") == "meets":
+            if load(p).meta.recorded == "meets":
                 return p
         except WeightsError:
             continue
@@ -147,37 +145,15 @@ def task_for(net: RNN) -> Task:
         raise WeightsError(str(e)) from None
 
 
-def file_mode() -> int:
-    """The mode a newly created file gets under the process's umask (0644 under 022)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
 def save(net: RNN, path: str | Path) -> Path:
-    """Write a network atomically: a temporary file in the same folder, then a rename.
-
-    The file gets the usual mode for a new file (0644 under a 022 umask), not the temporary file's 0600.
-    """
+    """Write a network atomically (`paths.write_atomically`)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     arrays = {k: np.asarray(v, dtype=float) for k, v in net.params.items()}
     arrays["vocab"] = np.array(net.vocab, dtype="<U1")
     if net.meta is None:
         raise WeightsError(f"{path}: a network without a meta cannot be saved")
     arrays["meta"] = np.array(net.meta.to_json())
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, file_mode())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomically(path, lambda f: np.savez(f, **arrays))
 
 
 def shipped(task: str, hidden: int | None = None, optimal: bool = False) -> Path:

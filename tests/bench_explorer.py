@@ -2,9 +2,9 @@
 
 Not a test (pytest does not collect it): run it by hand on a quiet machine and quote medians.
 
-    /work/venv/bin/python tests/bench_explorer.py --task three-in-a-row --repeats 5
+    /work/venv/bin/python tests/bench_explorer.py --task three-in-a-row --size 120x40 --repeats 3
 
-Each repeat starts `rnnmem-tui TASK` in an 80x24 pty, times the first frame (the first time the
+Each repeat starts `rnnmem-tui TASK` in a pty of the given size (80x24 by default), times the first frame (the first time the
 neuron panel's title reaches the terminal), then sets the speed, plays for a few seconds and reads
 the step counter the app writes, timing every redraw.
 """
@@ -24,7 +24,7 @@ import termios
 import time
 
 STEP = re.compile(rb"step (\d+)")
-SPEEDS = (1, 2, 5, 10, 20, 30, 60, 120, 240)  # as in widgets/explorer.py; 10 is the start
+SPEEDS = (1, 2, 5, 10, 20, 30, 60, 120, 240)  # as in screens/explorer.py; 10 is the start
 
 
 def spawn(argv: list[str], cols: int = 80, rows: int = 24) -> tuple[int, int]:
@@ -71,10 +71,10 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def one_run(exe: str, task: str, speed: int, seconds: float) -> tuple[float, ...]:
+def one_run(exe: str, task: str, speed: int, seconds: float, size: tuple[int, int] = (80, 24)) -> tuple[float, ...]:
     """First-frame seconds, achieved steps/s, median and worst redraw interval (ms), CPU share of a core."""
     t0 = time.perf_counter()
-    pid, fd = spawn([exe, task, "--paused"])
+    pid, fd = spawn([exe, *task.split(), "--paused"], *size)
     try:
         first, _ = read_until(fd, b"neurons", 10.0)
         time.sleep(0.5)
@@ -104,7 +104,10 @@ def one_run(exe: str, task: str, speed: int, seconds: float) -> tuple[float, ...
 def main() -> None:
     """Run the repeats and print each, then the medians."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--task", default="three-in-a-row")
+    p.add_argument("--task", default="three-in-a-row",
+                   help="the explorer's arguments before --paused, e.g. 'fill --hidden 10' (default three-in-a-row)")
+    p.add_argument("--size", default="80x24", type=lambda s: tuple(int(v) for v in s.lower().split("x")),
+                   help="terminal COLSxROWS (default 80x24)")
     p.add_argument("--speed", type=int, default=30, choices=SPEEDS, help="steps per second to ask for")
     p.add_argument("--seconds", type=float, default=5.0, help="playback measured per repeat")
     p.add_argument("--repeats", type=int, default=5)
@@ -112,12 +115,12 @@ def main() -> None:
     args = p.parse_args()
     rows = []
     for k in range(args.repeats):
-        row = one_run(args.exe, args.task, args.speed, args.seconds)
+        row = one_run(args.exe, args.task, args.speed, args.seconds, args.size)
         rows.append(row)
         print(f"run {k + 1}: first frame {row[0]:.3f} s, {row[1]:.1f} steps/s, "
               f"redraw every {row[2]:.1f} ms (worst {row[3]:.1f} ms), {row[4]:.0f}% of a core", flush=True)
     med = [statistics.median(c) for c in zip(*rows)]
-    print(f"median of {args.repeats}: first frame {med[0]:.3f} s, {med[1]:.1f} steps/s at {args.speed} asked, "
+    print(f"{args.task} at {args.size[0]}x{args.size[1]}, median of {args.repeats}: first frame {med[0]:.3f} s, {med[1]:.1f} steps/s at {args.speed} asked, "
           f"redraw every {med[2]:.1f} ms, worst gap {med[3]:.1f} ms, {med[4]:.0f}% of a core")
 
 

@@ -1,15 +1,19 @@
 """The explorer driven by its keys (Textual's pilot), and its command line's checks."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from rnnmem_tui.app import ExplorerApp
-from rnnmem_tui.explore import run_explorer
+from rnnmem_tui.explore import build_parser, prepare, run_explorer
+from rnnmem_tui.paths import data_dir
 from rnnmem_tui.train import TrainConfig
-from rnnmem_tui.weights import load, shipped, task_for
-from rnnmem_tui.widgets.explorer import SPEEDS, ExploreScreen
-from rnnmem_tui.widgets.help import HelpScreen
+from rnnmem_tui.weights import default_network, load, shipped, task_for
+from rnnmem_tui.screens.explorer import SPEEDS, ExploreScreen
+from rnnmem_tui.screens.help import HelpScreen
+from rnnmem_tui.screens.training import TrainScreen
 
 SIZE = (80, 24)
 
@@ -92,14 +96,16 @@ async def test_zeroing_count_2s_counter_neuron_drops_the_running_validity():
         corr = [abs(np.corrcoef([f.step.h[i] for f in kept], remaining)[0, 1]) for i in range(net.hidden)]
         counter = int(np.argmax(corr))
         before = s.running()
-        assert before.now > 0.9 and before.now == before.free
+        assert before.now > 0.9 and not before.twin
         await pilot.press(str(counter), "z")
         await steps(pilot, 300)
         after = s.running()
         assert after.n_now > 0 and after.now < before.now - 0.3
-        assert after.free == before.free  # the unablated figure stays on screen for comparison
+        assert after.twin and after.n_free > 0 and after.free > 0.9  # the intact twin, on the same draws
         status = app.screen.query_one("#status").text().plain
-        assert f"n{counter} zeroed" in status and "without" in status
+        assert f"n{counter} zeroed" in status and "intact" in status and "held" in status
+        await pilot.press("X")
+        assert s.twin is None and "intact" not in app.screen.query_one("#status").text().plain
 
 
 async def test_left_after_right_returns_to_the_same_state():
@@ -178,7 +184,8 @@ async def test_role_labels_show_beside_their_neurons():
     app = ExplorerApp(net, task_for(net), labels=["flag", "counter: k remaining (r=0.97)"])
     async with app.run_test(size=(100, 30)) as pilot:
         await steps(pilot, 5)
-        rows = [app.screen.query_one("#neurons").render_line(y).text for y in range(12)]
+        neurons = app.screen.query_one("#neurons")
+        rows = [neurons.render_line(y).text for y in range(neurons.size.height)]
         assert any("flag" in r for r in rows) and any("counter: k remaining (r=0.97)" in r for r in rows)
 
 
@@ -210,9 +217,10 @@ async def test_command_palette_lists_the_explorer_actions():
         assert {"Zero", "Free all", "Mode", "Step"} <= titles
 
 
-async def test_train_runs_in_a_worker_then_explores_the_trained_net():
+async def test_train_runs_in_a_worker_then_explores_the_trained_net_which_W_saves(tmp_path):
     task = task_for(load(shipped("count")))
-    app = ExplorerApp(None, task, seed=0, train=TrainConfig(hidden=2, seed=0, max_seconds=1.5))
+    app = ExplorerApp(None, task, seed=0, train=TrainConfig(hidden=2, seed=0, max_seconds=1.5), export_dir=tmp_path)
+    assert "s" not in {k for b in TrainScreen.BINDINGS for k in b.key.split(",")}  # no hidden alias of stop
     async with app.run_test(size=SIZE) as pilot:
         for _ in range(200):
             await pilot.pause(0.05)
@@ -228,6 +236,50 @@ async def test_train_runs_in_a_worker_then_explores_the_trained_net():
             if app.screen.roles:
                 break
         assert len(app.screen.roles) == 2 and len(app.screen.labels) == 2  # the trained net's roles
+        await pilot.press("W")
+        saved = load(tmp_path / "count-2-trained-s0.npz")
+        assert np.array_equal(saved.Whh, app.screen.session.net.Whh) and "--train" in saved.meta.command
+        assert app.screen.check_action("save_network", ()) is False  # saved once; the key goes
+
+
+async def test_W_is_offered_only_for_a_network_trained_in_the_app(tmp_path):
+    app = ExplorerApp(load(shipped("count")), task_for(load(shipped("count"))), export_dir=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("W")
+        assert not list(tmp_path.iterdir())
+        assert "Save net" not in {c.title for c in app.get_system_commands(app.screen)}
+
+
+def test_a_bare_task_opens_the_smallest_trained_network_that_meets_else_the_studys_size_saying_so():
+    for task in ("count", "count-reverse", "fill", "grammar", "three-in-a-row"):
+        options = prepare(build_parser().parse_args([task]))
+        trained = sorted((int(p.stem.rsplit("-", 1)[1]), p.name) for p in data_dir("weights").glob(f"{task}-*.npz")
+                         if p.stem.rsplit("-", 1)[1].isdigit() and p.stem.rsplit("-", 1)[0] == task)
+        meets = [name for _, name in trained if load(data_dir("weights") / name).meta.recorded == "meets"]
+        if meets:
+            assert options["source"] == meets[0] and options["note"] == "", task
+        else:
+            assert options["source"] == shipped(task).name and "none meets" in options["note"], task
+
+
+async def test_the_header_badge_gives_the_recorded_verdict_and_interval():
+    net = load(default_network("fill"))  # one with a recorded verdict
+    v = net.meta.verdict
+    app = ExplorerApp(net, task_for(net))
+    async with app.run_test(size=SIZE):
+        title = str(app.screen.query_one("#neurons").border_title)
+        lo, hi = v["validity_interval"]
+        assert title == f"{net.hidden} neurons · meets {v['validity']:.3f} [{lo:.3f}, {hi:.3f}]"
+    bare = replace(net, meta=replace(net.meta, verdict=None))
+    app = ExplorerApp(bare, task_for(net), note="study's size, none meets")
+    async with app.run_test(size=SIZE):
+        title = str(app.screen.query_one("#neurons").border_title)
+        assert title == f"{net.hidden} neurons · no recorded verdict · study's size, none meets"
+
+
+def test_no_two_bindings_of_the_explorer_share_a_key():
+    keys = [k for b in [*ExplorerApp.BINDINGS, *ExploreScreen.BINDINGS] for k in b.key.split(",")]
+    assert len(keys) == len(set(keys)), sorted(k for k in keys if keys.count(k) > 1)
 
 
 # ---- the command line: one clear line and exit code 2, before any screen ----

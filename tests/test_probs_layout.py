@@ -8,11 +8,14 @@ from rnnmem_tui.weights import load, shipped, task_for
 from rnnmem_tui.widgets.probs import ProbsView
 
 
+NET = load(shipped("fill", optimal=True))
+
+
 class Holder(App):
     """Just a ProbsView."""
 
     def compose(self) -> ComposeResult:
-        yield ProbsView()
+        yield ProbsView(Session(NET, task_for(NET)))
 
 
 def header(app: App) -> str:
@@ -22,7 +25,7 @@ def header(app: App) -> str:
 
 async def test_cells_follow_the_frame_when_only_the_frame_resizes():
     """The layout may settle the frame after the view: the view's own size never changes here."""
-    net = load(shipped("fill", optimal=True))
+    net = NET
     app = Holder()
     async with app.run_test(size=(100, 30)) as pilot:
         scroll = app.query_one("#probs-scroll")

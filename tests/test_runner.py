@@ -9,7 +9,7 @@ from rnnmem_tui.weights import load, shipped, task_for
 
 def test_a_crash_inside_the_app_is_one_line_and_exit_1(monkeypatch, capsys):
     from rnnmem_tui.explore import run_app
-    from rnnmem_tui.widgets.explorer import ExploreScreen
+    from rnnmem_tui.screens.explorer import ExploreScreen
 
     def broken(self) -> None:
         raise ZeroDivisionError("a bug")

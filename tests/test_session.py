@@ -113,18 +113,63 @@ def test_release_all_then_reset_replays_the_unablated_run_bit_for_bit(count):
                for a, b in zip(got, want))
 
 
-def test_running_validity_is_kept_apart_per_setting(count):
+def test_an_intact_twin_scores_beside_the_held_network_from_the_fork(count):
     net, task = count
     s = Session(net, task)
     run(s, 400)
     r = s.running()
-    assert r.name == "valid" and r.n_now == r.n_free > 30 and r.now == r.free > 0.9
+    assert r.name == "valid" and not r.twin and r.n_now > 30 and r.now > 0.9
     s.zero(1)
+    r = s.running()
+    assert r.twin and r.n_now == r.n_free == 0  # only units after the fork count
     run(s, 400)
     r = s.running()
-    assert r.n_now > 0 and r.now < 0.5 and r.free > 0.9  # the ablation's effect, as a number
+    assert r.n_now > 0 and r.now < 0.5 and r.free > 0.9 and r.n_free > 30  # the ablation's effect, as a number
+    plain = Session(net, task)
+    run(plain, 800)  # the twin is the network without interventions, on the same draws
+    assert s.twin.frame.t == plain.frame.t == s.frame.t == 800
+    assert np.array_equal(s.twin.frame.step.h, plain.frame.step.h)
+    assert s.twin.frame.recent == plain.frame.recent
     s.release_all()
-    assert s.running().now == s.running().free > 0.9
+    assert s.twin is None and not s.running().twin
+
+
+def test_the_twin_follows_back_reset_and_mode_and_the_fork_is_marked(count):
+    net, task = count
+    s = Session(net, task, seed=3)
+    run(s, 12)
+    at, fork = len(s.frame.prefix), s.frame.t
+    s.zero(0)
+    assert s.frame.began == at
+    run(s, 60)
+    held = [f.finished for f in s.frames if f.finished and f.t > fork]
+    assert held[0].began == at and all(u.began is None for u in held[1:])
+    for _ in range(70):  # back before the fork: the twin forks again from the intact frame on screen
+        s.back()
+    assert s.twin is not None and s.twin.frame.t == s.frame.t
+    assert np.array_equal(s.twin.frame.step.h, s.frame.step.h)
+    s.cycle_mode()
+    run(s, 10)
+    assert s.twin.mode == "teacher" and s.running().name == "bad mass" and s.running().twin
+    s.reset()
+    assert s.twin.frame.t == 0 and s.interventions.of(0) == "zeroed"
+
+
+def test_a_unit_cut_by_the_teacher_is_finished_by_the_rules_not_marked_as_an_error(fill):
+    net, task = fill
+    tried = 0
+    for seed in range(6):
+        s = Session(net, task, seed=seed)
+        run(s, 5)  # mid-game, the network's moves so far legal
+        if s.frame.broke_at is not None or not s.frame.prefix:
+            continue
+        tried += 1
+        prefix = s.frame.prefix
+        s.cycle_mode()
+        frames = run(s, 20)
+        cut = next(f.finished for f in frames if f.finished)
+        assert cut.valid and not cut.own and cut.text.startswith(prefix)
+    assert tried >= 3
 
 
 def test_runaway_unit_is_scored_once_as_invalid(count):

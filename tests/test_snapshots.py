@@ -6,8 +6,8 @@ look at every SVG in tests/__snapshots__/ before committing it.
 """
 from __future__ import annotations
 
-from rnnmem_tui.app import ExplorerApp
-from rnnmem_tui.weights import load, shipped, task_for
+from rnnmem_tui.app import CompareApp, ExplorerApp
+from rnnmem_tui.weights import default_network, load, shipped, task_for
 
 
 def app_for(task: str, **kw) -> ExplorerApp:
@@ -111,3 +111,32 @@ def test_weights_of_fill_10_with_neuron_3_selected(snap_compare):
 
 def test_ablation_of_fill_10(snap_compare):
     assert snap_compare(app_for("fill"), run_before=steps(0, "a"))
+
+
+# ---- the intact twin, the badge, compare ----
+
+def test_intact_twin_beside_count_2_with_its_counter_zeroed(snap_compare):
+    """After `0 z`, the twin runs on the same draws: intact and held since the fork, ┊ where it began."""
+    async def run(pilot) -> None:
+        await steps(40)(pilot)
+        await pilot.press("0", "z")
+        await steps(120)(pilot)
+    assert snap_compare(app_for("count"), run_before=run)
+
+
+def test_badge_of_the_default_fill_network_at_120x40(snap_compare):
+    path = default_network("fill")
+    net = load(path)
+    app = ExplorerApp(net, task_for(net), seed=0, source=path.name)
+    assert snap_compare(app, terminal_size=(120, 40), run_before=steps(30))
+
+
+def test_compare_grammar_4_with_its_construction_at_80x24(snap_compare):
+    async def run(pilot) -> None:
+        await pilot.pause()
+        for _ in range(30):
+            pilot.app.screen.action_step()
+        await pilot.pause()
+    a, b = load(shipped("grammar")), load(shipped("grammar", optimal=True))
+    app = CompareApp(a, b, task_for(a), names=("grammar-4.npz", "grammar-optimal-4.npz"))
+    assert snap_compare(app, run_before=run)

@@ -4,11 +4,17 @@ from __future__ import annotations
 import numpy as np
 from textual.widgets import Footer
 
+from textual.widgets import Static
+
 from rnnmem_tui.app import ExplorerApp
+from rnnmem_tui.screens.explorer import ExploreScreen
+from rnnmem_tui.screens.keys import bindings
+from rnnmem_tui.screens.views import VIEWS, View
+from rnnmem_tui.session import Session
 from rnnmem_tui.weights import load, shipped, task_for
 from rnnmem_tui.widgets.ablation import AblationView
 from rnnmem_tui.widgets.heatmap import HeatmapView
-from rnnmem_tui.widgets.help import keys_table
+from rnnmem_tui.screens.help import keys_table
 from rnnmem_tui.widgets.probs import ProbsView
 from rnnmem_tui.widgets.weights import WeightsView
 
@@ -78,7 +84,9 @@ async def test_probability_heatmap_bad_mass_rises_when_a_cell_bit_is_zeroed():
         assert g.bad_mass < 1e-3
         assert g.bad[3, :3].all() and not g.bad[3, 3:9].any() and g.bad[:9, 9].all() and not g.bad[9, 9]
         await pilot.press("4", "z")
-        assert view.grid.bad_mass > 0.1 and view.grid.interventions.of(4) == "zeroed"
+        g = view.grid  # bad mass is a mean over the board states, as eval's is over steps: above fill's target
+        assert g.bad_mass > 0.01 and g.interventions.of(4) == "zeroed"
+        assert np.isclose(g.bad_mass, np.where(g.bad, g.p, 0).sum(axis=1).mean())
         await pilot.press("X")
         assert view.grid.bad_mass < 1e-3
 
@@ -124,13 +132,33 @@ async def test_activation_heatmap_follows_the_stream_until_frozen():
         s, view = app.screen.session, app.screen.query_one(HeatmapView)
         assert np.array_equal(view.data.history[-1], s.frame.step.h) and view.data.symbols[-5:] == s.symbols(5)
         await pilot.press("f", *"nnn")
-        assert app.screen.frozen and view.data.history.shape[0] == 6 and s.frame.t == 8
+        assert view.still is not None and view.data.history.shape[0] == 6 and s.frame.t == 8
         await pilot.press("3")  # the selection still moves on a frozen heatmap
         assert view.data.selected == 3 and view.data.history.shape[0] == 6
         await pilot.press("f")
         assert np.array_equal(view.data.history[-1], s.frame.step.h) and view.data.history.shape[0] == 9
         await pilot.press("escape")
         assert app.screen.view == "main"
+
+
+async def test_heatmap_shows_pinned_neurons_sorted_by_role_and_games_by_the_line_that_ended_them():
+    app = app_for("three-in-a-row")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settled(pilot)
+        await pilot.press("h", "2", "6", "i", "2", "4", "i", "2", "5", "i", "2", "9", "i")
+        view = app.screen.query_one(HeatmapView)
+        assert view.data.rows_shown == (26, 24, 25, 29) and "pinned 26 24 25 29" in str(view.border_subtitle)
+        await pilot.press("g")
+        kinds = [app.screen.roles[i].kind for i in view.data.rows_shown]
+        order = ("bit", "counter", "flag", "phase", "parity", "input", "unexplained")
+        assert sorted(view.data.rows_shown) == [24, 25, 26, 29] and kinds == sorted(kinds, key=order.index)
+        assert kinds[0] == "bit" and view.data.rows_shown[0] == 25  # cell 2's bit before the row flags
+        await pilot.press("g", "2", "9", "i")  # unpin 29
+        assert view.data.rows_shown == (26, 24, 25)
+        await pilot.press("m", "m", *"0712948210925160")
+        units = view.data.units
+        assert [note for _, _, note in units][:2] == ["top row", "top row + main diagonal"]
+        assert view.data.symbols[units[0][0]:units[0][1]] == "07129"
 
 
 async def test_weights_view_marks_the_selected_neuron():
@@ -166,6 +194,61 @@ async def test_s_saves_the_screen_as_svg(tmp_path):
         assert (tmp_path / "fill-10-heatmap-step1.svg").read_text().lstrip().startswith("<svg")
 
 
+async def test_E_and_the_palette_export_the_steps_kept_as_trace_does(tmp_path):
+    app = app_for("fill", tmp=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*"nnnnn", "3", "z", "n", "E")
+        s = app.screen.session
+        d = np.load(tmp_path / "fill-10-steps0-6.npz", allow_pickle=False)
+        assert d["h"].shape == (7, 10) and np.array_equal(d["h"][-1], s.frame.step.h) and d["h"][-1, 3] == 0
+        assert "".join(d["symbols"]) == s.symbols(7) and d["zeroed"].tolist() == [3]
+        commands = {c.title: c for c in app.get_system_commands(app.screen)}
+        assert "Export data" in commands
+        await commands["Export data as CSV"].callback()  # as the palette runs it
+        await pilot.pause()
+        rows = (tmp_path / "fill-10-steps0-6.csv").read_text().splitlines()
+        assert len(rows) == 8 and rows[0].startswith("t,symbol,h0,h1")
+
+
+async def test_the_palette_opens_a_view_to_act_on_it():
+    app = app_for("fill")
+    async with app.run_test(size=SIZE) as pilot:
+        await {c.title: c for c in app.get_system_commands(app.screen)}["Freeze"].callback()
+        await pilot.pause()
+        assert app.screen.view == "heatmap" and app.screen.query_one(HeatmapView).still is not None
+
+
+class StepCount(Static):
+    """A view widget that takes the Session and reads it when it renders, as widgets/phase.py will."""
+
+    def __init__(self, session) -> None:
+        super().__init__()
+        self.session = session
+
+    def render(self) -> str:
+        """The step on screen."""
+        return f"step {self.session.frame.t} of {self.session.net.hidden} neurons"
+
+
+async def test_a_view_widget_that_takes_the_session_registers_in_one_line():
+    view = View("y", "steps", "Steps", "the step on screen", "Shows the step on screen.", StepCount)
+
+    class WithSteps(ExploreScreen):
+        VIEWS = (*VIEWS, view)  # the one line
+        BINDINGS = bindings(VIEWS)
+
+    app = app_for("count")
+    async with app.run_test(size=SIZE) as pilot:
+        await app.push_screen(WithSteps(Session(app.net, app.rnn_task)))
+        await pilot.press("n", "n", "y")
+        screen = app.screen
+        assert screen.view == "steps" and screen.query_one("#steps").border_title == "the step on screen"
+        await pilot.press("n")
+        await pilot.pause()
+        assert str(screen.query_one("#steps").render()) == "step 3 of 2 neurons"
+        assert "Steps" in {c.title for c in app.get_system_commands(screen)}
+
+
 async def test_type_mode_types_symbols_that_are_also_view_keys():
     app = app_for("grammar")
     async with app.run_test(size=SIZE) as pilot:
@@ -181,7 +264,7 @@ async def test_the_palette_and_the_help_list_the_views():
         titles = {c.title for c in app.get_system_commands(app.screen)}
         assert {"Heatmap", "Probabilities", "Weights", "Ablation", "SVG", "Freeze", "Order"} <= titles
     help_keys = [str(cell) for column in keys_table().columns for cell in column.cells]
-    assert {"h", "p", "w", "a", "s", "esc", "f", "o"} <= set(help_keys)
+    assert {"h", "p", "w", "a", "s", "esc", "f", "o", "E", "W"} <= set(help_keys)
 
 
 async def test_the_footer_fits_80_columns_in_every_view():

@@ -135,6 +135,11 @@ class GridTask(Task):
         table = self.done_table
         return table[masks] if table is not None else self.done_many(masks)
 
+    def ending(self, unit: str) -> str:
+        """What ended a game, in the task's words, for marking it in a figure; '' when there is nothing to
+        say beyond the clear (a full board)."""
+        return ""
+
     def game_lengths(self, orders: np.ndarray) -> np.ndarray:
         """How many moves each full move order (n, N) plays before it must clear: (n,)."""
         board = np.bitwise_or.accumulate(np.left_shift(np.int64(1), orders), axis=1)  # (n, N) filled after each move
@@ -260,6 +265,15 @@ class ThreeInARowTask(GridTask):
     family = "three-in-a-row"
     done_feature = "complete"
     done_words = "a line complete"
+
+    def ending(self, unit: str) -> str:
+        """The line the game's last move completed (`top row`); '' for a game that broke the rules."""
+        played = self.moves(unit.removesuffix(self.end)) if self.is_valid(unit) else None
+        if not played or not played[0]:
+            return ""
+        cells, mask = played
+        done = [n for n, line in self.lines.items() if cells[-1] in line and all(mask >> i & 1 for i in line)]
+        return " + ".join(self.line_words[n] for n in done)
 
     def done_many(self, masks: np.ndarray) -> np.ndarray:
         lines = np.array(self.line_masks, dtype=np.int64)  # (L,)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rich.style import Style
 from rich.table import Table
@@ -14,6 +14,9 @@ from textual.widgets import ProgressBar, Static
 
 from ..analysis import Ablation
 from ..metrics import Scores
+from ..session import Session
+from .view import Seen, View
+from .workers import SweepDone, SweepProgress, run_sweep
 
 BAR = 8  # cells of the damage bar
 EIGHTHS = " ▏▎▍▌▋▊▉█"
@@ -68,6 +71,32 @@ class AblationView(Vertical):
 
     data: reactive[AblationData | None] = reactive(None)
 
+    def __init__(self, session: Session, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.session = session
+        self.sweep: AblationData | None = None  # None until the view is first shown
+        self.seen: Seen | None = None
+
+    def show_seen(self, seen: Seen) -> None:
+        """Draw the sweep so far with the roles and the selection; the first time, start the sweep."""
+        self.seen = seen
+        if self.sweep is None:
+            self.sweep = AblationData(0, self.session.net.hidden)
+            run_sweep(self, self.session.net, self.session.task)
+        self.data = replace(self.sweep, roles=seen.labels, selected=seen.selected)
+
+    def on_sweep_progress(self, message: SweepProgress) -> None:
+        """Move the progress bar."""
+        self.sweep = AblationData(message.done, message.total)
+        if self.seen is not None:
+            self.show_seen(self.seen)
+
+    def on_sweep_done(self, message: SweepDone) -> None:
+        """Show the table."""
+        self.sweep = AblationData(len(message.rows), len(message.rows), message.intact, message.rows)
+        if self.seen is not None:
+            self.show_seen(self.seen)
+
     def compose(self) -> ComposeResult:
         """The heading, the progress, the table."""
         yield Static(id="ablation-intact")
@@ -93,3 +122,12 @@ class AblationView(Vertical):
             head.append(f" valid {s.validity:.3f} · TVD {s.tvd:.3f} · bad {s.bad_mean:.3f} · {s.units} units a run")
         self.query_one("#ablation-intact", Static).update(head)
         self.query_one("#ablation-table", Static).update(table(d, styles) if d.rows else "")
+
+
+VIEW = View("a", "ablation", "Ablation", "ablation · each neuron zeroed in turn",
+            "Each neuron zeroed in turn and measured as `rnnmem-tui ablate` does, sorted by damage, its role "
+            "beside it.",
+            tip="Zero each neuron in turn: damage and role",
+            make=AblationView, show=AblationView.show_seen,
+            depends=lambda seen: (seen.selected, len(seen.roles)),
+            subtitle="damage: the fall in valid − TVD − bad")

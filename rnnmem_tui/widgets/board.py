@@ -6,14 +6,19 @@ from rich.text import Text
 
 from ..session import Frame, Unit
 from ..tasks import GridTask
+from .lines import HELD
 from .taskview import TaskView
+
+# each cell's kind in plain text too (NO_COLOR, a copied screen): filled [4], the last move >4<, illegal !4!
+NARROW = 10  # the narrowest column of games beside the board (fill-4x4 at 80 columns)
+GLYPHS = {"empty": "  ", "filled": "[]", "last": "><", "broken": "!!"}
 
 
 class BoardView(TaskView):
     """A grid task's board after the step on screen, and the move stream of the last games."""
 
     COMPONENT_CLASSES = {"board--empty", "board--filled", "board--last", "board--broken", "board--grid",
-                         "board--valid", "board--invalid", "board--dim"}
+                         "board--valid", "board--invalid", "board--dim", "board--held"}
 
     def __init__(self, task: GridTask, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -50,7 +55,8 @@ class BoardView(TaskView):
                 i = r * C + c
                 kind = ("broken" if i in broken else "last" if i == last else
                         "filled" if i in filled else "empty")
-                row.append(f" {task.cells[i]} ", self.style(kind))
+                left, right = GLYPHS[kind]
+                row.append(f"{left}{task.cells[i]}{right}", self.style(kind))
                 row.append("│", grid)
             rows.append(row)
             rows.append(rule("├", "┼", "┤") if r < task.rows - 1 else rule("└", "┴", "┘"))
@@ -67,13 +73,22 @@ class BoardView(TaskView):
             return Text.assemble(("✓ cleared", self.style("valid")))
         return Text.assemble((f"move {len(text)}" if text else "empty board", self.style("dim")))
 
-    def game(self, unit: Unit | None, text: str, broke_at: int | None, width: int) -> Text:
-        """A game as a compact row of moves, red from where it broke the rules, then its mark."""
+    def game(self, unit: Unit | None, text: str, broke_at: int | None, width: int,
+             began: int | None = None) -> Text:
+        """A game as a compact row of moves, red from where it broke the rules, a HELD mark where the
+        interventions changed, then its mark; a game too long for the row starts with an ellipsis."""
         out = Text(no_wrap=True, overflow="crop")
-        body = text[-width + 2:] if len(text) > width - 2 else text
+        room = width - 2 - (began is not None)
+        body = text[-(room - 1):] if len(text) > room else text
         skip = len(text) - len(body)
+        if skip:
+            out.append("…", self.style("dim"))
         for k, c in enumerate(body, skip):
+            if k == began:
+                out.append(HELD, self.style("held"))
             out.append(c, self.style("broken") if broke_at is not None and k >= broke_at else Style())
+        if began is not None and began >= len(text):
+            out.append(HELD, self.style("held"))
         if unit is not None:
             out.pad_right(width - 2 - out.cell_len)
             out.append_text(self.mark(unit, lead=" "))
@@ -87,11 +102,12 @@ class BoardView(TaskView):
         board = self.board(shown)
         board.append(self.verdict(f))
         bw = board[0].cell_len
-        games = [self.game(u, u.text, u.broke_at, len(self.grid.cells) + 3) for u in f.recent]
-        if not f.finished:
-            games.append(self.game(None, f.prefix, f.broke_at, len(self.grid.cells) + 3))
         side = width - bw - 2
-        if side >= len(self.grid.cells) + 3:  # the games beside the board, newest last, as a log
+        room = min(len(self.grid.cells) + 3, side if side >= NARROW else width)  # a long game starts with …
+        games = [self.game(u, u.text, u.broke_at, room, u.began) for u in f.recent]
+        if not f.finished:
+            games.append(self.game(None, f.prefix, f.broke_at, room, f.began))
+        if side >= NARROW:  # the games beside the board, newest last, as a log
             n = max(height, len(board))
             games = games[-n:] + [Text()] * (n - len(games[-n:]))
             board += [Text()] * (n - len(board))

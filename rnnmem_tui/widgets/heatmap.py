@@ -13,12 +13,17 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from textual.binding import Binding
+
 from ..model import NONE, Interventions
+from ..tasks import Task
 from .neurons import LEVELS, scale_rgb
 from .output import show_symbol
+from .view import Seen, View
 
 CELL = 2  # columns per step
-TALLEST = 3  # lines per neuron when there is room
+TALLEST = 8  # lines per neuron at most: the rows fill the height
+SPAN = 240  # the most steps it shows
 
 
 @lru_cache(maxsize=2 * LEVELS + 1)
@@ -26,14 +31,25 @@ def _paint(level: int) -> Style:
     return Style(bgcolor=Color.from_rgb(*scale_rgb(level / LEVELS)))
 
 
+KINDS = ("bit", "counter", "flag", "phase", "parity", "input", "unexplained")  # the order of `g`
+
+
 @dataclass(frozen=True, eq=False)
 class HeatmapData:
-    """The steps on show: hidden states and the symbols read, the interventions, the selection."""
+    """The steps on show: hidden states and the symbols read, the interventions, the selection, which
+    neurons in which order, and the games (or lines) to mark under the symbols."""
 
     history: np.ndarray  # (T, H) oldest first; the last row is the state on screen
     symbols: str  # (T,) the symbol each of those steps read
     interventions: Interventions = NONE
     selected: int = 0
+    neurons: tuple[int, ...] | None = None  # the rows, top first; None: every neuron in order
+    units: tuple[tuple[int, int, str], ...] = ()  # (start, stop, note) of each unit in symbols, to mark
+
+    @property
+    def rows_shown(self) -> tuple[int, ...]:
+        """The neurons drawn, top first."""
+        return self.neurons if self.neurons is not None else tuple(range(self.history.shape[1]))
 
 
 class HeatmapView(ScrollView, can_focus=False):
@@ -42,23 +58,60 @@ class HeatmapView(ScrollView, can_focus=False):
     The bottom line always shows the symbols read, so it stays under the columns while the rows scroll.
     """
 
-    COMPONENT_CLASSES = {"heatmap--index", "heatmap--selected", "heatmap--held", "heatmap--symbol"}
+    COMPONENT_CLASSES = {"heatmap--index", "heatmap--selected", "heatmap--held", "heatmap--symbol", "heatmap--game"}
 
     data: reactive[HeatmapData | None] = reactive(None, layout=False)
 
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.still: tuple[np.ndarray, str] | None = None  # the frozen steps: hidden states and symbols
+        self.pinned: list[int] = []  # when any, only these neurons, in the order pinned
+        self.by_role = False  # rows sorted by their role's kind and words
+
+    def action_pin(self) -> None:
+        """Pin the selected neuron (only pinned neurons show), or unpin it."""
+        if self.data is not None:
+            i = self.data.selected
+            self.pinned = [j for j in self.pinned if j != i] if i in self.pinned else [*self.pinned, i]
+            self.caption()
+
+    def action_sort(self) -> None:
+        """Sort the rows by role (bits, counters, flags...), or back to neuron order."""
+        self.by_role = not self.by_role
+        self.caption()
+
+    def caption(self) -> None:
+        """Say what the view holds back: the freeze, the pins, the order."""
+        notes = ["frozen: f follows the stream" if self.still is not None else "",
+                 f"pinned {' '.join(map(str, self.pinned))}: i unpins" if self.pinned else "",
+                 "sorted by role: g" if self.by_role else ""]
+        self.border_subtitle = " · ".join(n for n in notes if n)
+
+    def action_freeze(self) -> None:
+        """Keep the steps on show, or follow the stream again."""
+        d = self.data
+        self.still = None if self.still is not None or d is None else (d.history, d.symbols)
+        self.caption()
+
     def rows(self) -> int:
         """Lines per neuron: up to TALLEST when the view has room, so a small network's cells look square."""
-        H, height = self.data.history.shape[1], self.scrollable_content_region.height
-        return max(1, min(TALLEST, (height - 1) // H)) if height else 1
+        H, height = len(self.data.rows_shown), self.scrollable_content_region.height - self.notes()
+        return max(1, min(TALLEST, (height - 1) // H)) if height > 1 else 1
+
+    def notes(self) -> int:
+        """Lines under the symbols for the units' notes (the line that ended each game): 0 or 1."""
+        return int(any(note for _, _, note in self.data.units))
 
     def watch_data(self, data: HeatmapData | None) -> None:
         """Size the scroll area (the neurons' lines, then the symbols), keep the selection in view, redraw."""
         if data is None:
             return
-        H, k, height = data.history.shape[1], self.rows(), self.scrollable_content_region.height
-        self.virtual_size = Size(self.scrollable_content_region.width, H * k + 1)
-        top, lines = int(self.scroll_y), height - 1  # the last line is the symbols'
-        first, last = data.selected * k, data.selected * k + k - 1
+        shown = data.rows_shown
+        H, k, height = len(shown), self.rows(), self.scrollable_content_region.height
+        self.virtual_size = Size(self.scrollable_content_region.width, H * k + 1 + self.notes())
+        top, lines = int(self.scroll_y), height - 1 - self.notes()  # the last lines are the symbols'
+        row = shown.index(data.selected) if data.selected in shown else 0
+        first, last = row * k, row * k + k - 1
         if lines > 0 and not (top <= first and last < top + lines):
             self.scroll_to(y=first if first < top else last - lines + 1, animate=False, immediate=True)
         self.refresh()
@@ -68,23 +121,46 @@ class HeatmapView(ScrollView, can_focus=False):
         if self.data is not None:
             self.watch_data(self.data)
 
+    def under(self, d: HeatmapData, first: int, steps: int, plain: Style, notes: bool) -> list[Segment]:
+        """The symbols under the columns from step `first`, every other game shaded as in the seed's figures;
+        or (notes) under each game the words of what ended it."""
+        look = plain + self.get_component_rich_style("heatmap--symbol")
+        shade = plain + self.get_component_rich_style("heatmap--game")
+        quiet = plain + self.get_component_rich_style("heatmap--index")
+        marked = [False] * len(d.symbols)  # (T,) shaded
+        words = [" " * CELL] * len(d.symbols)  # (T,) each step's cells of the notes line
+        for n, (start, stop, note) in enumerate(d.units):
+            for t in range(start, stop):
+                marked[t] = n % 2 == 0
+            text = note[: CELL * (stop - start) - 1].ljust(CELL * (stop - start))
+            for j, t in enumerate(range(start, stop)):
+                words[t] = text[CELL * j: CELL * j + CELL]
+        segs = []
+        for t in range(first, first + steps):
+            text = words[t] if notes else show_symbol(d.symbols[t]).center(CELL)
+            style = quiet if notes else shade if marked[t] else look
+            segs.append(Segment(text, style))
+        return segs
+
     def render_line(self, y: int) -> Strip:
         """A line of a neuron's cells, or the symbols under the columns (just below the last row on show)."""
         d, width, plain = self.data, self.scrollable_content_region.width, self.rich_style
         if d is None:
             return Strip.blank(width, plain)
-        T, H = d.history.shape
+        T, shown = d.history.shape[0], d.rows_shown
+        H, notes = len(shown), self.notes()
         k, height = self.rows(), self.scrollable_content_region.height
-        index = len(str(H - 1)) + 2  # marker, number, gap
+        index = len(str(d.history.shape[1] - 1)) + 2  # marker, number, gap
         steps = min(T, max(1, (width - index) // CELL))
         pad = " " * (width - index - steps * CELL)
-        if y == min(H * k - int(self.scroll_y), height - 1):
-            look = plain + self.get_component_rich_style("heatmap--symbol")
-            text = "".join(show_symbol(c).center(CELL) for c in d.symbols[-steps:])
-            return Strip([Segment(" " * index, plain), Segment(pad, plain), Segment(text, look)])
-        i, sub = divmod(y + int(self.scroll_y), k)
-        if i >= H or y >= height - 1:
+        at = min(H * k - int(self.scroll_y), height - 1 - notes)  # the symbols' line
+        if y == at or (notes and y == at + 1):
+            return Strip([Segment(" " * index, plain), Segment(pad, plain),
+                          *self.under(d, T - steps, steps, plain, notes=y > at)])
+        row, sub = divmod(y + int(self.scroll_y), k)
+        if row >= H or y >= at:
             return Strip.blank(width, plain)
+        i = shown[row]
         sel, held = i == d.selected, d.interventions.of(i)
         look = plain + self.get_component_rich_style("heatmap--index")
         if held:
@@ -93,10 +169,53 @@ class HeatmapView(ScrollView, can_focus=False):
             look += self.get_component_rich_style("heatmap--selected")
         label = f"{'▶' if sel else ' '}{i:>{index - 2}} " if sub == k // 2 else " " * index
         segs = [Segment(label, look), Segment(pad, plain)]
-        levels = np.rint(np.clip(d.history[-steps:, i], -1.0, 1.0) * LEVELS).astype(int).tolist()
+        levels = np.rint(np.clip(d.history[-steps:, i], -1.0, 1.0) * LEVELS).astype(int).tolist()  # (steps,)
         start = 0
         for t in range(1, len(levels) + 1):  # one segment per run of one colour
             if t == len(levels) or levels[t] != levels[start]:
                 segs.append(Segment(" " * (CELL * (t - start)), _paint(levels[start])))
                 start = t
         return Strip(segs).adjust_cell_length(width, plain)
+
+
+def show(view: HeatmapView, seen: Seen) -> None:
+    """The last SPAN steps, or the frozen ones, with the interventions, the selection, the rows pinned or
+    sorted, and the games marked."""
+    s = seen.session
+    history, symbols = view.still or (s.window(SPAN), s.symbols(SPAN))
+    neurons = tuple(view.pinned) or None
+    if view.by_role and seen.roles:
+        order = sorted(neurons or range(s.net.hidden), key=lambda i: (KINDS.index(seen.roles[i].kind)
+                                                                     if seen.roles[i].kind in KINDS else len(KINDS),
+                                                                     seen.roles[i].label, i))
+        neurons = tuple(order)
+    view.data = HeatmapData(history, symbols, seen.interventions, seen.selected, neurons, units_of(s.task, symbols))
+
+
+def units_of(task: Task, symbols: str) -> tuple[tuple[int, int, str], ...]:
+    """Each whole unit of a grid task in symbols, as (start, stop, what ended it); none for line tasks."""
+    if not task.is_grid:
+        return ()
+    out, start = [], symbols.find(task.end) + 1  # the first whole unit starts after a clear
+    if start == 0:
+        return ()
+    for stop in range(start, len(symbols)):
+        if symbols[stop] == task.end:
+            out.append((start, stop + 1, task.ending(symbols[start:stop + 1])))
+            start = stop + 1
+    return tuple(out)
+
+
+VIEW = View("h", "heatmap", "Heatmap", "activations · -1 blue, 0 white, +1 red",
+            "The seed's activation figure: a row per neuron, a column per step, the symbols read below "
+            "(every other game shaded, and what ended it under it). It follows the stream; f freezes it; "
+            "i pins the selected neuron (then only pinned neurons show, in the order pinned); g sorts the "
+            "rows by role.",
+            tip="Activation heatmap: neurons × steps",
+            make=lambda session: HeatmapView(), show=show,
+            depends=lambda seen: (seen.frame, seen.interventions, seen.selected),
+            keys=(Binding("f", "freeze", "Freeze", tooltip="Freeze the heatmap, or follow the stream again"),
+                  Binding("i", "pin", "Pin", show=False,
+                          tooltip="Pin the selected neuron: the heatmap shows the pinned only"),
+                  Binding("g", "sort", "By role", show=False,
+                          tooltip="Sort the heatmap's rows by role, or by number")))

@@ -20,8 +20,11 @@ from ..model import NONE, Interventions
 
 EIGHTHS = " ▁▂▃▄▅▆▇█"
 LEVELS = 20  # colour steps on each side of 0
-TALLEST = 6  # lines per neuron when there is room (5 of bars and a gap)
+TALLEST = 12  # lines per neuron at most: a line of text above the bars, then the bars
 LABEL = 40  # the most cells a role label takes from the sparkbar when it shares the bar's line
+SPLIT = 19  # the narrowest column of neurons when they stand in two columns
+VALUE = 7  # the value and intervention columns before the bars, when the label is above them
+SHORT = {"zeroed": "z", "clamped": "c"}  # an intervention in one cell, as the keys that make it
 
 
 def scale_rgb(v: float) -> tuple[int, int, int]:
@@ -49,8 +52,10 @@ def level_of(v: float) -> int:
 
 
 def mark(iv: Interventions, i: int) -> str:
-    """The intervention on neuron i in few cells, `zeroed` or `clamp +0.80`; '' when it is free."""
-    return (iv.of(i) or "").replace("clamped", "clamp")
+    """The intervention on neuron i in one cell, `z` (zeroed) or `c` (clamped at the value shown); '' when free.
+
+    One cell, so that the label beside it never changes width when a neuron is held."""
+    return SHORT.get((iv.of(i) or "").split(" ")[0], "")
 
 
 def fit(label: str, n: int) -> str:
@@ -68,16 +73,24 @@ def fit(label: str, n: int) -> str:
 
 @dataclass(frozen=True, eq=False)
 class NeuronData:
-    """What the panel shows: recent hidden states, the interventions, the selection, role labels."""
+    """What the panel shows: recent hidden states and the symbols read, the interventions, the selection,
+    role labels."""
 
     history: np.ndarray  # (T, H) oldest first; the last row is the state on screen
     interventions: Interventions = NONE
     selected: int = 0
     labels: Sequence[str | None] = ()  # an optional short role per neuron, e.g. "counter: c's still to print (ρ 0.99)"
+    symbols: str = ""  # (T,) the symbol each of those steps read, shown under the bars
 
 
 class NeuronsView(ScrollView, can_focus=False):
-    """Rows of neurons; scrolls when there are more neurons than lines."""
+    """Rows of neurons, then the symbols read under the bars' columns; scrolls when there are more neurons
+    than lines.
+
+    With room for three lines or more a neuron, its label takes the line above its bars, and its value and
+    intervention the start of its bars' bottom line, the bars the rest of the width; else value,
+    intervention and label follow the bars on their line. The columns never change when a neuron is held.
+    """
 
     COMPONENT_CLASSES = {"neurons--index", "neurons--selected", "neurons--held", "neurons--label"}
 
@@ -94,10 +107,26 @@ class NeuronsView(ScrollView, can_focus=False):
         super().__init__(**kwargs)
         self._look: dict | None = None  # per-frame layout and styles, made on first use
 
+    def lines(self) -> int:
+        """Lines for the neurons: all but the last, which shows the symbols read."""
+        return max(1, self.scrollable_content_region.height - 1)
+
+    def columns(self) -> int:
+        """Neurons side by side: two, a line each, when there are more neurons than lines and room for two
+        columns of bars (thirty neurons at 80x24); else one."""
+        H, width = self.data.history.shape[1], self.scrollable_content_region.width
+        return 2 if H > self.lines() and width >= 2 * SPLIT else 1
+
+    def per_column(self) -> int:
+        """Neurons in each column."""
+        return -(-self.data.history.shape[1] // self.columns())
+
     def rows(self) -> tuple[int, int]:
         """Lines per neuron, and how many of them hold its bar: taller bars when the panel has room."""
-        H, height = self.data.history.shape[1], self.scrollable_content_region.height
-        k = max(1, min(TALLEST, height // H)) if height else 1
+        if self.columns() > 1:
+            return 1, 1
+        H = self.data.history.shape[1]
+        k = max(1, min(TALLEST, self.lines() // H))
         return k, (k - 1 if k > 2 else k)
 
     def watch_data(self, data: NeuronData | None) -> None:
@@ -105,11 +134,16 @@ class NeuronsView(ScrollView, can_focus=False):
         if data is None:
             return
         k, _ = self.rows()
-        self.virtual_size = Size(self.scrollable_content_region.width, data.history.shape[1] * k)
-        top, height = int(self.scroll_y), self.scrollable_content_region.height
-        first, last = data.selected * k, data.selected * k + k - 1
-        if height and not (top <= first and last < top + height):  # keep the selection in view
-            self.scroll_to(y=first if first < top else last - height + 1, animate=False, immediate=True)
+        per = self.per_column()
+        self.virtual_size = Size(self.scrollable_content_region.width, per * k + 1)
+        top, lines = int(self.scroll_y), self.lines()
+        first = data.selected % per * k
+        last = first + k - 1
+        if self.columns() > 1 and data.labels:  # no room for labels beside the bars: the selected one's below
+            text = data.labels[data.selected] if data.selected < len(data.labels) else None
+            self.border_subtitle = f"▶{data.selected} {text}" if text else ""
+        if self.scrollable_content_region.height and not (top <= first and last < top + lines):
+            self.scroll_to(y=first if first < top else last - lines + 1, animate=False, immediate=True)
         self._look = None
         self.refresh()
 
@@ -124,29 +158,32 @@ class NeuronsView(ScrollView, can_focus=False):
         if self.data is None or at is None:
             return
         i = (at.y + int(self.scroll_y)) // self.rows()[0]
-        if i < self.data.history.shape[1]:
+        if self.columns() > 1 and at.x >= self.scrollable_content_region.width // 2:
+            i += self.per_column()
+        if i < self.data.history.shape[1] and at.y < self.lines():
             self.post_message(self.Picked(i))
 
     def layout_widths(self, width: int, above: bool) -> tuple[int, int, int, int]:
-        """Widths of the index, the sparkbar, the intervention and the label columns. A label `above` the
-        bars, on the gap line between neurons, takes the panel's width; else it shares the bar's line."""
+        """Widths of the index, the sparkbar, the intervention and the label columns. With the label `above`
+        the bars, it takes the width, and the bars what the value and the intervention leave."""
         d = self.data
         H = d.history.shape[1]
         index = len(str(H - 1))
-        held = max((len(mark(d.interventions, i)) for i in range(H)), default=0)
-        label = max((len(s or "") for s in d.labels), default=0)
-        fixed = 1 + index + 1 + 1 + 5 + (held + 1 if held else 0)  # marker, index, gaps, value
         if above:
-            return index, max(8, width - fixed), held, max(0, width - index - 2)
+            return index, max(8, width - index - 2 - VALUE), 1, max(0, width - index - 2)
+        label = max((len(s or "") for s in d.labels), default=0) if self.columns() == 1 else 0
+        fixed = 1 + index + 1 + 1 + 5  # marker, index, the intervention's cell, a gap, value
         spark = max(8, width - fixed - (min(label, LABEL) + 1 if label else 0))
-        return index, spark, held, max(0, width - fixed - spark - 1)
+        return index, spark, 1, max(0, width - fixed - spark - 1)
 
     def look(self) -> dict:
         """Everything the rows share for one frame, worked out once: widths, styles, glyphs and colours."""
         if self._look is None:
-            d, width = self.data, self.scrollable_content_region.width
+            d, cols = self.data, self.columns()
+            width = self.scrollable_content_region.width // cols
             k, tall = self.rows()
             index, spark, held, label = self.layout_widths(width, tall < k)
+            label = label if cols == 1 else 0
             h = np.clip(d.history[-spark:], -1.0, 1.0)  # (T, H) newest last
             plain = self.rich_style
             self._look = dict(
@@ -161,25 +198,56 @@ class NeuronsView(ScrollView, can_focus=False):
                 bar={lv: plain + _fg(lv) for lv in range(-LEVELS, LEVELS + 1)})
         return self._look
 
+    def symbols_line(self, L: dict) -> Strip:
+        """The symbols read, each under its column of the bars."""
+        shown = "".join("↵" if c == "\n" else c for c in self.data.symbols[-L["spark"]:])
+        lead = 1 + L["index"] + 1 + (VALUE if L["above"] else 0) + L["spark"] - len(shown)
+        segs = [Segment(" " * lead, L["plain"]), Segment(shown, L["plain"] + L["idx"])]
+        return Strip(segs).adjust_cell_length(L["width"], L["plain"])
+
+    def value(self, i: int, L: dict, base: Style) -> list[Segment]:
+        """Neuron i's value now in its colour, then its intervention in one cell."""
+        v, what = float(self.data.history[-1, i]), mark(self.data.interventions, i)
+        return [Segment(f"{v:+.2f}"[:5], _cell(level_of(v))), Segment(what or " ", base + L["hold"] if what else base)]
+
     def render_line(self, y: int) -> Strip:
-        """One line of the panel: a neuron's bar line, its bottom one carrying the text."""
+        """One line of the panel: a neuron's text line or bar line (its bottom one carrying the text when
+        there is no line above), or the symbols under the last neuron."""
         d = self.data
         if d is None:
             return Strip.blank(self.scrollable_content_region.width, self.rich_style)
         L = self.look()
-        k, tall, plain = L["k"], L["tall"], L["plain"]
-        i, sub = divmod(y + int(self.scroll_y), k)
+        k, plain, per = L["k"], L["plain"], self.per_column()
+        full, at = self.scrollable_content_region.width, min(per * k - int(self.scroll_y), self.lines())
+        if y == at:  # the symbols, under each column
+            strips = [self.symbols_line(L)] * self.columns()
+        elif y > at:
+            return Strip.blank(full, plain)
+        else:
+            i, sub = divmod(y + int(self.scroll_y), k)
+            strips = [self.neuron_line(i + c * per, sub, L) for c in range(self.columns())]
+        return Strip.join(strips).adjust_cell_length(full, plain)
+
+    def neuron_line(self, i: int, sub: int, L: dict) -> Strip:
+        """Line sub of neuron i's block, L["width"] wide: its label line or a bar line."""
+        d, k, tall, plain = self.data, L["k"], L["tall"], L["plain"]
+        if i >= d.history.shape[1]:
+            return Strip.blank(L["width"], plain)
         line = k - 1 - sub  # counted from the bottom of the neuron's block
         text = (d.labels[i] if i < len(d.labels) else None) or ""
-        if i < d.history.shape[1] and line >= tall and L["above"] and text and L["label"]:  # the gap line
+        if line == tall and L["above"] and text and L["label"]:  # the line above the bars
             segs = [Segment(" " * (L["index"] + 2), plain), Segment(fit(text, L["label"]), plain + L["tag"])]
             return Strip(segs).adjust_cell_length(L["width"], plain)
-        if i >= d.history.shape[1] or line >= tall:
+        if line >= tall:
             return Strip.blank(L["width"], plain)
         sel, bottom = i == d.selected, line == 0
         base = L["selected"] if sel else plain
+        what = mark(d.interventions, i) if bottom and not L["above"] else ""
         segs = [Segment("▶" if sel and bottom else " ", base),
-                Segment(f"{i:>{L['index']}} " if bottom else " " * (L["index"] + 1), base + L["idx"])]
+                Segment(f"{i:>{L['index']}}" if bottom else " " * L["index"], base + L["idx"]),
+                Segment(what or " ", base + L["hold"] if what else base)]  # beside: the intervention
+        if L["above"]:  # the value and the intervention before the bars
+            segs += self.value(i, L, base) + [Segment(" ", plain)] if bottom else [Segment(" " * VALUE, plain)]
         levels = L["levels"][i]
         glyphs = "".join(EIGHTHS[e] for e in np.clip(L["eighths"][i] - 8 * line, 0, 8).tolist())
         segs.append(Segment(" " * (L["spark"] - len(levels)), plain))
@@ -188,13 +256,10 @@ class NeuronsView(ScrollView, can_focus=False):
             if t == len(levels) or levels[t] != levels[start]:
                 segs.append(Segment(glyphs[start:t], L["bar"][levels[start]]))
                 start = t
-        if not bottom:
+        if not bottom or L["above"]:
             return Strip(segs).adjust_cell_length(L["width"], plain)
         v = float(d.history[-1, i])
         segs += [Segment(" ", plain), Segment(f"{v:+.2f}"[:5], _cell(level_of(v)))]
-        if L["held"]:
-            what = mark(d.interventions, i)
-            segs.append(Segment(" " + what.ljust(L["held"]), base + L["hold"] if what else base))
-        if L["label"] and text and not L["above"]:
+        if L["label"] and text:
             segs.append(Segment(" " + fit(text, L["label"]), base + L["tag"]))
         return Strip(segs).adjust_cell_length(L["width"], base)

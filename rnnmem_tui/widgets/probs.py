@@ -4,11 +4,13 @@ from __future__ import annotations
 from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, ScrollableContainer, Vertical
 from textual.reactive import reactive
 from textual.widgets import Input, Label, Static
 
-from ..session import ProbGrid, describe
+from ..session import ProbGrid, Session, describe
+from .view import View
 
 RED = (255, 40, 40)  # the colour of probability 1
 
@@ -73,6 +75,35 @@ class ProbsView(Vertical):
 
     grid: reactive[ProbGrid | None] = reactive(None)
 
+    def __init__(self, session: Session, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.session = session
+        self.order = session.game()  # the game played: the cells in board order to start with
+
+    def update_grid(self) -> None:
+        """Teacher-force the order under the interventions the session holds."""
+        self.grid = self.session.probability_grid(self.order)
+
+    def action_order(self) -> None:
+        """Put the cursor in the fill order line."""
+        self.query_one("#probs-order", Input).focus()
+
+    def action_escape(self) -> None:
+        """Drop the typing: the line shows the order played again."""
+        self.query_one("#probs-order", Input).value = self.order
+        self.screen.set_focus(None)
+
+    def on_input_submitted(self, message: Input.Submitted) -> None:
+        """A typed fill order: play it (the other cells follow in board order)."""
+        message.stop()
+        try:
+            self.order = self.session.game(message.value.strip())
+        except ValueError as e:
+            self.notify(str(e), severity="error", timeout=4)
+            return
+        self.screen.set_focus(None)
+        self.update_grid()
+
     def compose(self) -> ComposeResult:
         """The figure, then the order and the caption."""
         with FigureScroll(id="probs-scroll"):
@@ -92,7 +123,7 @@ class ProbsView(Vertical):
         caption = Text(no_wrap=True, overflow="ellipsis")
         caption.append(f" bad mass {mass:.3f}",
                        self.get_component_rich_style("probs--good" if mass < 0.01 else "probs--bad"))
-        caption.append(f" over {len(g.rows)} states")
+        caption.append(f" per state, the mean of {len(g.rows)}")
         if g.interventions:
             caption.append(f" · {describe(g.interventions)}")
         self.query_one("#probs-caption", Static).update(caption)
@@ -113,3 +144,13 @@ class ProbsView(Vertical):
         figure_ = figure(g, self.get_component_rich_style("probs--line"), bg, width, tall)
         self.query_one("#probs-figure", Static).update(figure_)
 
+
+
+VIEW = View("p", "probs", "Probabilities", "next-symbol probabilities by board state",
+            "The seed's probability figure (grid tasks): a game fed from EMPTY to FULL (o types its order), "
+            "the outputs after each state. Left of and under the orange line the rules forbid; the bad mass "
+            "is what lands there, a mean over the states as `eval` gives it, under the interventions held.",
+            tip="Probability heatmap of a fill order (grid tasks)",
+            make=ProbsView, show=lambda view, seen: view.update_grid(),
+            depends=lambda seen: seen.interventions, applies=lambda task: task.is_grid,
+            keys=(Binding("o", "order", "Order", tooltip="Type the fill order of the probability heatmap"),))

@@ -1,4 +1,5 @@
-"""The status bar: mode, playback, step and unit counts, the running score with and without interventions."""
+"""The status bar: mode, playback, step and unit counts, the running score; while neurons are held, the
+intact twin's score beside the held network's, both since the fork."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -6,6 +7,7 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.reactive import reactive
 
+from ..meta import Meta
 from ..model import Interventions
 from ..session import Running, describe
 from .textlines import TextLines
@@ -48,24 +50,43 @@ class StatusBar(TextLines):
         top.append(f"  {'▶ playing' if d.playing else 'paused'} at {d.speed:g} steps/s", self.style("dim"))
         top.append(f"  step {d.t}  units {d.units}")
         low = Text(no_wrap=True, overflow="ellipsis")
-        if d.interventions:
-            low.append(f" held: {describe(d.interventions)} ", self.style("held"))
-            low.append(" ")
-        else:
-            low.append("no interventions  ", self.style("dim"))
         r = d.running
         if r is None:
             low.append(f"type one of {d.typing}: the network reads it")
-        elif r.name == "valid":
-            mood = "dim" if r.now is None else "good" if r.now >= 0.9 else "bad"
-            low.append(f"valid {percent(r.now)} of {r.n_now}", self.style(mood))
-            if d.interventions:
-                low.append(f" · without {percent(r.free)} of {r.n_free}", self.style("dim"))
+        elif r.twin:  # since the fork: the intact twin, then the network as held
+            low.append(f"{r.name} ")
+            low.append(f"intact {score(r, r.free, r.n_free)}", self.style(mood(r, r.free)))
+            low.append(" · ")
+            low.append(f"held {score(r, r.now, r.n_now)}", self.style(mood(r, r.now)))
         else:
-            now = "—" if r.now is None else f"{r.now:.3f}"
-            mood = "dim" if r.now is None else "good" if r.now < 0.01 else "bad"
-            low.append(f"illegal mass {now} over {r.n_now} steps", self.style(mood))
-            if d.interventions:
-                free = "—" if r.free is None else f"{r.free:.3f}"
-                low.append(f" · without {free} over {r.n_free}", self.style("dim"))
+            low.append(f"{r.name} {score(r, r.now, r.n_now)}", self.style(mood(r, r.now)))
+        if d.interventions:
+            low.append("  ")
+            low.append(f" {describe(d.interventions)} ", self.style("held"))
         return Text("\n").join([top, low])
+
+
+def score(r: Running, v: float | None, n: int) -> str:
+    """A running score and what it counts: `97% of 100` units, or `0.004 over 100 steps`."""
+    if r.name == "valid":
+        return f"{percent(v)} of {n}"
+    return f"{'—' if v is None else f'{v:.3f}'} over {n} steps"
+
+
+def mood(r: Running, v: float | None) -> str:
+    """The style of a score: dim before anything is scored, good when it meets the usual target, else bad."""
+    if v is None:
+        return "dim"
+    return "good" if (v >= 0.9 if r.name == "valid" else v < 0.01) else "bad"
+
+
+def badge(meta: Meta | None, note: str = "") -> str:
+    """How good the network is, as its file records it under the verdict protocol (never measured live):
+    `meets 0.993 [0.992, 0.994]`, the verdict and the validity with its 95% interval."""
+    v = (meta.verdict if meta is not None else None) or {}
+    if "verdict" not in v or "validity_interval" not in v:
+        text = "no recorded verdict"
+    else:
+        lo, hi = v["validity_interval"]
+        text = f"{v['verdict']} {v['validity']:.3f} [{lo:.3f}, {hi:.3f}]"
+    return f"{text} · {note}" if note else text

@@ -14,6 +14,7 @@ from textual.widgets import Static
 from ..model import NONE, RNN, Interventions
 from .neurons import LEVELS, level_of, scale_rgb
 from .output import show_symbol
+from .view import Seen, View
 
 GAP = 3  # columns between grids
 
@@ -48,9 +49,11 @@ def grids(net: RNN) -> list[tuple[str, np.ndarray, list[str]]]:
 
 
 def cell_width(net: RNN, width: int) -> int:
-    """Columns per weight: 2, or up to 4 when the three grids fit the width with wider cells."""
+    """Columns per weight: 2, up to 4 when the three grids fit the width with wider cells, 1 when they
+    fit only so (thirty neurons at 80 columns)."""
     n = sum(w.shape[1] for _, w, _ in grids(net))
-    return min(max((width - len(str(net.hidden - 1)) - 2 - 2 * GAP) // n, 2), 4)
+    fits = (width - len(str(net.hidden - 1)) - 2 - 2 * GAP) // n
+    return min(max(fits, 1 if fits == 1 else 2), 4)
 
 
 def figure(d: WeightsData, styles: dict[str, Style], cw: int = 2) -> Text:
@@ -122,3 +125,17 @@ class WeightsView(ScrollableContainer, can_focus=False):
     def on_resize(self) -> None:
         """Wider cells when the grids fit."""
         self.watch_data(self.data)
+
+
+def show(view: WeightsView, seen: Seen) -> None:
+    """The network's weights, the selection, its interventions and its role."""
+    role = seen.roles[seen.selected].label if seen.roles else ""
+    view.data = WeightsData(seen.session.net, seen.selected, seen.interventions, role)
+
+
+VIEW = View("w", "weights", "Weights", "weights · a row per neuron",
+            "Whh, Wxh and Why (transposed) with a row per neuron, blue − white 0 red +, each scaled to its "
+            "largest weight; the selected neuron's row and column dotted.",
+            tip="Whh, Wxh, Why as coloured grids",
+            make=lambda session: WeightsView(), show=show,
+            depends=lambda seen: (seen.interventions, seen.selected, len(seen.roles)))

@@ -8,6 +8,7 @@ import sys
 from textual import work
 from textual.message import Message
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.worker import get_current_worker
 
 from ..analysis import Ablation, ablation_sweep
@@ -77,7 +78,7 @@ def find_roles(screen: Screen, net: RNN, task: Task) -> None:
 
 
 @work(thread=True, exclusive=True, group="ablation")
-def run_sweep(screen: Screen, net: RNN, task: Task) -> None:
+def run_sweep(view: Widget, net: RNN, task: Task) -> None:
     """Zero each neuron in turn and measure it as `rnnmem-tui ablate` does; posts SweepProgress, then SweepDone."""
     worker = get_current_worker()
 
@@ -85,11 +86,11 @@ def run_sweep(screen: Screen, net: RNN, task: Task) -> None:
         """Report a neuron measured; stop the sweep when the worker was cancelled."""
         if worker.is_cancelled:
             raise Stopped
-        screen.post_message(SweepProgress(done, total))
+        view.post_message(SweepProgress(done, total))
 
-    screen.post_message(SweepProgress(0, net.hidden))
+    view.post_message(SweepProgress(0, net.hidden))
     try:
         intact, rows = ablation_sweep(net, task, SWEEP, progress=progress)
     except Stopped:
         return
-    screen.post_message(SweepDone(intact, rows))
+    view.post_message(SweepDone(intact, rows))

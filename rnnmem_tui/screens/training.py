@@ -19,7 +19,7 @@ from .explorer import ExploreScreen
 class TrainScreen(Screen):
     """A live plot of the smoothed loss (left axis) and validity (right axis) while training runs."""
 
-    BINDINGS = [Binding("escape,s", "stop", "Stop now and explore the best so far", key_display="esc")]
+    BINDINGS = [Binding("escape", "stop", "Stop now and explore the best so far", key_display="esc")]
 
     class Report(Message):
         """A progress report from the trainer's thread."""
@@ -88,10 +88,10 @@ class TrainScreen(Screen):
         r = message.result
         how = "reached the target" if r.reached else "stopped before the target"
         self.notify(f"{how} after {r.steps} updates in {r.seconds:.0f} s; "
-                    f"validation validity {r.best.validity:.3f}", timeout=6)
+                    f"validation validity {r.best.validity:.3f}; W saves it", timeout=8)
         # the explorer goes on top: the default screen (this one) cannot be switched away
         self.app.push_screen(ExploreScreen(Session(r.net, self.rnn_task, self.seed),
-                                           source=f"trained {r.seconds:.0f} s"))
+                                           source=f"trained {r.seconds:.0f} s", trained=True))
 
     def action_stop(self) -> None:
         """Stop training now; the best network so far is explored."""

@@ -9,8 +9,9 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from ..widgets.neurons import scale_rgb
 from .explorer import ExploreScreen
-from .neurons import scale_rgb
+from .views import VIEWS
 
 MODES = [
     ("sample", "The network writes freely at temperature T (t and T change it). The units it "
@@ -23,35 +24,28 @@ MODES = [
 
 PANELS = [
     ("lines", "Each finished line marked ✓ or ✗, red from where it broke the rules; the symbol "
-              "just read is reversed."),
-    ("board", "Filled cells blue, the last move orange, a cell red when a move on it was illegal "
-              "(filled already, or the game should have cleared); the last games beside it."),
+              "just read is reversed; ┊ marks where an intervention began."),
+    ("board", "Filled cells [4] on blue, the last move >4< orange, a cell !4! red when a move on it was "
+              "illegal (filled already, or the game should have cleared); the last games beside it, "
+              "┊ where an intervention began."),
     ("neurons", "Each neuron's last steps on a fixed scale from -1 (blue) through 0 (white) to "
-                "+1 (red), as in the seed study's figures, then its value now and its "
-                "intervention. An intervention is applied by every step, never to the weights."),
+                "+1 (red), as in the seed study's figures, the symbols read under the columns; its value "
+                "now and its intervention: z zeroed, c clamped (at the value shown). An intervention is "
+                "applied by every step, never to the weights."),
     ("next symbol", "The probability of each next symbol: green bars legal, red illegal. The "
                     "reversed symbol is the one the next step reads."),
     ("status", "'valid' counts the units the network wrote under the current interventions and "
-               "temperature; 'without' counts those it wrote with no interventions, so an "
-               "ablation's effect is a number. Marks are dimmed on units it did not write alone "
-               "(fed, typed, or across a change). A unit twice as long as the longest valid one "
-               "counts once, as invalid."),
+               "temperature, among the last 100. When the first neuron is held, an intact twin forks from "
+               "the same step and runs alongside on the same draws: 'intact' and 'held' then count only "
+               "the units since the fork; X drops the twin. Marks are dimmed on units the network did "
+               "not write alone (fed, typed, or across a change). A unit twice as long as the longest "
+               "valid one counts once, as invalid."),
     ("roles", "Beside each bar, what `rnnmem-tui explain` finds the neuron holds: its kind (bit, counter, "
               "flag, phase, parity, or input when it only mirrors the symbol read), the task's words, and the "
               "score by its measure (AUC, ρ Spearman's, r Pearson's), beyond the symbols just read and above "
               "random networks. A '?' after the score when its interval over the teacher streams straddles the "
               "threshold; '? words' when no role passes, with the best candidate. The kind gives way first "
               "when the panel is narrow."),
-    ("h heatmap", "The seed's activation figure: a row per neuron, a column per step, the symbols "
-                  "read below. It follows the stream; f freezes it."),
-    ("p probabilities", "The seed's probability figure (grid tasks): a game fed from EMPTY to FULL "
-                        "(o types its order), the outputs after each state. Left of and under the "
-                        "orange line the rules forbid; the bad mass is what lands there, under the "
-                        "interventions held."),
-    ("w weights", "Whh, Wxh and Why (transposed) with a row per neuron, blue − white 0 red +, each "
-                  "scaled to its largest weight; the selected neuron's row and column dotted."),
-    ("a ablation", "Each neuron zeroed in turn and measured as `rnnmem-tui ablate` does, sorted by "
-                   "damage, its role beside it."),
 ]
 
 
@@ -104,7 +98,7 @@ class HelpScreen(ModalScreen):
         with VerticalScroll(id="help"):
             yield Static(keys_table())
             yield Static(terms(MODES), classes="help-section")
-            yield Static(terms(PANELS), classes="help-section")
+            yield Static(terms(PANELS + [(f"{v.key} {v.name}", v.help) for v in VIEWS]), classes="help-section")
             yield Static(colour_scale(), classes="help-section")
 
     def on_mount(self) -> None:

@@ -1,0 +1,36 @@
+"""What the explorer writes to its export folder: the screen as SVG, the steps kept as data, a trained network."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..session import Session
+from ..trace import Trace
+from ..weights import save
+
+
+def free_name(folder: Path, stem: str, suffix: str) -> Path:
+    """`stem.suffix` in folder, or `stem-2.suffix`, `stem-3.suffix`... when it is taken: nothing is replaced."""
+    path, n = folder / f"{stem}{suffix}", 1
+    while path.exists():
+        n += 1
+        path = folder / f"{stem}-{n}{suffix}"
+    return path
+
+
+def export_steps(session: Session, folder: Path, stem: str, suffix: str = ".npz") -> tuple[Path, str]:
+    """Write the steps the session keeps (as `rnnmem-tui trace` does) to a new file; returns its path and a
+    note for the user when the interventions changed within those steps."""
+    frames = list(session.frames)
+    trace = Trace.of(frames, session.net.vocab, session.interventions)
+    path = trace.write(free_name(folder, f"{stem}-steps{frames[0].t}-{frames[-1].t}", suffix))
+    settings = {(f.step.zeroed, f.step.clamped) for f in frames}
+    note = "; the interventions changed within them: zeroed and clamped are those of the last step" \
+        if len(settings) > 1 else ""
+    return path, note
+
+
+def save_network(session: Session, folder: Path) -> Path:
+    """Save the session's network (one trained in the app) atomically to a new file named after it."""
+    net, task = session.net, session.task
+    seed = net.meta.seed if net.meta is not None and net.meta.seed is not None else session.seed
+    return save(net, free_name(folder, f"{task.name}-{net.hidden}-trained-s{seed}", ".npz"))

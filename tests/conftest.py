@@ -1,0 +1,11 @@
+"""What every test shares: two digit keys make one neuron number however slowly a loaded machine delivers them."""
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def patient_digits(monkeypatch):
+    """The explorer joins two digits typed within DIGIT_GAP seconds; a pilot's key presses on a busy
+    machine can arrive further apart than a person's, so tests give it a minute."""
+    from rnnmem_tui.screens import keys
+
+    monkeypatch.setattr(keys, "DIGIT_GAP", 60.0)

@@ -1,0 +1,70 @@
+"""`rnnmem-tui compare A B`: two networks of one task read one input stream side by side."""
+from __future__ import annotations
+
+import pytest
+
+from rnnmem_tui.app import CompareApp
+from rnnmem_tui.cli import run
+from rnnmem_tui.explore import UsageError, compare_parser, prepare_compare
+from rnnmem_tui.screens.compare import CompareScreen
+from rnnmem_tui.widgets.neurons import NeuronsView
+from rnnmem_tui.weights import load, shipped, task_for
+
+
+def app_for(a: str, b: str, **kw) -> CompareApp:
+    """The comparison of two shipped networks."""
+    return CompareApp(**prepare_compare(compare_parser().parse_args([a, b, "--paused"])), **kw)
+
+
+def panel(app, k: int) -> str:
+    """Side k's neuron panel as plain text."""
+    view = app.screen.query_one(f"#neurons-{k}", NeuronsView)
+    return "\n".join(view.render_line(y).text for y in range(view.size.height))
+
+
+async def test_two_4_neuron_networks_read_one_stream_at_80x24():
+    app = app_for("grammar-4", "grammar-optimal-4")
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(30):
+            await pilot.press("n")
+        a, b = app.screen.sessions
+        assert a.frame.t == b.frame.t == 30 and a.symbols(31) == b.symbols(31)
+        assert a.task.is_valid(a.frame.recent[0].text)  # the teacher's units
+        for k in (0, 1):
+            text = panel(app, k)
+            assert all(f"{i} " in text for i in range(4)), text  # every neuron on screen
+        await pilot.press("m", "a", "b", "a")
+        assert a.mode == b.mode == "type" and a.symbols(3) == b.symbols(3) == "aba" and a.frame.t == 33
+        assert a.frame.prefix == b.frame.prefix
+        assert "A bad mass" not in str(app.screen.query_one("#compare-status").render())
+
+
+async def test_two_30_neuron_panels_scroll_to_the_selection():
+    app = app_for("three-in-a-row-30", "three-in-a-row-30")
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(27):
+            await pilot.press("down")
+        assert app.screen.selected == 27
+        for k in (0, 1):
+            view = app.screen.query_one(f"#neurons-{k}", NeuronsView)
+            assert view.scroll_y > 0 and "▶27" in panel(app, k)
+
+
+def test_compare_refuses_networks_of_two_tasks(capsys):
+    assert run(["compare", "count-2", "fill-10"]) == 2
+    err = capsys.readouterr().err
+    assert "compare needs one task" in err and len(err.strip().splitlines()) == 1
+
+
+def test_compare_refuses_to_run_without_a_terminal(capsys):
+    assert run(["compare", "count-2", "count-optimal-2"]) == 2  # pytest's stdin is not a terminal
+    assert "needs a terminal" in capsys.readouterr().err
+
+
+def test_compare_takes_no_sampling_mode():
+    net = load(shipped("count"))
+    with pytest.raises(ValueError):
+        CompareScreen([], [], mode="sample")
+    with pytest.raises(UsageError):
+        compare_parser().parse_args(["count-2", "count-2", "--mode", "sample"])
+    assert task_for(net).name == "count"

@@ -1,0 +1,72 @@
+"""Data out: `rnnmem-tui trace` writes one row per step, as .npz or .csv, exactly as the explorer steps."""
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import pytest
+
+from rnnmem_tui.cli import run
+from rnnmem_tui.model import Interventions
+from rnnmem_tui.session import Session
+from rnnmem_tui.trace import Trace
+from rnnmem_tui.weights import load, shipped, task_for
+
+
+def test_trace_of_fill_10_with_neuron_3_zeroed(tmp_path):
+    out = tmp_path / "t.npz"
+    assert run(["trace", "fill-10", "--steps", "300", "--zero", "3", "--out", str(out)]) == 0
+    d = np.load(out, allow_pickle=False)
+    assert set(d.files) == {"symbols", "h", "p", "vocab", "zeroed", "clamped"}
+    assert d["h"].shape == (300, 10) and np.all(d["h"][:, 3] == 0)
+    assert d["p"].shape == (300, 10) and np.allclose(d["p"].sum(axis=1), 1)
+    assert d["symbols"].shape == (300,) and d["symbols"][0] == "9"  # row 0 reads the start token: clear
+    assert d["zeroed"].tolist() == [3] and d["clamped"].shape == (0, 2)
+
+
+def test_a_trace_is_the_explorers_steps(tmp_path):
+    net = load(shipped("count"))
+    out = tmp_path / "t.npz"
+    assert run(["trace", "count-2", "--steps", "50", "--clamp", "1=0.5", "--seed", "4", "--out", str(out)]) == 0
+    s = Session(net, task_for(net), seed=4, interventions=Interventions().clamp(1, 0.5))
+    for _ in range(49):
+        s.step()
+    want = Trace.of(s.frames, net.vocab, s.interventions)
+    d = np.load(out, allow_pickle=False)
+    assert np.array_equal(d["h"], want.h) and "".join(d["symbols"]) == "".join(want.symbols)
+    assert d["clamped"].tolist() == [[1, 0.5]]
+
+
+def test_csv_columns_and_teacher_mode(tmp_path):
+    out = tmp_path / "t.csv"
+    assert run(["trace", "count-2", "--steps", "40", "--mode", "teacher", "--out", str(out)]) == 0
+    rows = list(csv.reader(out.open()))
+    assert rows[0] == ["t", "symbol", "h0", "h1", "p_\\n", *(f"p_{c}" for c in "123456789c")]
+    assert len(rows) == 41 and rows[1][:2] == ["0", "\\n"]
+    text = "".join("\n" if r[1] == "\\n" else r[1] for r in rows[1:])
+    units = text[1:].split("\n")[:-1]
+    assert units and all(u[1:] == "c" * int(u[0]) for u in units)  # the teacher feeds valid lines
+    assert all(abs(sum(map(float, r[4:])) - 1) < 1e-6 for r in rows[1:])
+
+
+@pytest.mark.parametrize("argv, says", [
+    (["--out", "t.txt"], ".npz or .csv"),
+    (["--zero", "9", "--out", "t.npz"], "out of range"),
+    (["--steps", "0", "--out", "t.npz"], "--steps"),
+    (["--mode", "type", "--out", "t.npz"], "--mode"),
+])
+def test_bad_trace_flags_fail_in_one_line(tmp_path, monkeypatch, capsys, argv, says):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as e:
+        run(["trace", "count-2", *argv])
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and says in err and "Traceback" not in err and len(err.strip().splitlines()) <= 2
+    assert not list(tmp_path.iterdir())
+
+
+def test_an_existing_trace_is_kept_without_force(tmp_path, capsys):
+    out = tmp_path / "t.npz"
+    out.write_bytes(b"mine")
+    with pytest.raises(SystemExit):
+        run(["trace", "count-2", "--out", str(out)])
+    assert out.read_bytes() == b"mine" and "--force" in capsys.readouterr().err
