@@ -314,7 +314,7 @@ def test_a_weights_file_of_another_task_is_refused(capsys):
 def test_a_small_terminal_is_refused(monkeypatch, capsys):
     import os
 
-    monkeypatch.setattr("shutil.get_terminal_size", lambda *a: os.terminal_size((70, 20)))
+    monkeypatch.setattr("shutil.get_terminal_size", lambda *a, **k: os.terminal_size((70, 20)))  # pytest asks too, with fallback=
     monkeypatch.setattr("rnnmem_tui.explore.on_a_terminal", lambda: True)
     assert run_explorer(["count"]) == 2
     assert "needs at least 80x24" in capsys.readouterr().err
