@@ -6,6 +6,7 @@ from functools import cached_property
 
 import numpy as np
 
+from ..fsm import MAX_STATES, Machine, machine
 from .base import Feature, Param, Task
 
 SYMBOLS = "0123456789abcdefghijklmnopqrstuvwxyz"
@@ -124,6 +125,34 @@ class GridTask(Task):
         """How many moves each full move order (n, N) plays before it must clear: (n,)."""
         raise NotImplementedError
 
+    def done_masks(self, masks: np.ndarray) -> np.ndarray:
+        """`done` of each bit mask of an array: (n,) bool."""
+        lines = np.array(self.line_masks)  # (L,)
+        return ((masks[:, None] & lines) == lines).any(axis=1)
+
+    def machine_key(self, prefix: str) -> int:
+        """The board: what a game's future depends on, whatever the order of its moves."""
+        return self.moves(prefix)[1]
+
+    def explore(self) -> Machine:
+        """The boards a game reaches, one state each, with every array operation over all 2^N boards at once."""
+        N = len(self.cells)
+        if 1 << N > MAX_STATES:
+            raise ValueError(f"task {self.name!r} has up to 2^{N} boards, more than {MAX_STATES} states")
+        masks = np.arange(1 << N)  # (2^N,) every board as a bit mask
+        done = self.done_masks(masks)
+        bits = (masks[:, None] >> np.arange(N)) & 1  # (2^N, N)
+        reach = masks == 0
+        for _ in range(N):  # a board is reached by one more move from a reached board not yet done
+            for i in range(N):
+                before = masks ^ (1 << i)
+                reach |= (bits[:, i] == 1) & reach[before] & ~done[before]
+        delta = np.where(bits == 0, masks[:, None] | (1 << np.arange(N)), -1)  # (2^N, N) moves to empty cells
+        delta[done] = -1
+        clear = np.where(done, 0, -1)[:, None]  # (2^N, 1) a finished board clears to the empty one
+        delta = np.where(reach[:, None], np.hstack([delta, clear]), -1)
+        return machine(delta, self.vocab)
+
     def _games(self, rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
         """n uniformly random full move orders (n, N) and how many moves of each are played (n,)."""
         N = len(self.cells)
@@ -180,6 +209,9 @@ class FillTask(GridTask):
 
     def done(self, mask: int) -> bool:
         return mask == (1 << len(self.cells)) - 1
+
+    def done_masks(self, masks: np.ndarray) -> np.ndarray:
+        return masks == (1 << len(self.cells)) - 1
 
     def game_lengths(self, orders: np.ndarray) -> np.ndarray:
         return np.full(len(orders), len(self.cells))
