@@ -175,6 +175,8 @@ class Task:
             rows.append(row)
         return machine(np.array(rows), self.vocab)
 
+    machine_note = ""  # what the task's machine leaves out, said where it is printed
+
     @cached_property
     def automaton(self) -> Machine:
         """The task's minimal machine: states reachable from the start under valid input, each putting out
