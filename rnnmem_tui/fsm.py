@@ -135,7 +135,8 @@ class Comparison:
 
 def compare(task: Machine, other: Machine, limit: int = 10) -> Comparison:
     """Breadth-first over the pairs of states the two machines reach on the same input, the task's machine
-    choosing the symbols; a pair whose outputs differ is a counterexample (up to `limit`, shortest first)."""
+    choosing the symbols; a pair whose outputs differ is a counterexample (up to `limit`, shortest first).
+    Where the other machine refuses a symbol the task allows, the pair (a, -1) ends that path."""
     Sa, V = task.delta.shape
     Sb = other.states
     key = lambda a, b: a * (Sb + 1) + (b + 1)  # noqa: E731  b = -1 (stuck) gets a slot too
@@ -146,13 +147,16 @@ def compare(task: Machine, other: Machine, limit: int = 10) -> Comparison:
         nxt = []
         for a, b in frontier:
             pairs.append((a, b))
-            if b < 0 or (tout[a] != oout[b]).any():
+            if b < 0:  # the other machine refused a symbol the task allows: nothing follows
+                bad.append((a, b))
+                continue
+            if (tout[a] != oout[b]).any():
                 bad.append((a, b))
             for x in range(V):
                 a2 = tdelta[a][x]
                 if a2 < 0:
                     continue
-                b2 = odelta[b][x] if b >= 0 else -1
+                b2 = odelta[b][x]
                 k = key(a2, b2)
                 if k not in seen:
                     seen[k] = (key(a, b), x)
