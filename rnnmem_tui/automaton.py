@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .fsm import Comparison, Machine, compare, machine, minimise, run
+from .fsm import Comparison, Machine, compare, machine, minimise, run, tree
 from .model import NONE, RNN, Interventions, softmax
 from .probe import teacher_stream
 from .tasks import Task
@@ -23,11 +23,19 @@ class Extracted:
 
     raw: Machine  # one state per quantised hidden state reached
     machine: Machine  # minimised
-    block: np.ndarray  # (raw states,) the minimal state of each raw one
+    block: np.ndarray  # (explored states,) the minimal state of each, in the order they were explored
     keys: dict[bytes, int]  # quantised hidden state -> raw state
     points: np.ndarray  # (raw states, H) the hidden state each raw state was first reached at
     truncated: bool  # the exploration stopped at LIMIT states
     resolution: float  # the quantisation step
+
+    def state_of(self, h: np.ndarray) -> tuple[int, bool]:
+        """The minimal state a hidden state (H,) falls in, and whether its quantised cell was explored (else the
+        state of the nearest explored hidden state)."""
+        raw = self.keys.get(quantise(h[None], self.resolution)[0])
+        if raw is not None:
+            return int(self.block[raw]), True
+        return int(self.block[np.abs(self.points - h).max(axis=1).argmin()]), False
 
 
 def quantise(hs: np.ndarray, resolution: float) -> list[bytes]:
@@ -67,9 +75,11 @@ def extract(net: RNN, task: Task, iv: Interventions, resolution: float, limit: i
         rows.extend(block)
         frontier = np.array(new, dtype=np.intp)
     delta = np.array(rows + [np.full(V, -1)] * (len(points) - len(rows)))  # unexplored states allow nothing
-    raw = Machine(delta, net.vocab, np.full(len(points), -1), np.full(len(points), -1))
-    small, blocks = minimise(machine(delta, net.vocab))
-    return Extracted(raw, small, blocks, keys, np.array(points), truncated, resolution)
+    renumber = np.empty(len(points), dtype=np.intp)  # exploration order -> the machine's breadth-first order
+    renumber[tree(delta)[0]] = np.arange(len(points))  # every state was reached, so every one is numbered
+    raw = machine(delta, net.vocab)
+    small, blocks = minimise(raw)
+    return Extracted(raw, small, blocks[renumber], keys, np.array(points), truncated, resolution)
 
 
 @dataclass(frozen=True)

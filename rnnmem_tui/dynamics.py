@@ -151,3 +151,49 @@ def fixed_points(net: RNN, task: Task, iv: Interventions = NONE, seed: int = 0,
             points.append(Point(sym, full, float(speed[i]), m))
         out += sorted(points, key=lambda p: (not p.stable, p.speed))
     return out
+
+
+@dataclass(frozen=True, eq=False)
+class Plane:
+    """Where a phase portrait looks: h = mean + basis.T @ (u, v). For H = 2 the plane itself, else the first two
+    principal components of the states a teacher-forced run visits (without interventions, so the frame stays
+    put while interventions move the picture)."""
+
+    mean: np.ndarray  # (H,)
+    basis: np.ndarray  # (2, H) orthonormal rows
+    bounds: tuple[float, float, float, float]  # u from, u to, v from, v to
+    names: tuple[str, str]  # the axes, e.g. ("n0", "n1") or ("PC1 71%", "PC2 20%")
+
+    def project(self, h: np.ndarray) -> np.ndarray:
+        """Plane coordinates (..., 2) of hidden states (..., H)."""
+        return (h - self.mean) @ self.basis.T
+
+    def lift(self, uv: np.ndarray) -> np.ndarray:
+        """The hidden states (..., H) at plane coordinates (..., 2)."""
+        return self.mean + uv @ self.basis
+
+
+def plane_of(net: RNN, task: Task, units: int = 200) -> Plane:
+    """The plane of a network's phase portrait (see Plane)."""
+    H = net.hidden
+    if H == 1:
+        return Plane(np.zeros(1), np.array([[1.0], [0.0]]), (-1.05, 1.05, -1.0, 1.0), ("n0", ""))
+    if H == 2:
+        return Plane(np.zeros(2), np.eye(2), (-1.05, 1.05, -1.05, 1.05), ("n0", "n1"))
+    _, xs, _ = teacher_stream(task, 0, units)
+    hs = net.forward(xs[None], np.zeros((1, H)))[0][0]  # (T, H)
+    mean = hs.mean(0)
+    _, sv, vt = np.linalg.svd(hs - mean, full_matrices=False)
+    share = sv ** 2 / max((sv ** 2).sum(), 1e-12)
+    uv = (hs - mean) @ vt[:2].T
+    lo, hi = uv.min(0), uv.max(0)
+    pad = np.maximum((hi - lo) * 0.08, 1e-3)
+    return Plane(mean, vt[:2], (lo[0] - pad[0], hi[0] + pad[0], lo[1] - pad[1], hi[1] + pad[1]),
+                 (f"PC1 {share[0]:.0%}", f"PC2 {share[1]:.0%}"))
+
+
+def flow(net: RNN, x: int, iv: Interventions, plane: Plane, uv: np.ndarray) -> np.ndarray:
+    """Where one step of symbol x moves each plane point uv (n, 2), seen in the plane: (n, 2)."""
+    h = iv.apply(plane.lift(uv))  # (n, H)
+    f = iv.apply(np.tanh(h @ net.Whh.T + net.Wxh[:, x] + net.bh))  # (n, H)
+    return plane.project(f) - plane.project(h)

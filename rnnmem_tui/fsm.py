@@ -118,6 +118,7 @@ class Comparison:
     pairs: np.ndarray  # (P, 2) the reachable pairs (task state, other state); other is -1 where it got stuck
     counterexamples: list[dict]  # shortest inputs after which the two allow different symbols
     disagreeing: int  # how many reachable pairs allow different symbols
+    wrong: frozenset[int]  # the other machine's states in those pairs
 
     def state_map(self) -> dict[int, list[int]]:
         """Each task state and the other machine's states it meets."""
@@ -172,4 +173,5 @@ def compare(task: Machine, other: Machine, limit: int = 10) -> Comparison:
 
     examples = [{"input": word(a, b), "task_state": a, "state": b, "task_allows": task.allows(a),
                  "network_allows": other.allows(b) if b >= 0 else None} for a, b in bad[:limit]]
-    return Comparison(np.array(pairs, dtype=np.intp).reshape(-1, 2), examples, len(bad))
+    return Comparison(np.array(pairs, dtype=np.intp).reshape(-1, 2), examples, len(bad),
+                      frozenset(b for _, b in bad if b >= 0))

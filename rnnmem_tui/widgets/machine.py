@@ -1,0 +1,144 @@
+"""The automaton view: the machine extracted from the network, its current state highlighted as the network runs,
+beside the task's machine; it shows live when an intervention makes the network leave the task's machine."""
+from __future__ import annotations
+
+from rich.text import Text
+from textual import work
+from textual.widget import Widget
+
+from ..automaton import ALLOW, Report, report
+from ..session import Session, describe
+from .output import show_symbol
+
+TRAIL = 8  # recent states drawn in bold
+STYLE = {"now": "bold reverse", "trail": "bold cyan", "state": "grey62", "wrong": "red", "ok": "bold green",
+         "off": "bold white on red", "dim": "grey50"}
+
+
+def symbols(text: str) -> str:
+    """Symbols as shown on screen (a newline as ↵), or a dash for none."""
+    return "".join(map(show_symbol, text)) or "-"
+
+
+def reached(text: str) -> str:
+    """How a state is reached: 'after 3cc', or 'the start'."""
+    return f"after {symbols(text)}" if text else "the start"
+
+
+class MachineView(Widget):
+    """Draws where a Session's network is in its extracted machine, and whether it is still on the task's machine.
+
+    `show()` redraws from the session; the machine of each setting of interventions is extracted once, in a
+    thread (the first line says it is being extracted).
+    """
+
+    DEFAULT_CSS = "MachineView { height: 1fr; }"
+
+    def __init__(self, session: Session, **kw) -> None:
+        super().__init__(**kw)
+        self.session = session
+        self.reports: dict[tuple, Report] = {}  # (zeroed, clamped) -> the machine extracted under them
+        self._asked: set[tuple] = set()
+        self.trail: list[int] = []  # the extracted states of the recent steps, newest last
+
+    def key(self) -> tuple:
+        """The interventions held: what the extracted machine depends on."""
+        iv = self.session.interventions
+        return iv.zeroed, iv.clamped
+
+    @property
+    def report(self) -> Report | None:
+        """The machine extracted under the interventions held, once it is known."""
+        return self.reports.get(self.key())
+
+    def show(self) -> None:
+        """Redraw from the session; ask for the machine of the interventions held if it is not known yet."""
+        k = self.key()
+        if k not in self.reports and k not in self._asked:
+            self._asked.add(k)
+            self.extract(k, self.session.interventions)
+        self.trail = self.states(TRAIL)
+        self.refresh()
+
+    @work(thread=True, group="automaton")
+    def extract(self, key: tuple, iv) -> None:
+        """Extract the machine under the interventions, off the UI thread."""
+        s = self.session
+        r = report(s.net, s.task, iv)
+        self.app.call_from_thread(self._found, key, r)
+
+    def _found(self, key: tuple, r: Report) -> None:
+        self.reports[key] = r
+        self.trail = self.states(TRAIL)
+        self.refresh()
+
+    def states(self, n: int) -> list[int]:
+        """The extracted states of the last n steps (or fewer), oldest first; empty until the machine is known."""
+        r = self.report
+        if r is None:
+            return []
+        return [r.extracted.state_of(h)[0] for h in self.session.window(n)]
+
+    def task_state(self) -> int | None:
+        """The task machine's state after the current partial unit, or None once the unit broke the rules."""
+        m, s = self.session.task.automaton, 0
+        for c in self.session.frame.prefix:
+            s = int(m.delta[s, self.session.net.vocab.index(c)])
+            if s < 0:
+                return None
+        return s
+
+    def render(self) -> Text:
+        """Three lines of figures and the current state, then every state of a small machine as a grid."""
+        s, f, r = self.session, self.session.frame, self.report
+        vocab = s.net.vocab
+        out = Text(no_wrap=True, overflow="ellipsis")
+        held = describe(s.interventions)
+        if r is None:
+            out.append("extracting the network's machine" + (f" with {held}" if held else "") + "…", STYLE["dim"])
+            return out
+        m, tm, ex = r.extracted.machine, r.task_machine, r.extracted
+        out.append(f"network's machine {m.states} states · task's {tm.states}{s.task.machine_note} · agreement "
+                   f"{r.agreement:.4f} · step {ex.resolution:g}" + (f" · {held}" if held else "") + "\n")
+        now, exact = ex.state_of(f.step.h)
+        allows = "".join(c for c, p in zip(vocab, f.step.p) if p >= ALLOW)  # what the network allows right now
+        legal = "".join(c for c in vocab if c in f.legal)
+        ts = self.task_state()
+        where = "" if exact else " (nearest: this hidden state was never reached in the exploration)"
+        out.append(f"now in state {now} ({reached(m.name(now))}){where}: allows {symbols(m.allows(now))}\n")
+        if ts is None:
+            out.append(" off the task's machine: this unit already broke the rules ", STYLE["off"])
+        elif allows != legal:
+            out.append(f" off the task's machine: the network allows {symbols(allows)} where the task allows "
+                       f"{symbols(legal)} ", STYLE["off"])
+        else:
+            out.append(f"on the task's machine: task state {ts} ({reached(tm.name(ts))}), allows {symbols(legal)}",
+                       STYLE["ok"])
+        out.append("\n")
+        self.grid(out, r, now)
+        return out
+
+    def grid(self, out: Text, r: Report, now: int) -> None:
+        """Every state of the extracted machine as a numbered cell, when they fit: the current one reversed,
+        the recent ones bold, and those that disagree with the task's machine somewhere in red."""
+        m = r.extracted.machine
+        width, lines = max(self.size.width, 8), max(self.size.height - 4, 0)
+        labels = [f"{i}:{self.allowed(m, i)}" for i in range(m.states)]
+        cw = max(map(len, labels)) + 1
+        per_line = max(width // cw, 1)
+        if -(-m.states // per_line) > lines:
+            trail = " → ".join(str(t) for t in self.trail)
+            out.append(f"\n{m.states} states do not fit here; the recent ones: {trail}", STYLE["dim"])
+            return
+        out.append("each state: its number and what it allows\n", STYLE["dim"])
+        for i, label in enumerate(labels):
+            style = STYLE["now"] if i == now else STYLE["trail"] if i in self.trail else \
+                STYLE["wrong"] if i in r.comparison.wrong else STYLE["state"]
+            out.append(label, style)
+            out.append("\n" if (i + 1) % per_line == 0 else " " * (cw - len(label)))
+
+    @staticmethod
+    def allowed(m, i: int) -> str:
+        """What state i allows, cut to three symbols."""
+        a = symbols(m.allows(i))
+        return a if len(a) <= 3 else a[:2] + "…"
