@@ -138,6 +138,9 @@ def fixed_points(net: RNN, task: Task, iv: Interventions = NONE, seed: int = 0,
         if symbols is not None and sym not in symbols:
             continue
         A, c, free = reduced(net, x, iv)
+        if not free.size:  # every neuron held: the map is constant, and its value is the one fixed point
+            out.append(Point(sym, iv.apply(np.zeros(net.hidden)), 0.0, np.zeros(0)))
+            continue
         h = descend(A, c, h0[:, free])
         r, J = residual(A, c, h)
         speed = np.sqrt((r * r).sum(1))

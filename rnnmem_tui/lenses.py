@@ -65,7 +65,7 @@ def cmd_automaton(args) -> int:
         return 0
     ex, c, tm = r.extracted, r.comparison, r.task_machine
     held = f" with {describe(iv)}" if iv else ""
-    print(f"{args.path}: {task.name}, {net.hidden} neurons{held}")
+    print(f"{args.path}: {task.name}, {neurons(net.hidden)}{held}")
     print(f"network's machine: {ex.machine.states} states, minimised from {ex.raw.states} quantised hidden states "
           f"(step {ex.resolution:g}){'; exploration stopped at the limit' if ex.truncated else ''}")
     print(f"task's machine:    {tm.states} states{task.machine_note}")
@@ -81,6 +81,11 @@ def cmd_automaton(args) -> int:
             print(f"  {show(e['input']) or '(start)':<20} {show(e['task_allows']):<12} | {net_allows}")
     print(f"({time.perf_counter() - began:.1f}s)")
     return 0
+
+
+def neurons(n: int) -> str:
+    """'1 neuron', '4 neurons'."""
+    return f"{n} neuron{'s' if n != 1 else ''}"
 
 
 def show(symbols: str) -> str:
@@ -100,7 +105,7 @@ def cmd_fixed_points(args) -> int:
         print(json.dumps([p.as_json() for p in capped], indent=2))
     else:
         held = f" with {describe(iv)}" if iv else ""
-        print(f"{args.path}: {task.name}, {net.hidden} neurons{held}; slow-point threshold {dynamics.SLOW:g} "
+        print(f"{args.path}: {task.name}, {neurons(net.hidden)}{held}; slow-point threshold {dynamics.SLOW:g} "
               f"(speed ||F(h) - h||), fixed below {dynamics.FIXED:g}; de-duplication tolerance {dynamics.DEDUP:g} "
               "per neuron")
         print(f"{'symbol':<6} {'kind':<8} {'speed':>8}  {'|eigenvalues|':<24} point")

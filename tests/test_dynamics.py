@@ -112,3 +112,9 @@ def test_a_clamped_neuron_stays_at_its_value_in_every_point():
     from rnnmem_tui.model import Interventions
     points = fixed_points(net, task_for(net), Interventions().clamp(1, 0.25))
     assert points and all(p.point[1] == 0.25 and p.eigenvalues.size == 1 for p in points)
+
+
+def test_with_every_neuron_held_each_symbols_map_is_constant_and_its_value_is_the_one_point(capsys):
+    assert run(["fixed-points", "count-2", "--clamp", "0=1", "--clamp", "1=-1", "--json"]) == 0
+    points = json.loads(capsys.readouterr().out)
+    assert len(points) == 11 and all(p["point"] == [1.0, -1.0] and p["stable"] for p in points)
