@@ -2,15 +2,20 @@
 beside the task's machine; it shows live when an intervention makes the network leave the task's machine."""
 from __future__ import annotations
 
+from functools import lru_cache
+from itertools import islice
+
 from rich.text import Text
 from textual import work
 from textual.widget import Widget
 
 from ..automaton import ALLOW, Report, report
+from ..fsm import Machine
 from ..session import Session, describe
 from .output import show_symbol
 
 TRAIL = 8  # recent states drawn in bold
+MEMO = 256  # frames whose state is remembered
 STYLE = {"now": "bold reverse", "trail": "bold cyan", "state": "grey62", "wrong": "red", "ok": "bold green",
          "off": "bold white on red", "dim": "grey50"}
 
@@ -40,6 +45,7 @@ class MachineView(Widget):
         self.reports: dict[tuple, Report] = {}  # (zeroed, clamped) -> the machine extracted under them
         self._asked: set[tuple] = set()
         self.trail: list[int] = []  # the extracted states of the recent steps, newest last
+        self._memo: dict[tuple, tuple[int, bool]] = {}  # (frame, interventions) -> state_at, oldest first
 
     def key(self) -> tuple:
         """The interventions held: what the extracted machine depends on."""
@@ -74,10 +80,19 @@ class MachineView(Widget):
 
     def states(self, n: int) -> list[int]:
         """The extracted states of the last n steps (or fewer), oldest first; empty until the machine is known."""
-        r = self.report
-        if r is None:
+        if self.report is None:
             return []
-        return [r.extracted.state_of(h)[0] for h in self.session.window(n)]
+        return [self.state_at(f)[0] for f in list(islice(reversed(self.session.frames), n))[::-1]]
+
+    def state_at(self, frame) -> tuple[int, bool]:
+        """The extracted state of a frame's hidden state, and whether its cell was explored; remembered for the
+        recent frames (a frame never changes), since a cell never explored costs a nearest-neighbour search."""
+        key = (frame, self.key())
+        if key not in self._memo:
+            if len(self._memo) > MEMO:
+                self._memo.pop(next(iter(self._memo)))
+            self._memo[key] = self.report.extracted.state_of(frame.step.h)
+        return self._memo[key]
 
     def task_state(self) -> int | None:
         """The task machine's state after the current partial unit, or None once the unit broke the rules."""
@@ -100,7 +115,7 @@ class MachineView(Widget):
         m, tm, ex = r.extracted.machine, r.task_machine, r.extracted
         out.append(f"network's machine {m.states} states · task's {tm.states}{s.task.machine_note} · agreement "
                    f"{r.agreement:.4f} · step {ex.resolution:g}" + (f" · {held}" if held else "") + "\n")
-        now, exact = ex.state_of(f.step.h)
+        now, exact = self.state_at(f)
         allows = "".join(c for c, p in zip(vocab, f.step.p) if p >= ALLOW)  # what the network allows right now
         legal = "".join(c for c in vocab if c in f.legal)
         ts = self.task_state()
@@ -123,7 +138,7 @@ class MachineView(Widget):
         the recent ones bold, and those that disagree with the task's machine somewhere in red."""
         m = r.extracted.machine
         width, lines = max(self.size.width, 8), max(self.size.height - 4, 0)
-        labels = [f"{i}:{self.allowed(m, i)}" for i in range(m.states)]
+        labels = self.labels(m)
         cw = max(map(len, labels)) + 1
         per_line = max(width // cw, 1)
         if -(-m.states // per_line) > lines:
@@ -138,7 +153,8 @@ class MachineView(Widget):
             out.append("\n" if (i + 1) % per_line == 0 else " " * (cw - len(label)))
 
     @staticmethod
-    def allowed(m, i: int) -> str:
-        """What state i allows, cut to three symbols."""
-        a = symbols(m.allows(i))
-        return a if len(a) <= 3 else a[:2] + "…"
+    @lru_cache(maxsize=8)
+    def labels(m: Machine) -> list[str]:
+        """Each state's number and what it allows, cut to three symbols: `14:b`."""
+        cut = [symbols(m.allows(i)) for i in range(m.states)]
+        return [f"{i}:{a if len(a) <= 3 else a[:2] + '…'}" for i, a in enumerate(cut)]

@@ -3,7 +3,7 @@ fixed points of the symbol being read and the flow of its map; interventions mov
 from __future__ import annotations
 
 import numpy as np
-from rich.text import Text
+from rich.text import Span, Text
 from textual import work
 from textual.widget import Widget
 
@@ -65,43 +65,39 @@ class PhaseView(Widget):
         return self.key() in self.points
 
     def render(self) -> Text:
-        """The canvas, then a legend line."""
+        """The canvas (flow, trajectory, fixed points, the state now, each over the one before), then the legend."""
         W, H = self.content_region.width or self.size.width, (self.content_region.height or self.size.height) - 2
         if W < 8 or H < 4:
             return Text("too small for the phase portrait")
-        s, p = self.session, self.plane
-        sym, zeroed, clamped = k = self.key()
+        s, p, k = self.session, self.plane, self.key()
         u0, u1, v0, v1 = p.bounds
-        grid = [[(" ", "")] * W for _ in range(H)]
+        chars = np.full((H, W), " ", dtype="<U1")  # (H, W)
+        look = np.full((H, W), "", dtype=object)  # (H, W) the style of each cell; "" for none
 
-        def cell(uv: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            col = np.rint((uv[..., 0] - u0) / (u1 - u0) * (W - 1)).clip(0, W - 1).astype(int)
-            row = np.rint((v1 - uv[..., 1]) / (v1 - v0) * (H - 1)).clip(0, H - 1).astype(int)
-            return row, col
+        def put(uv: np.ndarray, glyph, style) -> None:
+            """Draw glyphs at plane points uv (n, 2), clipped to the border."""
+            col = np.rint((uv[:, 0] - u0) / (u1 - u0) * (W - 1)).clip(0, W - 1).astype(int)
+            row = np.rint((v1 - uv[:, 1]) / (v1 - v0) * (H - 1)).clip(0, H - 1).astype(int)
+            chars[row, col], look[row, col] = glyph, style
 
-        # the flow of the current symbol's map on a coarse grid of the plane
-        cols, rows = np.arange(FLOW_EVERY[0] // 2, W, FLOW_EVERY[0]), np.arange(FLOW_EVERY[1] // 2, H, FLOW_EVERY[1])
-        cc, rr = np.meshgrid(cols, rows)
-        uv = np.stack([u0 + cc.ravel() / max(W - 1, 1) * (u1 - u0), v1 - rr.ravel() / max(H - 1, 1) * (v1 - v0)], 1)
+        # the flow of the current symbol's map, an arrow every few cells
+        cc, rr = np.meshgrid(np.arange(FLOW_EVERY[0] // 2, W, FLOW_EVERY[0]), np.arange(FLOW_EVERY[1] // 2, H, FLOW_EVERY[1]))
+        uv = np.stack([u0 + cc.ravel() / (W - 1) * (u1 - u0), v1 - rr.ravel() / (H - 1) * (v1 - v0)], 1)  # (n, 2)
         d = flow(s.net, s.frame.step.x, s.interventions, p, uv)  # (n, 2) in plane units
-        dc, dr = d[:, 0] / (u1 - u0) * W, -d[:, 1] / (v1 - v0) * H  # in cells
-        angle = np.arctan2(-dr, dc)
-        for r, c, a, m in zip(rr.ravel(), cc.ravel(), angle, np.hypot(dc, dr)):
-            grid[r][c] = ("·" if m < 0.3 else ARROWS[int(np.rint(a / (np.pi / 4))) % 8], STYLE["flow"])
-        # the trajectory, oldest first
-        trail = p.project(s.window(TRAIL))  # (T, 2)
-        tr, tc = cell(trail)
-        for i, (r, c) in enumerate(zip(tr.tolist(), tc.tolist())):
-            grid[r][c] = ("•", STYLE["trail"] if i >= len(tr) - 8 else STYLE["old"])
-        for q in self.points.get(k, ()):
-            r, c = cell(p.project(q.point))
-            grid[int(r)][int(c)] = (GLYPH[q.kind], STYLE[q.kind])
-        grid[int(tr[-1])][int(tc[-1])] = ("●", STYLE["now"])
-        out = Text()
-        for line in grid:
-            for ch, style in line:
-                out.append(ch, style)
-            out.append("\n")
+        dc, dr = d[:, 0] / (u1 - u0) * W, d[:, 1] / (v1 - v0) * H  # in cells, up positive
+        octant = np.rint(np.arctan2(dr, dc) / (np.pi / 4)).astype(int) % 8
+        put(uv, np.where(np.hypot(dc, dr) < 0.3, "·", np.array(list(ARROWS))[octant]), STYLE["flow"])
+        trail = p.project(s.window(TRAIL))  # (T, 2) oldest first
+        put(trail[:-8], "•", STYLE["old"])
+        put(trail[-8:], "•", STYLE["trail"])
+        for kind in GLYPH:
+            at = [q.point for q in self.points.get(k, ()) if q.kind == kind]
+            if at:
+                put(p.project(np.array(at)), GLYPH[kind], STYLE[kind])
+        put(trail[-1:], "●", STYLE["now"])
+        rows, cols = np.nonzero(look != "")
+        spans = [Span(r * (W + 1) + c, r * (W + 1) + c + 1, look[r, c]) for r, c in zip(rows.tolist(), cols.tolist())]
+        out = Text("".join("".join(row) + "\n" for row in chars.tolist()), spans=spans)
         out.append_text(self.legend(k))
         out.no_wrap, out.overflow = True, "ellipsis"
         return out
