@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .fsm import Comparison, Machine, compare, machine, minimise, run, tree
-from .model import NONE, RNN, Interventions, softmax
+from .model import NONE, RNN, Interventions
 from .probe import teacher_stream
 from .tasks import Task
 
@@ -50,16 +50,16 @@ def extract(net: RNN, task: Task, iv: Interventions, resolution: float, limit: i
     allowed symbol is read (one batched step per layer) to find its transitions. Past `limit`
     states the exploration stops and the states left unexplored allow nothing.
     """
-    H, V = net.hidden, len(net.vocab)
-    h0 = iv.apply(np.tanh(net.Wxh[:, net.vocab.index(task.end)] + net.bh))  # (H,)
-    points, keys = [h0], {quantise(h0[None], resolution)[0]: 0}
+    V = len(net.vocab)
+    start = net.step(np.zeros(net.hidden), net.vocab.index(task.end), iv)
+    points, probs, keys = [start.h], [start.p], {quantise(start.h[None], resolution)[0]: 0}
     rows: list[np.ndarray] = []
     frontier, truncated = np.array([0]), False
     while frontier.size:
-        hs = np.array([points[i] for i in frontier])  # (F, H)
-        allowed = softmax(hs @ net.Why.T + net.by) >= ALLOW  # (F, V)
+        allowed = np.array([probs[i] for i in frontier]) >= ALLOW  # (F, V)
         f, x = np.nonzero(allowed)
-        nxt = iv.apply(np.tanh(net.Wxh[:, x].T + hs[f] @ net.Whh.T + net.bh))  # (E, H)
+        hs = np.array([points[i] for i in frontier[f]]).reshape(len(f), net.hidden)  # (E, H)
+        nxt, ps = net.forward(x[:, None], hs, iv)  # (E, 1, H), (E, 1, V): each allowed symbol read once
         block = np.full((frontier.size, V), -1)
         new = []
         for e, k in enumerate(quantise(nxt, resolution)):
@@ -69,7 +69,8 @@ def extract(net: RNN, task: Task, iv: Interventions, resolution: float, limit: i
                     truncated = True
                     continue
                 s = keys[k] = len(points)
-                points.append(nxt[e])
+                points.append(nxt[e, 0])
+                probs.append(ps[e, 0])
                 new.append(s)
             block[f[e], x[e]] = s
         rows.extend(block)

@@ -198,5 +198,5 @@ def plane_of(net: RNN, task: Task, units: int = 200) -> Plane:
 def flow(net: RNN, x: int, iv: Interventions, plane: Plane, uv: np.ndarray) -> np.ndarray:
     """Where one step of symbol x moves each plane point uv (n, 2), seen in the plane: (n, 2)."""
     h = iv.apply(plane.lift(uv))  # (n, H)
-    f = iv.apply(np.tanh(h @ net.Whh.T + net.Wxh[:, x] + net.bh))  # (n, H)
+    f = net.forward(np.full((len(h), 1), x), h, iv)[0][:, 0]  # (n, H)
     return plane.project(f) - plane.project(h)

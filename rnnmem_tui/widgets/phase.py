@@ -6,6 +6,7 @@ import numpy as np
 from rich.text import Span, Text
 from textual import work
 from textual.widget import Widget
+from textual.worker import get_current_worker
 
 from ..dynamics import Plane, Point, fixed_points, flow, plane_of
 from ..session import Session, describe
@@ -22,8 +23,9 @@ FLOW_EVERY = (6, 2)  # an arrow every this many columns and rows
 class PhaseView(Widget):
     """Draws a Session's recent hidden states in a fixed plane with the current symbol's fixed points and flow.
 
-    `show()` redraws from the session; the fixed points of each (symbol, interventions) are found once, in a
-    thread, and drawn when they arrive (the subtitle says they are being found).
+    `show()` redraws from the session. The fixed points are found in one thread per setting of interventions,
+    the current symbol's first and then the others', and drawn as they arrive (the legend says when they are
+    being found); new interventions cancel the search for the old ones between two symbols.
     """
 
     DEFAULT_CSS = "PhaseView { height: 1fr; }"
@@ -33,7 +35,7 @@ class PhaseView(Widget):
         self.session = session
         self.plane: Plane = plane_of(session.net, session.task)
         self.points: dict[tuple, list[Point]] = {}  # (symbol, zeroed, clamped) -> its fixed points
-        self._asked: set[tuple] = set()
+        self._searching: tuple | None = None  # the interventions the running search is for
 
     def key(self) -> tuple:
         """The symbol just read and the interventions held: what the fixed points on show depend on."""
@@ -41,19 +43,23 @@ class PhaseView(Widget):
         return s.net.vocab[s.frame.step.x], s.interventions.zeroed, s.interventions.clamped
 
     def show(self) -> None:
-        """Redraw from the session; ask for the current symbol's fixed points if they are not known yet."""
+        """Redraw from the session; start a search under the interventions held if it is needed and not running."""
         k = self.key()
-        if k not in self.points and k not in self._asked:
-            self._asked.add(k)
-            self.find(k, self.session.interventions)
+        if k not in self.points and k[1:] != self._searching:
+            self._searching = k[1:]
+            self.find(k[1:], self.session.interventions, k[0])
         self.refresh()
 
-    @work(thread=True, group="fixed-points")
-    def find(self, key: tuple, iv) -> None:
-        """Find one symbol's fixed points under the interventions, off the UI thread."""
-        s = self.session
-        found = fixed_points(s.net, s.task, iv, symbols=key[0])
-        self.app.call_from_thread(self._found, key, found)
+    @work(thread=True, exclusive=True, group="fixed-points")
+    def find(self, held: tuple, iv, first: str) -> None:
+        """Find every symbol's fixed points under the interventions, `first` first, off the UI thread."""
+        s, worker = self.session, get_current_worker()
+        for sym in sorted(s.net.vocab, key=lambda c: c != first):
+            if worker.is_cancelled:
+                return
+            if (sym, *held) not in self.points:
+                found = fixed_points(s.net, s.task, iv, symbols=sym)
+                self.app.call_from_thread(self._found, (sym, *held), found)
 
     def _found(self, key: tuple, found: list[Point]) -> None:
         self.points[key] = found
