@@ -68,7 +68,7 @@ def cmd_automaton(args) -> int:
     print(f"{args.path}: {task.name}, {neurons(net.hidden)}{held}")
     print(f"network's machine: {ex.machine.states} states, minimised from {ex.raw.states} quantised hidden states "
           f"(step {ex.resolution:g}){'; exploration stopped at the limit' if ex.truncated else ''}")
-    print(f"task's machine:    {tm.states} states{task.machine_note}")
+    print(f"task's machine:    {tm.states} states" + (f" ({task.machine_note})" if task.machine_note else ""))
     mapping = "one to one" if c.one_to_one else "not one to one"
     print(f"state map: {mapping}; {c.disagreeing} of {len(c.pairs)} reachable state pairs allow different symbols")
     print(f"agreement {r.agreement:.4f} over {r.steps} teacher-forced steps ({automaton.UNITS} units, seed "

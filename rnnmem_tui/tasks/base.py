@@ -175,7 +175,7 @@ class Task:
             rows.append(row)
         return machine(np.array(rows), self.vocab)
 
-    machine_note = ""  # what the task's machine leaves out, said where it is printed
+    machine_note = ""  # what the task's machine leaves out, in words, said wherever its size is printed
 
     @cached_property
     def automaton(self) -> Machine:

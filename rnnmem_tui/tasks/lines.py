@@ -168,7 +168,7 @@ class GrammarTask(LineTask):
     @property
     def machine_note(self) -> str:
         """The language needs an unbounded counter; its machine is the one of the lines up to n_max."""
-        return f" (the lines up to n_max = {self.params['n_max']}: the whole language needs an unbounded counter)"
+        return f"lines up to n_max = {self.params['n_max']}; the language needs an unbounded counter"
 
     @property
     def uvw(self) -> tuple[str, str, str]:

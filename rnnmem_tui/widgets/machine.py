@@ -7,6 +7,7 @@ from itertools import islice
 
 from rich.text import Text
 from textual import work
+from textual.strip import Strip
 from textual.widget import Widget
 
 from ..automaton import ALLOW, Report, report
@@ -45,6 +46,7 @@ class MachineView(Widget):
         self.reports: dict[tuple, Report] = {}  # (zeroed, clamped) -> the machine extracted under them
         self._asked: set[tuple] = set()
         self.trail: list[int] = []  # the extracted states of the recent steps, newest last
+        self._drawn: tuple | None = None  # (what the lines show, the lines)
         self._memo: dict[tuple, tuple[int, bool]] = {}  # (frame, interventions) -> state_at, oldest first
 
     def key(self) -> tuple:
@@ -103,8 +105,19 @@ class MachineView(Widget):
                 return None
         return s
 
-    def render(self) -> Text:
-        """Three lines of figures and the current state, then every state of a small machine as a grid."""
+    def render_line(self, y: int) -> Strip:
+        """Line y of `text`, which is made once per step, setting or size."""
+        state = (self.session.frame, self.key(), self.report is not None, self.size)
+        if self._drawn is None or self._drawn[0] != state:
+            base, console = self.rich_style, self.app.console
+            lines = [Strip(line.render(console)).apply_style(base).adjust_cell_length(self.size.width, base)
+                     for line in self.text().split("\n")]
+            self._drawn = (state, lines)
+        lines = self._drawn[1]
+        return lines[y] if y < len(lines) else Strip.blank(self.size.width, self.rich_style)
+
+    def text(self) -> Text:
+        """The figures and the current state, then every state of a small machine as a grid."""
         s, f, r = self.session, self.session.frame, self.report
         vocab = s.net.vocab
         out = Text(no_wrap=True, overflow="ellipsis")
@@ -113,8 +126,10 @@ class MachineView(Widget):
             out.append("extracting the network's machine" + (f" with {held}" if held else "") + "…", STYLE["dim"])
             return out
         m, tm, ex = r.extracted.machine, r.task_machine, r.extracted
-        out.append(f"network's machine {m.states} states · task's {tm.states}{s.task.machine_note} · agreement "
-                   f"{r.agreement:.4f} · step {ex.resolution:g}" + (f" · {held}" if held else "") + "\n")
+        out.append(f"network's machine {m.states} states · task's {tm.states} · agreement {r.agreement:.4f} · "
+                   f"step {ex.resolution:g}" + (f" · {held}" if held else "") + "\n")
+        if s.task.machine_note:
+            out.append(f"task's machine: {s.task.machine_note}\n", STYLE["dim"])
         now, exact = self.state_at(f)
         allows = "".join(c for c, p in zip(vocab, f.step.p) if p >= ALLOW)  # what the network allows right now
         legal = "".join(c for c in vocab if c in f.legal)
@@ -137,7 +152,7 @@ class MachineView(Widget):
         """Every state of the extracted machine as a numbered cell, when they fit: the current one reversed,
         the recent ones bold, and those that disagree with the task's machine somewhere in red."""
         m = r.extracted.machine
-        width, lines = max(self.size.width, 8), max(self.size.height - 4, 0)
+        width, lines = max(self.size.width, 8), max(self.size.height - out.plain.count("\n") - 1, 0)
         labels = self.labels(m)
         cw = max(map(len, labels)) + 1
         per_line = max(width // cw, 1)

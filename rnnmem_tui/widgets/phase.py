@@ -3,8 +3,13 @@ fixed points of the symbol being read and the flow of its map; interventions mov
 from __future__ import annotations
 
 import numpy as np
-from rich.text import Span, Text
+from functools import lru_cache
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
 from textual import work
+from textual.strip import Strip
 from textual.widget import Widget
 from textual.worker import get_current_worker
 
@@ -18,6 +23,11 @@ GLYPH = {"stable": "◆", "saddle": "✕", "unstable": "○"}
 STYLE = {"stable": "bold green", "saddle": "bold yellow", "unstable": "bold red", "now": "bold reverse",
          "trail": "cyan", "old": "blue", "flow": "grey42"}
 FLOW_EVERY = (6, 2)  # an arrow every this many columns and rows
+
+
+@lru_cache(maxsize=32)
+def _style(name: str) -> Style:
+    return Style.parse(name) if name else Style()
 
 
 class PhaseView(Widget):
@@ -36,6 +46,7 @@ class PhaseView(Widget):
         self.plane: Plane = plane_of(session.net, session.task)
         self.points: dict[tuple, list[Point]] = {}  # (symbol, zeroed, clamped) -> its fixed points
         self._searching: tuple | None = None  # the interventions the running search is for
+        self._drawn: tuple | None = None  # (what the picture shows, its lines)
 
     def key(self) -> tuple:
         """The symbol just read and the interventions held: what the fixed points on show depend on."""
@@ -70,11 +81,37 @@ class PhaseView(Widget):
         """The fixed points of the current symbol are known."""
         return self.key() in self.points
 
-    def render(self) -> Text:
-        """The canvas (flow, trajectory, fixed points, the state now, each over the one before), then the legend."""
-        W, H = self.content_region.width or self.size.width, (self.content_region.height or self.size.height) - 2
-        if W < 8 or H < 4:
-            return Text("too small for the phase portrait")
+    def render_line(self, y: int) -> Strip:
+        """Line y of the canvas, or of the two legend lines under it; the picture is drawn once per change."""
+        W, H = self.size.width, self.size.height
+        k = self.key()
+        state = (self.session.frame, k, k in self.points, W, H)
+        if self._drawn is None or self._drawn[0] != state:
+            self._drawn = (state, self.lines(W, H))
+        lines = self._drawn[1]
+        return lines[y] if y < len(lines) else Strip.blank(W, self.rich_style)
+
+    def lines(self, W: int, H: int) -> list[Strip]:
+        """Every line: the canvas (H - 2 lines), then the legend."""
+        if W < 8 or H < 6:
+            return [Strip([Segment("too small for the phase portrait"[:W], self.rich_style)])]
+        chars, look = self.canvas(W, H - 2)
+        base, out = self.rich_style, []
+        for row, styles in zip(chars.tolist(), look.tolist()):
+            segs, start = [], 0
+            for c in range(1, W + 1):  # one segment per run of one style
+                if c == W or styles[c] != styles[start]:
+                    segs.append(Segment("".join(row[start:c]), base + _style(styles[start])))
+                    start = c
+            out.append(Strip(segs, W))
+        console = self.app.console
+        for line in self.legend(self.key()).split("\n"):
+            out.append(Strip(line.render(console)).apply_style(base).adjust_cell_length(W, base))
+        return out
+
+    def canvas(self, W: int, H: int) -> tuple[np.ndarray, np.ndarray]:
+        """The picture's characters and styles (H, W): the flow, the trajectory, the fixed points and the state
+        now, each drawn over the one before."""
         s, p, k = self.session, self.plane, self.key()
         u0, u1, v0, v1 = p.bounds
         chars = np.full((H, W), " ", dtype="<U1")  # (H, W)
@@ -101,12 +138,7 @@ class PhaseView(Widget):
             if at:
                 put(p.project(np.array(at)), GLYPH[kind], STYLE[kind])
         put(trail[-1:], "●", STYLE["now"])
-        rows, cols = np.nonzero(look != "")
-        spans = [Span(r * (W + 1) + c, r * (W + 1) + c + 1, look[r, c]) for r, c in zip(rows.tolist(), cols.tolist())]
-        out = Text("".join("".join(row) + "\n" for row in chars.tolist()), spans=spans)
-        out.append_text(self.legend(k))
-        out.no_wrap, out.overflow = True, "ellipsis"
-        return out
+        return chars, look
 
     def legend(self, k: tuple) -> Text:
         """What the symbols mean, which plane this is, and what the fixed points are."""
