@@ -11,6 +11,9 @@ from .flags import COUNT, SEED, real
 from .weights import task_for
 
 
+MAP_LINES = 8  # task states split over several network states, listed at most
+
+
 def add_parsers(sub) -> None:
     """Add automaton and fixed-points to the command line's subparsers."""
     a = sub.add_parser("automaton", prog="rnnmem-tui automaton",
@@ -71,6 +74,12 @@ def cmd_automaton(args) -> int:
     print(f"task's machine:    {tm.states} states" + (f" ({task.machine_note})" if task.machine_note else ""))
     mapping = "one to one" if c.one_to_one else "not one to one"
     print(f"state map: {mapping}; {c.disagreeing} of {len(c.pairs)} reachable state pairs allow different symbols")
+    split = [(a, bs) for a, bs in c.state_map().items() if len(bs) > 1]
+    for a, bs in split[:MAP_LINES]:
+        print(f"  task state {a} ({show(tm.name(a)) or 'the start'}) meets network states "
+              + ", ".join("stuck" if b < 0 else f"{b} ({show(ex.machine.name(b)) or 'the start'})" for b in bs))
+    if len(split) > MAP_LINES:
+        print(f"  ... and {len(split) - MAP_LINES} more task states that meet several (--json has the whole map)")
     print(f"agreement {r.agreement:.4f} over {r.steps} teacher-forced steps ({automaton.UNITS} units, seed "
           f"{automaton.SEED}); the machine reproduces the network's own allowed symbols on {r.fidelity:.4f}")
     if c.counterexamples:

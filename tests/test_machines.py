@@ -1,6 +1,8 @@
 """Each task family's minimal automaton (states reachable under valid input, output = legal next symbols)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pytest
 
@@ -50,3 +52,26 @@ def test_minimisation_merges_equivalent_states_and_drops_unreachable_ones():
     delta = np.array([[1, 2], [0, -1], [0, -1], [3, 3]])
     small, block = minimise(machine(delta, ("x", "y")))
     assert small.states == 2 and block.tolist()[:3] == [0, 1, 1]
+
+
+@dataclass
+class TwoBitParity(Task):
+    """A family that declares only its rules: two bits, `=`, then e (even 1s) or o (odd), e.g. `01=o`."""
+
+    family = "two-bit-parity"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.vocab = ("\n", "0", "1", "=", "e", "o")
+
+    def legal_next(self, prefix: str) -> frozenset[str]:
+        lines = [f"{a}{b}={'eo'[(a + b).count('1') % 2]}\n" for a in "01" for b in "01"]
+        return frozenset(s[len(prefix)] for s in lines if s.startswith(prefix) and len(s) > len(prefix))
+
+
+def test_a_family_that_gives_only_its_legal_next_symbols_gets_its_minimal_machine():
+    # by hand: the start; even or odd after one bit; even or odd after two (each allows =); after =, one
+    # allows e and one o; after e or o, the newline: 1 + 2 + 2 + 2 + 1 = 8 states
+    m = TwoBitParity(name="two-bit-parity", params={}).automaton
+    assert m.states == 8
+    assert sorted(m.allows(s) for s in range(m.states)) == sorted(["01", "01", "01", "=", "=", "e", "o", "\n"])
