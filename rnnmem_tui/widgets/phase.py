@@ -47,6 +47,7 @@ class PhaseView(Widget):
         self.points: dict[tuple, list[Point]] = {}  # (symbol, zeroed, clamped) -> its fixed points
         self._searching: tuple | None = None  # the interventions the running search is for
         self._drawn: tuple | None = None  # (what the picture shows, its lines)
+        self._pinned: dict[tuple, dict[str, np.ndarray]] = {}  # key -> its fixed points in the plane, by kind
 
     def key(self) -> tuple:
         """The symbol just read and the interventions held: what the fixed points on show depend on."""
@@ -71,6 +72,14 @@ class PhaseView(Widget):
             if (sym, *held) not in self.points:
                 found = fixed_points(s.net, s.task, iv, symbols=sym)
                 self.app.call_from_thread(self._found, (sym, *held), found)
+
+    def pinned(self, k: tuple) -> dict[str, np.ndarray]:
+        """The fixed points of a key in the plane, (n, 2) by kind; projected once, since a fill network has
+        hundreds per symbol."""
+        if k not in self._pinned and k in self.points:
+            by_kind = {kind: [q.point for q in self.points[k] if q.kind == kind] for kind in GLYPH}
+            self._pinned[k] = {kind: self.plane.project(np.array(at)) for kind, at in by_kind.items() if at}
+        return self._pinned.get(k, {})
 
     def _found(self, key: tuple, found: list[Point]) -> None:
         self.points[key] = found
@@ -97,13 +106,11 @@ class PhaseView(Widget):
             return [Strip([Segment("too small for the phase portrait"[:W], self.rich_style)])]
         chars, look = self.canvas(W, H - 2)
         base, out = self.rich_style, []
-        for row, styles in zip(chars.tolist(), look.tolist()):
-            segs, start = [], 0
-            for c in range(1, W + 1):  # one segment per run of one style
-                if c == W or styles[c] != styles[start]:
-                    segs.append(Segment("".join(row[start:c]), base + _style(styles[start])))
-                    start = c
-            out.append(Strip(segs, W))
+        changes = look[:, 1:] != look[:, :-1]  # (H, W - 1) where a run of one style ends
+        styles = {name: base + _style(name) for name in ("", *STYLE.values())}
+        for r, row in enumerate(chars.tolist()):
+            cuts = [0, *(np.flatnonzero(changes[r]) + 1).tolist(), W]
+            out.append(Strip([Segment("".join(row[a:b]), styles[look[r, a]]) for a, b in zip(cuts, cuts[1:])], W))
         console = self.app.console
         for line in self.legend(self.key()).split("\n"):
             out.append(Strip(line.render(console)).apply_style(base).adjust_cell_length(W, base))
@@ -133,10 +140,8 @@ class PhaseView(Widget):
         trail = p.project(s.window(TRAIL))  # (T, 2) oldest first
         put(trail[:-8], "•", STYLE["old"])
         put(trail[-8:], "•", STYLE["trail"])
-        for kind in GLYPH:
-            at = [q.point for q in self.points.get(k, ()) if q.kind == kind]
-            if at:
-                put(p.project(np.array(at)), GLYPH[kind], STYLE[kind])
+        for kind, uv in self.pinned(k).items():
+            put(uv, GLYPH[kind], STYLE[kind])
         put(trail[-1:], "●", STYLE["now"])
         return chars, look
 
