@@ -1,4 +1,5 @@
-"""Fixed and slow points of the state map h -> tanh(Wxh x + Whh h + bh) for each input symbol, with their stability."""
+"""Fixed and slow points of the state map h -> tanh(Wxh x + Whh h + bh) for each input symbol, with their stability,
+and the plane and flow a phase portrait draws them in."""
 from __future__ import annotations
 
 from dataclasses import dataclass

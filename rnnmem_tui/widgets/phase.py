@@ -2,9 +2,9 @@
 fixed points of the symbol being read and the flow of its map; interventions move the picture live."""
 from __future__ import annotations
 
-import numpy as np
 from functools import lru_cache
 
+import numpy as np
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
