@@ -1,5 +1,4 @@
-"""Fixed and slow points of the state map h -> tanh(Wxh x + Whh h + bh) for each input symbol, with their stability,
-and the plane and flow a phase portrait draws them in."""
+"""Fixed and slow points of each input symbol's map, their stability, and the plane and flow of a phase portrait."""
 from __future__ import annotations
 
 from dataclasses import dataclass

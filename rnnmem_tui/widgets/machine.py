@@ -1,5 +1,4 @@
-"""The automaton view: the machine extracted from the network, its current state highlighted as the network runs,
-beside the task's machine; it shows live when an intervention makes the network leave the task's machine."""
+"""The automaton view: the network's extracted machine, its current state, and whether it is on the task's machine."""
 from __future__ import annotations
 
 from functools import lru_cache

@@ -1,5 +1,4 @@
-"""The phase portrait: the hidden state's plane (or its first two principal components), the live trajectory, the
-fixed points of the symbol being read and the flow of its map; interventions move the picture live."""
+"""The phase portrait view: a plane of hidden states, the live trajectory, the current symbol's fixed points and flow."""
 from __future__ import annotations
 
 from functools import lru_cache
