@@ -84,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--out", required=True,
                    help="where to save the .npz weights file, or with --seeds the folder (checked before training)")
     t.add_argument("--force", action="store_true", help="replace existing files (never recorded in the meta)")
+    t.add_argument("--jobs", type=whole(1, 256), default=None,
+                   help="with --seeds, worker processes, each training its share of the networks as one "
+                        "population; the networks are the same whatever the number (default: all cores)")
     add_settings(t)
     t.epilog = ("The seed study's own method: --batch 1 --window 12 --optimizer adagrad --lr 1.0 "
                 "--init-scale 0.1 --clip 5 --anneal 1")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import sys
 import time
@@ -11,13 +12,14 @@ from pathlib import Path
 import numpy as np
 
 from .meta import Meta
-from .metrics import Verdict, VerdictProtocol, judge, judge_many
+from .metrics import Verdict, VerdictProtocol, judge
 from .model import RNN, Interventions
 from . import constructions
 from .progress import Bar
 from .tasks import load_spec, load_task
 from .recipes import settings_for
 from .torchbench import torch_version, train_torch
+from .parallel import judge_parallel, train_parallel
 from .train import TrainConfig, TrainResult, train_population
 from .paths import PathError, check_destination, check_folder
 from .weights import WeightsError, load, resolve, save, task_for
@@ -50,8 +52,10 @@ def train_configs(args) -> tuple[TrainConfig, list[int]]:
     return TrainConfig(hidden=args.hidden, seed=seeds[0], **settings), seeds
 
 
-def run_training(task_name: str, cfgs: list[TrainConfig], command: str, quiet: bool = False) -> list[TrainResult]:
-    """Train networks at once with a progress bar on stderr; returns their results without measuring them."""
+def run_training(task_name: str, cfgs: list[TrainConfig], command: str, quiet: bool = False,
+                 jobs: int = 1) -> list[TrainResult]:
+    """Train networks at once, over `jobs` processes, with a progress bar on stderr; returns their results
+    without measuring them."""
     task = load_task(task_name)
     cfg = cfgs[0]
     who = f"seed={cfg.seed}" if len(cfgs) == 1 else f"{len(cfgs)} seeds"
@@ -69,17 +73,17 @@ def run_training(task_name: str, cfgs: list[TrainConfig], command: str, quiet: b
             bar.update(p.step, f"step {p.step}/{cfg.max_steps} {p.seconds:5.1f}s best validity "
                                f"{min(best.values()):.3f}..{max(best.values()):.3f}")
 
-    results = train_population(task, cfgs, report, command=command)
+    results = train_parallel(task, cfgs, jobs, report, command)
     bar.close()
     return results
 
 
-def measure(net, task) -> Verdict:
-    """Judge a network under the verdict protocol; record the verdict and the standard figures in its meta."""
-    bar = Bar(VerdictProtocol().seeds, "verdict")
-    v = judge(net, task, progress=lambda done, total: bar.update(done, f"sampling seed {done}/{total}"))
-    bar.close()
-    return record(net, v)
+def measure(nets: list, task, jobs: int = 1) -> list[Verdict]:
+    """Judge networks together under the verdict protocol (every sampling seed of every network in one
+    lockstep sampling, over `jobs` processes); record each verdict and its standard figures in the meta."""
+    print(f"judging {'the network' if len(nets) == 1 else f'the {len(nets)} networks together'} "
+          f"({VerdictProtocol().text()}{' each' if len(nets) > 1 else ''})", file=sys.stderr, flush=True)
+    return list(map(record, nets, judge_parallel(nets, task, jobs)))
 
 
 def record(net, v: Verdict) -> Verdict:
@@ -114,7 +118,8 @@ def cmd_train(args, command: str) -> int:
     again with its verdict."""
     cfg, seeds = train_configs(args)
     outs = member_paths(args, seeds)
-    results = run_training(args.task, [replace(cfg, seed=s) for s in seeds], command)
+    jobs = args.jobs or os.cpu_count() or 1
+    results = run_training(args.task, [replace(cfg, seed=s) for s in seeds], command, jobs=jobs)
     for result, out in zip(results, outs):
         save(result.net, out)  # nothing is lost if a measurement below is interrupted
     for result, out in zip(results, outs):
@@ -124,9 +129,7 @@ def cmd_train(args, command: str) -> int:
               flush=True)
     task = load_task(args.task)
     nets = [r.net for r in results]
-    if len(nets) > 1:
-        print(f"judging the {len(nets)} networks together ({VerdictProtocol().text()} each)", file=sys.stderr)
-    verdicts = [measure(nets[0], task)] if len(nets) == 1 else list(map(record, nets, judge_many(nets, task)))
+    verdicts = measure(nets, task, jobs)
     for result, out, v in zip(results, outs, verdicts):
         save(result.net, out)
         print(f"{out.name if len(outs) > 1 else 'verdict'}: {v.verdict}  validity "
@@ -274,7 +277,7 @@ def cmd_build_optimal(args, command: str) -> int:
     out = check_destination(args.out, args.force)
     net = made.build(task)
     net.meta.command = command
-    v = measure(net, task)
+    v, = measure([net], task)
     save(net, out)
     print(f"built {out}: {v.verdict}, validity {interval(v.validity, v.validity_interval, 4)}, "
           f"bad mass mean {v.bad_mean:.2e} max {v.bad_max:.2e}")

@@ -68,13 +68,14 @@ def _cap(task: Task, n: int) -> int:
 
 def _units(net: RNN, task: Task, out: np.ndarray) -> list[str]:
     """The finished units of a sampled index stream, the burn-in unit dropped."""
-    units, _tail = task.split("".join(net.vocab[i] for i in out))
+    codes = np.array([ord(c) for c in net.vocab], dtype="<u4")  # (V,) each symbol's code point
+    units, _tail = task.split(codes[out].tobytes().decode("utf-32-le"))
     return units[1:]
 
 
 def validity(task: Task, units: list[str], valid: list[bool] | None = None) -> float:
     """Fraction of units that are valid; 0 when there are none. `valid` may hold is_valid's answers."""
-    valid = list(map(task.is_valid, units)) if valid is None else valid
+    valid = task.valid_units(units) if valid is None else valid
     return sum(valid) / len(units) if units else 0.0
 
 
@@ -87,7 +88,7 @@ def tvd(task: Task, units: list[str], valid: list[bool] | None = None) -> float:
     want = task.param_dist()
     if not units or not want:
         return 1.0 if not units else 0.0
-    valid = list(map(task.is_valid, units)) if valid is None else valid
+    valid = task.valid_units(units) if valid is None else valid
     got: dict[int | None, float] = {}
     for u, ok in zip(units, valid):
         k = task.unit_param(u) if ok else None  # None: outside the support
@@ -112,7 +113,7 @@ def evaluate(net: RNN, task: Task, protocol: Protocol = Protocol(),
     rng = np.random.default_rng(protocol.seed)
     units = sample_units(net, task, protocol.units, rng, interventions, protocol.temperature)
     bad = bad_mass(net, task, rng, protocol.bad_units, interventions)
-    valid = list(map(task.is_valid, units))
+    valid = task.valid_units(units)
     return Scores(validity(task, units, valid), tvd(task, units, valid), float(bad.mean()),
                   float(bad.max()), len(units))
 
@@ -138,7 +139,7 @@ def evaluate_many(nets: list[RNN], task: Task, protocols: list[Protocol]) -> lis
     for net, out, rng, p in zip(nets, streams, rngs, protocols):
         units = _units(net, task, out)
         bad = bad_mass(net, task, rng, p.bad_units)
-        valid = list(map(task.is_valid, units))
+        valid = task.valid_units(units)
         scores.append(Scores(validity(task, units, valid), tvd(task, units, valid), float(bad.mean()),
                              float(bad.max()), len(units)))
     return scores

@@ -299,7 +299,7 @@ def stack_sample(P: dict[str, np.ndarray], x: int, n: int, rngs: list[np.random.
     Returns each network's emitted indices, cut after its stop_count-th `stop` symbol.
     """
     S, H, V = P["Whh"].shape[0], P["Whh"].shape[1], P["by"].shape[1]
-    u = np.stack([r.random(n) for r in rngs])[:, :, None, None]  # (S, n, 1, 1) drawn up front as RNN.sample does
+    u = np.stack([r.random(n) for r in rngs], axis=1)  # (n, S) drawn up front as RNN.sample does; row t for step t
     safe = (np.abs(P["Why"]).sum(axis=2) + np.abs(P["by"])).max(axis=1) < 600  # (S,) exp cannot overflow
     rows = (P["Wxh"].transpose(0, 2, 1) + P["bh"][:, None, :])[:, :, :, None]  # (S, V, H, 1) input rows
     outs: list[np.ndarray | None] = [None] * S
@@ -309,17 +309,18 @@ def stack_sample(P: dict[str, np.ndarray], x: int, n: int, rngs: list[np.random.
     out = np.zeros((S, n), dtype=np.intp)  # (L, n)
 
     def gather(keep):
-        return (rows[keep], P["Whh"][keep], P["Why"][keep], P["by"][keep][:, :, None], u[keep],
+        return (rows[keep], P["Whh"][keep], P["Why"][keep], P["by"][keep][:, :, None],
                 np.arange(keep.size), safe[keep].all())
 
-    xrow, Whh, Why, by, ul, ar, all_safe = gather(live)
+    xrow, Whh, Why, by, ar, all_safe = gather(live)
     for t in range(n):
         h = np.tanh(xrow[ar, xs] + Whh @ h)  # (L, H, 1)
         y = Why @ h + by  # (L, V, 1)
         if not all_safe:
             y = np.where(safe[live, None, None], y, y - y.max(axis=1, keepdims=True))
         c = np.cumsum(np.exp(y), axis=1)  # (L, V, 1)
-        xs = np.minimum((c <= ul[:, t] * c[:, -1:]).sum(axis=(1, 2)), V - 1)  # (L,)
+        ul = u[t, live] if live.size < S else u[t]  # (L,)
+        xs = np.minimum((c <= ul[:, None, None] * c[:, -1:]).sum(axis=(1, 2)), V - 1)  # (L,)
         out[:, t] = xs
         hit = xs == stop
         if hit.any():
@@ -332,7 +333,7 @@ def stack_sample(P: dict[str, np.ndarray], x: int, n: int, rngs: list[np.random.
                 live, h, xs, out = live[keep], h[keep], xs[keep], out[keep]
                 if not live.size:
                     break
-                xrow, Whh, Why, by, ul, ar, all_safe = gather(live)
+                xrow, Whh, Why, by, ar, all_safe = gather(live)
     for j, i in enumerate(live):
         outs[i] = out[j]
     return outs

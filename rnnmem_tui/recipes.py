@@ -29,19 +29,30 @@ class Windows:
     def __init__(self, task: Task, rng: np.random.Generator, batch: int, window: int,
                  windows_ahead: int = 64) -> None:
         self.task, self.rng, self.window, self.ahead = task, rng, window, windows_ahead
-        self.rest = [encode(task.vocab, task.end)] * batch  # per stream, symbols not yet in the buffer
+        self.end = int(encode(task.vocab, task.end)[0])
+        self.rest = [np.array([self.end])] * batch  # per stream, symbols drawn but not yet in the buffer
         self.buf = np.zeros((batch, 0), dtype=np.intp)  # (B, L) symbols ready to serve
         self.pos = 0
 
     def _refill(self) -> None:
-        want = self.ahead * self.window + 1
-        n = 2 * want // self.task.max_len + 4  # units per stream, with room to spare
-        rows = [np.concatenate([r, self.task.generate_indices(self.rng, n)]) for r in self.rest]
+        """Serve the next `windows_ahead` windows: every stream's units come from one draw of whole units,
+        cut between units, so each stream holds at most one unfinished unit beyond the buffer."""
         keep = self.buf[:, self.pos:]  # (B, k) the unserved tail, at most one symbol
-        take = want - keep.shape[1]
-        for j, r in enumerate(rows):  # a stream of unusually short units: draw more (rare; the rest is unchanged)
-            while len(rows[j]) < take:
-                rows[j] = np.concatenate([rows[j], self.task.generate_indices(self.rng, n)])
+        take = self.ahead * self.window + 1 - keep.shape[1]
+        need = [max(0, take - len(r)) for r in self.rest]  # (B,) symbols each stream still lacks
+        units = self.task.generate_indices(self.rng, sum(need) // self.task.max_len + len(need))
+        ends = np.flatnonzero(units == self.end) + 1  # (n,) where each unit ends
+        shares, start = [], 0
+        for n in need:  # each stream's share ends at the first unit end that covers it
+            k = np.searchsorted(ends, start + n)
+            while k == len(ends):  # the draw was short: draw about what is still lacking, by the mean length
+                lack = (sum(need) - start) * len(ends) / len(units)
+                units = np.concatenate([units, self.task.generate_indices(self.rng, int(1.1 * lack) + len(need))])
+                ends = np.flatnonzero(units == self.end) + 1
+                k = np.searchsorted(ends, start + n)
+            shares.append(units[start: ends[k]])
+            start = ends[k]
+        rows = [np.concatenate([r, share]) for r, share in zip(self.rest, shares)]
         self.buf = np.concatenate([keep, np.stack([r[:take] for r in rows])], 1)
         self.rest = [r[take:] for r in rows]
         self.pos = 0

@@ -180,8 +180,26 @@ def train_size(task_name: str, hidden: int, seeds: list[int], lrs: list[float], 
     runs = []
     for r, v in zip(results, judge_many([r.net for r in results], task)):
         runs.append({"hidden": hidden, "seed": r.net.meta.seed, "lr": r.net.meta.trainer["lr"],
-                     "steps": r.steps, "stopped_by": r.stopped_by, "seconds": round(r.seconds, 1), **v.as_dict()})
+                     "steps": r.steps, "stopped_by": r.stopped_by, "seconds": round(r.seconds, 1), **v.as_dict(),
+                     "curve": [[p.step, round(p.best.validity, 4)] for p in r.history if p.best]})
     return runs
+
+
+def curve(runs: list[dict], budget: int, points: int = 8) -> list[tuple[int, float, float]]:
+    """Validity against updates: at `points` even checkpoints of the budget, the median and the best over
+    the runs of each run's best validation so far (a run that stopped at its target keeps its last)."""
+    out = []
+    for k in range(1, points + 1):
+        at = budget * k // points
+        got = [max((v for step, v in r["curve"] if step <= at), default=0.0) for r in runs]
+        out.append((at, statistics.median(got), max(got)))
+    return out
+
+
+def flattened(points: list[tuple[int, float, float]]) -> str:
+    """What the median gained over the budget's last half: a curve that has flattened gains little."""
+    half = points[len(points) // 2 - 1][1]
+    return f"{points[-1][1] - half:+.3f}"
 
 
 def chart(sizes: list[int], best: list[float], median: list[float], title: str) -> str:
@@ -264,6 +282,11 @@ def cmd_sweep(args) -> int:
                       f"{run['seconds']:>7.1f} {interval(run['validity'], run['validity_interval'], 4):<24} "
                       f"{run['tvd']:>6.3f} {run['bad_mean']:>8.5f}"
                       + ("  (stopped by the time cap)" if run["stopped_by"] == "time" else ""))
+    print("validity against updates: each run's best validation (300 units) so far, median/best over the runs")
+    curves = {r["hidden"]: curve(r["runs"], args.max_steps) for r in rows}
+    print(f"{'H':>3} " + " ".join(f"{at:>11}" for at, _, _ in next(iter(curves.values()))) + "  median gain, last half")
+    for h, points in curves.items():
+        print(f"{h:>3} " + " ".join(f"{med:.3f}/{best:.3f}" for _, med, best in points) + f"  {flattened(points)}")
     print(chart([r["hidden"] for r in rows], [r["best"] for r in rows], [r["median"] for r in rows],
                 f"{task.name}: validity against hidden size"))
     print(f"smallest size with a run that meets the target: {smallest if smallest else 'none in this range'}")

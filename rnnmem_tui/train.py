@@ -272,12 +272,14 @@ def check_population(cfgs: list[TrainConfig]) -> None:
 
 
 def train_population(task: Task, cfgs: list[TrainConfig], callback: Callable[[Progress], object] | None = None,
-                     should_stop: Callable[[], bool] = lambda: False, command: str = "") -> list[TrainResult]:
+                     should_stop: Callable[[], bool] = lambda: False, command: str = "",
+                     requested: str = "request") -> list[TrainResult]:
     """Train one network per config at once until each reaches its target, the update budget (or the
     time cap) runs out, or `should_stop()` says so; returns their results in order.
 
     Each network keeps the weights that scored best on validation. Ctrl-C ends training early and
-    still returns every network's best, with `interrupted` set on those still training.
+    still returns every network's best, with `interrupted` set on those still training; a stop that
+    `should_stop()` asks for is recorded as `requested`.
     """
     check_population(cfgs)
     cfg, recipe = cfgs[0], RECIPES[cfgs[0].recipe]
@@ -290,7 +292,7 @@ def train_population(task: Task, cfgs: list[TrainConfig], callback: Callable[[Pr
             return "steps"
         if time.perf_counter() - start > cfg.max_seconds:
             return "time"
-        return "request" if should_stop() else ""
+        return requested if should_stop() else ""
 
     def validate(loss: np.ndarray, phase: Phase) -> None:
         live = pop.members

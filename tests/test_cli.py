@@ -194,3 +194,14 @@ def test_bench_says_how_to_get_pytorch_and_interleaves_the_sides(monkeypatch, ca
     assert "pip install 'rnnmem-tui[bench]'" in out
     sides = [line[17:29].strip() for line in out.splitlines() if line.startswith("count ")]
     assert sides == ["ours", "seed method", "ours", "seed method"]  # seed by seed, not side by side
+
+
+def test_sweep_shows_validity_against_updates(capsys):
+    """The curve a budget is chosen from: each run's best validation so far, at checkpoints of the budget."""
+    assert run(["sweep", "count", "--hidden", "2", "--seeds", "2", "--max-steps", "1000"]) == 0
+    out = capsys.readouterr().out
+    assert "validity against updates" in out
+    header, row = (line.split() for line in out.split("validity against updates")[1].splitlines()[1:3])
+    assert header[1:9] == [str(k * 125) for k in range(1, 9)] and row[0] == "2"
+    meds = [float(cell.split("/")[0]) for cell in row[1:9]]
+    assert meds == sorted(meds)  # a best-so-far never falls

@@ -207,6 +207,18 @@ def test_evaluating_networks_together_gives_each_its_own_figures():
     assert evaluate_many(nets, task, protocols) == [evaluate(n, task, p) for n, p in zip(nets, protocols)]
 
 
+def test_a_population_over_two_processes_gives_the_same_networks():
+    from rnnmem_tui.parallel import train_parallel
+
+    cfgs = [TrainConfig(hidden=2, seed=s, max_steps=300) for s in range(3)]
+    alone = train_parallel(load_task("count"), cfgs, jobs=1)
+    split = train_parallel(load_task("count"), cfgs, jobs=2, command="c")
+    for a, b in zip(alone, split):
+        assert (a.steps, a.stopped_by, a.best) == (b.steps, b.stopped_by, b.best) and b.net.meta.command == "c"
+        for k in a.net.params:
+            np.testing.assert_array_equal(a.net.params[k], b.net.params[k])
+
+
 def test_judging_networks_together_gives_each_its_verdict():
     from rnnmem_tui.metrics import VerdictProtocol, judge, judge_many
 
@@ -217,11 +229,12 @@ def test_judging_networks_together_gives_each_its_verdict():
     assert judge_many(nets, task, vp) == [judge(n, task, vp) for n in nets]
 
 
-def test_ctrl_c_saves_every_member_s_best_and_exits_cleanly(tmp_path):
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_ctrl_c_saves_every_member_s_best_and_exits_cleanly(tmp_path, jobs):
     import signal
 
     proc = interruptible("train", "count-reverse", "--hidden", "2", "--seeds", "2", "--max-steps", "1000000",
-                         "--out", str(tmp_path))
+                         "--jobs", jobs, "--out", str(tmp_path))
     first = proc.stderr.readline()  # the progress bar's first line comes after the first validation
     assert "step" in first, first
     proc.send_signal(signal.SIGINT)
@@ -269,3 +282,12 @@ def test_windows_are_full_even_when_every_unit_is_the_shortest():
     for i in range(200):
         X, Y = source.next(i)
         assert X.shape == Y.shape == (4, 32)
+
+
+def test_judging_over_two_processes_gives_the_same_verdicts():
+    from rnnmem_tui.metrics import judge_many
+    from rnnmem_tui.parallel import judge_parallel
+
+    task = load_task("count")
+    nets = [RNN.init(2, task.vocab, np.random.default_rng(s), 1.0) for s in range(3)]
+    assert judge_parallel(nets, task, 2) == judge_many(nets, task)

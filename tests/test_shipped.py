@@ -57,3 +57,26 @@ def test_fill_5_is_clearly_worse_than_fill_10():
     five, ten = (load(data_dir("weights") / f) for f in ("fill-5.npz", "fill-10.npz"))
     p = Protocol(units=1000)
     assert evaluate(five, task_for(five), p).bad_mean > 3 * evaluate(ten, task_for(ten), p).bad_mean
+
+
+@pytest.mark.parametrize("name", ["count-2.npz", "fill-10.npz"])
+def test_recorded_command_reproduces_the_file(name, tmp_path, capsys):
+    """Rerunning a shipped file's recorded command gives the same network: the same updates, stop
+    reason, weights and figures (training is budgeted in updates, so the machine's speed does not matter)."""
+    import shlex
+
+    import numpy as np
+
+    from rnnmem_tui import cli
+
+    shipped = load(data_dir("weights") / name)
+    argv = shlex.split(shipped.meta.command)[1:]
+    out = tmp_path / name
+    argv[argv.index("--out") + 1] = str(out)
+    assert cli.main(argv) == 0
+    capsys.readouterr()
+    again = load(out)
+    for key in ("steps", "stopped_by", "metrics", "verdict", "trainer", "confirmation"):
+        assert getattr(again.meta, key) == getattr(shipped.meta, key), key
+    for k, v in shipped.params.items():
+        np.testing.assert_array_equal(again.params[k], v)

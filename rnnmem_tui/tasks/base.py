@@ -108,6 +108,11 @@ class Task:
         """True when unit (ending in `end`) obeys the task's rules."""
         raise NotImplementedError
 
+    def valid_units(self, units: list[str]) -> list[bool]:
+        """`is_valid` of each unit, each distinct unit checked once; families may compute it on arrays."""
+        answers = {u: self.is_valid(u) for u in set(units)}
+        return [answers[u] for u in units]
+
     def legal_next(self, prefix: str) -> frozenset[str]:
         """The symbols that may follow `prefix`, a partial unit; empty if the prefix is already wrong."""
         raise NotImplementedError

@@ -117,18 +117,77 @@ class GridTask(Task):
             mask |= 1 << i
         return cells, mask
 
+    def done_many(self, masks: np.ndarray) -> np.ndarray:
+        """For each filled-cells bit mask (int64, any shape): True when that game must clear next."""
+        raise NotImplementedError
+
+    @cached_property
+    def done_table(self) -> np.ndarray | None:
+        """`done_many` of every bit mask, for grids of up to 16 cells (None for larger ones)."""
+        return self.done_many(np.arange(1 << len(self.cells), dtype=np.int64)) if len(self.cells) <= 16 else None
+
     def done(self, mask: int) -> bool:
         """True when a game with the cells of this bit mask filled must clear next."""
-        raise NotImplementedError
+        table = self.done_table
+        return bool(table[mask] if table is not None else self.done_many(np.int64(mask)))
+
+    def _done_many(self, masks: np.ndarray) -> np.ndarray:
+        """`done_many` through the lookup table when there is one."""
+        table = self.done_table
+        return table[masks] if table is not None else self.done_many(masks)
 
     def game_lengths(self, orders: np.ndarray) -> np.ndarray:
         """How many moves each full move order (n, N) plays before it must clear: (n,)."""
-        raise NotImplementedError
+        board = np.bitwise_or.accumulate(np.left_shift(np.int64(1), orders), axis=1)  # (n, N) filled after each move
+        return self.done_many(board).argmax(axis=1) + 1
 
-    def done_masks(self, masks: np.ndarray) -> np.ndarray:
-        """`done` of each bit mask of an array: (n,) bool."""
-        lines = np.array(self.line_masks)  # (L,)
-        return ((masks[:, None] & lines) == lines).any(axis=1)
+    def _scan(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For an index stream (T,): after each position, the board's bit mask, the moves played and
+        whether the game so far broke the rules (a repeated cell, or a move after it had to clear).
+
+        The clear token starts a new game, as in `prefixes`. Vectorised: within a game the mask is the
+        running sum of the moves' bits, which equals their union exactly while no cell repeats, and a
+        repeat shows as fewer set bits than moves.
+        """
+        N, T = len(self.cells), len(idx)
+        end = idx == N
+        bits = np.where(end, 0, np.left_shift(np.int64(1), np.minimum(idx, N - 1)))  # (T,)
+        last_end = np.maximum.accumulate(np.where(end, np.arange(T), -1))  # (T,) -1 before the first
+
+        def since_end(x: np.ndarray) -> np.ndarray:  # running sum within the current game
+            c = np.cumsum(x)
+            return c - np.where(last_end >= 0, c[np.maximum(last_end, 0)], 0)
+
+        mask, moves = since_end(bits), since_end(~end)
+        full = (1 << N) - 1  # sums past it only come from repeats, which are fouls whatever done says
+        before = (mask - bits) & full  # the board each move was played on
+        done_before = self._done_many(before)
+        foul = ~end & ((np.bitwise_count(mask) != moves) | done_before)  # (T,)
+        return mask, moves, since_end(foul) > 0
+
+    def legal_mask(self, stream: str) -> np.ndarray:
+        """(T, V) bool, as the generic one, computed on arrays: the empty cells, or only the clear token."""
+        from ..model import encode
+
+        mask, _moves, broken = self._scan(encode(self.vocab, stream))
+        done = self._done_many(mask & (1 << len(self.cells)) - 1) & ~broken  # (T,)
+        empty = (mask[:, None] >> np.arange(len(self.cells)) & 1) == 0  # (T, N)
+        return np.column_stack([empty & ~(done | broken)[:, None], done])
+
+    def valid_units(self, units: list[str]) -> list[bool]:
+        """`is_valid` of each unit (each ending in the clear token), computed on arrays."""
+        from ..model import encode
+
+        if not units or any(u[-1:] != self.end for u in units):
+            return super().valid_units(units)
+        try:
+            idx = encode(self.vocab, self.end + "".join(units))
+        except KeyError:
+            return super().valid_units(units)
+        mask, moves, broken = self._scan(idx[:-1])  # the state before each clear token
+        at = np.flatnonzero(idx[1:] == len(self.cells))  # (n,) the positions read just before each clear
+        done = self._done_many(mask[at] & (1 << len(self.cells)) - 1)
+        return (done & ~broken[at] & (moves[at] > 0)).tolist()
 
     def machine_key(self, prefix: str) -> int:
         """The board: what a game's future depends on, whatever the order of its moves."""
@@ -139,8 +198,8 @@ class GridTask(Task):
         N = len(self.cells)
         if 1 << N > MAX_STATES:
             raise ValueError(f"task {self.name!r} has up to 2^{N} boards, more than {MAX_STATES} states")
-        masks = np.arange(1 << N)  # (2^N,) every board as a bit mask
-        done = self.done_masks(masks)
+        masks = np.arange(1 << N, dtype=np.int64)  # (2^N,) every board as a bit mask
+        done = self._done_many(masks)
         bits = (masks[:, None] >> np.arange(N)) & 1  # (2^N, N)
         reach = masks == 0
         for _ in range(N):  # a board is reached by one more move from a reached board not yet done
@@ -207,14 +266,8 @@ class FillTask(GridTask):
     done_feature = "full"
     done_words = "all cells filled"
 
-    def done(self, mask: int) -> bool:
-        return mask == (1 << len(self.cells)) - 1
-
-    def done_masks(self, masks: np.ndarray) -> np.ndarray:
+    def done_many(self, masks: np.ndarray) -> np.ndarray:
         return masks == (1 << len(self.cells)) - 1
-
-    def game_lengths(self, orders: np.ndarray) -> np.ndarray:
-        return np.full(len(orders), len(self.cells))
 
     def unit_param(self, unit: str) -> int | None:
         """The first cell played, uniform over the cells in the task's own games."""
@@ -232,24 +285,9 @@ class ThreeInARowTask(GridTask):
     done_feature = "complete"
     done_words = "a line complete"
 
-    def done(self, mask: int) -> bool:
-        table = self.done_table
-        return table[mask] if table else any(mask & line == line for line in self.line_masks)
-
-    @cached_property
-    def done_table(self) -> list[bool]:
-        """done() of every bit mask, for grids of up to 16 cells (empty for larger ones)."""
-        if len(self.cells) > 16:
-            return []
-        masks = np.arange(1 << len(self.cells))[:, None]  # (2^N, 1)
-        lines = np.array(self.line_masks)  # (L,)
-        return ((masks & lines) == lines).any(axis=1).tolist()
-
-    def game_lengths(self, orders: np.ndarray) -> np.ndarray:
-        masks = np.array(self.line_masks)  # (L,)
-        board = np.bitwise_or.accumulate(np.left_shift(1, orders), axis=1)  # (n, N) filled after each move
-        complete = ((board[:, :, None] & masks) == masks).any(axis=2)  # (n, N)
-        return complete.argmax(axis=1) + 1
+    def done_many(self, masks: np.ndarray) -> np.ndarray:
+        lines = np.array(self.line_masks, dtype=np.int64)  # (L,)
+        return ((np.asarray(masks)[..., None] & lines) == lines).any(axis=-1)
 
     def unit_param(self, unit: str) -> int | None:
         """The number of moves before the clear."""
