@@ -29,12 +29,17 @@ class Extracted:
     truncated: bool  # the exploration stopped at LIMIT states
     resolution: float  # the quantisation step
 
+    def cell_state(self, h: np.ndarray) -> int:
+        """The minimal state whose quantised cell holds the hidden state h (H,), or -1 if that cell was never explored."""
+        raw = self.keys.get(quantise(h[None], self.resolution)[0])
+        return -1 if raw is None else int(self.block[raw])
+
     def state_of(self, h: np.ndarray) -> tuple[int, bool]:
         """The minimal state a hidden state (H,) falls in, and whether its quantised cell was explored (else the
         state of the nearest explored hidden state)."""
-        raw = self.keys.get(quantise(h[None], self.resolution)[0])
-        if raw is not None:
-            return int(self.block[raw]), True
+        s = self.cell_state(h)
+        if s >= 0:
+            return s, True
         return int(self.block[np.abs(self.points - h).max(axis=1).argmin()]), False
 
 
@@ -111,20 +116,24 @@ def report(net: RNN, task: Task, iv: Interventions = NONE, resolution: float | N
     """Extract the network's machine and compare it with the task's: on every input the task allows, and
     step by step along `units` teacher-forced units (seed `seed`).
 
-    Without a resolution, the steps of LADDER are tried from coarse to fine and the first whose machine
+    Where the extracted machine does not allow a symbol of the stream (the task did, so that step already
+    disagrees) it goes on from the cell the network's hidden state is in, once that cell is one it explored. Without a resolution, the steps of LADDER are tried from coarse to fine and the first whose machine
     reproduces the network's own allowed symbols on FAITHFUL of the steps wins (else the most faithful):
     the coarsest abstraction of the network that predicts the network, chosen without looking at the task.
     """
     stream, xs, _ = teacher_stream(task, seed, units)
-    _, ps = net.forward(xs[None], np.zeros((1, net.hidden)), iv)
+    hs, ps = net.forward(xs[None], np.zeros((1, net.hidden)), iv)
     allowed = ps[0] >= ALLOW  # (T, V) what the network itself allows along the stream
     tm, end = task.automaton, net.vocab.index(task.end)
-    a = run(tm, xs[1:], end)  # the first symbol is the start token: both machines are at their start after it
+    reads = xs[1:]  # the first symbol is the start token: both machines are at their start after it
+    a = run(tm, reads, lambda t: 0 if reads[t] == end else -1)
     a_out = np.vstack([tm.out[:1], tm.out[a]])  # (T, V) what the task allows after each step
     best = None
     for r in (resolution,) if resolution else LADDER:
         ex = extract(net, task, iv, r)
-        b = run(ex.machine, xs[1:], end)
+        # where the machine cannot follow the stream, it goes on from the state the network is actually in,
+        # once the network is in a cell the exploration reached
+        b = run(ex.machine, reads, lambda t: ex.cell_state(hs[0, t + 1]))
         b_out = np.vstack([ex.machine.out[:1], np.where((b >= 0)[:, None], ex.machine.out[b], False)])
         faithful = float((b_out == allowed).all(axis=1).mean())
         if best is None or faithful > best[1]:

@@ -98,15 +98,15 @@ def minimise(m: Machine) -> tuple[Machine, np.ndarray]:
     return out, renumber[block]
 
 
-def run(m: Machine, xs: np.ndarray, reset: int) -> np.ndarray:
-    """The state after each symbol of xs (T,), from the start; a symbol the state does not allow leaves
-    the machine stuck (-1) until the next `reset` symbol, which puts it back at the start."""
+def run(m: Machine, xs: np.ndarray, resume) -> np.ndarray:
+    """The state after each symbol of xs (T,), from the start. Where a state does not allow the symbol read,
+    `resume(t)` says where the machine goes on from after step t (-1: still stuck)."""
     out = np.empty(len(xs), dtype=np.intp)
     s, delta = 0, m.delta.tolist()
     for t, x in enumerate(xs.tolist()):
         s = delta[s][x] if s >= 0 else -1
-        if s < 0 and x == reset:
-            s = 0
+        if s < 0:
+            s = resume(t)
         out[t] = s
     return out
 
