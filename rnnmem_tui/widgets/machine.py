@@ -13,6 +13,7 @@ from ..automaton import ALLOW, Report, report
 from ..fsm import Machine
 from ..session import Session, describe
 from .output import show_symbol
+from .view import View
 
 TRAIL = 8  # recent states drawn in bold
 MEMO = 256  # frames whose state is remembered
@@ -172,3 +173,11 @@ class MachineView(Widget):
         """Each state's number and what it allows, cut to three symbols: `14:b`."""
         cut = [symbols(m.allows(i)) for i in range(m.states)]
         return [f"{i}:{a if len(a) <= 3 else a[:2] + '…'}" for i, a in enumerate(cut)]
+
+
+VIEW = View("k", "machine", "Machine", "the finite-state machine the network implements",
+            "The machine extracted from the network's hidden states (quantised, minimised), its current state "
+            "highlighted as the network runs, beside the task's own minimal machine; it says when the network "
+            "leaves the task's machine, e.g. after an intervention (rnnmem-tui automaton gives the same in full).",
+            make=MachineView, show=lambda view, seen: view.show(),
+            tip="Automaton: the machine the network implements, state by state")

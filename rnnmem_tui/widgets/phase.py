@@ -15,6 +15,7 @@ from textual.worker import get_current_worker
 from ..dynamics import Plane, Point, fixed_points, flow, plane_of
 from ..session import Session, describe
 from .output import show_symbol
+from .view import View
 
 TRAIL = 40  # steps of trajectory drawn
 ARROWS = "→↗↑↖←↙↓↘"  # by angle, counter-clockwise from east
@@ -42,11 +43,19 @@ class PhaseView(Widget):
     def __init__(self, session: Session, **kw) -> None:
         super().__init__(**kw)
         self.session = session
-        self.plane: Plane = plane_of(session.net, session.task)
+        self._plane: Plane | None = None  # found on first use: the explorer builds its views at start
         self.points: dict[tuple, list[Point]] = {}  # (symbol, zeroed, clamped) -> its fixed points
         self._searching: tuple | None = None  # the interventions the running search is for
         self._drawn: tuple | None = None  # (what the picture shows, its lines)
         self._pinned: dict[tuple, dict[str, np.ndarray]] = {}  # key -> its fixed points in the plane, by kind
+
+    @property
+    def plane(self) -> Plane:
+        """The plane drawn: the neurons themselves for two, else the first two principal components of the
+        states of a teacher-forced run."""
+        if self._plane is None:
+            self._plane = plane_of(self.session.net, self.session.task)
+        return self._plane
 
     def key(self) -> tuple:
         """The symbol just read and the interventions held: what the fixed points on show depend on."""
@@ -160,3 +169,12 @@ class PhaseView(Widget):
             t.append(f"{glyph} {name}  ", STYLE[name])
         t.append(f"\n{what}" + (f" · {held}" if held else ""))
         return t
+
+
+VIEW = View("d", "phase", "Dynamics", "phase portrait · fixed points of the symbol just read",
+            "The hidden states of the last steps in a plane (the two neurons themselves for H = 2, else the "
+            "first two principal components of a teacher-forced run), with the fixed points of the map under "
+            "the symbol just read (◆ stable, ✕ saddle, ○ unstable) and its flow. Zero or clamp a neuron and "
+            "watch the points move: does a counter walk down a chain of points or along a line?",
+            make=PhaseView, show=lambda view, seen: view.show(),
+            tip="Phase portrait: the trajectory, the fixed points and the flow")
