@@ -8,7 +8,7 @@ import shlex
 import sys
 import threading
 
-from . import commands, study
+from . import commands, lenses, study
 from .bugs import report_bug
 from .tasks import TaskError, is_spec_file, task_names
 from .recipes import RECIPES
@@ -178,10 +178,12 @@ def build_parser() -> argparse.ArgumentParser:
                        help="instead, print characters per second at H=10 with the default batch and window, "
                             "updates only, median of 5 runs of 2,000 updates: one network, then 16 at once")
     study.add_parsers(sub)
+    lenses.add_parsers(sub)
     return p
 
 
-VERBS = ("train", "eval", "sample", "trace", "compare", "figures", "build-optimal", "bench", *study.COMMANDS)
+VERBS = ("train", "eval", "sample", "trace", "compare", "figures", "build-optimal", "bench", *study.COMMANDS,
+         *lenses.COMMANDS)
 
 
 def weights_task(argv: list[str]) -> str:
@@ -237,6 +239,8 @@ def run(argv: list[str]) -> int:
             return commands.cmd_build_optimal(args, command)
         if args.command in study.COMMANDS:
             return study.COMMANDS[args.command](args)
+        if args.command in lenses.COMMANDS:
+            return lenses.COMMANDS[args.command](args)
         return commands.cmd_bench(args)
     except BrokenPipeError:  # the reader left (`| head`): stop quietly, as a shell tool does
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

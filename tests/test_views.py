@@ -275,3 +275,15 @@ async def test_the_footer_fits_80_columns_in_every_view():
             await pilot.pause()
             footer = app.screen.query_one(Footer)
             assert footer.children and footer.virtual_size.width <= SIZE[0], key
+
+
+async def test_the_phase_portrait_and_the_machine_open_from_the_explorer():
+    app = app_for("count")
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        await pilot.press("d")
+        assert app.screen.view == "phase"
+        await pilot.press("k")
+        assert app.screen.view == "machine"
+        await pilot.press("escape")
+        assert app.screen.view == "main"

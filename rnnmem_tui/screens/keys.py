@@ -27,7 +27,7 @@ def bindings(views: tuple[View, ...]) -> list[Binding]:
     """The explorer's bindings with these views'. The footer shows what fits in 80 columns in every view;
     the rest are in the help (?) and the palette."""
     return [
-        Binding("escape", "view('main')", "Explorer", key_display="esc", tooltip="Back to the explorer's panels"),
+        Binding("escape", "view('main')", "Back", key_display="esc", tooltip="Back to the explorer's panels"),
         Binding("space", "play", "Play", tooltip="Play or pause"),
         Binding("n,right", "step", "Step", key_display="n/→", tooltip="One step forward"),
         Binding("left", "back", "Back", key_display="←", show=False, tooltip=f"One step back ({HISTORY} kept)"),

@@ -7,7 +7,7 @@ and is redrawn whenever the step, the interventions, the selection or the roles 
 """
 from __future__ import annotations
 
-from ..widgets import ablation, heatmap, probs, weights
+from ..widgets import ablation, heatmap, machine, phase, probs, weights
 from ..widgets.view import Seen, View
 
 VIEWS: tuple[View, ...] = (
@@ -15,6 +15,8 @@ VIEWS: tuple[View, ...] = (
     probs.VIEW,
     weights.VIEW,
     ablation.VIEW,
+    phase.VIEW,
+    machine.VIEW,
 )
 
 __all__ = ["VIEWS", "Seen", "View"]

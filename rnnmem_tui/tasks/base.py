@@ -1,10 +1,14 @@
 """The Task interface every task family implements, and the stream-level helpers built on it."""
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import ClassVar
 
 import numpy as np
+
+from ..fsm import MAX_STATES, Machine, machine, minimise
 
 KINDS = ("bit", "counter", "flag", "phase", "parity", "input")  # what a neuron can hold; all but input are memory
 
@@ -146,6 +150,43 @@ class Task:
     def param_dist(self) -> dict[int, float]:
         """The task's own distribution of `unit_param` over generated units."""
         return {}
+
+    # ---- the task's automaton ----
+
+    def machine_key(self, prefix: str) -> Hashable:
+        """What the future of a valid partial unit depends on: prefixes with one key have the same legal
+        continuations. The prefix itself by default; a family with many orders of one state (a board) says so."""
+        return prefix
+
+    def explore(self) -> Machine:
+        """The machine of the valid partial units, one state per `machine_key`, before minimisation.
+
+        The start is the empty prefix (after the start token); each legal next symbol leads on, and the
+        end symbol leads back to the start. Raises ValueError past MAX_STATES states.
+        """
+        col = {c: i for i, c in enumerate(self.vocab)}
+        names, index, rows = [""], {self.machine_key(""): 0}, []
+        while len(rows) < len(names):
+            prefix = names[len(rows)]
+            row = np.full(len(self.vocab), -1)  # (V,)
+            for c in self.legal_next(prefix):
+                nxt = "" if c == self.end else prefix + c
+                k = index.setdefault(self.machine_key(nxt), len(names))
+                if k == len(names):
+                    if k >= MAX_STATES:
+                        raise ValueError(f"task {self.name!r} has more than {MAX_STATES} states")
+                    names.append(nxt)
+                row[col[c]] = k
+            rows.append(row)
+        return machine(np.array(rows), self.vocab)
+
+    machine_note = ""  # what the task's machine leaves out, in words, said wherever its size is printed
+
+    @cached_property
+    def automaton(self) -> Machine:
+        """The task's minimal machine: states reachable from the start under valid input, each putting out
+        its set of legal next symbols, no dead state (count: 11 states, fill: 512)."""
+        return minimise(self.explore())[0]
 
     # ---- stream helpers, shared by all families ----
 

@@ -6,6 +6,7 @@ from functools import cached_property
 
 import numpy as np
 
+from ..fsm import MAX_STATES, Machine, machine
 from .base import Feature, Param, Task
 
 SYMBOLS = "0123456789abcdefghijklmnopqrstuvwxyz"
@@ -192,6 +193,29 @@ class GridTask(Task):
         at = np.flatnonzero(idx[1:] == len(self.cells))  # (n,) the positions read just before each clear
         done = self._done_many(mask[at] & (1 << len(self.cells)) - 1)
         return (done & ~broken[at] & (moves[at] > 0)).tolist()
+
+    def machine_key(self, prefix: str) -> int:
+        """The board: what a game's future depends on, whatever the order of its moves."""
+        return self.moves(prefix)[1]
+
+    def explore(self) -> Machine:
+        """The boards a game reaches, one state each, with every array operation over all 2^N boards at once."""
+        N = len(self.cells)
+        if 1 << N > MAX_STATES:
+            raise ValueError(f"task {self.name!r} has up to 2^{N} boards, more than {MAX_STATES} states")
+        masks = np.arange(1 << N, dtype=np.int64)  # (2^N,) every board as a bit mask
+        done = self._done_many(masks)
+        bits = (masks[:, None] >> np.arange(N)) & 1  # (2^N, N)
+        reach = masks == 0
+        for _ in range(N):  # a board is reached by one more move from a reached board not yet done
+            for i in range(N):
+                before = masks ^ (1 << i)
+                reach |= (bits[:, i] == 1) & reach[before] & ~done[before]
+        delta = np.where(bits == 0, masks[:, None] | (1 << np.arange(N)), -1)  # (2^N, N) moves to empty cells
+        delta[done] = -1
+        clear = np.where(done, 0, -1)[:, None]  # (2^N, 1) a finished board clears to the empty one
+        delta = np.where(reach[:, None], np.hstack([delta, clear]), -1)
+        return machine(delta, self.vocab)
 
     def _games(self, rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
         """n uniformly random full move orders (n, N) and how many moves of each are played (n,)."""

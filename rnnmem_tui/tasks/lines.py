@@ -166,6 +166,11 @@ class GrammarTask(LineTask):
         return range(self.params["n_min"], self.params["n_max"] + 1)
 
     @property
+    def machine_note(self) -> str:
+        """The language needs an unbounded counter; its machine is the one of the lines up to n_max."""
+        return f"lines up to n_max = {self.params['n_max']}; the language needs an unbounded counter"
+
+    @property
     def uvw(self) -> tuple[str, str, str]:
         """The rule's pieces u, v and w."""
         return self.params["u"], self.params["v"], self.params["w"]
