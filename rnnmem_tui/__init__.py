@@ -2,6 +2,7 @@
 
 The Python API (see rnnmem_tui.api): `from rnnmem_tui import load, train, Session, evaluate, explain`.
 """
+
 import os
 
 # The matrices here are tiny: BLAS threads only spin and fight over the cores (a 15x slowdown

@@ -1,4 +1,5 @@
 """Ablation sweeps: zero each neuron (and each pair) in turn and measure what breaks."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -23,8 +24,9 @@ class Ablation:
         return self.intact.score() - self.scores.score()
 
 
-def ablation_sweep(net: RNN, task: Task, protocol: Protocol = Protocol(units=1000),
-                   pairs: bool = False, progress=None) -> tuple[Scores, list[Ablation]]:
+def ablation_sweep(
+    net: RNN, task: Task, protocol: Protocol = Protocol(units=1000), pairs: bool = False, progress=None
+) -> tuple[Scores, list[Ablation]]:
     """Zero each neuron (and each pair) in turn; returns the intact figures and the ablations by damage."""
     intact = evaluate(net, task, protocol)
     groups = [(i,) for i in range(net.hidden)]

@@ -1,7 +1,8 @@
 """The Python API for notebooks: `load`, `train`, `Session`, `evaluate` and `explain`, on names, paths or objects.
 
-    from rnnmem_tui import load, train, Session, evaluate, explain
+from rnnmem_tui import load, train, Session, evaluate, explain
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -39,8 +40,13 @@ def train(task: str | Task, hidden: int, seed: int = 0, **settings) -> RNN:
     if isinstance(task, str):
         settings, task = settings_for(task, settings), load_task(task)
     cfg = TrainConfig(hidden=hidden, seed=seed, **settings)
-    return _engine(task, cfg, command=f"python: rnnmem_tui.train({task.name!r}, hidden={hidden}, seed={seed}, "
-                                     + ", ".join(f"{k}={v!r}" for k, v in settings.items()) + ")").net
+    return _engine(
+        task,
+        cfg,
+        command=f"python: rnnmem_tui.train({task.name!r}, hidden={hidden}, seed={seed}, "
+        + ", ".join(f"{k}={v!r}" for k, v in settings.items())
+        + ")",
+    ).net
 
 
 class Session(_session.Session):
@@ -56,8 +62,15 @@ class Session(_session.Session):
         super().__init__(net, task or task_for(net), seed)
 
 
-def evaluate(net: RNN, task: Task | None = None, *, zero: Iterable[int] = (), clamp: dict[int, float] | None = None,
-             units: int = 5000, seed: int = 0) -> Scores:
+def evaluate(
+    net: RNN,
+    task: Task | None = None,
+    *,
+    zero: Iterable[int] = (),
+    clamp: dict[int, float] | None = None,
+    units: int = 5000,
+    seed: int = 0,
+) -> Scores:
     """Validity, TVD and bad mass of a network under the standard protocol (one sampling seed), with the
     neurons in `zero` held at 0 and those in `clamp` ({neuron: value}) held at their value.
 
@@ -75,4 +88,3 @@ def explain(net: RNN, task: Task | None = None, **options) -> list[NeuronRoles]:
     """Each neuron's roles (counter, flag, bit, ...) that beat both controls, with their evidence; see
     `rnnmem-tui explain`. Options: seed, streams, units, causal."""
     return _explain(net, task or task_for(net), **options)
-

@@ -1,5 +1,6 @@
 """The Textual apps: the explorer on a network (or training one first), and two networks compared; they know
 nothing of sys.argv."""
+
 from __future__ import annotations
 
 import asyncio
@@ -60,8 +61,17 @@ class CompareApp(RnnmemApp):
 
     BINDINGS = [Binding("q", "quit", "Quit")]
 
-    def __init__(self, a: RNN, b: RNN, task: Task, seed: int = 0, *, names: tuple[str, str] = ("A", "B"),
-                 mode: str = "teacher", play: bool = False) -> None:
+    def __init__(
+        self,
+        a: RNN,
+        b: RNN,
+        task: Task,
+        seed: int = 0,
+        *,
+        names: tuple[str, str] = ("A", "B"),
+        mode: str = "teacher",
+        play: bool = False,
+    ) -> None:
         super().__init__()
         self.nets, self.rnn_task, self.seed, self.names, self.mode, self.play = (a, b), task, seed, names, mode, play
 
@@ -75,9 +85,19 @@ class ExplorerApp(RnnmemApp):
 
     BINDINGS = [Binding("question_mark", "help", "Help", key_display="?"), Binding("q", "quit", "Quit")]
 
-    def __init__(self, net: RNN | None, task: Task, seed: int = 0, *, source: str = "",
-                 train: TrainConfig | None = None, labels: Sequence[str | None] = (),
-                 export_dir: str | Path = ".", play: bool = False, note: str = "") -> None:
+    def __init__(
+        self,
+        net: RNN | None,
+        task: Task,
+        seed: int = 0,
+        *,
+        source: str = "",
+        train: TrainConfig | None = None,
+        labels: Sequence[str | None] = (),
+        export_dir: str | Path = ".",
+        play: bool = False,
+        note: str = "",
+    ) -> None:
         super().__init__()
         if net is None and train is None:
             raise ValueError("give a network to explore, or a training configuration")
@@ -113,7 +133,10 @@ class ExplorerApp(RnnmemApp):
         if isinstance(screen, ExploreScreen):
             for b in screen.BINDINGS:
                 if not b.action.startswith("pick") and screen.offers(*parse(b.action)[1:]):
-                    yield SystemCommand(b.description, f"{b.tooltip} · key {b.key_display or b.key}",
-                                        partial(screen.run_command, b.action))
+                    yield SystemCommand(
+                        b.description,
+                        f"{b.tooltip} · key {b.key_display or b.key}",
+                        partial(screen.run_command, b.action),
+                    )
             for title, help_, action in screen.PALETTE:
                 yield SystemCommand(title, help_, partial(screen.run_command, action))

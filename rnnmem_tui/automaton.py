@@ -1,4 +1,5 @@
 """The finite-state machine a network implements: extracted from its quantised hidden states, minimised, set beside the task's."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -102,17 +103,30 @@ class Report:
     def as_json(self) -> dict:
         """The figures of `rnnmem-tui automaton --json`."""
         c = self.comparison
-        return {"states": self.extracted.machine.states, "task_states": self.task_machine.states,
-                "raw_states": self.extracted.raw.states, "resolution": self.extracted.resolution,
-                "truncated": self.extracted.truncated,
-                "agreement": round(self.agreement, 4), "fidelity": round(self.fidelity, 4), "steps": self.steps,
-                "one_to_one": c.one_to_one, "disagreeing_pairs": c.disagreeing,
-                "counterexamples": c.counterexamples,
-                "state_map": {str(a): bs for a, bs in c.state_map().items()}}
+        return {
+            "states": self.extracted.machine.states,
+            "task_states": self.task_machine.states,
+            "raw_states": self.extracted.raw.states,
+            "resolution": self.extracted.resolution,
+            "truncated": self.extracted.truncated,
+            "agreement": round(self.agreement, 4),
+            "fidelity": round(self.fidelity, 4),
+            "steps": self.steps,
+            "one_to_one": c.one_to_one,
+            "disagreeing_pairs": c.disagreeing,
+            "counterexamples": c.counterexamples,
+            "state_map": {str(a): bs for a, bs in c.state_map().items()},
+        }
 
 
-def report(net: RNN, task: Task, iv: Interventions = NONE, resolution: float | None = None,
-           units: int = UNITS, seed: int = SEED) -> Report:
+def report(
+    net: RNN,
+    task: Task,
+    iv: Interventions = NONE,
+    resolution: float | None = None,
+    units: int = UNITS,
+    seed: int = SEED,
+) -> Report:
     """Extract the network's machine and compare it with the task's: on every input the task allows, and
     step by step along `units` teacher-forced units (seed `seed`).
 

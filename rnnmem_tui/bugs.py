@@ -1,4 +1,5 @@
 """What the program says when it meets a bug: one line and exit code 1, the traceback saved to a file."""
+
 from __future__ import annotations
 
 import sys
@@ -15,6 +16,8 @@ def report_bug(error: BaseException) -> int:
         where = f"the traceback is in {report}"
     except OSError:
         where = "the traceback could not be saved"
-    print(f"rnnmem-tui: internal error: {type(error).__name__}: {error} (a bug; {where}; please report it)",
-          file=sys.stderr)
+    print(
+        f"rnnmem-tui: internal error: {type(error).__name__}: {error} (a bug; {where}; please report it)",
+        file=sys.stderr,
+    )
     return 1

@@ -1,4 +1,5 @@
 """The headless verbs: train, eval, sample, build-optimal and bench; each returns an exit code."""
+
 from __future__ import annotations
 
 import json
@@ -24,20 +25,36 @@ from .train import TrainConfig, TrainResult, train_population
 from .paths import PathError, check_destination, check_folder
 from .weights import WeightsError, load, resolve, save, task_for
 
-SEED_METHOD = dict(batch=1, window=12, optimizer="adagrad", lr=1.0, init_scale=0.1, clip=5.0,
-                   carry=True, anneal=1.0)  # the seed study's min-char-rnn recipe
+SEED_METHOD = dict(
+    batch=1, window=12, optimizer="adagrad", lr=1.0, init_scale=0.1, clip=5.0, carry=True, anneal=1.0
+)  # the seed study's min-char-rnn recipe
 
 
 def target_text(target: dict) -> str:
     """A task's target as text, e.g. `validity>=0.99 tvd<=0.05`."""
-    parts = [f"validity>={target['validity']}" if "validity" in target else "",
-             f"tvd<={target['tvd']}" if "tvd" in target else "",
-             f"bad<={target['bad_mass']}" if "bad_mass" in target else ""]
+    parts = [
+        f"validity>={target['validity']}" if "validity" in target else "",
+        f"tvd<={target['tvd']}" if "tvd" in target else "",
+        f"bad<={target['bad_mass']}" if "bad_mass" in target else "",
+    ]
     return " ".join(p for p in parts if p) or "none"
 
 
-SETTINGS = ("recipe", "batch", "window", "optimizer", "lr", "init_scale", "clip", "clip_norm", "anneal", "margin",
-            "carry", "max_steps", "max_seconds")  # the trainer's flags; None when the user gave none
+SETTINGS = (
+    "recipe",
+    "batch",
+    "window",
+    "optimizer",
+    "lr",
+    "init_scale",
+    "clip",
+    "clip_norm",
+    "anneal",
+    "margin",
+    "carry",
+    "max_steps",
+    "max_seconds",
+)  # the trainer's flags; None when the user gave none
 
 
 def given_settings(args) -> dict:
@@ -52,8 +69,9 @@ def train_configs(args) -> tuple[TrainConfig, list[int]]:
     return TrainConfig(hidden=args.hidden, seed=seeds[0], **settings), seeds
 
 
-def run_training(task_name: str, cfgs: list[TrainConfig], command: str, quiet: bool = False,
-                 jobs: int = 1) -> list[TrainResult]:
+def run_training(
+    task_name: str, cfgs: list[TrainConfig], command: str, quiet: bool = False, jobs: int = 1
+) -> list[TrainResult]:
     """Train networks at once, over `jobs` processes, with a progress bar on stderr; returns their results
     without measuring them."""
     task = load_task(task_name)
@@ -67,11 +85,17 @@ def run_training(task_name: str, cfgs: list[TrainConfig], command: str, quiet: b
         if quiet:
             return
         if len(cfgs) == 1:
-            bar.update(p.step, f"step {p.step}/{cfg.max_steps} {p.seconds:5.1f}s loss {p.loss:.3f} "
-                               f"validity {p.scores.validity:.3f} best {p.best.validity:.3f}")
+            bar.update(
+                p.step,
+                f"step {p.step}/{cfg.max_steps} {p.seconds:5.1f}s loss {p.loss:.3f} "
+                f"validity {p.scores.validity:.3f} best {p.best.validity:.3f}",
+            )
         else:
-            bar.update(p.step, f"step {p.step}/{cfg.max_steps} {p.seconds:5.1f}s best validity "
-                               f"{min(best.values()):.3f}..{max(best.values()):.3f}")
+            bar.update(
+                p.step,
+                f"step {p.step}/{cfg.max_steps} {p.seconds:5.1f}s best validity "
+                f"{min(best.values()):.3f}..{max(best.values()):.3f}",
+            )
 
     results = train_parallel(task, cfgs, jobs, report, command)
     bar.close()
@@ -81,8 +105,12 @@ def run_training(task_name: str, cfgs: list[TrainConfig], command: str, quiet: b
 def measure(nets: list, task, jobs: int = 1) -> list[Verdict]:
     """Judge networks together under the verdict protocol (every sampling seed of every network in one
     lockstep sampling, over `jobs` processes); record each verdict and its standard figures in the meta."""
-    print(f"judging {'the network' if len(nets) == 1 else f'the {len(nets)} networks together'} "
-          f"({VerdictProtocol().text()}{' each' if len(nets) > 1 else ''})", file=sys.stderr, flush=True)
+    print(
+        f"judging {'the network' if len(nets) == 1 else f'the {len(nets)} networks together'} "
+        f"({VerdictProtocol().text()}{' each' if len(nets) > 1 else ''})",
+        file=sys.stderr,
+        flush=True,
+    )
     return list(map(record, nets, judge_parallel(nets, task, jobs)))
 
 
@@ -93,9 +121,12 @@ def record(net, v: Verdict) -> Verdict:
     return v
 
 
-STOPPED = {"target": "reached the target", "steps": "used its update budget without reaching the target",
-           "interrupted": "interrupted",
-           "diverged": "diverged (the loss became NaN or infinite; try a lower --lr): kept the best finite network"}
+STOPPED = {
+    "target": "reached the target",
+    "steps": "used its update budget without reaching the target",
+    "interrupted": "interrupted",
+    "diverged": "diverged (the loss became NaN or infinite; try a lower --lr): kept the best finite network",
+}
 
 
 def member_paths(args, seeds: list[int]) -> list[Path]:
@@ -124,19 +155,25 @@ def cmd_train(args, command: str) -> int:
     for result, out in zip(results, outs):
         save(result.net, out)  # nothing is lost if a measurement below is interrupted
     for result, out in zip(results, outs):
-        how = STOPPED.get(result.stopped_by, f"stopped by the --max-seconds cap ({cfg.max_seconds:g} s)"
-                          if result.stopped_by == "time" else "stopped")
-        print(f"{how} after {result.steps} updates in {result.seconds:.1f}s; saved the best network to {out}",
-              flush=True)
+        how = STOPPED.get(
+            result.stopped_by,
+            f"stopped by the --max-seconds cap ({cfg.max_seconds:g} s)" if result.stopped_by == "time" else "stopped",
+        )
+        print(
+            f"{how} after {result.steps} updates in {result.seconds:.1f}s; saved the best network to {out}", flush=True
+        )
     task = load_task(args.task)
     nets = [r.net for r in results]
     verdicts = measure(nets, task, jobs)
     for result, out, v in zip(results, outs, verdicts):
         save(result.net, out)
-        print(f"{out.name if len(outs) > 1 else 'verdict'}: {v.verdict}  validity "
-              f"{interval(v.validity, v.validity_interval, 4)}  tvd {interval(v.tvd, v.tvd_interval, 3)}  "
-              f"bad mass mean {interval(v.bad_mean, v.bad_mean_interval, 5)} max {v.bad_max:.4f}  "
-              f"({VerdictProtocol().text()})", flush=True)
+        print(
+            f"{out.name if len(outs) > 1 else 'verdict'}: {v.verdict}  validity "
+            f"{interval(v.validity, v.validity_interval, 4)}  tvd {interval(v.tvd, v.tvd_interval, 3)}  "
+            f"bad mass mean {interval(v.bad_mean, v.bad_mean_interval, 5)} max {v.bad_max:.4f}  "
+            f"({VerdictProtocol().text()})",
+            flush=True,
+        )
     return 130 if any(r.interrupted for r in results) else 0
 
 
@@ -160,8 +197,16 @@ def cmd_eval(args) -> int:
         bar = Bar(vp.seeds, f"eval {Path(path).name}")
         v = judge(net, task, vp, progress=lambda done, total: bar.update(done, f"seed {done}/{total}"))
         bar.close()
-        rows.append({"file": str(path), "task": task.name, "hidden": net.hidden, **v.as_dict(),
-                     "target": task.target, "meets": v.verdict == "meets"})
+        rows.append(
+            {
+                "file": str(path),
+                "task": task.name,
+                "hidden": net.hidden,
+                **v.as_dict(),
+                "target": task.target,
+                "meets": v.verdict == "meets",
+            }
+        )
     if rows:
         print_rows(args, rows, metas, vp)
     for e in errors:
@@ -185,33 +230,43 @@ def print_rows(args, rows: list[dict], metas: list, vp: VerdictProtocol) -> None
     if args.markdown:
         print_markdown(rows, metas)
         return
-    print(f"{'file':<24} {'task':<14} {'H':>3} {'validity [95% interval]':<24} {'TVD [95% interval]':<21} "
-          f"{'bad mean [95% interval]':<27} {'bad max':>7}  verdict")
+    print(
+        f"{'file':<24} {'task':<14} {'H':>3} {'validity [95% interval]':<24} {'TVD [95% interval]':<21} "
+        f"{'bad mean [95% interval]':<27} {'bad max':>7}  verdict"
+    )
     for r in rows:
-        print(f"{Path(r['file']).name:<24} {r['task']:<14} {r['hidden']:>3} "
-              f"{interval(r['validity'], r['validity_interval'], 4):<24} "
-              f"{interval(r['tvd'], r['tvd_interval'], 3):<21} "
-              f"{interval(r['bad_mean'], r['bad_mean_interval'], 5):<27} {r['bad_max']:>7.4f}  "
-              f"{r['verdict']} {target_text(r['target'])}")
-    print(f"(verdict protocol: {vp.text()} after one burn-in unit each, {vp.bad_units} teacher-forced units "
-          "per seed for bad mass; validity: Wilson interval on the pooled count; TVD and bad mass: bootstrap "
-          "over the seeds)")
+        print(
+            f"{Path(r['file']).name:<24} {r['task']:<14} {r['hidden']:>3} "
+            f"{interval(r['validity'], r['validity_interval'], 4):<24} "
+            f"{interval(r['tvd'], r['tvd_interval'], 3):<21} "
+            f"{interval(r['bad_mean'], r['bad_mean_interval'], 5):<27} {r['bad_max']:>7.4f}  "
+            f"{r['verdict']} {target_text(r['target'])}"
+        )
+    print(
+        f"(verdict protocol: {vp.text()} after one burn-in unit each, {vp.bad_units} teacher-forced units "
+        "per seed for bad mass; validity: Wilson interval on the pooled count; TVD and bad mass: bootstrap "
+        "over the seeds)"
+    )
 
 
 def print_markdown(rows: list[dict], metas: list[Meta]) -> None:
     """The results table of the README: how each file was made (its meta) and its verdict, with intervals."""
-    print("| file | command | seed | updates | validity [95%] | TVD [95%] | bad mass mean [95%] / max | verdict "
-          "| the study |")
+    print(
+        "| file | command | seed | updates | validity [95%] | TVD [95%] | bad mass mean [95%] / max | verdict "
+        "| the study |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     for r, meta in zip(rows, metas):
         size = Path(r["file"]).stem.removeprefix(r["task"] + "-")  # "4", "optimal-10"
         claim = load_spec(r["task"]).get("claims", {}).get(size, "")
         made = meta.seed is not None  # trained, not hand-built
         seed, steps = (meta.seed, meta.steps) if made else ("-", "-")
-        print(f"| {Path(r['file']).name} | `{meta.command or '?'}` | {seed} | {steps} | "
-              f"{interval(r['validity'], r['validity_interval'], 4)} | {interval(r['tvd'], r['tvd_interval'], 3)} | "
-              f"{interval(r['bad_mean'], r['bad_mean_interval'], 5)} / {r['bad_max']:.4f} | "
-              f"{r['verdict']} {target_text(r['target'])} | {claim} |")
+        print(
+            f"| {Path(r['file']).name} | `{meta.command or '?'}` | {seed} | {steps} | "
+            f"{interval(r['validity'], r['validity_interval'], 4)} | {interval(r['tvd'], r['tvd_interval'], 3)} | "
+            f"{interval(r['bad_mean'], r['bad_mean_interval'], 5)} / {r['bad_max']:.4f} | "
+            f"{r['verdict']} {target_text(r['target'])} | {claim} |"
+        )
 
 
 def parse_interventions(zero: list[int], clamp: list[str], hidden: int) -> Interventions:
@@ -307,10 +362,12 @@ def cmd_build_optimal(args, command: str) -> int:
     out = check_destination(args.out, args.force)
     net = made.build(task)
     net.meta.command = command
-    v, = measure([net], task)
+    (v,) = measure([net], task)
     save(net, out)
-    print(f"built {out}: {v.verdict}, validity {interval(v.validity, v.validity_interval, 4)}, "
-          f"bad mass mean {v.bad_mean:.2e} max {v.bad_max:.2e}")
+    print(
+        f"built {out}: {v.verdict}, validity {interval(v.validity, v.validity_interval, 4)}, "
+        f"bad mass mean {v.bad_mean:.2e} max {v.bad_max:.2e}"
+    )
     return 0
 
 
@@ -318,8 +375,10 @@ def throughput(task, hidden: int, networks: int, updates: int) -> tuple[float, f
     """Characters per second of the engine's updates alone (no validation falls in the run), for a
     population of `networks` with the default batch and window, seeds 0..networks-1: per second of
     wall time, and per second of this process's CPU time (steadier on a busy machine)."""
-    cfgs = [TrainConfig(hidden=hidden, seed=s, max_steps=updates + 1, eval_symbols=10**15, max_seconds=1e9)
-            for s in range(networks)]
+    cfgs = [
+        TrainConfig(hidden=hidden, seed=s, max_steps=updates + 1, eval_symbols=10**15, max_seconds=1e9)
+        for s in range(networks)
+    ]
     calls, marks = [0], []
 
     def clock() -> bool:  # called before every update: the first call and the one after the last update
@@ -337,13 +396,18 @@ def cmd_throughput(args) -> int:
     """Characters per second at H=10 for one network and a population of 16: updates only, median of 5 runs."""
     task, runs, updates = load_task(args.tasks.split(",")[0]), 5, 2000
     cfg = TrainConfig()
-    print(f"throughput on {task.name}, H=10, batch {cfg.batch}, window {cfg.window}: {updates} updates per run, "
-          f"validation excluded, median of {runs} runs")
+    print(
+        f"throughput on {task.name}, H=10, batch {cfg.batch}, window {cfg.window}: {updates} updates per run, "
+        f"validation excluded, median of {runs} runs"
+    )
     for networks in (1, 16):
         wall, cpu = zip(*(throughput(task, 10, networks, updates) for _ in range(runs)))
-        print(f"{networks:>2} network{'s' if networks > 1 else ' '}: {statistics.median(wall) / 1e6:.2f}M chars/s "
-              f"(runs: {', '.join(f'{r / 1e6:.2f}' for r in wall)}); per CPU second "
-              f"{statistics.median(cpu) / 1e6:.2f}M", flush=True)
+        print(
+            f"{networks:>2} network{'s' if networks > 1 else ' '}: {statistics.median(wall) / 1e6:.2f}M chars/s "
+            f"(runs: {', '.join(f'{r / 1e6:.2f}' for r in wall)}); per CPU second "
+            f"{statistics.median(cpu) / 1e6:.2f}M",
+            flush=True,
+        )
     return 0
 
 
@@ -353,10 +417,18 @@ def cmd_bench(args) -> int:
     if args.throughput:
         return cmd_throughput(args)
     version = torch_version()
-    print("PyTorch " + (f"{version} (nn.RNN, Adam lr 0.01, 32 lanes x 32-step windows, norm clip 1, one thread)"
-                        if version else "is not installed: pip install 'rnnmem-tui[bench]' to compare against it"))
-    print(f"time to target (the trainer's confirmation check; validation time counts), at most {args.max_steps} "
-          f"updates and {args.max_seconds:.0f}s a run, seeds {','.join(map(str, args.seeds))}")
+    print(
+        "PyTorch "
+        + (
+            f"{version} (nn.RNN, Adam lr 0.01, 32 lanes x 32-step windows, norm clip 1, one thread)"
+            if version
+            else "is not installed: pip install 'rnnmem-tui[bench]' to compare against it"
+        )
+    )
+    print(
+        f"time to target (the trainer's confirmation check; validation time counts), at most {args.max_steps} "
+        f"updates and {args.max_seconds:.0f}s a run, seeds {','.join(map(str, args.seeds))}"
+    )
     print(f"{'task':<16} {'side':<12} {'seed':>4} {'reached':>7} {'seconds':>8} {'updates':>8}")
     for name in args.tasks.split(","):
         task = load_task(name)
@@ -371,21 +443,26 @@ def cmd_bench(args) -> int:
             for side, run in sides.items():
                 reached, seconds, updates = run(seed)
                 times[side].append(seconds if reached else float("inf"))
-                print(f"{name:<16} {side:<12} {seed:>4} {'yes' if reached else 'no':>7} {seconds:>8.1f} {updates:>8}",
-                      flush=True)
+                print(
+                    f"{name:<16} {side:<12} {seed:>4} {'yes' if reached else 'no':>7} {seconds:>8.1f} {updates:>8}",
+                    flush=True,
+                )
         med = {k: statistics.median(v) for k, v in times.items()}
         for k, v in times.items():
             shown = f"{med[k]:.1f}s" if med[k] != float("inf") else f">{args.max_seconds:.0f}s"
             ratio = "" if k == "ours" else f"; {k} / ours: {ratio_text(med[k], med['ours'], args.max_seconds)}"
-            print(f"{name}, H={hidden}, {k}: reached {sum(t != float('inf') for t in v)}/{len(v)}, "
-                  f"median time to target {shown}{ratio}")
+            print(
+                f"{name}, H={hidden}, {k}: reached {sum(t != float('inf') for t in v)}/{len(v)}, "
+                f"median time to target {shown}{ratio}"
+            )
     return 0
 
 
 def bench_ours(task, hidden: int, seed: int, settings: dict, args) -> tuple[bool, float, int]:
     """One of our runs for the bench: (reached, seconds, updates)."""
-    cfg = TrainConfig(hidden=hidden, seed=seed, **{"max_steps": args.max_steps, **settings,
-                                                  "max_seconds": args.max_seconds})
+    cfg = TrainConfig(
+        hidden=hidden, seed=seed, **{"max_steps": args.max_steps, **settings, "max_seconds": args.max_seconds}
+    )
     r = run_training(task.name, [cfg], command="rnnmem-tui bench", quiet=True)[0]
     return r.reached, r.seconds, r.steps
 
@@ -395,4 +472,3 @@ def ratio_text(theirs: float, ours: float, cap: float) -> str:
     if ours == float("inf"):
         return "ours did not reach"
     return f"{theirs / ours:.1f}x" if theirs != float("inf") else f"more than {cap / ours:.0f}x"
-

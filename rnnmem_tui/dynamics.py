@@ -1,4 +1,5 @@
 """Fixed and slow points of each input symbol's map, their stability, and the plane and flow of a phase portrait."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -38,10 +39,15 @@ class Point:
 
     def as_json(self) -> dict:
         """One object of `rnnmem-tui fixed-points --json`."""
-        return {"symbol": self.symbol, "point": [round(float(v), 6) for v in self.point],
-                "speed": float(f"{self.speed:.3g}"), "fixed": self.speed < FIXED,
-                "eigenvalues": [round(float(v), 6) for v in self.eigenvalues], "stable": self.stable,
-                "kind": self.kind}
+        return {
+            "symbol": self.symbol,
+            "point": [round(float(v), 6) for v in self.point],
+            "speed": float(f"{self.speed:.3g}"),
+            "fixed": self.speed < FIXED,
+            "eigenvalues": [round(float(v), 6) for v in self.eigenvalues],
+            "stable": self.stable,
+            "kind": self.kind,
+        }
 
 
 def reduced(net: RNN, x: int, iv: Interventions) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -70,7 +76,7 @@ def descend(A: np.ndarray, c: np.ndarray, h: np.ndarray, iterations: int = ITERA
     lam = np.full(len(h), 1e-2)  # (B,) damping, per start
     r, J = residual(A, c, h)
     cost = (r * r).sum(1)
-    live = np.flatnonzero(cost > FIXED ** 2)
+    live = np.flatnonzero(cost > FIXED**2)
     for it in range(iterations):
         if it == HOPELESS[0]:
             live = live[cost[live] < HOPELESS[1] ** 2]
@@ -87,9 +93,9 @@ def descend(A: np.ndarray, c: np.ndarray, h: np.ndarray, iterations: int = ITERA
         won = live[better]
         h[won], r[won], J[won], cost[won] = trial[better], r2[better], J2[better], cost2[better]
         lam[live] = np.where(better, lam[live] / 3, lam[live] * 3)
-        live = live[(cost[live] > FIXED ** 2) & (lam[live] < 1e8)]
+        live = live[(cost[live] > FIXED**2) & (lam[live] < 1e8)]
     for _ in range(5):  # Newton: F(h) - h = 0 solved to machine precision where it is nearly solved
-        near = np.flatnonzero((cost < SLOW ** 2) & (cost > 0))
+        near = np.flatnonzero((cost < SLOW**2) & (cost > 0))
         if not near.size:
             break
         try:
@@ -116,8 +122,9 @@ def dedup(h: np.ndarray, speed: np.ndarray, tol: float = DEDUP) -> np.ndarray:
     return np.array(keep, dtype=np.intp)
 
 
-def starts(net: RNN, task: Task, iv: Interventions, rng: np.random.Generator,
-           visited: int = VISITED, random: int = RANDOM) -> np.ndarray:
+def starts(
+    net: RNN, task: Task, iv: Interventions, rng: np.random.Generator, visited: int = VISITED, random: int = RANDOM
+) -> np.ndarray:
     """Start states (S, H): distinct states of a teacher-forced run from h = 0 under the interventions, then random."""
     _, xs, _ = teacher_stream(task, 0, 500)
     hs, _ = net.forward(xs[None], np.zeros((1, net.hidden)), iv)
@@ -127,8 +134,9 @@ def starts(net: RNN, task: Task, iv: Interventions, rng: np.random.Generator,
     return np.vstack([seen, rng.uniform(-1, 1, (random, net.hidden))])
 
 
-def fixed_points(net: RNN, task: Task, iv: Interventions = NONE, seed: int = 0,
-                 symbols: str | None = None) -> list[Point]:
+def fixed_points(
+    net: RNN, task: Task, iv: Interventions = NONE, seed: int = 0, symbols: str | None = None
+) -> list[Point]:
     """The fixed and slow points (speed below SLOW) of each symbol's map, de-duplicated, by symbol in
     vocabulary order, then stable first, then slowest first. Held neurons stay at their held values."""
     rng = np.random.default_rng(seed)
@@ -187,12 +195,16 @@ def plane_of(net: RNN, task: Task, units: int = 200) -> Plane:
     hs = net.forward(xs[None], np.zeros((1, H)))[0][0]  # (T, H)
     mean = hs.mean(0)
     _, sv, vt = np.linalg.svd(hs - mean, full_matrices=False)
-    share = sv ** 2 / max((sv ** 2).sum(), 1e-12)
+    share = sv**2 / max((sv**2).sum(), 1e-12)
     uv = (hs - mean) @ vt[:2].T
     lo, hi = uv.min(0), uv.max(0)
     pad = np.maximum((hi - lo) * 0.08, 1e-3)
-    return Plane(mean, vt[:2], (lo[0] - pad[0], hi[0] + pad[0], lo[1] - pad[1], hi[1] + pad[1]),
-                 (f"PC1 {share[0]:.0%}", f"PC2 {share[1]:.0%}"))
+    return Plane(
+        mean,
+        vt[:2],
+        (lo[0] - pad[0], hi[0] + pad[0], lo[1] - pad[1], hi[1] + pad[1]),
+        (f"PC1 {share[0]:.0%}", f"PC2 {share[1]:.0%}"),
+    )
 
 
 def flow(net: RNN, x: int, iv: Interventions, plane: Plane, uv: np.ndarray) -> np.ndarray:

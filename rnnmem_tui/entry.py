@@ -1,4 +1,5 @@
 """The console entry point: loads the command line only inside the Ctrl-C guard, so an early Ctrl-C is quiet."""
+
 from __future__ import annotations
 
 import sys

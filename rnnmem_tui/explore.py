@@ -1,4 +1,5 @@
 """The explorer's command line, `rnnmem-tui TASK [options]`: every check runs before Textual is imported."""
+
 from __future__ import annotations
 
 import argparse
@@ -36,31 +37,54 @@ class Parser(argparse.ArgumentParser):
 
 def build_parser() -> Parser:
     """The parser of `rnnmem-tui TASK`."""
-    p = Parser(prog="rnnmem-tui", usage="rnnmem-tui TASK [--hidden N | --weights PATH | --optimal | --train] "
-                                        "[--seed S] [--max-steps N] [--max-seconds S] [--paused] [--export-dir DIR]",
-               description="Open the explorer: watch a tiny RNN write its task's units, every neuron live,\n"
-                           "and zero or clamp neurons from the keyboard. By default it opens the smallest\n"
-                           "shipped trained network for TASK whose recorded verdict is 'meets'; if there is\n"
-                           "none, the shipped network at the seed study's size, and the header says so.",
-               epilog=KEYS, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("task", metavar="TASK", help=f"one of: {', '.join(task_names())}, or a path to your own "
-                                                 ".toml spec")
+    p = Parser(
+        prog="rnnmem-tui",
+        usage="rnnmem-tui TASK [--hidden N | --weights PATH | --optimal | --train] "
+        "[--seed S] [--max-steps N] [--max-seconds S] [--paused] [--export-dir DIR]",
+        description="Open the explorer: watch a tiny RNN write its task's units, every neuron live,\n"
+        "and zero or clamp neurons from the keyboard. By default it opens the smallest\n"
+        "shipped trained network for TASK whose recorded verdict is 'meets'; if there is\n"
+        "none, the shipped network at the seed study's size, and the header says so.",
+        epilog=KEYS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("task", metavar="TASK", help=f"one of: {', '.join(task_names())}, or a path to your own .toml spec")
     src = p.add_mutually_exclusive_group()
-    src.add_argument("--weights", metavar="PATH", help="open this weights file; its task comes from its meta "
-                                                       "and must be TASK's")
-    src.add_argument("--optimal", action="store_true", help="open the hand-built network (at the seed's size, or --hidden N)")
-    src.add_argument("--train", action="store_true", help="train a fresh network inside the app, with a live "
-                                                          "loss and validity plot, then explore it")
-    p.add_argument("--hidden", type=int, metavar="N", help="the shipped network of N neurons (with --train: "
-                                                            "the size to train; default the seed's)")
-    p.add_argument("--seed", type=int, default=0, metavar="S", help="seed of the sampling draws, and of --train (default 0)")
-    p.add_argument("--max-steps", type=int, default=TrainConfig.max_steps, metavar="N",
-                   help=f"update budget of --train (default {TrainConfig.max_steps})")
-    p.add_argument("--max-seconds", type=float, default=60.0, metavar="S",
-                   help="time cap of --train (default 60)")
+    src.add_argument(
+        "--weights", metavar="PATH", help="open this weights file; its task comes from its meta and must be TASK's"
+    )
+    src.add_argument(
+        "--optimal", action="store_true", help="open the hand-built network (at the seed's size, or --hidden N)"
+    )
+    src.add_argument(
+        "--train",
+        action="store_true",
+        help="train a fresh network inside the app, with a live loss and validity plot, then explore it",
+    )
+    p.add_argument(
+        "--hidden",
+        type=int,
+        metavar="N",
+        help="the shipped network of N neurons (with --train: the size to train; default the seed's)",
+    )
+    p.add_argument(
+        "--seed", type=int, default=0, metavar="S", help="seed of the sampling draws, and of --train (default 0)"
+    )
+    p.add_argument(
+        "--max-steps",
+        type=int,
+        default=TrainConfig.max_steps,
+        metavar="N",
+        help=f"update budget of --train (default {TrainConfig.max_steps})",
+    )
+    p.add_argument("--max-seconds", type=float, default=60.0, metavar="S", help="time cap of --train (default 60)")
     p.add_argument("--paused", action="store_true", help="open paused at step 0 (default: play at once)")
-    p.add_argument("--export-dir", default=".", metavar="DIR",
-                   help="where the s key saves SVG screenshots (default the current directory)")
+    p.add_argument(
+        "--export-dir",
+        default=".",
+        metavar="DIR",
+        help="where the s key saves SVG screenshots (default the current directory)",
+    )
     return p
 
 
@@ -79,21 +103,37 @@ def prepare(args: argparse.Namespace) -> dict:
         if args.task != meta_task.name:
             task = load_task(args.task)
             if (task.family, task.params) != (meta_task.family, meta_task.params):
-                raise UsageError(f"{args.weights} holds a {meta_task.name} network, not {task.name}; "
-                                 f"try rnnmem-tui --weights {args.weights}")
-        return dict(net=net, task=meta_task, seed=args.seed, source=Path(args.weights).name,
-                    export_dir=args.export_dir, play=not args.paused, note="")
+                raise UsageError(
+                    f"{args.weights} holds a {meta_task.name} network, not {task.name}; "
+                    f"try rnnmem-tui --weights {args.weights}"
+                )
+        return dict(
+            net=net,
+            task=meta_task,
+            seed=args.seed,
+            source=Path(args.weights).name,
+            export_dir=args.export_dir,
+            play=not args.paused,
+            note="",
+        )
     task = load_task(args.task)
     if args.train:
         hidden = args.hidden or load_spec(args.task).get("hidden", 2)
         if args.max_seconds <= 0 or args.max_steps < 1:
             raise UsageError("--max-seconds and --max-steps must be positive")
-        return dict(net=None, task=task, seed=args.seed, export_dir=args.export_dir, play=not args.paused,
-                    train=TrainConfig(hidden=hidden, seed=args.seed, max_seconds=args.max_seconds,
-                                      max_steps=args.max_steps))
+        return dict(
+            net=None,
+            task=task,
+            seed=args.seed,
+            export_dir=args.export_dir,
+            play=not args.paused,
+            train=TrainConfig(hidden=hidden, seed=args.seed, max_seconds=args.max_seconds, max_steps=args.max_steps),
+        )
     if is_spec_file(args.task):
-        raise UsageError(f"{args.task} is your own task: nothing is shipped for it; give --train, or "
-                         "--weights PATH for a network trained on it")
+        raise UsageError(
+            f"{args.task} is your own task: nothing is shipped for it; give --train, or "
+            "--weights PATH for a network trained on it"
+        )
     note = ""
     if args.hidden is None and not args.optimal:
         path = default_network(args.task)
@@ -102,8 +142,15 @@ def prepare(args: argparse.Namespace) -> dict:
     else:
         path = shipped(args.task, args.hidden, optimal=args.optimal)
     net = load(path)
-    return dict(net=net, task=task_for(net), seed=args.seed, source=path.name, export_dir=args.export_dir,
-                play=not args.paused, note=note)
+    return dict(
+        net=net,
+        task=task_for(net),
+        seed=args.seed,
+        source=path.name,
+        export_dir=args.export_dir,
+        play=not args.paused,
+        note=note,
+    )
 
 
 def run_explorer(argv: list[str]) -> int:
@@ -122,26 +169,34 @@ def run_explorer(argv: list[str]) -> int:
 def check_terminal() -> int:
     """0 when stdin and stdout are a terminal of at least MIN_COLUMNS x MIN_LINES, else 2 after one line."""
     if not on_a_terminal():
-        print("rnnmem-tui: error: the explorer needs a terminal (stdin and stdout); for text output "
-              "use rnnmem-tui sample, trace, eval or explain", file=sys.stderr)
+        print(
+            "rnnmem-tui: error: the explorer needs a terminal (stdin and stdout); for text output "
+            "use rnnmem-tui sample, trace, eval or explain",
+            file=sys.stderr,
+        )
         return 2
     cols, lines = shutil.get_terminal_size()
     if cols < MIN_COLUMNS or lines < MIN_LINES:
-        print(f"rnnmem-tui: error: the terminal is {cols}x{lines}; the explorer needs at least "
-              f"{MIN_COLUMNS}x{MIN_LINES}", file=sys.stderr)
+        print(
+            f"rnnmem-tui: error: the terminal is {cols}x{lines}; the explorer needs at least {MIN_COLUMNS}x{MIN_LINES}",
+            file=sys.stderr,
+        )
         return 2
     return 0
 
 
 def compare_parser() -> Parser:
     """The parser of `rnnmem-tui compare A B`."""
-    p = Parser(prog="rnnmem-tui compare", usage="rnnmem-tui compare A B [--mode teacher|type] [--seed S] [--paused]",
-               description="Two networks of one task side by side, reading the same input stream: valid units "
-                           "fed in (teacher) or the symbols you type (type). Each shows its sparkbars, its "
-                           "next-symbol probabilities and its running bad mass. A and B are weights files or "
-                           "shipped names, e.g. rnnmem-tui compare fill-10 fill-optimal-10.",
-               epilog="keys: space play/pause · n or → step · m mode · ↑ ↓ select a neuron in both · + - speed · "
-                      "r reset · q quit")
+    p = Parser(
+        prog="rnnmem-tui compare",
+        usage="rnnmem-tui compare A B [--mode teacher|type] [--seed S] [--paused]",
+        description="Two networks of one task side by side, reading the same input stream: valid units "
+        "fed in (teacher) or the symbols you type (type). Each shows its sparkbars, its "
+        "next-symbol probabilities and its running bad mass. A and B are weights files or "
+        "shipped names, e.g. rnnmem-tui compare fill-10 fill-optimal-10.",
+        epilog="keys: space play/pause · n or → step · m mode · ↑ ↓ select a neuron in both · + - speed · "
+        "r reset · q quit",
+    )
     p.add_argument("a", metavar="A", help="weights file or shipped name")
     p.add_argument("b", metavar="B", help="weights file or shipped name, of A's task")
     p.add_argument("--mode", choices=("teacher", "type"), default="teacher", help="default teacher")
@@ -158,8 +213,15 @@ def prepare_compare(args: argparse.Namespace) -> dict:
     ta, tb = task_for(a), task_for(b)
     if ta.name != tb.name:
         raise UsageError(f"{args.a} is a {ta.name} network and {args.b} a {tb.name} one; compare needs one task")
-    return dict(a=a, b=b, task=ta, seed=args.seed, names=(resolve(args.a).name, resolve(args.b).name),
-                mode=args.mode, play=not args.paused)
+    return dict(
+        a=a,
+        b=b,
+        task=ta,
+        seed=args.seed,
+        names=(resolve(args.a).name, resolve(args.b).name),
+        mode=args.mode,
+        play=not args.paused,
+    )
 
 
 def run_compare(argv: list[str]) -> int:

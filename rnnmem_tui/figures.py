@@ -1,5 +1,6 @@
 """The seed study's nine figures, each as a network, a terminal size and the keys that reproduce it in the
 explorer; `rnnmem-tui figures --out DIR` replays them all headless and saves each screen as DIR/NAME.svg."""
+
 from __future__ import annotations
 
 import asyncio
@@ -39,7 +40,7 @@ class Figure:
                 continue
             out += [run] if run else []
             out.append(k)
-            run, typing = "", typing or self.keys[max(n - 1, 0):n + 1] == TYPE
+            run, typing = "", typing or self.keys[max(n - 1, 0) : n + 1] == TYPE
         return " ".join(out + ([run] if run else []))
 
 
@@ -53,29 +54,49 @@ def pin(*neurons: int) -> tuple[str, ...]:
     return tuple(k for i in neurons for k in (*str(i), "i"))
 
 
-TOP = "07129" "482109" "251609" "2019" "2109" "067129"  # the study's games, each ended by the clear 9
-BOTTOM = "361789" "428769" "857069" "8679" "8769" "601789"
+TOP = "0712948210925160920192109067129"  # the study's games, each ended by the clear 9
+BOTTOM = "36178942876985706986798769601789"
 GRAMMAR = "aaaaababbbbb\naababb\naaaaaaababbbbbbb\n"
 # three-in-a-row-30's neurons for the top-row figures: top row complete (26), bottom row complete (24),
 # cell 2 (25) and middle row complete (29), as `rnnmem-tui explain three-in-a-row-30` labels them
 ROW_NEURONS = (26, 24, 25, 29)
 
 FIGURES = (
-    Figure("2neuron", "count-2", (*TYPE, *typed("3ccc\n2cc\n1c\n3ccc\n8cccccccc\n9ccccccccc\n9ccccccccc\n"), "h"),
-           caption="count, 2 neurons: a counter and a newline flag"),
-    Figure("fillboard_act10", "fill-10", (*TYPE, *typed("5632801479" "4632578019"), "h"),
-           caption="fill, 10 neurons, two typed games: mostly one cell each"),
+    Figure(
+        "2neuron",
+        "count-2",
+        (*TYPE, *typed("3ccc\n2cc\n1c\n3ccc\n8cccccccc\n9ccccccccc\n9ccccccccc\n"), "h"),
+        caption="count, 2 neurons: a counter and a newline flag",
+    ),
+    Figure(
+        "fillboard_act10",
+        "fill-10",
+        (*TYPE, *typed("56328014794632578019"), "h"),
+        caption="fill, 10 neurons, two typed games: mostly one cell each",
+    ),
     Figure("10neurprobs", "fill-10", ("p",), (100, 30), "fill, 10 trained neurons: the probability heatmap"),
     Figure("5neurprobs", "fill-5", ("p",), (100, 30), "fill, 5 trained neurons: mass on filled cells"),
     Figure("opt", "fill-optimal-10", ("p",), (100, 30), "fill, the hand-built 10 neurons"),
-    Figure("toprow", "three-in-a-row-30", ("h", *pin(*ROW_NEURONS), *TYPE, *typed(TOP)), (120, 24),
-           "three-in-a-row, four chosen neurons; games ended by the top row"),
-    Figure("bottomrow", "three-in-a-row-30", ("h", *pin(*ROW_NEURONS), *TYPE, *typed(BOTTOM)), (120, 24),
-           "three-in-a-row, the same neurons; games ended by the bottom row"),
-    Figure("3neursimplegrammar", "grammar-3", (*TYPE, *typed(GRAMMAR), "h"), (120, 24),
-           "a^n b a b^n, 3 trained neurons"),
-    Figure("4neursimplegrammar", "grammar-4", (*TYPE, *typed(GRAMMAR), "h"), (120, 24),
-           "a^n b a b^n, 4 trained neurons"),
+    Figure(
+        "toprow",
+        "three-in-a-row-30",
+        ("h", *pin(*ROW_NEURONS), *TYPE, *typed(TOP)),
+        (120, 24),
+        "three-in-a-row, four chosen neurons; games ended by the top row",
+    ),
+    Figure(
+        "bottomrow",
+        "three-in-a-row-30",
+        ("h", *pin(*ROW_NEURONS), *TYPE, *typed(BOTTOM)),
+        (120, 24),
+        "three-in-a-row, the same neurons; games ended by the bottom row",
+    ),
+    Figure(
+        "3neursimplegrammar", "grammar-3", (*TYPE, *typed(GRAMMAR), "h"), (120, 24), "a^n b a b^n, 3 trained neurons"
+    ),
+    Figure(
+        "4neursimplegrammar", "grammar-4", (*TYPE, *typed(GRAMMAR), "h"), (120, 24), "a^n b a b^n, 4 trained neurons"
+    ),
 )
 
 

@@ -1,4 +1,5 @@
 """Argparse types for numeric flags: each value is checked where it is parsed, and the error names the flag."""
+
 from __future__ import annotations
 
 import argparse
@@ -19,6 +20,7 @@ class OneLineParser(argparse.ArgumentParser):
 
 def whole(lo: int, hi: int | None = None) -> Callable[[str], int]:
     """A whole number in lo..hi (no upper bound when hi is None)."""
+
     def parse(text: str) -> int:
         try:
             value = int(text)
@@ -28,13 +30,16 @@ def whole(lo: int, hi: int | None = None) -> Callable[[str], int]:
             span = f"at least {lo}" if hi is None else f"in {lo}..{hi}"
             raise argparse.ArgumentTypeError(f"must be {span}, got {value}")
         return value
+
     parse.__name__ = "whole number"
     return parse
 
 
-def real(lo: float | None = None, hi: float | None = None, above: float | None = None,
-         below: float | None = None) -> Callable[[str], float]:
+def real(
+    lo: float | None = None, hi: float | None = None, above: float | None = None, below: float | None = None
+) -> Callable[[str], float]:
     """A finite number with lo <= x <= hi, above < x and x < below, for the bounds that are given."""
+
     def parse(text: str) -> float:
         try:
             value = float(text)
@@ -42,12 +47,16 @@ def real(lo: float | None = None, hi: float | None = None, above: float | None =
             raise argparse.ArgumentTypeError(f"wants a number, got {text!r}") from None
         if not math.isfinite(value):
             raise argparse.ArgumentTypeError(f"must be a finite number, got {text}")
-        for ok, words in ((lo is None or value >= lo, f"at least {lo}"), (hi is None or value <= hi, f"at most {hi}"),
-                          (above is None or value > above, f"above {above}"),
-                          (below is None or value < below, f"below {below}")):
+        for ok, words in (
+            (lo is None or value >= lo, f"at least {lo}"),
+            (hi is None or value <= hi, f"at most {hi}"),
+            (above is None or value > above, f"above {above}"),
+            (below is None or value < below, f"below {below}"),
+        ):
             if not ok:
                 raise argparse.ArgumentTypeError(f"must be {words}, got {text}")
         return value
+
     parse.__name__ = "number"
     return parse
 

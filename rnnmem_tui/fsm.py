@@ -1,4 +1,5 @@
 """Moore machines whose output is the set of allowed next symbols: the table, vectorised minimisation, runs and products."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -171,7 +172,16 @@ def compare(task: Machine, other: Machine, limit: int = 10) -> Comparison:
             out.append(task.vocab[x])
         return "".join(reversed(out))
 
-    examples = [{"input": word(a, b), "task_state": a, "state": b, "task_allows": task.allows(a),
-                 "network_allows": other.allows(b) if b >= 0 else None} for a, b in bad[:limit]]
-    return Comparison(np.array(pairs, dtype=np.intp).reshape(-1, 2), examples, len(bad),
-                      frozenset(b for _, b in bad if b >= 0))
+    examples = [
+        {
+            "input": word(a, b),
+            "task_state": a,
+            "state": b,
+            "task_allows": task.allows(a),
+            "network_allows": other.allows(b) if b >= 0 else None,
+        }
+        for a, b in bad[:limit]
+    ]
+    return Comparison(
+        np.array(pairs, dtype=np.intp).reshape(-1, 2), examples, len(bad), frozenset(b for _, b in bad if b >= 0)
+    )

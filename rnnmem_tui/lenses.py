@@ -1,4 +1,5 @@
 """The verbs of the two lenses beyond neuron roles: automaton (the machine a network implements) and fixed-points."""
+
 from __future__ import annotations
 
 import json
@@ -16,32 +17,42 @@ MAP_LINES = 8  # task states split over several network states, listed at most
 
 def add_parsers(sub) -> None:
     """Add automaton and fixed-points to the command line's subparsers."""
-    a = sub.add_parser("automaton", prog="rnnmem-tui automaton",
-                       help="the finite-state machine a network implements, beside the task's own",
-                       description="Explore the network from h = 0 after the start token on the symbols it allows "
-                                   f"(p >= {automaton.ALLOW}), one state per quantised hidden state; minimise; and "
-                                   "compare with the task's minimal machine (states reachable under valid input, "
-                                   "output = the set of legal next symbols): state counts, the map between states, "
-                                   "the shortest counterexamples, and the agreement along "
-                                   f"{automaton.UNITS} teacher-forced units (seed {automaton.SEED}). Without "
-                                   "--resolution the quantisation step is the coarsest of "
-                                   f"{', '.join(map(str, automaton.LADDER))} whose machine reproduces the network's "
-                                   f"own allowed symbols on {automaton.FAITHFUL:.1%} of those steps.")
+    a = sub.add_parser(
+        "automaton",
+        prog="rnnmem-tui automaton",
+        help="the finite-state machine a network implements, beside the task's own",
+        description="Explore the network from h = 0 after the start token on the symbols it allows "
+        f"(p >= {automaton.ALLOW}), one state per quantised hidden state; minimise; and "
+        "compare with the task's minimal machine (states reachable under valid input, "
+        "output = the set of legal next symbols): state counts, the map between states, "
+        "the shortest counterexamples, and the agreement along "
+        f"{automaton.UNITS} teacher-forced units (seed {automaton.SEED}). Without "
+        "--resolution the quantisation step is the coarsest of "
+        f"{', '.join(map(str, automaton.LADDER))} whose machine reproduces the network's "
+        f"own allowed symbols on {automaton.FAITHFUL:.1%} of those steps.",
+    )
     a.add_argument("path", metavar="PATH", help=".npz weights file, or a shipped name like fill-optimal-10")
     a.add_argument("--json", action="store_true", help="print JSON")
-    a.add_argument("--resolution", type=real(above=0.0, hi=2.0), default=None,
-                   help="quantise each neuron in steps of this size instead of choosing the step")
+    a.add_argument(
+        "--resolution",
+        type=real(above=0.0, hi=2.0),
+        default=None,
+        help="quantise each neuron in steps of this size instead of choosing the step",
+    )
     _interventions(a)
 
-    f = sub.add_parser("fixed-points", prog="rnnmem-tui fixed-points",
-                       help="fixed and slow points of each input symbol's map, with their stability",
-                       description="For each input symbol x, minimise ||F(h) - h||^2 for F(h) = tanh(Wxh x + Whh h "
-                                   f"+ bh) from {dynamics.VISITED} states visited in a teacher-forced run and "
-                                   f"{dynamics.RANDOM} random ones (Levenberg-Marquardt, then Newton), keep the "
-                                   f"points slower than {dynamics.SLOW:g}, merge those within {dynamics.DEDUP:g} of "
-                                   "each other in every neuron, and classify each by the moduli of its Jacobian's "
-                                   "eigenvalues: stable (all < 1), saddle, or unstable (all > 1). Held neurons stay "
-                                   "at their held values; the rest are free.")
+    f = sub.add_parser(
+        "fixed-points",
+        prog="rnnmem-tui fixed-points",
+        help="fixed and slow points of each input symbol's map, with their stability",
+        description="For each input symbol x, minimise ||F(h) - h||^2 for F(h) = tanh(Wxh x + Whh h "
+        f"+ bh) from {dynamics.VISITED} states visited in a teacher-forced run and "
+        f"{dynamics.RANDOM} random ones (Levenberg-Marquardt, then Newton), keep the "
+        f"points slower than {dynamics.SLOW:g}, merge those within {dynamics.DEDUP:g} of "
+        "each other in every neuron, and classify each by the moduli of its Jacobian's "
+        "eigenvalues: stable (all < 1), saddle, or unstable (all > 1). Held neurons stay "
+        "at their held values; the rest are free.",
+    )
     f.add_argument("path", metavar="PATH", help=".npz weights file, or a shipped name like count-optimal-2")
     f.add_argument("--json", action="store_true", help="print JSON: a list of points")
     f.add_argument("--all", action="store_true", help="also report the saddles and unstable points")
@@ -52,8 +63,9 @@ def add_parsers(sub) -> None:
 
 def _interventions(p) -> None:
     p.add_argument("--zero", type=SEED, nargs="+", action="extend", default=[], metavar="I", help="hold neuron I at 0")
-    p.add_argument("--clamp", nargs="+", action="extend", default=[], metavar="I=V",
-                   help="hold neuron I at V in [-1, 1]")
+    p.add_argument(
+        "--clamp", nargs="+", action="extend", default=[], metavar="I=V", help="hold neuron I at V in [-1, 1]"
+    )
 
 
 def cmd_automaton(args) -> int:
@@ -69,24 +81,31 @@ def cmd_automaton(args) -> int:
     ex, c, tm = r.extracted, r.comparison, r.task_machine
     held = f" with {describe(iv)}" if iv else ""
     print(f"{args.path}: {task.name}, {neurons(net.hidden)}{held}")
-    print(f"network's machine: {ex.machine.states} states, minimised from {ex.raw.states} quantised hidden states "
-          f"(step {ex.resolution:g}){'; exploration stopped at the limit' if ex.truncated else ''}")
+    print(
+        f"network's machine: {ex.machine.states} states, minimised from {ex.raw.states} quantised hidden states "
+        f"(step {ex.resolution:g}){'; exploration stopped at the limit' if ex.truncated else ''}"
+    )
     print(f"task's machine:    {tm.states} states" + (f" ({task.machine_note})" if task.machine_note else ""))
     mapping = "one to one" if c.one_to_one else "not one to one"
     print(f"state map: {mapping}; {c.disagreeing} of {len(c.pairs)} reachable state pairs allow different symbols")
     split = [(a, bs) for a, bs in c.state_map().items() if len(bs) > 1]
     for a, bs in split[:MAP_LINES]:
-        print(f"  task state {a} ({show(tm.name(a)) or 'the start'}) meets network states "
-              + ", ".join("stuck" if b < 0 else f"{b} ({show(ex.machine.name(b)) or 'the start'})" for b in bs))
+        print(
+            f"  task state {a} ({show(tm.name(a)) or 'the start'}) meets network states "
+            + ", ".join("stuck" if b < 0 else f"{b} ({show(ex.machine.name(b)) or 'the start'})" for b in bs)
+        )
     if len(split) > MAP_LINES:
         print(f"  ... and {len(split) - MAP_LINES} more task states that meet several (--json has the whole map)")
-    print(f"agreement {r.agreement:.4f} over {r.steps} teacher-forced steps ({automaton.UNITS} units, seed "
-          f"{automaton.SEED}); the machine reproduces the network's own allowed symbols on {r.fidelity:.4f}")
+    print(
+        f"agreement {r.agreement:.4f} over {r.steps} teacher-forced steps ({automaton.UNITS} units, seed "
+        f"{automaton.SEED}); the machine reproduces the network's own allowed symbols on {r.fidelity:.4f}"
+    )
     if c.counterexamples:
         print("shortest counterexamples (input after the start token: what the task allows | what the network does):")
         for e in c.counterexamples:
-            net_allows = "stuck: it never allowed the last symbol" if e["network_allows"] is None \
-                else show(e["network_allows"])
+            net_allows = (
+                "stuck: it never allowed the last symbol" if e["network_allows"] is None else show(e["network_allows"])
+            )
             print(f"  {show(e['input']) or '(start)':<20} {show(e['task_allows']):<12} | {net_allows}")
     print(f"({time.perf_counter() - began:.1f}s)")
     return 0
@@ -114,17 +133,22 @@ def cmd_fixed_points(args) -> int:
         print(json.dumps([p.as_json() for p in capped], indent=2))
     else:
         held = f" with {describe(iv)}" if iv else ""
-        print(f"{args.path}: {task.name}, {neurons(net.hidden)}{held}; slow-point threshold {dynamics.SLOW:g} "
-              f"(speed ||F(h) - h||), fixed below {dynamics.FIXED:g}; de-duplication tolerance {dynamics.DEDUP:g} "
-              "per neuron")
+        print(
+            f"{args.path}: {task.name}, {neurons(net.hidden)}{held}; slow-point threshold {dynamics.SLOW:g} "
+            f"(speed ||F(h) - h||), fixed below {dynamics.FIXED:g}; de-duplication tolerance {dynamics.DEDUP:g} "
+            "per neuron"
+        )
         print(f"{'symbol':<6} {'kind':<8} {'speed':>8}  {'|eigenvalues|':<24} point")
         for p in capped:
             eig = " ".join(f"{v:.2f}" for v in p.eigenvalues[:4]) + (" ..." if p.eigenvalues.size > 4 else "")
-            print(f"{show(p.symbol):<6} {p.kind:<8} {p.speed:>8.1e}  {eig:<24} "
-                  + " ".join(f"{v:+.2f}" for v in p.point))
+            print(
+                f"{show(p.symbol):<6} {p.kind:<8} {p.speed:>8.1e}  {eig:<24} " + " ".join(f"{v:+.2f}" for v in p.point)
+            )
         kinds = {k: sum(p.kind == k for p in found) for k in ("stable", "saddle", "unstable")}
-        print(f"found {kinds['stable']} stable, {kinds['saddle']} saddle and {kinds['unstable']} unstable points "
-              f"over {len(net.vocab)} symbols" + ("" if args.all else "; --all shows the others"))
+        print(
+            f"found {kinds['stable']} stable, {kinds['saddle']} saddle and {kinds['unstable']} unstable points "
+            f"over {len(net.vocab)} symbols" + ("" if args.all else "; --all shows the others")
+        )
     if len(shown) > args.max_points:
         print(f"rnnmem-tui: showing {args.max_points} of {len(shown)} points: --max-points binds", file=sys.stderr)
     return 0

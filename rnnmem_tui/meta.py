@@ -1,4 +1,5 @@
 """The meta of a weights file: one typed record, written (`to_json`) and read (`from_json`) here only."""
+
 from __future__ import annotations
 
 import functools
@@ -75,15 +76,24 @@ class Meta:
             raise ValueError("meta is not a JSON object")
         d = {"hidden": None, "task": None, **d}
         known = {f.name for f in fields(cls)} - {"params", "extra"}
-        return cls(**{k: v for k, v in d.items() if k in known},
-                   params={k: d[k] for k in PARAM_KEYS if k in d},
-                   extra={k: v for k, v in d.items() if k not in known and k not in PARAM_KEYS})
+        return cls(
+            **{k: v for k, v in d.items() if k in known},
+            params={k: d[k] for k in PARAM_KEYS if k in d},
+            extra={k: v for k, v in d.items() if k not in known and k not in PARAM_KEYS},
+        )
 
     @classmethod
     def made(cls, task, hidden: int, **fields_: object) -> Meta:
         """The meta of a network made now for `task`, with this code's version and its environment."""
-        return cls(task=task.family, hidden=hidden, spec=task.name, params=dict(task.params),
-                   target=dict(task.target), **provenance(), **fields_)
+        return cls(
+            task=task.family,
+            hidden=hidden,
+            spec=task.name,
+            params=dict(task.params),
+            target=dict(task.target),
+            **provenance(),
+            **fields_,
+        )
 
 
 @functools.cache
@@ -92,8 +102,13 @@ def provenance() -> dict:
     from . import __version__
     import numpy as np
 
-    return {"version": __version__, "source": source_id(), "numpy": np.__version__, "blas": blas(),
-            "machine": machine()}
+    return {
+        "version": __version__,
+        "source": source_id(),
+        "numpy": np.__version__,
+        "blas": blas(),
+        "machine": machine(),
+    }
 
 
 def source_hash() -> str:
@@ -109,9 +124,12 @@ def source_id() -> str:
     """`git:COMMIT` for a clean checkout, `git:COMMIT+dirty:HASH` with uncommitted changes to the package,
     else `sha256:HASH` of the package's source."""
     try:
+
         def git(*args: str) -> str:
-            return subprocess.run(["git", "-C", str(_PKG), *args], capture_output=True, text=True,
-                                  timeout=10, check=True).stdout.strip()
+            return subprocess.run(
+                ["git", "-C", str(_PKG), *args], capture_output=True, text=True, timeout=10, check=True
+            ).stdout.strip()
+
         commit = git("rev-parse", "HEAD")
         dirty = git("status", "--porcelain", "--", ".")
         return f"git:{commit}" + (f"+dirty:{source_hash()}" if dirty else "")

@@ -1,4 +1,5 @@
 """The metrics of DESIGN.md, one function each (validity, fidelity, bad mass), and the verdict with intervals."""
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
@@ -35,9 +36,11 @@ class Scores:
         A margin in [0, 1) tightens each bound by that fraction of its distance to perfect.
         """
         v = target.get("validity", 0.0)
-        return (self.validity >= v + margin * (1.0 - v)
-                and self.tvd <= target.get("tvd", 1.0) * (1.0 - margin)
-                and self.bad_mean <= target.get("bad_mass", 1.0) * (1.0 - margin))
+        return (
+            self.validity >= v + margin * (1.0 - v)
+            and self.tvd <= target.get("tvd", 1.0) * (1.0 - margin)
+            and self.bad_mean <= target.get("bad_mass", 1.0) * (1.0 - margin)
+        )
 
     def score(self) -> float:
         """One number to rank networks by: validity, less the TVD and the mean bad mass."""
@@ -48,16 +51,23 @@ class Scores:
         return {k: round(v, 6) if isinstance(v, float) else v for k, v in asdict(self).items()}
 
 
-def sample_units(net: RNN, task: Task, n: int, rng: np.random.Generator,
-                 interventions: Interventions = NONE, temperature: float = 1.0) -> list[str]:
+def sample_units(
+    net: RNN,
+    task: Task,
+    n: int,
+    rng: np.random.Generator,
+    interventions: Interventions = NONE,
+    temperature: float = 1.0,
+) -> list[str]:
     """Sample from h = 0 after the start token until n units follow the burn-in unit; return them.
 
     The first unit (burn-in) and the unfinished last one are dropped. A network that stops
     emitting unit ends yields fewer than n units: the stream is capped at twice the longest unit.
     """
     end = int(net.index(task.end)[0])
-    out, _ = net.sample(np.zeros(net.hidden), end, _cap(task, n), rng, temperature, interventions,
-                        stop=end, stop_count=n + 1)
+    out, _ = net.sample(
+        np.zeros(net.hidden), end, _cap(task, n), rng, temperature, interventions, stop=end, stop_count=n + 1
+    )
     return _units(net, task, out)
 
 
@@ -102,8 +112,9 @@ def illegal_mass(p: np.ndarray, legal: np.ndarray) -> np.ndarray:
     return np.where(legal, 0.0, p).sum(axis=-1)  # (T,)
 
 
-def bad_mass(net: RNN, task: Task, rng: np.random.Generator, n: int = 200,
-             interventions: Interventions = NONE) -> np.ndarray:
+def bad_mass(
+    net: RNN, task: Task, rng: np.random.Generator, n: int = 200, interventions: Interventions = NONE
+) -> np.ndarray:
     """Teacher-force n random valid units; return the probability put on illegal next symbols per step."""
     stream = task.end + "".join(task.generate(rng, n))
     X = net.index(stream[:-1])[None, :]  # (1, T)
@@ -112,15 +123,15 @@ def bad_mass(net: RNN, task: Task, rng: np.random.Generator, n: int = 200,
     return illegal_mass(ps[0], legal)  # (T,)
 
 
-def evaluate(net: RNN, task: Task, protocol: Protocol = Protocol(),
-             interventions: Interventions = NONE) -> Scores:
+def evaluate(net: RNN, task: Task, protocol: Protocol = Protocol(), interventions: Interventions = NONE) -> Scores:
     """All the metrics of one network under the standard protocol."""
     rng = np.random.default_rng(protocol.seed)
     units = sample_units(net, task, protocol.units, rng, interventions, protocol.temperature)
     bad = bad_mass(net, task, rng, protocol.bad_units, interventions)
     valid = task.valid_units(units)
-    return Scores(validity(task, units, valid), tvd(task, units, valid), float(bad.mean()),
-                  float(bad.max()), len(units))
+    return Scores(
+        validity(task, units, valid), tvd(task, units, valid), float(bad.mean()), float(bad.max()), len(units)
+    )
 
 
 LOCKSTEP = 4  # from this many networks, sampling in lockstep beats one scalar sampler after another
@@ -145,8 +156,11 @@ def evaluate_many(nets: list[RNN], task: Task, protocols: list[Protocol]) -> lis
         units = _units(net, task, out)
         bad = bad_mass(net, task, rng, p.bad_units)
         valid = task.valid_units(units)
-        scores.append(Scores(validity(task, units, valid), tvd(task, units, valid), float(bad.mean()),
-                             float(bad.max()), len(units)))
+        scores.append(
+            Scores(
+                validity(task, units, valid), tvd(task, units, valid), float(bad.mean()), float(bad.max()), len(units)
+            )
+        )
     return scores
 
 
@@ -161,8 +175,9 @@ class VerdictProtocol:
 
     def protocols(self) -> list[Protocol]:
         """The single-seed protocols whose scores are pooled; the first is the standard protocol."""
-        return [Protocol(units=self.units, bad_units=self.bad_units, seed=self.first_seed + i)
-                for i in range(self.seeds)]
+        return [
+            Protocol(units=self.units, bad_units=self.bad_units, seed=self.first_seed + i) for i in range(self.seeds)
+        ]
 
     def text(self) -> str:
         """E.g. `10 sampling seeds (0..9) x 5000 units`."""
@@ -195,8 +210,7 @@ def bootstrap(values: list[float], resamples: int = 10_000, level: float = 0.95)
     return float(lo), float(hi)
 
 
-def decide(target: dict, validity: tuple[float, float], tvd: tuple[float, float],
-           bad_mean: tuple[float, float]) -> str:
+def decide(target: dict, validity: tuple[float, float], tvd: tuple[float, float], bad_mean: tuple[float, float]) -> str:
     """`meets` when every bound's interval lies wholly on its good side, `misses` when one lies wholly
     on its bad side, else `undecided`. A bound the target does not name is not judged."""
     sides = []  # (wholly good, wholly bad) per bound
@@ -229,13 +243,16 @@ class Verdict:
 
     def as_dict(self) -> dict:
         """Plain dict with rounded figures, for meta and JSON output."""
+
         def r(x):
             return [round(v, 6) for v in x] if isinstance(x, tuple) else round(x, 6) if isinstance(x, float) else x
+
         return {f.name: r(getattr(self, f.name)) for f in fields(self) if f.name != "first"}
 
 
-def judge(net: RNN, task: Task, vp: VerdictProtocol = VerdictProtocol(),
-          interventions: Interventions = NONE, progress=None) -> Verdict:
+def judge(
+    net: RNN, task: Task, vp: VerdictProtocol = VerdictProtocol(), interventions: Interventions = NONE, progress=None
+) -> Verdict:
     """Score a network under every seed of the verdict protocol, pool the figures and decide.
 
     `progress(done, total)` is called after each seed.
@@ -263,5 +280,16 @@ def pool(runs: list[Scores], task: Task, vp: VerdictProtocol) -> Verdict:
     valid = sum(round(s.validity * s.units) for s in runs)
     tvds, bads = [s.tvd for s in runs], [s.bad_mean for s in runs]
     vi, ti, bi = wilson(valid, n), bootstrap(tvds), bootstrap(bads)
-    return Verdict(valid / n if n else 0.0, vi, float(np.mean(tvds)), ti, float(np.mean(bads)), bi,
-                   max(s.bad_max for s in runs), n, vp.seeds, decide(task.target, vi, ti, bi), runs[0])
+    return Verdict(
+        valid / n if n else 0.0,
+        vi,
+        float(np.mean(tvds)),
+        ti,
+        float(np.mean(bads)),
+        bi,
+        max(s.bad_max for s in runs),
+        n,
+        vp.seeds,
+        decide(task.target, vi, ti, bi),
+        runs[0],
+    )

@@ -1,4 +1,5 @@
 """The vanilla RNN of min-char-rnn: one step with interventions, batched forward/backward, sampling."""
+
 from __future__ import annotations
 
 import threading
@@ -120,14 +121,20 @@ class RNN:
     meta: Meta | None = None  # what it is for and how it was made
 
     @classmethod
-    def init(cls, hidden: int, vocab: tuple[str, ...], rng: np.random.Generator,
-             scale: float = 0.1, meta: Meta | None = None) -> RNN:
+    def init(
+        cls, hidden: int, vocab: tuple[str, ...], rng: np.random.Generator, scale: float = 0.1, meta: Meta | None = None
+    ) -> RNN:
         """A fresh network with Gaussian weights of the given scale and zero biases."""
         V = len(vocab)
-        return cls(Wxh=rng.standard_normal((hidden, V)) * scale,
-                   Whh=rng.standard_normal((hidden, hidden)) * scale,
-                   Why=rng.standard_normal((V, hidden)) * scale,
-                   bh=np.zeros(hidden), by=np.zeros(V), vocab=tuple(vocab), meta=meta)
+        return cls(
+            Wxh=rng.standard_normal((hidden, V)) * scale,
+            Whh=rng.standard_normal((hidden, hidden)) * scale,
+            Why=rng.standard_normal((V, hidden)) * scale,
+            bh=np.zeros(hidden),
+            by=np.zeros(V),
+            vocab=tuple(vocab),
+            meta=meta,
+        )
 
     @property
     def hidden(self) -> int:
@@ -164,8 +171,7 @@ class RNN:
         ps = softmax(hs @ self.Why.T + self.by)  # (B, T, V)
         return hs, ps
 
-    def loss_and_grads(self, X: np.ndarray, Y: np.ndarray, h0: np.ndarray,
-                       interventions: Interventions = NONE):
+    def loss_and_grads(self, X: np.ndarray, Y: np.ndarray, h0: np.ndarray, interventions: Interventions = NONE):
         """Mean cross-entropy of targets Y (B, T) given inputs X (B, T) and states h0 (B, H).
 
         Returns the loss, the gradients on the parameters (a dict like `params`) and the last
@@ -175,9 +181,17 @@ class RNN:
         loss, grads, h = stack_loss_and_grads(P, X[None], Y[None], h0[None], interventions)
         return float(loss[0]), {k: g[0] for k, g in grads.items()}, h[0]
 
-    def sample(self, h: np.ndarray, x: int, n: int, rng: np.random.Generator,
-               temperature: float = 1.0, interventions: Interventions = NONE,
-               stop: int | None = None, stop_count: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    def sample(
+        self,
+        h: np.ndarray,
+        x: int,
+        n: int,
+        rng: np.random.Generator,
+        temperature: float = 1.0,
+        interventions: Interventions = NONE,
+        stop: int | None = None,
+        stop_count: int = 0,
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Sample n symbols starting by reading index x from state h (H,).
 
         Stops early once symbol `stop` has been emitted stop_count times (when stop is given).
@@ -216,14 +230,19 @@ def _workspace(S: int, T: int, B: int, H: int, V: int) -> dict[str, np.ndarray]:
         if len(cache) > 8:  # a population shrinks as members stop: forget old shapes
             cache.clear()
         big = {k: np.empty((S, T * B, H)) for k in ("xin", "dh", "dtanh")}
-        cache[key] = {**big, "hx": np.empty((S, (T + 1) * B, H)),  # the states, h0 first
-                      "ps": np.empty((S, T * B, V)), "onehot": np.zeros((S, T * B, V)),
-                      "rows": np.arange(S * T * B) * V}
+        cache[key] = {
+            **big,
+            "hx": np.empty((S, (T + 1) * B, H)),  # the states, h0 first
+            "ps": np.empty((S, T * B, V)),
+            "onehot": np.zeros((S, T * B, V)),
+            "rows": np.arange(S * T * B) * V,
+        }
     return cache[key]
 
 
-def stack_loss_and_grads(P: dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray, h0: np.ndarray,
-                         interventions: Interventions = NONE):
+def stack_loss_and_grads(
+    P: dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray, h0: np.ndarray, interventions: Interventions = NONE
+):
     """Loss and gradients of S networks at once: P holds stacked parameters (S, ...) like `RNN.params`.
 
     X and Y are (S, B, T) indices, h0 is (S, B, H). Returns the mean cross-entropy per network (S,),
@@ -240,7 +259,9 @@ def stack_loss_and_grads(P: dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray,
     base = np.arange(S)[:, None] * V  # (S, 1) offset of each network's rows
     table = (P["Wxh"].transpose(0, 2, 1) + P["bh"][:, None, :]).reshape(S * V, H)  # (S*V, H) input rows
     w = _workspace(S, T, B, H, V)
-    xin = np.take(table, (Xt + base).ravel(), axis=0, out=w["xin"].reshape(S * N, H)).reshape(S, T, B, H)  # (S, T, B, H)
+    xin = np.take(table, (Xt + base).ravel(), axis=0, out=w["xin"].reshape(S * N, H)).reshape(
+        S, T, B, H
+    )  # (S, T, B, H)
     hx = w["hx"].reshape(S, T + 1, B, H)  # (S, T+1, B, H): h0, then the state after each step
     hx[:, 0] = h0
     hs = hx[:, 1:]  # (S, T, B, H)
@@ -291,8 +312,9 @@ def stack_loss_and_grads(P: dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray,
     return loss, grads, hs[:, -1].copy()
 
 
-def stack_sample(P: dict[str, np.ndarray], x: int, n: int, rngs: list[np.random.Generator],
-                 stop: int, stop_count: int) -> list[np.ndarray]:
+def stack_sample(
+    P: dict[str, np.ndarray], x: int, n: int, rngs: list[np.random.Generator], stop: int, stop_count: int
+) -> list[np.ndarray]:
     """`RNN.sample` for S stacked networks at once, from h = 0, each with its own generator.
 
     Each network draws its uniforms as `RNN.sample` does and gets the same symbols (a test checks it).
@@ -309,8 +331,14 @@ def stack_sample(P: dict[str, np.ndarray], x: int, n: int, rngs: list[np.random.
     out = np.zeros((S, n), dtype=np.intp)  # (L, n)
 
     def gather(keep):
-        return (rows[keep], P["Whh"][keep], P["Why"][keep], P["by"][keep][:, :, None],
-                np.arange(keep.size), safe[keep].all())
+        return (
+            rows[keep],
+            P["Whh"][keep],
+            P["Why"][keep],
+            P["by"][keep][:, :, None],
+            np.arange(keep.size),
+            safe[keep].all(),
+        )
 
     xrow, Whh, Why, by, ar, all_safe = gather(live)
     for t in range(n):

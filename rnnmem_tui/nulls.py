@@ -1,4 +1,5 @@
 """The random-network null of the role instrument: for each task shape, the scores random neurons reach."""
+
 from __future__ import annotations
 
 import json
@@ -26,10 +27,22 @@ def random_net(task: Task, hidden: int, seed: int) -> RNN:
     """A network whose matrices and biases are all drawn from N(0, 1)."""
     rng = np.random.default_rng(seed)
     V = len(task.vocab)
-    return RNN(Wxh=rng.standard_normal((hidden, V)), Whh=rng.standard_normal((hidden, hidden)),
-               Why=rng.standard_normal((V, hidden)), bh=rng.standard_normal(hidden), by=rng.standard_normal(V),
-               vocab=task.vocab, meta=Meta(task=task.family, hidden=hidden, spec=task.name, params=dict(task.params),
-                                           seed=seed, construction="N(0, 1) null"))
+    return RNN(
+        Wxh=rng.standard_normal((hidden, V)),
+        Whh=rng.standard_normal((hidden, hidden)),
+        Why=rng.standard_normal((V, hidden)),
+        bh=rng.standard_normal(hidden),
+        by=rng.standard_normal(V),
+        vocab=task.vocab,
+        meta=Meta(
+            task=task.family,
+            hidden=hidden,
+            spec=task.name,
+            params=dict(task.params),
+            seed=seed,
+            construction="N(0, 1) null",
+        ),
+    )
 
 
 def null_size(hidden: int) -> int:
@@ -53,8 +66,12 @@ def best_scores(net: RNN, task: Task, should_stop: Callable[[], bool] | None = N
     return out
 
 
-def calibrate(task: Task, hidden: int, progress: Callable[[int, int], None] | None = None,
-              should_stop: Callable[[], bool] | None = None) -> dict[str, float]:
+def calibrate(
+    task: Task,
+    hidden: int,
+    progress: Callable[[int, int], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> dict[str, float]:
     """The null thresholds of one shape, measured now: {feature: PERCENTILE-th percentile of best scores}.
 
     Random networks with every matrix and bias drawn from N(0, 1) (seeds SEED, SEED + 1, ...) are probed
@@ -93,9 +110,16 @@ def read_table(path: Path) -> dict[str, dict[str, float]]:
 
 def write_table(path: Path, shapes: dict[str, dict[str, float]]) -> None:
     """Merge shapes into the table at path, written atomically."""
-    table = {"version": VERSION, "nets": f"max({NETS}, {DRAWS} / H)", "seed": SEED, "percentile": PERCENTILE,
-             "streams": STREAMS, "units": UNITS, "command": "rnnmem-tui calibrate",
-             "shapes": read_table(path) | shapes}
+    table = {
+        "version": VERSION,
+        "nets": f"max({NETS}, {DRAWS} / H)",
+        "seed": SEED,
+        "percentile": PERCENTILE,
+        "streams": STREAMS,
+        "units": UNITS,
+        "command": "rnnmem-tui calibrate",
+        "shapes": read_table(path) | shapes,
+    }
     table["shapes"] = dict(sorted(table["shapes"].items()))
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

@@ -4,6 +4,7 @@ Every network trains exactly as it would alone (the engine's promise), so the sp
 time only. Progress reports come back through a queue; Ctrl-C asks every worker to stop, and each
 returns its networks' best so far, recorded as interrupted.
 """
+
 from __future__ import annotations
 
 import multiprocessing
@@ -21,15 +22,19 @@ def _work(task: Task, cfgs: list[TrainConfig], command: str, stop, reports, out)
     """One worker: train its group as a population; send back the results, or the error in one line."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the parent, which sets `stop`
     try:
-        out.send(("ok", train_population(task, cfgs, reports.put, stop.is_set, command,
-                                          requested="interrupted")))
+        out.send(("ok", train_population(task, cfgs, reports.put, stop.is_set, command, requested="interrupted")))
     except Exception as e:  # noqa: BLE001 - the parent reports it
         out.send(("error", f"{type(e).__name__}: {e}"))
     out.close()
 
 
-def train_parallel(task: Task, cfgs: list[TrainConfig], jobs: int,
-                   callback: Callable[[Progress], object] | None = None, command: str = "") -> list[TrainResult]:
+def train_parallel(
+    task: Task,
+    cfgs: list[TrainConfig],
+    jobs: int,
+    callback: Callable[[Progress], object] | None = None,
+    command: str = "",
+) -> list[TrainResult]:
     """`train_population` over `jobs` worker processes (networks dealt out in turn); results in cfgs' order.
 
     With one job, or one network, it trains in this process.
@@ -43,8 +48,11 @@ def train_parallel(task: Task, cfgs: list[TrainConfig], jobs: int,
     pipes, ends, procs = [], [], []
     for group in groups:
         mine, theirs = ctx.Pipe(duplex=False)
-        procs.append(ctx.Process(target=_work, daemon=True, args=(
-            task, [cfgs[i] for i in group], command, stop, reports, theirs)))
+        procs.append(
+            ctx.Process(
+                target=_work, daemon=True, args=(task, [cfgs[i] for i in group], command, stop, reports, theirs)
+            )
+        )
         pipes.append(mine)
         ends.append(theirs)
     for p, end in zip(procs, ends):

@@ -1,4 +1,5 @@
 """Where files live: the shipped task specs and weights, and the checks on a place the program will write."""
+
 from __future__ import annotations
 
 import os

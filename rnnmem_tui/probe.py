@@ -1,4 +1,5 @@
 """Score every neuron against every candidate role (a feature at a lag, in a phase) over several teacher streams."""
+
 from __future__ import annotations
 
 import json
@@ -65,8 +66,14 @@ def oriented(raw: np.ndarray, measure: str) -> tuple[np.ndarray, np.ndarray]:
     return np.abs(raw - centre) + centre, np.where(raw < centre, -1.0, 1.0)
 
 
-def score_block(x: np.ndarray, F: np.ndarray, groups: np.ndarray | None, measure: str,
-                xr: np.ndarray | None = None, Fr: np.ndarray | None = None) -> np.ndarray:
+def score_block(
+    x: np.ndarray,
+    F: np.ndarray,
+    groups: np.ndarray | None,
+    measure: str,
+    xr: np.ndarray | None = None,
+    Fr: np.ndarray | None = None,
+) -> np.ndarray:
     """Raw scores of neurons x (T, H) against features F (T, K) in one measure, within groups: (K, H).
     xr and Fr may hold average_ranks of x and F, which AUC and Spearman's use."""
     if measure == "r":
@@ -174,8 +181,9 @@ def resolution(net: RNN) -> np.ndarray:
         return np.maximum(FINEST, READABLE / reach)
 
 
-def score_stream(hs: np.ndarray, step: np.ndarray, lay: Layout,
-                 C: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def score_stream(
+    hs: np.ndarray, step: np.ndarray, lay: Layout, C: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Score the hidden states hs (T, H) of one teacher stream, compared at steps of `step` (H,):
     score and sign (C, H), input (C,), mirror (H,)."""
     x = np.nan_to_num(np.round(hs / step) * step)  # (T, H); an unread neuron is constant 0
@@ -197,8 +205,13 @@ def score_stream(hs: np.ndarray, step: np.ndarray, lay: Layout,
     return score, sign, inp, explained(x[t], lay.symbols[t])
 
 
-def probe(net: RNN, task: Task, seeds: Iterable[int] = range(STREAMS), units: int = UNITS,
-          should_stop: Callable[[], bool] | None = None) -> Probe:
+def probe(
+    net: RNN,
+    task: Task,
+    seeds: Iterable[int] = range(STREAMS),
+    units: int = UNITS,
+    should_stop: Callable[[], bool] | None = None,
+) -> Probe:
     """Teacher-force each stream from h = 0 and score every candidate for every neuron."""
     cands, step = candidates(task), resolution(net)
     out = []

@@ -1,4 +1,5 @@
 """A one-line progress bar for long command-line work, on stderr."""
+
 from __future__ import annotations
 
 import sys

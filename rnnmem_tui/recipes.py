@@ -3,6 +3,7 @@
 A recipe names the settings it uses, with their defaults, a source of batches and the phases of its
 schedule. A setting it does not use is refused, never silently ignored.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
@@ -26,8 +27,7 @@ class Windows:
 
     carries = True
 
-    def __init__(self, task: Task, rng: np.random.Generator, batch: int, window: int,
-                 windows_ahead: int = 64) -> None:
+    def __init__(self, task: Task, rng: np.random.Generator, batch: int, window: int, windows_ahead: int = 64) -> None:
         self.task, self.rng, self.window, self.ahead = task, rng, window, windows_ahead
         self.end = int(encode(task.vocab, task.end)[0])
         self.rest = [np.array([self.end])] * batch  # per stream, symbols drawn but not yet in the buffer
@@ -37,7 +37,7 @@ class Windows:
     def _refill(self) -> None:
         """Serve the next `windows_ahead` windows: every stream's units come from one draw of whole units,
         cut between units, so each stream holds at most one unfinished unit beyond the buffer."""
-        keep = self.buf[:, self.pos:]  # (B, k) the unserved tail, at most one symbol
+        keep = self.buf[:, self.pos :]  # (B, k) the unserved tail, at most one symbol
         take = self.ahead * self.window + 1 - keep.shape[1]
         need = [max(0, take - len(r)) for r in self.rest]  # (B,) symbols each stream still lacks
         units = self.task.generate_indices(self.rng, sum(need) // self.task.max_len + len(need))
@@ -50,7 +50,7 @@ class Windows:
                 units = np.concatenate([units, self.task.generate_indices(self.rng, int(1.1 * lack) + len(need))])
                 ends = np.flatnonzero(units == self.end) + 1
                 k = np.searchsorted(ends, start + n)
-            shares.append(units[start: ends[k]])
+            shares.append(units[start : ends[k]])
             start = ends[k]
         rows = [np.concatenate([r, share]) for r, share in zip(self.rest, shares)]
         self.buf = np.concatenate([keep, np.stack([r[:take] for r in rows])], 1)
@@ -62,13 +62,12 @@ class Windows:
         T = self.window
         if self.pos + T + 1 > self.buf.shape[1]:
             self._refill()
-        W = self.buf[:, self.pos: self.pos + T + 1]  # (B, T+1)
+        W = self.buf[:, self.pos : self.pos + T + 1]  # (B, T+1)
         self.pos += T
         return W[:, :-1], W[:, 1:]
 
 
-def line_batch(task: Task, rng: np.random.Generator, batch: int,
-               window: int) -> tuple[np.ndarray, np.ndarray]:
+def line_batch(task: Task, rng: np.random.Generator, batch: int, window: int) -> tuple[np.ndarray, np.ndarray]:
     """B fresh streams that each start at a line start (after the start token), cut to `window` inputs.
 
     Returns X (B, T) and Y (B, T), Y shifted one step ahead; every stream starts from h = 0 reading
@@ -76,8 +75,9 @@ def line_batch(task: Task, rng: np.random.Generator, batch: int,
     """
     n = window // 2 + 2  # enough lines to fill the window: every unit has at least 2 symbols
     start = encode(task.vocab, task.end)
-    W = np.stack([np.concatenate([start, task.generate_indices(rng, n)])[: window + 1]
-                  for _ in range(batch)])  # (B, T+1)
+    W = np.stack(
+        [np.concatenate([start, task.generate_indices(rng, n)])[: window + 1] for _ in range(batch)]
+    )  # (B, T+1)
     return W[:, :-1], W[:, 1:]
 
 
@@ -117,8 +117,7 @@ class Phase:
 
 def window_phases(cfg) -> Iterator[Phase]:
     """One constant-rate phase with validation every cfg.eval_symbols symbols and anneal-on-target."""
-    yield Phase(None, "fresh", cfg.batch, every=max(1, cfg.eval_symbols // (cfg.batch * cfg.window)),
-                anneal=cfg.anneal)
+    yield Phase(None, "fresh", cfg.batch, every=max(1, cfg.eval_symbols // (cfg.batch * cfg.window)), anneal=cfg.anneal)
 
 
 def line_phases(cfg) -> Iterator[Phase]:
@@ -127,8 +126,7 @@ def line_phases(cfg) -> Iterator[Phase]:
         yield Phase(RESTART_STEPS, "fresh", cfg.batch, cosine=True)
     k = 0
     while True:  # late cycles need small steps: 0.986 -> 0.993 measured
-        yield Phase(RESTART_STEPS, "best", 2 * cfg.batch, lr=0.7 ** k / 3, floor=1e-4 if k else 0.0,
-                    cosine=True)
+        yield Phase(RESTART_STEPS, "best", 2 * cfg.batch, lr=0.7**k / 3, floor=1e-4 if k else 0.0, cosine=True)
         k += 1
 
 
@@ -145,11 +143,22 @@ class Recipe:
 
 
 RECIPES = {
-    "windows": Recipe("windows", {"batch": 32, "window": 25, "init_scale": 0.1, "anneal": 0.2, "carry": True,
-                                  "eval_symbols": 200_000},
-                      Windows, window_phases, "validity", ""),
-    "lines": Recipe("lines", {"batch": 128, "window": 80, "init_scale": 0.5}, Lines, line_phases, "target",
-                    "it starts every batch from h = 0 and follows cosine cycles with restarts"),
+    "windows": Recipe(
+        "windows",
+        {"batch": 32, "window": 25, "init_scale": 0.1, "anneal": 0.2, "carry": True, "eval_symbols": 200_000},
+        Windows,
+        window_phases,
+        "validity",
+        "",
+    ),
+    "lines": Recipe(
+        "lines",
+        {"batch": 128, "window": 80, "init_scale": 0.5},
+        Lines,
+        line_phases,
+        "target",
+        "it starts every batch from h = 0 and follows cosine cycles with restarts",
+    ),
 }
 SPECIFIC = {"batch", "window", "init_scale", "anneal", "carry", "eval_symbols"}  # the settings recipes differ on
 FLAGS = {"carry": "--no-carry", "eval_symbols": "eval_symbols"}  # a setting's name on the command line

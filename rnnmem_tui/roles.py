@@ -1,4 +1,5 @@
 """Neuron roles you can trust: what each neuron holds, against controls, with an interval, a lag and causal evidence."""
+
 from __future__ import annotations
 
 import pickle
@@ -20,8 +21,10 @@ MIRROR = 0.9  # an input role: the symbol just read explains at least this share
 BONUS = {"counter": 0.02, "phase": 0.01}  # near ties go to the feature that says more (a counter's 0 is a flag)
 LATE_OR_EARLY = 0.01  # and to lag 0: a lag of -1 or +1 must win by more than this
 CAUSAL_UNITS = 200  # teacher-forced units for the causal measures
-CAUSAL_MEASURES = {"bad mass": "rise in the mean teacher-forced probability on illegal next symbols, over "
-                               "the steps where the feature is not at rest"}
+CAUSAL_MEASURES = {
+    "bad mass": "rise in the mean teacher-forced probability on illegal next symbols, over "
+    "the steps where the feature is not at rest"
+}
 SHOWN = {"auc": "AUC", "spearman": "ρ", "r": "r"}  # a measure's name on screen
 
 
@@ -36,8 +39,12 @@ class Causal:
 
     def as_json(self) -> dict:
         """The contract's `causal` object."""
-        return {"zero": round(self.zero, 6), "clamp": round(self.clamp, 6),
-                "clamp_value": round(self.clamp_value, 4), "measure": self.measure}
+        return {
+            "zero": round(self.zero, 6),
+            "clamp": round(self.clamp, 6),
+            "clamp_value": round(self.clamp_value, 4),
+            "measure": self.measure,
+        }
 
 
 @dataclass(frozen=True)
@@ -72,11 +79,21 @@ class Role:
 
     def as_json(self) -> dict:
         """The contract's role object."""
-        return {"kind": self.kind, "feature": self.feature, "text": self.text, "lag": self.lag,
-                "phase": self.phase, "measure": self.measure, "score": round(self.score, 4),
-                "interval": [round(v, 4) for v in self.interval], "sign": self.sign,
-                "threshold": round(self.threshold, 4), "control": self.control,
-                "causal": self.causal.as_json() if self.causal else None, "confident": self.confident}
+        return {
+            "kind": self.kind,
+            "feature": self.feature,
+            "text": self.text,
+            "lag": self.lag,
+            "phase": self.phase,
+            "measure": self.measure,
+            "score": round(self.score, 4),
+            "interval": [round(v, 4) for v in self.interval],
+            "sign": self.sign,
+            "threshold": round(self.threshold, 4),
+            "control": self.control,
+            "causal": self.causal.as_json() if self.causal else None,
+            "confident": self.confident,
+        }
 
 
 @dataclass(frozen=True)
@@ -123,13 +140,22 @@ class NeuronRoles:
 
     def as_json(self) -> dict:
         """The contract's neuron object: the roles, the strongest one's fields, stability and runner-up."""
-        top = self.top.as_json() if self.top else dict.fromkeys(
-            ("feature", "text", "lag", "phase", "measure", "score", "interval", "control", "causal"))
+        top = (
+            self.top.as_json()
+            if self.top
+            else dict.fromkeys(("feature", "text", "lag", "phase", "measure", "score", "interval", "control", "causal"))
+        )
         for extra in ("sign", "threshold"):
             top.pop(extra, None)
-        return {"neuron": self.neuron, "roles": [r.as_json() for r in self.roles], **top, "kind": self.kind,
-                "confident": self.confident, "stability": round(self.stability, 4),
-                "runner_up": self.runner_up.as_json() if self.runner_up else None}
+        return {
+            "neuron": self.neuron,
+            "roles": [r.as_json() for r in self.roles],
+            **top,
+            "kind": self.kind,
+            "confident": self.confident,
+            "stability": round(self.stability, 4),
+            "runner_up": self.runner_up.as_json() if self.runner_up else None,
+        }
 
 
 class Verdict:
@@ -176,10 +202,21 @@ class Verdict:
         c = self.p.candidates[i]
         random = None if np.isnan(self.random[i]) else float(self.random[i])
         lo, hi = float(self.lo[i, h]), float(self.hi[i, h])
-        return Role(c.feature.kind, c.feature.name, c.feature.text, c.lag, c.phase, c.measure,
-                    float(self.score[i, h]), (lo, hi), int(self.sign[i, h]),
-                    {"input": round(float(self.input[i]), 4), "random": random},
-                    bool(self.passes(self.lo[:, h])[i]), float(max(self.floor[i], random or 0.0)), self.step)
+        return Role(
+            c.feature.kind,
+            c.feature.name,
+            c.feature.text,
+            c.lag,
+            c.phase,
+            c.measure,
+            float(self.score[i, h]),
+            (lo, hi),
+            int(self.sign[i, h]),
+            {"input": round(float(self.input[i]), 4), "random": random},
+            bool(self.passes(self.lo[:, h])[i]),
+            float(max(self.floor[i], random or 0.0)),
+            self.step,
+        )
 
     def key(self, chosen: list[int]) -> tuple | None:
         """What must agree between streams: the strongest role's feature, lag and phase."""
@@ -191,13 +228,17 @@ class Verdict:
         chosen = self.chosen(self.score[:, h], np.median(self.p.mirror[:, h]))
         first = self.p.candidates[chosen[0]].feature.name if chosen else None
         rank = self.strength(self.score[:, h])
-        rest = sorted((i for i, c in enumerate(self.p.candidates)
-                       if np.isfinite(self.score[i, h]) and c.feature.name != first),
-                      key=lambda i: (not self.p.candidates[i].memory, -rank[i]))
-        agree = [self.key(self.chosen(np.where(np.isnan(s[:, h]), -np.inf, s[:, h]), m[h])) == self.key(chosen)
-                 for s, m in zip(self.p.score, self.p.mirror)]
-        return NeuronRoles(h, tuple(self.role(i, h) for i in chosen), self.role(rest[0], h) if rest else None,
-                           float(np.mean(agree)))
+        rest = sorted(
+            (i for i, c in enumerate(self.p.candidates) if np.isfinite(self.score[i, h]) and c.feature.name != first),
+            key=lambda i: (not self.p.candidates[i].memory, -rank[i]),
+        )
+        agree = [
+            self.key(self.chosen(np.where(np.isnan(s[:, h]), -np.inf, s[:, h]), m[h])) == self.key(chosen)
+            for s, m in zip(self.p.score, self.p.mirror)
+        ]
+        return NeuronRoles(
+            h, tuple(self.role(i, h) for i in chosen), self.role(rest[0], h) if rest else None, float(np.mean(agree))
+        )
 
 
 def find_feature(task: Task, query: str) -> Feature:
@@ -207,8 +248,9 @@ def find_feature(task: Task, query: str) -> Feature:
     for f in known:
         if said in (f.name.casefold(), f.text.casefold()):
             return f
-    raise ValueError(f"unknown feature {query!r} for {task.name}; its features: "
-                     + ", ".join(f"{f.name} ({f.text})" for f in known))
+    raise ValueError(
+        f"unknown feature {query!r} for {task.name}; its features: " + ", ".join(f"{f.name} ({f.text})" for f in known)
+    )
 
 
 def values_at(task: Task, role: Role, symbols: np.ndarray, feats: dict[str, np.ndarray], T: int) -> np.ndarray:
@@ -224,8 +266,9 @@ def values_at(task: Task, role: Role, symbols: np.ndarray, feats: dict[str, np.n
     return np.where(inside, f[np.clip(at, 0, T - 1)], np.nan)
 
 
-def with_causal(net: RNN, task: Task, neurons: list[NeuronRoles], seed: int,
-                should_stop: Callable[[], bool] | None = None) -> list[NeuronRoles]:
+def with_causal(
+    net: RNN, task: Task, neurons: list[NeuronRoles], seed: int, should_stop: Callable[[], bool] | None = None
+) -> list[NeuronRoles]:
     """The neurons with causal evidence on each role, teacher-forced over CAUSAL_UNITS units from `seed`."""
     _, symbols, feats = teacher_stream(task, seed, CAUSAL_UNITS)
     T = len(symbols) - 1  # bad_mass reads every symbol but the last
@@ -248,17 +291,27 @@ def with_causal(net: RNN, task: Task, neurons: list[NeuronRoles], seed: int,
             if steps.any():
                 v = float(np.clip(np.median(hs[0, g == rest, n.neuron]), -1.0, 1.0))
                 clamped = bad(Interventions(clamped=((n.neuron, v),)))
-                effect = Causal(float(zeroed[steps].mean() - intact[steps].mean()),
-                                float(clamped[steps].mean() - intact[steps].mean()), v)
+                effect = Causal(
+                    float(zeroed[steps].mean() - intact[steps].mean()),
+                    float(clamped[steps].mean() - intact[steps].mean()),
+                    v,
+                )
                 r = replace(r, causal=effect)
             roles.append(r)
         out.append(replace(n, roles=tuple(roles)))
     return out
 
 
-def explain(net: RNN, task: Task, seed: int = 0, streams: int = STREAMS, units: int = UNITS,
-            causal: bool = True, null: dict[str, float] | None = None,
-            should_stop: Callable[[], bool] | None = None) -> list[NeuronRoles]:
+def explain(
+    net: RNN,
+    task: Task,
+    seed: int = 0,
+    streams: int = STREAMS,
+    units: int = UNITS,
+    causal: bool = True,
+    null: dict[str, float] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> list[NeuronRoles]:
     """Every neuron's roles over `streams` teacher streams of `units` units (seeds seed, seed + 1, ...), with
     causal evidence on a further stream; `null` defaults to the shape's random-network thresholds.
 
@@ -279,15 +332,29 @@ def explain(net: RNN, task: Task, seed: int = 0, streams: int = STREAMS, units: 
     return with_causal(net, task, neurons, seed + streams, should_stop) if causal else neurons
 
 
-def verdict(net: RNN, task: Task, seed: int, streams: int, units: int, null: dict[str, float] | None,
-            should_stop: Callable[[], bool] | None = None) -> Verdict:
+def verdict(
+    net: RNN,
+    task: Task,
+    seed: int,
+    streams: int,
+    units: int,
+    null: dict[str, float] | None,
+    should_stop: Callable[[], bool] | None = None,
+) -> Verdict:
     """Probe a network and summarise its scores against the null."""
     p = probe(net, task, range(seed, seed + streams), units, should_stop)
     return Verdict(p, thresholds(task, net.hidden, should_stop) if null is None else null, task.step_word)
 
 
-def lookup(net: RNN, task: Task, query: str, seed: int = 0, streams: int = STREAMS, units: int = UNITS,
-           null: dict[str, float] | None = None) -> list[tuple[NeuronRoles, bool]]:
+def lookup(
+    net: RNN,
+    task: Task,
+    query: str,
+    seed: int = 0,
+    streams: int = STREAMS,
+    units: int = UNITS,
+    null: dict[str, float] | None = None,
+) -> list[tuple[NeuronRoles, bool]]:
     """Every neuron's best lag and phase for one feature, strongest first: (the neuron with that one role,
     whether it passes), with causal evidence."""
     feature = find_feature(task, query)

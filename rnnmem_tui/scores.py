@@ -1,4 +1,5 @@
 """Rank and correlation scores of neurons against state features, over all positions or within groups."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -36,8 +37,7 @@ def center(x: np.ndarray, member: np.ndarray) -> np.ndarray:
     return x - member @ means
 
 
-def auc(x: np.ndarray, F: np.ndarray, groups: np.ndarray | None = None,
-        ranks: np.ndarray | None = None) -> np.ndarray:
+def auc(x: np.ndarray, F: np.ndarray, groups: np.ndarray | None = None, ranks: np.ndarray | None = None) -> np.ndarray:
     """Area under the ROC curve of each neuron x (T, H) for each 0/1 feature F (T, K), counting only the
     (positive, negative) pairs inside one group: (K, H), NaN where there is no such pair. `ranks` may
     hold average_ranks(x)."""
@@ -45,8 +45,10 @@ def auc(x: np.ndarray, F: np.ndarray, groups: np.ndarray | None = None,
     R = average_ranks(x) if ranks is None else ranks
     if groups is not None:  # rank by group, then by value: each group's ranks follow the earlier groups'
         offset = np.cumsum(member.sum(axis=0)) - member.sum(axis=0)  # (G,) positions in earlier groups
-        R = average_ranks(R + (len(x) + 1) * (member @ np.arange(member.shape[1]))[:, None]) \
-            - (member @ offset)[:, None]  # (T, H) ranks within each group
+        R = (
+            average_ranks(R + (len(x) + 1) * (member @ np.arange(member.shape[1]))[:, None])
+            - (member @ offset)[:, None]
+        )  # (T, H) ranks within each group
     pos = member.T @ F  # (G, K) positives per group
     n = member.sum(axis=0)[:, None]  # (G, 1)
     U = F.T @ R - (pos * (pos + 1) / 2).sum(axis=0)[:, None]  # (K, H) Mann-Whitney U, pairs within groups
@@ -60,9 +62,9 @@ def corr(x: np.ndarray, F: np.ndarray, groups: np.ndarray | None = None) -> np.n
     NaN where either is constant within the groups. Spearman's is this on average_ranks of both."""
     member = one_hot(groups, len(x))
     xc, fc = center(x, member), center(F, member)
-    sx = (xc ** 2).sum(axis=0)  # (H,)
-    sf = (fc ** 2).sum(axis=0)  # (K,)
-    ok = np.outer(sf > TINY * (F ** 2).sum(axis=0), sx > TINY * (x ** 2).sum(axis=0))
+    sx = (xc**2).sum(axis=0)  # (H,)
+    sf = (fc**2).sum(axis=0)  # (K,)
+    ok = np.outer(sf > TINY * (F**2).sum(axis=0), sx > TINY * (x**2).sum(axis=0))
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(ok, (fc.T @ xc) / np.sqrt(np.outer(sf, sx)), np.nan)
 
@@ -73,7 +75,7 @@ def explained(x: np.ndarray, groups: np.ndarray) -> np.ndarray:
     total = ((x - x.mean(axis=0)) ** 2).sum(axis=0)
     within = (center(x, one_hot(groups, len(x))) ** 2).sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(total > TINY * (x ** 2).sum(axis=0), 1.0 - within / total, 1.0)
+        return np.where(total > TINY * (x**2).sum(axis=0), 1.0 - within / total, 1.0)
 
 
 def group_means(F: np.ndarray, groups: np.ndarray) -> np.ndarray:

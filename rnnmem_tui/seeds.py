@@ -1,4 +1,5 @@
 """The one form of a seeds flag, everywhere: `N` (that many, from 0), `A..B` or `a,b,c`."""
+
 from __future__ import annotations
 
 import argparse
@@ -23,9 +24,11 @@ def parse_seeds(text: str, flag: str = "--seeds") -> list[int]:
 
 def seeds_arg(flag: str):
     """An argparse type for a seeds flag: bad forms end in one line naming the flag, and exit 2."""
+
     def parse(text: str) -> list[int]:
         try:
             return parse_seeds(text, flag)
         except ValueError as e:
             raise argparse.ArgumentTypeError(str(e)) from None
+
     return parse

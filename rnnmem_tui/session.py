@@ -1,5 +1,6 @@
 """The explorer's state in plain Python: one frozen Frame per step, a history to step back through, running scores,
 and the seed's probability grid of a fill order under the interventions held."""
+
 from __future__ import annotations
 
 from bisect import bisect_right
@@ -104,8 +105,9 @@ class Session:
     same fed and typed symbols), and goes when the last neuron is released.
     """
 
-    def __init__(self, net: RNN, task: Task, seed: int = 0, history: int = HISTORY,
-                 interventions: Interventions = NONE) -> None:
+    def __init__(
+        self, net: RNN, task: Task, seed: int = 0, history: int = HISTORY, interventions: Interventions = NONE
+    ) -> None:
         self.net, self.task, self.seed = net, task, seed
         self.mode = "sample"
         self.temperature = 1.0
@@ -335,8 +337,9 @@ class Session:
         res = self.net.step(np.zeros(self.net.hidden) if prev is None else prev.step.h, x, iv)
         if prev is None:
             legal = task.legal_next("")
-            return Frame(0, res, source, "", legal, True, None, self._bad(res.p, legal), None, (), 0,
-                         None, 0, {}, 0, False)
+            return Frame(
+                0, res, source, "", legal, True, None, self._bad(res.p, legal), None, (), 0, None, 0, {}, 0, False
+            )
         sym = self.net.vocab[x]
         # a sampled symbol belongs to the setting of the probabilities it was drawn from: the
         # interventions of the step before and the temperature now
@@ -371,8 +374,25 @@ class Session:
         if source == "teacher":
             k = self._key("teacher", iv)
             pools = pools | {k: (pools.get(k, ()) + (bad,))[-WINDOW:]}
-        return Frame(prev.t + 1, res, source, prefix, legal, move_ok, broke_at, bad, finished, recent,
-                     units, key, run, pools, teach, feeding, None if finished else prev.began)
+        return Frame(
+            prev.t + 1,
+            res,
+            source,
+            prefix,
+            legal,
+            move_ok,
+            broke_at,
+            bad,
+            finished,
+            recent,
+            units,
+            key,
+            run,
+            pools,
+            teach,
+            feeding,
+            None if finished else prev.began,
+        )
 
     def _bad(self, p: np.ndarray, legal: frozenset[str]) -> float:
         """Probability on symbols outside legal."""

@@ -1,4 +1,5 @@
 """The PyTorch side of `bench`: a textbook nn.RNN loop on our data, validated by our own Keeper (extra [bench])."""
+
 from __future__ import annotations
 
 import time
@@ -38,8 +39,14 @@ def train_torch(task: Task, hidden: int, seed: int, max_steps: int, max_seconds:
     rnn, out = nn.RNN(V, hidden, nonlinearity="tanh", batch_first=True), nn.Linear(hidden, V)
     params = [*rnn.parameters(), *out.parameters()]
     opt = torch.optim.Adam(params, lr=SETTINGS["lr"])
-    cfg = TrainConfig(hidden=hidden, seed=seed, batch=SETTINGS["batch"], window=SETTINGS["window"],
-                      max_steps=max_steps, max_seconds=max_seconds)
+    cfg = TrainConfig(
+        hidden=hidden,
+        seed=seed,
+        batch=SETTINGS["batch"],
+        window=SETTINGS["window"],
+        max_steps=max_steps,
+        max_seconds=max_seconds,
+    )
     keeper = Keeper(task, cfg, None)
     source = Windows(task, np.random.default_rng(seed), cfg.batch, cfg.window)
     every = max(1, cfg.eval_symbols // (cfg.batch * cfg.window))
@@ -66,6 +73,11 @@ def train_torch(task: Task, hidden: int, seed: int, max_steps: int, max_seconds:
 def as_rnn(rnn, out, task: Task) -> RNN:
     """Our RNN with PyTorch's weights: its two hidden biases add up to our bh."""
     w = {k: v.detach().double().numpy().copy() for k, v in rnn.state_dict().items()}
-    return RNN(Wxh=w["weight_ih_l0"], Whh=w["weight_hh_l0"], bh=w["bias_ih_l0"] + w["bias_hh_l0"],
-               Why=out.weight.detach().double().numpy().copy(), by=out.bias.detach().double().numpy().copy(),
-               vocab=task.vocab)
+    return RNN(
+        Wxh=w["weight_ih_l0"],
+        Whh=w["weight_hh_l0"],
+        bh=w["bias_ih_l0"] + w["bias_hh_l0"],
+        Why=out.weight.detach().double().numpy().copy(),
+        by=out.bias.detach().double().numpy().copy(),
+        vocab=task.vocab,
+    )

@@ -6,6 +6,7 @@ Row t is the step that read symbols[t]; row 0 reads the start token. An .npz hol
     zeroed (k,) int · clamped (m, 2) float: neuron, value
 and a .csv has the columns `t, symbol, h0..h{H-1}, p_<symbol>...`, a newline written as `\\n`.
 """
+
 from __future__ import annotations
 
 import csv
@@ -42,15 +43,25 @@ class Trace:
     def of(cls, frames: Iterable[Frame], vocab: tuple[str, ...], interventions: Interventions = NONE) -> Trace:
         """The trace of the given frames, oldest first."""
         steps = [f.step for f in frames]
-        return cls(np.array([vocab[s.x] for s in steps], dtype="<U1"), np.stack([s.h for s in steps]),
-                   np.stack([s.p for s in steps]), tuple(vocab), interventions)
+        return cls(
+            np.array([vocab[s.x] for s in steps], dtype="<U1"),
+            np.stack([s.h for s in steps]),
+            np.stack([s.p for s in steps]),
+            tuple(vocab),
+            interventions,
+        )
 
     def arrays(self) -> dict[str, np.ndarray]:
         """The .npz members."""
         iv = self.interventions
-        return {"symbols": self.symbols, "h": self.h, "p": self.p, "vocab": np.array(self.vocab, dtype="<U1"),
-                "zeroed": np.array(sorted(iv.zeroed), dtype=int),
-                "clamped": np.array(sorted(iv.clamped), dtype=float).reshape(-1, 2)}
+        return {
+            "symbols": self.symbols,
+            "h": self.h,
+            "p": self.p,
+            "vocab": np.array(self.vocab, dtype="<U1"),
+            "zeroed": np.array(sorted(iv.zeroed), dtype=int),
+            "clamped": np.array(sorted(iv.clamped), dtype=float).reshape(-1, 2),
+        }
 
     def csv_text(self) -> str:
         """The .csv text: a header, then a row per step."""
@@ -82,8 +93,16 @@ def check_format(path: str | Path) -> None:
         raise TraceError(f"{path}: a trace is written as .npz or .csv, by its suffix")
 
 
-def run(net: RNN, task: Task, steps: int, interventions: Interventions = NONE, mode: str = "sample",
-        seed: int = 0, temperature: float = 1.0, should_stop: Callable[[], bool] | None = None) -> Trace:
+def run(
+    net: RNN,
+    task: Task,
+    steps: int,
+    interventions: Interventions = NONE,
+    mode: str = "sample",
+    seed: int = 0,
+    temperature: float = 1.0,
+    should_stop: Callable[[], bool] | None = None,
+) -> Trace:
     """Step the network `steps` times from h = 0 as the explorer does (row 0 reads the start token), with
     the interventions held from the start, sampling or fed by the teacher."""
     s = Session(net, task, seed, history=2, interventions=interventions)
@@ -97,5 +116,10 @@ def run(net: RNN, task: Task, steps: int, interventions: Interventions = NONE, m
         symbols.append(step.x)
         H.append(step.h)
         P.append(step.p)
-    return Trace(np.array([net.vocab[x] for x in symbols], dtype="<U1"), np.stack(H), np.stack(P),
-                 tuple(net.vocab), interventions)
+    return Trace(
+        np.array([net.vocab[x] for x in symbols], dtype="<U1"),
+        np.stack(H),
+        np.stack(P),
+        tuple(net.vocab),
+        interventions,
+    )

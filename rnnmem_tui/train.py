@@ -5,6 +5,7 @@ their weights are stacked (S, H, H) and one batched forward and backward serves 
 network has its own generator, data, optimizer state and validation, so it trains exactly as it
 would alone, and it leaves the computation once it reaches the target.
 """
+
 from __future__ import annotations
 
 import sys
@@ -69,8 +70,11 @@ class TrainConfig:
 
     def settings(self) -> dict:
         """The settings this run actually uses, for its meta: the recipe's own and the common ones."""
-        return {f.name: getattr(self, f.name) for f in fields(self)
-                if f.name not in SPECIFIC or f.name in RECIPES[self.recipe].defaults}
+        return {
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if f.name not in SPECIFIC or f.name in RECIPES[self.recipe].defaults
+        }
 
 
 @dataclass(frozen=True)
@@ -110,7 +114,7 @@ class Adam:
     def step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray], lr: np.ndarray) -> None:
         """One update with learning rates lr (S,)."""
         self.t += 1
-        a = lr * np.sqrt(1 - self.b2 ** self.t) / (1 - self.b1 ** self.t)  # (S,)
+        a = lr * np.sqrt(1 - self.b2**self.t) / (1 - self.b1**self.t)  # (S,)
         for k, g in grads.items():
             self.m[k] += (1 - self.b1) * (g - self.m[k])
             self.v[k] += (1 - self.b2) * (g * g - self.v[k])
@@ -188,8 +192,7 @@ class Keeper:
             return scores.meets(self.task.target)
         return scores.validity >= self.task.target.get("validity", 0.0)
 
-    def consider(self, net: RNN, step: int, loss: float, scores: Scores,
-                 confirmation: Scores | None = None) -> None:
+    def consider(self, net: RNN, step: int, loss: float, scores: Scores, confirmation: Scores | None = None) -> None:
         """Take net's validation scores and, when they are `ready`, its full check under `confirm`
         (measured here when not given); keep it if it is the best so far, and report. Sets
         `confirmed` and `reached`."""
@@ -204,8 +207,7 @@ class Keeper:
         if self.callback:
             self.callback(report)
 
-    def result(self, net: RNN, steps: int, stopped_by: str, command: str,
-               seconds: float | None = None) -> TrainResult:
+    def result(self, net: RNN, steps: int, stopped_by: str, command: str, seconds: float | None = None) -> TrainResult:
         """The best network with its meta; `net` itself when nothing was measured yet.
 
         The meta records the settings used, the budget in updates, why the run stopped and, when the
@@ -216,14 +218,38 @@ class Keeper:
             self.params = {k: v.copy() for k, v in net.params.items()}
             self.best = evaluate(net, self.task, self.val)
         seconds = time.perf_counter() - self.start if seconds is None else seconds
-        confirmation = None if self.confirmation is None else {
-            "seed": self.confirm.seed, "units": self.confirm.units, "margin": self.cfg.margin,
-            "reached": self.reached, **self.confirmation.as_dict()}
-        meta = Meta.made(self.task, self.cfg.hidden, command=command, seed=self.cfg.seed, steps=steps,
-                         seconds=round(seconds, 2), stopped_by=stopped_by, trainer=self.cfg.settings(),
-                         confirmation=confirmation)
-        return TrainResult(RNN(**self.params, vocab=net.vocab, meta=meta), self.best, steps, seconds,
-                           self.reached, stopped_by == "interrupted", stopped_by, self.history)
+        confirmation = (
+            None
+            if self.confirmation is None
+            else {
+                "seed": self.confirm.seed,
+                "units": self.confirm.units,
+                "margin": self.cfg.margin,
+                "reached": self.reached,
+                **self.confirmation.as_dict(),
+            }
+        )
+        meta = Meta.made(
+            self.task,
+            self.cfg.hidden,
+            command=command,
+            seed=self.cfg.seed,
+            steps=steps,
+            seconds=round(seconds, 2),
+            stopped_by=stopped_by,
+            trainer=self.cfg.settings(),
+            confirmation=confirmation,
+        )
+        return TrainResult(
+            RNN(**self.params, vocab=net.vocab, meta=meta),
+            self.best,
+            steps,
+            seconds,
+            self.reached,
+            stopped_by == "interrupted",
+            stopped_by,
+            self.history,
+        )
 
 
 class Member:
@@ -242,8 +268,9 @@ class Member:
 class Population:
     """The stacked state of the networks still training: weights, optimizer, learning rates, states."""
 
-    def __init__(self, members: list[Member], nets: list[RNN], cfg: TrainConfig, phase: Phase,
-                 base_lr: np.ndarray) -> None:
+    def __init__(
+        self, members: list[Member], nets: list[RNN], cfg: TrainConfig, phase: Phase, base_lr: np.ndarray
+    ) -> None:
         self.members = members
         self.P = {k: np.stack([getattr(n, k) for n in nets]) for k in PARAMS}  # (S, ...) each
         self.opt = OPTIMIZERS[cfg.optimizer](self.P)
@@ -273,9 +300,14 @@ def check_population(cfgs: list[TrainConfig]) -> None:
             raise ValueError("networks trained together must share every setting but --seed and --lr")
 
 
-def train_population(task: Task, cfgs: list[TrainConfig], callback: Callable[[Progress], object] | None = None,
-                     should_stop: Callable[[], bool] = lambda: False, command: str = "",
-                     requested: str = "request") -> list[TrainResult]:
+def train_population(
+    task: Task,
+    cfgs: list[TrainConfig],
+    callback: Callable[[Progress], object] | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
+    command: str = "",
+    requested: str = "request",
+) -> list[TrainResult]:
     """Train one network per config at once until each reaches its target, the update budget (or the
     time cap) runs out, or `should_stop()` says so; returns their results in order.
 
@@ -301,7 +333,9 @@ def train_population(task: Task, cfgs: list[TrainConfig], callback: Callable[[Pr
         nets = [pop.net(j, task.vocab) for j in range(len(live))]
         scores = evaluate_many(nets, task, [m.keeper.val for m in live])
         ready = [j for j, m in enumerate(live) if m.keeper.ready(scores[j])]  # worth a full check, all at once
-        checks = dict(zip(ready, evaluate_many([nets[j] for j in ready], task, [live[j].keeper.confirm for j in ready])))
+        checks = dict(
+            zip(ready, evaluate_many([nets[j] for j in ready], task, [live[j].keeper.confirm for j in ready]))
+        )
         for j, m in enumerate(live):
             m.keeper.consider(nets[j], step, float(loss[j]), scores[j], checks.get(j))
             if m.keeper.confirmed and not m.annealed and phase.anneal != 1.0:  # now polish the distribution
@@ -336,7 +370,7 @@ def train_population(task: Task, cfgs: list[TrainConfig], callback: Callable[[Pr
             carry = recipe.source.carries and cfg.carry
             i = 0
             while pop.members and (steps is None or i < steps):
-                if (stopped_by := stop_reason()):
+                if stopped_by := stop_reason():
                     break
                 batches = [m.source.next(i) for m in pop.members]
                 X = np.stack([b[0] for b in batches])  # (S, B, T)
@@ -371,15 +405,25 @@ def train_population(task: Task, cfgs: list[TrainConfig], callback: Callable[[Pr
     for m in members:
         if not m.stopped_by:
             j = pop.members.index(m) if pop and m in pop.members else None
-            m.net = pop.net(j, task.vocab) if j is not None else RNN.init(  # interrupted before its first weights
-                cfg.hidden, task.vocab, np.random.default_rng(cfg.seed), cfg.init_scale)
+            m.net = (
+                pop.net(j, task.vocab)
+                if j is not None
+                else RNN.init(  # interrupted before its first weights
+                    cfg.hidden, task.vocab, np.random.default_rng(cfg.seed), cfg.init_scale
+                )
+            )
             m.steps, m.stopped_by = step, stopped_by or "steps"
         results.append(m.keeper.result(m.net, m.steps, m.stopped_by, command, m.seconds))
     return results
 
 
-def train(task: Task, cfg: TrainConfig, callback: Callable[[Progress], object] | None = None,
-          should_stop: Callable[[], bool] = lambda: False, command: str = "") -> TrainResult:
+def train(
+    task: Task,
+    cfg: TrainConfig,
+    callback: Callable[[Progress], object] | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
+    command: str = "",
+) -> TrainResult:
     """Train one network on `task`: a population of one (see `train_population`)."""
     return train_population(task, [cfg], callback, should_stop, command)[0]
 

@@ -1,4 +1,5 @@
 """Load and save networks in the weights file format of DESIGN.md: an .npz that never unpickles."""
+
 from __future__ import annotations
 
 import re
@@ -74,8 +75,11 @@ def _read_arrays(path: Path) -> dict[str, np.ndarray]:
             try:
                 with zf.open(members[k]) as f:
                     version = np.lib.format.read_magic(f)
-                    reader = np.lib.format.read_array_header_1_0 if version == (1, 0) else \
-                        np.lib.format.read_array_header_2_0
+                    reader = (
+                        np.lib.format.read_array_header_1_0
+                        if version == (1, 0)
+                        else np.lib.format.read_array_header_2_0
+                    )
                     shape, _, dtype = reader(f)
             except (ValueError, OSError, zipfile.BadZipFile, EOFError) as e:
                 raise WeightsError(f"{path}: {k} is not a readable array ({e})") from None
@@ -95,8 +99,9 @@ def _read_arrays(path: Path) -> dict[str, np.ndarray]:
         for k, shape in want.items():
             got, dtype = heads[k]
             if got != shape or dtype.kind != "f":
-                raise WeightsError(f"{path}: {k} has shape {got} ({dtype}), expected float {shape} "
-                                   f"for H={H} neurons and V={V} symbols")
+                raise WeightsError(
+                    f"{path}: {k} has shape {got} ({dtype}), expected float {shape} for H={H} neurons and V={V} symbols"
+                )
         try:
             return {k: np.lib.format.read_array(zf.open(members[k]), allow_pickle=False) for k in heads}
         except (ValueError, OSError, zipfile.BadZipFile, EOFError) as e:

@@ -8,6 +8,7 @@ Each repeat starts `rnnmem-tui TASK` in a pty of the given size (80x24 by defaul
 neuron panel's title reaches the terminal), then sets the speed, plays for a few seconds and reads
 the step counter the app writes, timing every redraw.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -104,10 +105,17 @@ def one_run(exe: str, task: str, speed: int, seconds: float, size: tuple[int, in
 def main() -> None:
     """Run the repeats and print each, then the medians."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--task", default="three-in-a-row",
-                   help="the explorer's arguments before --paused, e.g. 'fill --hidden 10' (default three-in-a-row)")
-    p.add_argument("--size", default="80x24", type=lambda s: tuple(int(v) for v in s.lower().split("x")),
-                   help="terminal COLSxROWS (default 80x24)")
+    p.add_argument(
+        "--task",
+        default="three-in-a-row",
+        help="the explorer's arguments before --paused, e.g. 'fill --hidden 10' (default three-in-a-row)",
+    )
+    p.add_argument(
+        "--size",
+        default="80x24",
+        type=lambda s: tuple(int(v) for v in s.lower().split("x")),
+        help="terminal COLSxROWS (default 80x24)",
+    )
     p.add_argument("--speed", type=int, default=30, choices=SPEEDS, help="steps per second to ask for")
     p.add_argument("--seconds", type=float, default=5.0, help="playback measured per repeat")
     p.add_argument("--repeats", type=int, default=5)
@@ -117,11 +125,16 @@ def main() -> None:
     for k in range(args.repeats):
         row = one_run(args.exe, args.task, args.speed, args.seconds, args.size)
         rows.append(row)
-        print(f"run {k + 1}: first frame {row[0]:.3f} s, {row[1]:.1f} steps/s, "
-              f"redraw every {row[2]:.1f} ms (worst {row[3]:.1f} ms), {row[4]:.0f}% of a core", flush=True)
+        print(
+            f"run {k + 1}: first frame {row[0]:.3f} s, {row[1]:.1f} steps/s, "
+            f"redraw every {row[2]:.1f} ms (worst {row[3]:.1f} ms), {row[4]:.0f}% of a core",
+            flush=True,
+        )
     med = [statistics.median(c) for c in zip(*rows)]
-    print(f"{args.task} at {args.size[0]}x{args.size[1]}, median of {args.repeats}: first frame {med[0]:.3f} s, {med[1]:.1f} steps/s at {args.speed} asked, "
-          f"redraw every {med[2]:.1f} ms, worst gap {med[3]:.1f} ms, {med[4]:.0f}% of a core")
+    print(
+        f"{args.task} at {args.size[0]}x{args.size[1]}, median of {args.repeats}: first frame {med[0]:.3f} s, {med[1]:.1f} steps/s at {args.speed} asked, "
+        f"redraw every {med[2]:.1f} ms, worst gap {med[3]:.1f} ms, {med[4]:.0f}% of a core"
+    )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 """What every test shares: two digit keys make one neuron number however slowly a loaded machine delivers them."""
+
 import pytest
 
 

@@ -1,4 +1,5 @@
 """Ablation sweeps and the scores behind the roles, on networks and data whose answer is known."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,5 @@
 """The explorer driven by its keys (Textual's pilot), and its command line's checks."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -79,8 +80,7 @@ async def test_release_all_restores_the_unablated_trajectory_bit_for_bit():
         got = frames(app)
         assert not app.screen.session.interventions
         assert [f.step.x for f in got] == [f.step.x for f in want]
-        assert all(np.array_equal(a.step.h, b.step.h) and np.array_equal(a.step.p, b.step.p)
-                   for a, b in zip(got, want))
+        assert all(np.array_equal(a.step.h, b.step.h) and np.array_equal(a.step.p, b.step.p) for a, b in zip(got, want))
 
 
 async def test_zeroing_count_2s_counter_neuron_drops_the_running_validity():
@@ -253,8 +253,11 @@ async def test_W_is_offered_only_for_a_network_trained_in_the_app(tmp_path):
 def test_a_bare_task_opens_the_smallest_trained_network_that_meets_else_the_studys_size_saying_so():
     for task in ("count", "count-reverse", "fill", "grammar", "three-in-a-row"):
         options = prepare(build_parser().parse_args([task]))
-        trained = sorted((int(p.stem.rsplit("-", 1)[1]), p.name) for p in data_dir("weights").glob(f"{task}-*.npz")
-                         if p.stem.rsplit("-", 1)[1].isdigit() and p.stem.rsplit("-", 1)[0] == task)
+        trained = sorted(
+            (int(p.stem.rsplit("-", 1)[1]), p.name)
+            for p in data_dir("weights").glob(f"{task}-*.npz")
+            if p.stem.rsplit("-", 1)[1].isdigit() and p.stem.rsplit("-", 1)[0] == task
+        )
         meets = [name for _, name in trained if load(data_dir("weights") / name).meta.recorded == "meets"]
         if meets:
             assert options["source"] == meets[0] and options["note"] == "", task
@@ -284,22 +287,26 @@ def test_no_two_bindings_of_the_explorer_share_a_key():
 
 # ---- the command line: one clear line and exit code 2, before any screen ----
 
+
 @pytest.fixture(autouse=True)
 def no_screen(monkeypatch):
     """A command line that wrongly got through must fail the test, not hang it in a headless app."""
     monkeypatch.setattr(ExplorerApp, "run", lambda self, *a, **k: pytest.fail("the explorer opened"))
 
 
-@pytest.mark.parametrize("argv, says", [
-    (["nope"], "unknown task 'nope'"),
-    (["count", "--hidden", "7"], "no shipped network count-7.npz"),
-    (["count", "--weights", "/nonexistent.npz"], "no such weights file"),
-    (["count", "--weights", __file__], "not an .npz"),
-    (["count", "--bogus"], "unrecognized arguments: --bogus"),
-    (["count", "--weights", "x.npz", "--hidden", "2"], "cannot be combined"),
-    (["fill", "--optimal", "--hidden", "99"], "no shipped network fill-optimal-99.npz"),
-    (["count", "--seed", "-1"], "--seed must be 0 or more"),
-])
+@pytest.mark.parametrize(
+    "argv, says",
+    [
+        (["nope"], "unknown task 'nope'"),
+        (["count", "--hidden", "7"], "no shipped network count-7.npz"),
+        (["count", "--weights", "/nonexistent.npz"], "no such weights file"),
+        (["count", "--weights", __file__], "not an .npz"),
+        (["count", "--bogus"], "unrecognized arguments: --bogus"),
+        (["count", "--weights", "x.npz", "--hidden", "2"], "cannot be combined"),
+        (["fill", "--optimal", "--hidden", "99"], "no shipped network fill-optimal-99.npz"),
+        (["count", "--seed", "-1"], "--seed must be 0 or more"),
+    ],
+)
 def test_bad_command_lines_fail_in_one_line(argv, says, capsys):
     assert run_explorer(argv) == 2
     err = capsys.readouterr().err
@@ -314,7 +321,9 @@ def test_a_weights_file_of_another_task_is_refused(capsys):
 def test_a_small_terminal_is_refused(monkeypatch, capsys):
     import os
 
-    monkeypatch.setattr("shutil.get_terminal_size", lambda *a, **k: os.terminal_size((70, 20)))  # pytest asks too, with fallback=
+    monkeypatch.setattr(
+        "shutil.get_terminal_size", lambda *a, **k: os.terminal_size((70, 20))
+    )  # pytest asks too, with fallback=
     monkeypatch.setattr("rnnmem_tui.explore.on_a_terminal", lambda: True)
     assert run_explorer(["count"]) == 2
     assert "needs at least 80x24" in capsys.readouterr().err
@@ -337,4 +346,3 @@ async def test_the_command_line_explorer_plays_at_once_and_paused_waits():
     async with paused.run_test(size=SIZE) as pilot:
         await pilot.pause(0.5)
         assert not paused.screen.playing and len(frames(paused)) == 1
-

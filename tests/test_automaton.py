@@ -1,4 +1,5 @@
 """`rnnmem-tui automaton`: the machine a network implements, against the task's, on hand-built and trained networks."""
+
 from __future__ import annotations
 
 import json
@@ -61,13 +62,16 @@ def test_the_text_says_grammars_machine_stops_at_n_max(capsys):
     assert "agreement" in out
 
 
-@pytest.mark.parametrize("args, message", [
-    (["automaton", "count-2", "--zero", "7"], "neuron 7 is out of range"),
-    (["automaton", "count-2", "--resolution", "0"], "--resolution: must be above 0.0"),
-    (["automaton", "nowhere.npz"], "nowhere.npz: no such weights file"),
-    (["fixed-points", "count-2", "--max-points", "0"], "--max-points: must be at least 1"),
-    (["fixed-points", "count-2", "--clamp", "1=3"], "VALUE in [-1, 1]"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["automaton", "count-2", "--zero", "7"], "neuron 7 is out of range"),
+        (["automaton", "count-2", "--resolution", "0"], "--resolution: must be above 0.0"),
+        (["automaton", "nowhere.npz"], "nowhere.npz: no such weights file"),
+        (["fixed-points", "count-2", "--max-points", "0"], "--max-points: must be at least 1"),
+        (["fixed-points", "count-2", "--clamp", "1=3"], "VALUE in [-1, 1]"),
+    ],
+)
 def test_bad_input_gets_one_line_and_exit_2(args, message):
     r = subprocess.run([sys.executable, "-m", "rnnmem_tui", *args], capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr

@@ -1,5 +1,6 @@
 """The bad-input tier's table: every case we know of gets exit 2 (or 130), one line naming the problem, no
 traceback, and no file lost or changed."""
+
 from __future__ import annotations
 
 import json
@@ -18,8 +19,9 @@ GRAMMAR = data_dir("weights") / "grammar-4.npz"
 
 
 def cli(*args: str, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "rnnmem_tui", *args], capture_output=True, text=True, timeout=120,
-                          cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "rnnmem_tui", *args], capture_output=True, text=True, timeout=120, cwd=cwd
+    )
 
 
 def variant(folder, name: str, meta: dict | None = None, **arrays) -> str:
@@ -35,8 +37,11 @@ def variant(folder, name: str, meta: dict | None = None, **arrays) -> str:
 FILES = {  # name -> (meta changes, array changes, what the message says)
     "task-list": ({"task": ["grammar"]}, {}, "unknown task ['grammar']"),
     "empty-uv": ({"u": "", "v": ""}, {}, "u must be a non-empty string"),
-    "h0": ({"hidden": 0}, {"Wxh": np.zeros((0, 3)), "Whh": np.zeros((0, 0)), "Why": np.zeros((3, 0)),
-                           "bh": np.zeros(0)}, "a network has 1 to 4096"),
+    "h0": (
+        {"hidden": 0},
+        {"Wxh": np.zeros((0, 3)), "Whh": np.zeros((0, 0)), "Why": np.zeros((3, 0)), "bh": np.zeros(0)},
+        "a network has 1 to 4096",
+    ),
     "n-max": ({"n_max": 3000}, {}, "n_max must be in 0..50"),
     "spec-number": ({"spec": 5}, {}, "spec must be a task name"),
     "whh-5000": ({}, {"Whh": np.zeros((5000, 5000))}, "Whh holds 5000 neurons"),
@@ -56,26 +61,29 @@ def test_bad_files_are_refused_by_every_verb(tmp_path, name, verb):
     assert time.perf_counter() - start < 30
 
 
-@pytest.mark.parametrize("args, says", [
-    (["train", "count", "--batch", "0", "--out", "x.npz"], "argument --batch: must be in 1..4096, got 0"),
-    (["train", "count", "--window", "0", "--out", "x.npz"], "argument --window"),
-    (["train", "count", "--hidden", "100000", "--out", "x.npz"], "argument --hidden: must be in 1..1024"),
-    (["train", "count", "--lr", "nan", "--out", "x.npz"], "argument --lr: must be a finite number"),
-    (["train", "count", "--max-seconds", "nan", "--out", "x.npz"], "argument --max-seconds"),
-    (["sample", "count-2", "--n", "1000000000"], "argument --n: must be in 1..100000000"),
-    (["sample", "count-2", "--n", "-5"], "argument --n"),
-    (["sample", "count-2", "--seed", "-1"], "argument --seed"),
-    (["sample", "count-2", "--temperature", "0"], "argument --temperature: must be above 0"),
-    (["sample", "count-2", "--temperature", "nan"], "argument --temperature"),
-    (["sample", "count-2", "--zero", "0", "--clamp", "0=0.5"], "neuron 0 is given more than one"),
-    (["eval", "count-2", "--units", "0"], "argument --units: must be at least 1"),
-    (["sweep", "count", "--hidden", "12..1"], "12..1 is an empty range"),
-    (["sweep", "count", "--hidden", "2,2"], "lists size 2 twice"),
-    (["sweep", "count", "--seeds", "0"], "argument --seeds"),
-    (["--weights"], "--weights needs a PATH"),
-    (["evaluate", "count-2"], "did you mean eval?"),
-    (["eval", str(data_dir("weights"))], "is a directory"),
-])
+@pytest.mark.parametrize(
+    "args, says",
+    [
+        (["train", "count", "--batch", "0", "--out", "x.npz"], "argument --batch: must be in 1..4096, got 0"),
+        (["train", "count", "--window", "0", "--out", "x.npz"], "argument --window"),
+        (["train", "count", "--hidden", "100000", "--out", "x.npz"], "argument --hidden: must be in 1..1024"),
+        (["train", "count", "--lr", "nan", "--out", "x.npz"], "argument --lr: must be a finite number"),
+        (["train", "count", "--max-seconds", "nan", "--out", "x.npz"], "argument --max-seconds"),
+        (["sample", "count-2", "--n", "1000000000"], "argument --n: must be in 1..100000000"),
+        (["sample", "count-2", "--n", "-5"], "argument --n"),
+        (["sample", "count-2", "--seed", "-1"], "argument --seed"),
+        (["sample", "count-2", "--temperature", "0"], "argument --temperature: must be above 0"),
+        (["sample", "count-2", "--temperature", "nan"], "argument --temperature"),
+        (["sample", "count-2", "--zero", "0", "--clamp", "0=0.5"], "neuron 0 is given more than one"),
+        (["eval", "count-2", "--units", "0"], "argument --units: must be at least 1"),
+        (["sweep", "count", "--hidden", "12..1"], "12..1 is an empty range"),
+        (["sweep", "count", "--hidden", "2,2"], "lists size 2 twice"),
+        (["sweep", "count", "--seeds", "0"], "argument --seeds"),
+        (["--weights"], "--weights needs a PATH"),
+        (["evaluate", "count-2"], "did you mean eval?"),
+        (["eval", str(data_dir("weights"))], "is a directory"),
+    ],
+)
 def test_bad_flags_get_one_line_naming_the_problem(args, says, tmp_path):
     r = cli(*args, cwd=tmp_path)
     assert r.returncode == 2, r.stderr
@@ -98,8 +106,12 @@ def test_a_file_in_the_current_folder_wins_over_the_shipped_one_and_the_file_rea
 
 
 def test_sample_streams_its_output():
-    proc = subprocess.Popen([sys.executable, "-m", "rnnmem_tui", "sample", "count-2", "--n", "10000000"],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rnnmem_tui", "sample", "count-2", "--n", "10000000"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     start = time.perf_counter()
     first = proc.stdout.readline()
     elapsed = time.perf_counter() - start

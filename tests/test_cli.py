@@ -1,4 +1,5 @@
 """The headless command line: each verb works, and bad input ends in one clear line and exit code 2."""
+
 from __future__ import annotations
 
 import json
@@ -18,23 +19,28 @@ FILL_OPT = str(shipped("fill", optimal=True))
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "rnnmem_tui", *args], capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run([sys.executable, "-m", "rnnmem_tui", *args], capture_output=True, text=True, timeout=120)
 
 
-@pytest.mark.parametrize("args, message", [
-    (["eval", "missing.npz"], "missing.npz: no such weights file"),
-    (["sample", FILL_OPT, "--zero", "10"], "neuron 10 is out of range"),
-    (["sample", FILL_OPT, "--clamp", "3=2"], "VALUE in [-1, 1]"),
-    (["sample", FILL_OPT, "--clamp", "3"], "NEURON=VALUE"),
-    (["train", "chess", "--out", "x.npz"], "unknown task 'chess'"),
-    (["build-optimal", "fill", "--hidden", "5", "--out", "x.npz"], "sizes with one: 9, 10"),
-    (["eval", FILL_OPT, "--bogus"], "unrecognized arguments: --bogus"),
-    (["--weights", "missing.npz"], "missing.npz: no such weights file"),
-    (["explain", FILL_OPT, "--feature", "nope"], "unknown feature 'nope' for fill; its features: cell0 (cell 0 filled)"),
-    (["explain", FILL_OPT, "--streams", "0"], "--streams and --units must be at least 1"),
-    (["calibrate", "missing.npz"], "missing.npz: no such weights file"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["eval", "missing.npz"], "missing.npz: no such weights file"),
+        (["sample", FILL_OPT, "--zero", "10"], "neuron 10 is out of range"),
+        (["sample", FILL_OPT, "--clamp", "3=2"], "VALUE in [-1, 1]"),
+        (["sample", FILL_OPT, "--clamp", "3"], "NEURON=VALUE"),
+        (["train", "chess", "--out", "x.npz"], "unknown task 'chess'"),
+        (["build-optimal", "fill", "--hidden", "5", "--out", "x.npz"], "sizes with one: 9, 10"),
+        (["eval", FILL_OPT, "--bogus"], "unrecognized arguments: --bogus"),
+        (["--weights", "missing.npz"], "missing.npz: no such weights file"),
+        (
+            ["explain", FILL_OPT, "--feature", "nope"],
+            "unknown feature 'nope' for fill; its features: cell0 (cell 0 filled)",
+        ),
+        (["explain", FILL_OPT, "--streams", "0"], "--streams and --units must be at least 1"),
+        (["calibrate", "missing.npz"], "missing.npz: no such weights file"),
+    ],
+)
 def test_bad_input_gets_one_clear_line_and_exit_2(args, message):
     r = cli(*args)
     assert r.returncode == 2, r.stderr
@@ -65,13 +71,16 @@ def test_eval_json_reports_the_metrics_and_verdict(capsys):
     assert {"tvd", "bad_mean", "bad_max", "target", "file", "task"} <= row.keys()  # the keys it always had
 
 
-@pytest.mark.parametrize("make, message", [
-    (lambda d: "", "the output path is empty"),
-    (lambda d: str(d), "is a directory"),
-    (lambda d: str(d / "plain.txt" / "x.npz"), "is a file, not a directory"),
-    (lambda d: str(d / "kept.npz"), "already exists; pass --force"),
-    (lambda d: "/proc/x.npz", "cannot write there"),
-])
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda d: "", "the output path is empty"),
+        (lambda d: str(d), "is a directory"),
+        (lambda d: str(d / "plain.txt" / "x.npz"), "is a file, not a directory"),
+        (lambda d: str(d / "kept.npz"), "already exists; pass --force"),
+        (lambda d: "/proc/x.npz", "cannot write there"),
+    ],
+)
 def test_a_bad_destination_is_refused_before_any_training(tmp_path, make, message):
     (tmp_path / "plain.txt").write_text("keep me")
     kept = tmp_path / "kept.npz"
@@ -122,6 +131,7 @@ def test_sweeps_with_an_update_budget_give_the_same_table(capsys):
         assert run(["sweep", "count", "--hidden", "1,2", "--seeds", "1", "--max-steps", "300", "--json"]) == 0
         rows = json.loads(capsys.readouterr().out)["sizes"]
         return [{k: v for k, v in run_.items() if k != "seconds"} for r in rows for run_ in r["runs"]]
+
     first = sweep()
     assert [r["steps"] for r in first] == [300, 300] and first == sweep()
 
@@ -138,8 +148,7 @@ def test_sample_prints_games_as_rows_and_zeroing_breaks_them(capsys):
 def test_build_optimal_and_train_write_loadable_files(tmp_path, capsys):
     assert run(["build-optimal", "fill", "--out", str(tmp_path / "opt.npz")]) == 0
     assert load(tmp_path / "opt.npz").meta.metrics["validity"] == 1.0
-    assert run(["train", "count", "--hidden", "2", "--max-steps", "30", "--out",
-                str(tmp_path / "c.npz")]) == 0
+    assert run(["train", "count", "--hidden", "2", "--max-steps", "30", "--out", str(tmp_path / "c.npz")]) == 0
     net = load(tmp_path / "c.npz")
     assert net.meta.command.startswith("rnnmem-tui train count") and net.meta.seed == 0
     assert net.meta.trainer["hidden"] == 2 and "validity" in net.meta.metrics
@@ -164,8 +173,9 @@ def test_interrupt_keeps_the_best_network(seeds):
             raise KeyboardInterrupt
         return False
 
-    results = train_population(task, [TrainConfig(hidden=2, seed=s, eval_symbols=20_000) for s in seeds],
-                               should_stop=stop)
+    results = train_population(
+        task, [TrainConfig(hidden=2, seed=s, eval_symbols=20_000) for s in seeds], should_stop=stop
+    )
     for seed, r in zip(seeds, results):  # each network of a population keeps its own best
         assert r.interrupted and r.best is not None and r.steps == 60 and r.net.meta.seed == seed
 

@@ -1,4 +1,5 @@
 """Sweeps on a Dask cluster: a scheduler and a worker on localhost give the same table as the local pool."""
+
 from __future__ import annotations
 
 import json
@@ -16,16 +17,19 @@ distributed = pytest.importorskip("distributed")  # the [dask] extra (the [test]
 @pytest.fixture(scope="module")
 def scheduler():
     """The address of a scheduler with one worker process, on a free port of localhost."""
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, scheduler_port=0,
-                                  dashboard_address=None) as cluster:
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, scheduler_port=0, dashboard_address=None
+    ) as cluster:
         yield cluster.scheduler_address
 
 
 def sweep(capsys, *more: str) -> list[dict]:
     assert run(["sweep", "count", "--hidden", "1..3", "--seeds", "2", "--max-steps", "200", "--json", *more]) == 0
     rows = json.loads(capsys.readouterr().out)["sizes"]
-    return sorted(({k: v for k, v in r.items() if k != "seconds"} for row in rows for r in row["runs"]),
-                  key=lambda r: (r["hidden"], r["seed"]))
+    return sorted(
+        ({k: v for k, v in r.items() if k != "seconds"} for row in rows for r in row["runs"]),
+        key=lambda r: (r["hidden"], r["seed"]),
+    )
 
 
 def test_a_sweep_on_a_local_cluster_gives_the_local_pool_s_table(capsys, scheduler):
@@ -36,8 +40,9 @@ def test_a_sweep_on_a_local_cluster_gives_the_local_pool_s_table(capsys, schedul
 
 
 def test_ctrl_c_cancels_the_cluster_s_futures(scheduler):
-    p = interruptible("sweep", "count", "--hidden", "1..4", "--seeds", "2", "--max-steps", "20000",
-                      "--scheduler", scheduler)
+    p = interruptible(
+        "sweep", "count", "--hidden", "1..4", "--seeds", "2", "--max-steps", "20000", "--scheduler", scheduler
+    )
     with distributed.Client(scheduler) as client:
         deadline = time.time() + 60
         while not any(client.processing().values()) and time.time() < deadline:  # the jobs are running
@@ -53,7 +58,9 @@ def test_ctrl_c_cancels_the_cluster_s_futures(scheduler):
 
 def test_an_unreachable_scheduler_is_one_line(capsys):
     with pytest.raises(SystemExit) as e:  # after distributed's 10 s of retries
-        run(["sweep", "count", "--hidden", "1", "--seeds", "1", "--max-steps", "10", "--scheduler", "tcp://127.0.0.1:9"])
+        run(
+            ["sweep", "count", "--hidden", "1", "--seeds", "1", "--max-steps", "10", "--scheduler", "tcp://127.0.0.1:9"]
+        )
     assert e.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "cannot reach the scheduler" in err[0]

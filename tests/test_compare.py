@@ -1,4 +1,5 @@
 """`rnnmem-tui compare A B`: two networks of one task read one input stream side by side."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """Hand-built networks: each scores validity 1.0 with no bad mass, and build-optimal picks them by size."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -10,8 +11,17 @@ from rnnmem_tui.metrics import Protocol, evaluate
 from rnnmem_tui.tasks import load_task
 from rnnmem_tui.weights import load
 
-BUILT = [("count", 1), ("count", 2), ("count-reverse", 2), ("fill", 9), ("fill", 10), ("fill-4x4", 16),
-         ("fill-4x4", 17), ("grammar", 4), ("three-in-a-row", 17)]
+BUILT = [
+    ("count", 1),
+    ("count", 2),
+    ("count-reverse", 2),
+    ("fill", 9),
+    ("fill", 10),
+    ("fill-4x4", 16),
+    ("fill-4x4", 17),
+    ("grammar", 4),
+    ("three-in-a-row", 17),
+]
 
 
 @pytest.mark.parametrize("name, hidden", BUILT)

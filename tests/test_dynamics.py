@@ -1,4 +1,5 @@
 """`rnnmem-tui fixed-points`: the fixed points of hand-built networks, derived by hand from their constructions."""
+
 from __future__ import annotations
 
 import itertools
@@ -110,6 +111,7 @@ def test_the_text_prints_the_threshold_and_the_tolerance_and_all_adds_the_saddle
 def test_a_clamped_neuron_stays_at_its_value_in_every_point():
     net = load("count-optimal-2")
     from rnnmem_tui.model import Interventions
+
     points = fixed_points(net, task_for(net), Interventions().clamp(1, 0.25))
     assert points and all(p.point[1] == 0.25 and p.eigenvalues.size == 1 for p in points)
 

@@ -1,4 +1,5 @@
 """The one training engine: recipes as configurations, refused flags, populations, seeds, the typed meta."""
+
 from __future__ import annotations
 
 import json
@@ -21,23 +22,25 @@ from rnnmem_tui.weights import WeightsError, load, save, shipped
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "rnnmem_tui", *args], capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run([sys.executable, "-m", "rnnmem_tui", *args], capture_output=True, text=True, timeout=120)
 
 
 def same_network(a, b) -> bool:
     return all(np.array_equal(v, getattr(b, k)) for k, v in a.params.items())
 
 
-@pytest.mark.parametrize("flags, message", [
-    (["--recipe", "lines", "--anneal", "0.5"], "--recipe lines does not use --anneal"),
-    (["--recipe", "lines", "--no-carry"], "--recipe lines does not use --no-carry"),
-    (["--batch", "0"], "argument --batch: must be in 1..4096, got 0"),
-    (["--clip-norm", "-1"], "argument --clip-norm: must be at least 0"),
-    (["--seeds", "3..1"], "--seeds wants N"),
-    (["--seeds", "a,b"], "--seeds wants N"),
-    (["--seed", "1", "--seeds", "2"], "not allowed with argument"),
-])
+@pytest.mark.parametrize(
+    "flags, message",
+    [
+        (["--recipe", "lines", "--anneal", "0.5"], "--recipe lines does not use --anneal"),
+        (["--recipe", "lines", "--no-carry"], "--recipe lines does not use --no-carry"),
+        (["--batch", "0"], "argument --batch: must be in 1..4096, got 0"),
+        (["--clip-norm", "-1"], "argument --clip-norm: must be at least 0"),
+        (["--seeds", "3..1"], "--seeds wants N"),
+        (["--seeds", "a,b"], "--seeds wants N"),
+        (["--seed", "1", "--seeds", "2"], "not allowed with argument"),
+    ],
+)
 def test_a_flag_a_recipe_does_not_use_is_refused_in_one_line(tmp_path, flags, message):
     r = cli("train", "grammar", *flags, "--out", str(tmp_path / "g.npz"))
     assert r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr, r.stderr
@@ -52,10 +55,32 @@ def test_every_recipe_honours_what_it_takes_and_records_only_that():
     assert windows.settings()["batch"] == 8 and windows.settings()["carry"] is True
     with pytest.raises(ValueError, match="does not use --anneal"):
         TrainConfig(recipe="lines", anneal=0.5)
-    r = train(load_task("grammar"), TrainConfig(hidden=3, recipe="lines", batch=16, window=30, max_steps=60,
-                                                val_units=50, optimizer="adagrad", clip_norm=1.0))
-    assert r.net.meta.trainer == TrainConfig(hidden=3, recipe="lines", batch=16, window=30, max_steps=60,
-                                             val_units=50, optimizer="adagrad", clip_norm=1.0).settings()
+    r = train(
+        load_task("grammar"),
+        TrainConfig(
+            hidden=3,
+            recipe="lines",
+            batch=16,
+            window=30,
+            max_steps=60,
+            val_units=50,
+            optimizer="adagrad",
+            clip_norm=1.0,
+        ),
+    )
+    assert (
+        r.net.meta.trainer
+        == TrainConfig(
+            hidden=3,
+            recipe="lines",
+            batch=16,
+            window=30,
+            max_steps=60,
+            val_units=50,
+            optimizer="adagrad",
+            clip_norm=1.0,
+        ).settings()
+    )
 
 
 def test_the_task_table_gives_defaults_and_flags_override_it(monkeypatch):
@@ -71,7 +96,10 @@ def test_the_task_table_gives_defaults_and_flags_override_it(monkeypatch):
 
 def test_clipping_by_global_norm_is_per_network():
     rng = np.random.default_rng(0)
-    grads = {"a": rng.standard_normal((3, 4, 4)) * [[[10.0]], [[0.01]], [[3.0]]], "b": rng.standard_normal((3, 4)) * [[1.0], [0.01], [1.0]]}
+    grads = {
+        "a": rng.standard_normal((3, 4, 4)) * [[[10.0]], [[0.01]], [[3.0]]],
+        "b": rng.standard_normal((3, 4)) * [[1.0], [0.01], [1.0]],
+    }
     before = {k: v.copy() for k, v in grads.items()}
     norms = global_norm(grads)
     clip_grads(grads, clip=0.0, clip_norm=1.0)
@@ -84,8 +112,10 @@ def test_clipping_by_global_norm_is_per_network():
 
 def test_a_population_trains_each_network_exactly_as_it_trains_alone():
     task = replace(load_task("count"), target={"validity": 0.6})  # within reach of a short run
-    cfgs = [TrainConfig(hidden=2, seed=s, lr=lr, max_steps=800, eval_symbols=40_000)
-            for s, lr in ((0, 0.05), (1, 0.05), (2, 0.02))]
+    cfgs = [
+        TrainConfig(hidden=2, seed=s, lr=lr, max_steps=800, eval_symbols=40_000)
+        for s, lr in ((0, 0.05), (1, 0.05), (2, 0.02))
+    ]
     together = train_population(task, cfgs)
     assert any(r.stopped_by == "target" for r in together)  # one left the computation early
     for cfg, r in zip(cfgs, together):
@@ -97,8 +127,9 @@ def test_a_population_trains_each_network_exactly_as_it_trains_alone():
 
 def test_a_population_of_whole_line_learners_matches_them_alone():
     task = load_task("grammar")
-    cfgs = [TrainConfig(hidden=3, seed=s, recipe="lines", batch=8, window=30, max_steps=40, val_units=30)
-            for s in (4, 5)]
+    cfgs = [
+        TrainConfig(hidden=3, seed=s, recipe="lines", batch=8, window=30, max_steps=40, val_units=30) for s in (4, 5)
+    ]
     for cfg, r in zip(cfgs, train_population(task, cfgs)):
         assert same_network(r.net, train(task, cfg).net)
 
@@ -147,10 +178,29 @@ def test_bad_seeds_name_the_flag(text):
 
 def test_sweep_takes_the_same_seeds_and_a_list_of_rates(capsys):
     def sweep() -> list:
-        assert run(["sweep", "count", "--hidden", "2", "--seeds", "2..2", "--lr", "0.02,0.05", "--max-steps", "300",
-                    "--json", "--jobs", "1"]) == 0
+        assert (
+            run(
+                [
+                    "sweep",
+                    "count",
+                    "--hidden",
+                    "2",
+                    "--seeds",
+                    "2..2",
+                    "--lr",
+                    "0.02,0.05",
+                    "--max-steps",
+                    "300",
+                    "--json",
+                    "--jobs",
+                    "1",
+                ]
+            )
+            == 0
+        )
         rows = json.loads(capsys.readouterr().out)["sizes"]
         return [{k: v for k, v in r.items() if k != "seconds"} for row in rows for r in row["runs"]]
+
     first = sweep()
     assert sorted((r["seed"], r["lr"]) for r in first) == [(2, 0.02), (2, 0.05)]
     assert first == sweep()
@@ -201,7 +251,11 @@ def test_evaluating_networks_together_gives_each_its_own_figures():
     from rnnmem_tui.metrics import Protocol, evaluate, evaluate_many
 
     task = load_task("fill")
-    nets = [load(shipped("fill")), load(shipped("fill", optimal=True)), RNN.init(10, task.vocab, np.random.default_rng(1))]
+    nets = [
+        load(shipped("fill")),
+        load(shipped("fill", optimal=True)),
+        RNN.init(10, task.vocab, np.random.default_rng(1)),
+    ]
     nets.append(RNN.init(10, task.vocab, np.random.default_rng(0), 3.0))  # one that rambles to the cap
     protocols = [Protocol(units=200, bad_units=20, seed=s) for s in range(4)]
     assert evaluate_many(nets, task, protocols) == [evaluate(n, task, p) for n, p in zip(nets, protocols)]
@@ -233,8 +287,20 @@ def test_judging_networks_together_gives_each_its_verdict():
 def test_ctrl_c_saves_every_member_s_best_and_exits_cleanly(tmp_path, jobs):
     import signal
 
-    proc = interruptible("train", "count-reverse", "--hidden", "2", "--seeds", "2", "--max-steps", "1000000",
-                         "--jobs", jobs, "--out", str(tmp_path))
+    proc = interruptible(
+        "train",
+        "count-reverse",
+        "--hidden",
+        "2",
+        "--seeds",
+        "2",
+        "--max-steps",
+        "1000000",
+        "--jobs",
+        jobs,
+        "--out",
+        str(tmp_path),
+    )
     first = proc.stderr.readline()  # the progress bar's first line comes after the first validation
     assert "step" in first, first
     proc.send_signal(signal.SIGINT)
@@ -251,8 +317,23 @@ def test_train_with_no_recipe_flags_follows_the_task_s_table(tmp_path, monkeypat
 
     spec = load_spec("grammar") | {"train": {"recipe": "lines", "batch": 16, "window": 30, "clip_norm": 1.0}}
     monkeypatch.setattr(recipes, "load_spec", lambda name: spec)
-    assert run(["train", "grammar", "--hidden", "3", "--max-steps", "30", "--window", "40",
-                "--out", str(tmp_path / "g.npz")]) == 0
+    assert (
+        run(
+            [
+                "train",
+                "grammar",
+                "--hidden",
+                "3",
+                "--max-steps",
+                "30",
+                "--window",
+                "40",
+                "--out",
+                str(tmp_path / "g.npz"),
+            ]
+        )
+        == 0
+    )
     used = load(tmp_path / "g.npz").meta.trainer
     assert (used["recipe"], used["batch"], used["window"], used["clip_norm"]) == ("lines", 16, 40, 1.0)
     assert "anneal" not in used and used["max_steps"] == 30

@@ -1,4 +1,5 @@
 """The study's nine figures: each is keys in the explorer, listed in the README, and redrawn by one command."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,8 +10,17 @@ from rnnmem_tui.cli import run
 from rnnmem_tui.figures import FIGURES
 
 ROOT = Path(__file__).resolve().parent.parent
-STUDY = {"2neuron", "fillboard_act10", "10neurprobs", "5neurprobs", "opt", "toprow", "bottomrow",
-         "3neursimplegrammar", "4neursimplegrammar"}
+STUDY = {
+    "2neuron",
+    "fillboard_act10",
+    "10neurprobs",
+    "5neurprobs",
+    "opt",
+    "toprow",
+    "bottomrow",
+    "3neursimplegrammar",
+    "4neursimplegrammar",
+}
 
 
 def test_every_figure_of_the_study_has_its_row_in_the_readme_and_an_svg_of_ours():

@@ -1,5 +1,6 @@
 """The bad-input tier: a property-based fuzz of the weights loader. Every file loads or is refused cleanly,
 in under 2 s and 200 MB (tracemalloc's peak)."""
+
 from __future__ import annotations
 
 import io
@@ -18,11 +19,11 @@ from rnnmem_tui.weights import WeightsError, load
 BASE = dict(np.load(data_dir("weights") / "grammar-4.npz", allow_pickle=False))
 META = json.loads(str(BASE["meta"]))
 
-json_values = st.recursive(st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.floats(allow_nan=False)
-                           | st.text(max_size=8),
-                           lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner,
-                                                                                       max_size=3),
-                           max_leaves=6)
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(10**6), 10**6) | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=6,
+)
 dims = st.integers(0, 6) | st.sampled_from([3, 4, 11])
 shapes = st.lists(dims, min_size=0, max_size=3).map(tuple) | st.sampled_from([(5000,), (4097, 1), (1, 4097)])
 dtypes = st.sampled_from(["f8", "f4", "i8", "bool", "U1", "U3"])
@@ -46,8 +47,12 @@ def weights_files(draw):
         else:
             files.pop(key, None)
     meta = dict(META)
-    for key in draw(st.lists(st.sampled_from(["task", "spec", "hidden", "n_min", "n_max", "u", "v", "w",
-                                              "seconds", "command", "new"]), max_size=4)):
+    for key in draw(
+        st.lists(
+            st.sampled_from(["task", "spec", "hidden", "n_min", "n_max", "u", "v", "w", "seconds", "command", "new"]),
+            max_size=4,
+        )
+    ):
         meta[key] = draw(json_values)
     files["meta"] = np.array(json.dumps(meta) if draw(st.booleans()) else draw(st.text(max_size=20)))
     return files

@@ -1,4 +1,5 @@
 """The grammar's hand-built 4-neuron network and the pieces of the whole-line training recipe."""
+
 from __future__ import annotations
 
 import numpy as np

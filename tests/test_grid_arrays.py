@@ -1,4 +1,5 @@
 """The grid tasks' array paths (validity of many units, legal masks) agree with the per-prefix rules."""
+
 import numpy as np
 import pytest
 

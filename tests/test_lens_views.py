@@ -1,4 +1,5 @@
 """The phase portrait and the automaton view, each in a small app of its own (the explorer registers them)."""
+
 from __future__ import annotations
 
 from textual.app import App, ComposeResult
@@ -88,6 +89,7 @@ async def test_a_larger_network_is_drawn_in_its_first_two_principal_components()
 def test_phase_portrait_snapshot(snap_compare):
     async def run(pilot) -> None:
         await settle(pilot)
+
     assert snap_compare(LensApp("count-2", PhaseView, steps=7), terminal_size=SIZE, run_before=run)
 
 
@@ -135,4 +137,5 @@ async def test_a_machine_too_large_for_the_grid_lists_the_recent_states():
 def test_automaton_view_snapshot(snap_compare):
     async def run(pilot) -> None:
         await settle(pilot)
+
     assert snap_compare(LensApp("grammar-3", MachineView, steps=9), terminal_size=SIZE, run_before=run)

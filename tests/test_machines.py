@@ -1,4 +1,5 @@
 """Each task family's minimal automaton (states reachable under valid input, output = legal next symbols)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,8 +11,17 @@ from rnnmem_tui.fsm import compare, machine, minimise
 from rnnmem_tui.tasks import Task, load_task
 
 
-@pytest.mark.parametrize("name, states", [("count", 11), ("count-reverse", 11), ("grammar", 33),
-                                          ("three-in-a-row", 231), ("fill", 512), ("fill-4x4", 65_536)])
+@pytest.mark.parametrize(
+    "name, states",
+    [
+        ("count", 11),
+        ("count-reverse", 11),
+        ("grammar", 33),
+        ("three-in-a-row", 231),
+        ("fill", 512),
+        ("fill-4x4", 65_536),
+    ],
+)
 def test_each_family_gives_the_issues_state_count(name, states):
     assert load_task(name).automaton.states == states
 

@@ -1,4 +1,5 @@
 """The metrics of DESIGN.md on networks whose behaviour is known, and on hand-made unit lists."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,5 @@
 """The RNN: gradients against finite differences, step/forward agreement, interventions, sampling."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,5 @@
 """The probability heatmap sizes its cells from the room its frame has, whenever the frame's size settles."""
+
 from __future__ import annotations
 
 from textual.app import App, ComposeResult

@@ -3,6 +3,7 @@
 The acceptance figures of the full sizes run with RNNMEM_SLOW=1 (a few minutes); the default suite runs
 the same checks on fewer networks.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,8 +28,19 @@ from rnnmem_tui.weights import load, task_for
 
 SLOW = pytest.mark.skipif(not os.environ.get("RNNMEM_SLOW"), reason="acceptance sizes: set RNNMEM_SLOW=1")
 MEMORY = set(KINDS) - {"input"}
-TRAINED = ["count-1", "count-2", "count-reverse-2", "count-reverse-3", "fill-9", "fill-10", "fill-5", "fill-4x4-17", "grammar-3",
-           "grammar-4", "three-in-a-row-30"]
+TRAINED = [
+    "count-1",
+    "count-2",
+    "count-reverse-2",
+    "count-reverse-3",
+    "fill-9",
+    "fill-10",
+    "fill-5",
+    "fill-4x4-17",
+    "grammar-3",
+    "grammar-4",
+    "three-in-a-row-30",
+]
 
 
 def roles_of(name: str, **kw):
@@ -43,6 +55,7 @@ def top(n) -> tuple:
 
 
 # ---- the hand-built networks get their constructed roles ----
+
 
 def test_count_optimal_2_reads_a_newline_and_counts_the_cs_still_to_print():
     roles = roles_of("count-optimal-2")
@@ -69,8 +82,11 @@ def test_grammar_optimal_4_has_its_two_counters_each_in_its_phase_and_its_in_the
     assert roles[3].top.text in {"in the b's", "in the a's / just read b / in the b's"}
 
 
-@pytest.mark.xfail(strict=True, reason="random N(0, 1) 4-neuron networks hold 'b seen' at AUC 1.00 in more than 1% "
-                                       "of their neurons (the last two symbols decide it), above G's 0.99")
+@pytest.mark.xfail(
+    strict=True,
+    reason="random N(0, 1) 4-neuron networks hold 'b seen' at AUC 1.00 in more than 1% "
+    "of their neurons (the last two symbols decide it), above G's 0.99",
+)
 def test_grammar_optimal_4_neuron_2_is_the_b_seen_flag():
     n = roles_of("grammar-optimal-4", causal=False)[2]
     assert top(n) == ("flag", "seen", None) and n.top.text == "b seen"
@@ -111,6 +127,7 @@ def test_a_hand_built_top_row_complete_neuron_gets_that_label():
 
 # ---- controls: random and memoryless networks hold no memory roles ----
 
+
 def memory_share(task_name: str, hidden: int, seeds: range) -> tuple[int, int]:
     """How many neurons of random N(0, 1) networks get a memory role, of how many."""
     task = load_task(task_name)
@@ -119,16 +136,18 @@ def memory_share(task_name: str, hidden: int, seeds: range) -> tuple[int, int]:
     return sum(held), len(held)
 
 
-@pytest.mark.parametrize("task_name, hidden, nets", [("count", 2, 10), ("grammar", 4, 5), ("fill", 10, 2),
-                                                     ("three-in-a-row", 30, 1)])
+@pytest.mark.parametrize(
+    "task_name, hidden, nets", [("count", 2, 10), ("grammar", 4, 5), ("fill", 10, 2), ("three-in-a-row", 30, 1)]
+)
 def test_few_random_neurons_get_a_memory_role(task_name, hidden, nets):
     held, total = memory_share(task_name, hidden, range(nets))
     assert held <= 0.05 * total, f"{held} of {total}"
 
 
 @SLOW
-@pytest.mark.parametrize("task_name, hidden, nets", [("count", 2, 50), ("grammar", 4, 25), ("fill", 10, 10),
-                                                     ("three-in-a-row", 30, 10)])
+@pytest.mark.parametrize(
+    "task_name, hidden, nets", [("count", 2, 50), ("grammar", 4, 25), ("fill", 10, 10), ("three-in-a-row", 30, 10)]
+)
 def test_acceptance_at_most_5_percent_of_random_neurons_get_a_memory_role(task_name, hidden, nets):
     held, total = memory_share(task_name, hidden, range(nets))
     print(f"{task_name} H={hidden}: {held} of {total} random neurons hold a memory role")
@@ -144,6 +163,7 @@ def test_a_shipped_network_with_Whh_zeroed_has_no_memory_role(name):
 
 
 # ---- the instrument's invariances and evidence ----
+
 
 @pytest.mark.parametrize("name", ["grammar-4", "fill-10"])
 def test_permuting_the_hidden_units_permutes_the_roles(name):
@@ -182,6 +202,7 @@ def test_roles_carry_a_lag_and_the_study_s_early_neuron_would_show_as_lag_plus_o
 
 # ---- features belong to their task family ----
 
+
 @pytest.mark.parametrize("name", task_names())
 def test_each_family_declares_its_features_in_its_own_words(name):
     task = load_task(name)
@@ -196,8 +217,15 @@ def test_each_family_declares_its_features_in_its_own_words(name):
 
 def test_grids_name_cells_by_symbol_and_lines_by_place():
     words = {f.text for f in load_task("fill-4x4").state_features}
-    assert {"cell d filled", "top row complete", "bottom row complete", "left column complete",
-            "right column complete", "main diagonal complete", "anti-diagonal complete"} <= words
+    assert {
+        "cell d filled",
+        "top row complete",
+        "bottom row complete",
+        "left column complete",
+        "right column complete",
+        "main diagonal complete",
+        "anti-diagonal complete",
+    } <= words
     three = load_task("three-in-a-row")
     assert find_feature(three, "Top  Row complete").name == find_feature(three, "row0_complete").name
     assert {"middle row complete", "middle column complete", "odd move count"} <= {f.text for f in three.state_features}
@@ -205,11 +233,23 @@ def test_grids_name_cells_by_symbol_and_lines_by_place():
 
 # ---- the command line ----
 
+
 def test_explain_json_follows_the_contract(capsys):
     assert run(["explain", "grammar-optimal-4", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    role_keys = {"kind", "feature", "text", "lag", "phase", "measure", "score", "interval", "control", "causal",
-                 "confident"}
+    role_keys = {
+        "kind",
+        "feature",
+        "text",
+        "lag",
+        "phase",
+        "measure",
+        "score",
+        "interval",
+        "control",
+        "causal",
+        "confident",
+    }
     assert [n["neuron"] for n in out] == [0, 1, 2, 3]
     for n in out:
         assert role_keys | {"neuron", "roles", "stability", "runner_up"} <= set(n)
@@ -237,14 +277,19 @@ def test_explain_feature_ranks_the_neurons_by_machine_name_or_words(capsys):
     rows = json.loads(capsys.readouterr().out)
     assert rows[0]["neuron"] == 4 and rows[0]["passes"] and rows[0]["causal"]["clamp"] > 0.3
     assert all(r["feature"] == "cell4" for r in rows) and [r["score"] for r in rows] == sorted(
-        (r["score"] for r in rows), reverse=True)
+        (r["score"] for r in rows), reverse=True
+    )
     assert run(["explain", "fill-optimal-10", "--feature", "cell4"]) == 0
     assert "neuron  4  passes  bit: cell 4 filled" in capsys.readouterr().out
 
 
 def test_an_unknown_feature_exits_2_and_lists_the_task_s_features():
-    r = subprocess.run([sys.executable, "-m", "rnnmem_tui", "explain", "count-optimal-2", "--feature", "nope"],
-                       capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [sys.executable, "-m", "rnnmem_tui", "explain", "count-optimal-2", "--feature", "nope"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     errors = [line for line in r.stderr.strip().splitlines() if not line.startswith("read ")]  # which file was read
     assert r.returncode == 2 and "Traceback" not in r.stderr and len(errors) == 1
     assert "unknown feature 'nope'" in r.stderr and "remaining (c's still to print)" in r.stderr
@@ -255,8 +300,12 @@ def test_acceptance_explain_three_in_a_row_30_takes_under_15_s():
     times = []
     for _ in range(3):
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "rnnmem_tui", "explain", "three-in-a-row-30"], check=True,
-                       capture_output=True, timeout=300)
+        subprocess.run(
+            [sys.executable, "-m", "rnnmem_tui", "explain", "three-in-a-row-30"],
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
         times.append(time.perf_counter() - start)
     print(f"explain three-in-a-row-30: {statistics.median(times):.1f} s median of {times}")
     assert statistics.median(times) < 15

@@ -1,4 +1,5 @@
 """The explorer's runner: a bug inside the app is one line and exit 1; without a terminal it refuses."""
+
 from __future__ import annotations
 
 import subprocess
@@ -18,14 +19,17 @@ def test_a_crash_inside_the_app_is_one_line_and_exit_1(monkeypatch, capsys):
     net = load(shipped("count"))
     assert run_app(dict(net=net, task=task_for(net)), headless=True) == 1
     err = capsys.readouterr().err.strip().splitlines()
-    assert err[-1].startswith("rnnmem-tui: internal error: ZeroDivisionError: a bug") and "Traceback" not in "".join(err)
+    assert err[-1].startswith("rnnmem-tui: internal error: ZeroDivisionError: a bug") and "Traceback" not in "".join(
+        err
+    )
 
 
 def test_the_explorer_refuses_a_non_terminal_but_help_works_through_a_pipe():
     r = subprocess.run([sys.executable, "-m", "rnnmem_tui", "count"], capture_output=True, text=True, timeout=60)
     assert r.returncode == 2 and "needs a terminal" in r.stderr and "Traceback" not in r.stderr
-    r = subprocess.run([sys.executable, "-m", "rnnmem_tui", "count", "--help"], capture_output=True, text=True,
-                       timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-m", "rnnmem_tui", "count", "--help"], capture_output=True, text=True, timeout=60
+    )
     assert r.returncode == 0 and "usage: rnnmem-tui TASK" in r.stdout
 
 

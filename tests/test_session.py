@@ -1,4 +1,5 @@
 """The explorer's state without a screen: stepping, stepping back, interventions, modes and running scores."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -109,8 +110,7 @@ def test_release_all_then_reset_replays_the_unablated_run_bit_for_bit(count):
     s.reset()
     got = run(s, 200)
     assert read(s, got) == read(plain, want)
-    assert all(np.array_equal(a.step.h, b.step.h) and np.array_equal(a.step.p, b.step.p)
-               for a, b in zip(got, want))
+    assert all(np.array_equal(a.step.h, b.step.h) and np.array_equal(a.step.p, b.step.p) for a, b in zip(got, want))
 
 
 def test_an_intact_twin_scores_beside_the_held_network_from_the_fork(count):

@@ -1,4 +1,5 @@
 """Every shipped network: its recorded figures reproduce, and it shows what the results table says."""
+
 from __future__ import annotations
 
 import pytest
@@ -33,8 +34,16 @@ ROWS = {
 
 
 def test_the_issue_s_files_are_shipped():
-    for name in ("count-2.npz", "count-reverse-2.npz", "fill-10.npz", "fill-5.npz", "fill-optimal-10.npz",
-                 "three-in-a-row-30.npz", "grammar-4.npz", "grammar-3.npz"):
+    for name in (
+        "count-2.npz",
+        "count-reverse-2.npz",
+        "fill-10.npz",
+        "fill-5.npz",
+        "fill-optimal-10.npz",
+        "three-in-a-row-30.npz",
+        "grammar-4.npz",
+        "grammar-3.npz",
+    ):
         assert name in SHIPPED
 
 

@@ -4,6 +4,7 @@ any of them, and each waits for the workers (roles, ablation sweep) to finish.
 After a deliberate change, rebuild them with `pytest tests/test_snapshots.py --snapshot-update` and
 look at every SVG in tests/__snapshots__/ before committing it.
 """
+
 from __future__ import annotations
 
 from rnnmem_tui.app import CompareApp, ExplorerApp
@@ -31,12 +32,14 @@ async def labelled(pilot) -> None:
 def steps(n: int, *keys: str):
     """A run_before that takes n steps (the `n` key's action) without a key press each, presses keys, then
     waits for the labels."""
+
     async def run(pilot) -> None:
         await pilot.pause()  # run_before may start before the screen is composed
         for _ in range(n):
             pilot.app.screen.action_step()
         await pilot.press(*keys)
         await labelled(pilot)
+
     return run
 
 
@@ -58,10 +61,12 @@ def test_grammar(snap_compare):
 
 def test_a_zeroed_and_a_clamped_neuron(snap_compare):
     """fill-10 with neuron 3 zeroed and neuron 7 clamped at +1: illegal moves show in red."""
+
     async def run(pilot) -> None:
         await steps(12)(pilot)
         await pilot.press("3", "z", "7", "C")
         await steps(30)(pilot)
+
     assert snap_compare(app_for("fill"), run_before=run)
 
 
@@ -70,6 +75,7 @@ def test_teacher_mode_on_fill(snap_compare):
         await pilot.pause()
         await pilot.press("m")
         await steps(30)(pilot)
+
     assert snap_compare(app_for("fill"), run_before=run)
 
 
@@ -81,10 +87,12 @@ def test_thirty_neurons_at_80x24_scrolled_to_the_selection(snap_compare):
     async def run(pilot) -> None:
         await steps(40)(pilot)
         await pilot.press("2", "6")
+
     assert snap_compare(app_for("three-in-a-row"), run_before=run)
 
 
 # ---- the analysis views ----
+
 
 def test_activation_heatmap_of_count(snap_compare):
     assert snap_compare(app_for("count"), run_before=steps(40, "h"))
@@ -94,6 +102,7 @@ def test_activation_heatmap_of_thirty_neurons_frozen_and_scrolled(snap_compare):
     async def run(pilot) -> None:
         await steps(30, "h", "f")(pilot)
         await steps(10, "2", "2")(pilot)
+
     assert snap_compare(app_for("three-in-a-row"), run_before=run)
 
 
@@ -115,12 +124,15 @@ def test_ablation_of_fill_10(snap_compare):
 
 # ---- the intact twin, the badge, compare ----
 
+
 def test_intact_twin_beside_count_2_with_its_counter_zeroed(snap_compare):
     """After `0 z`, the twin runs on the same draws: intact and held since the fork, ┊ where it began."""
+
     async def run(pilot) -> None:
         await steps(40)(pilot)
         await pilot.press("0", "z")
         await steps(120)(pilot)
+
     assert snap_compare(app_for("count"), run_before=run)
 
 
@@ -137,6 +149,7 @@ def test_compare_grammar_4_with_its_construction_at_80x24(snap_compare):
         for _ in range(30):
             pilot.app.screen.action_step()
         await pilot.pause()
+
     a, b = load(shipped("grammar")), load(shipped("grammar", optimal=True))
     app = CompareApp(a, b, task_for(a), names=("grammar-4.npz", "grammar-optimal-4.npz"))
     assert snap_compare(app, run_before=run)

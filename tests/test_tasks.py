@@ -1,4 +1,5 @@
 """Task rules as properties: generated units are valid, one changed symbol breaks them, legal-next agrees."""
+
 from __future__ import annotations
 
 import re
@@ -15,8 +16,17 @@ NAMES = task_names()
 
 
 def test_every_shipped_spec_loads():
-    assert set(NAMES) == {"count", "count-reverse", "fill", "fill-4x4", "three-in-a-row", "grammar",
-                          "dyck", "anbncn", "parity"}
+    assert set(NAMES) == {
+        "count",
+        "count-reverse",
+        "fill",
+        "fill-4x4",
+        "three-in-a-row",
+        "grammar",
+        "dyck",
+        "anbncn",
+        "parity",
+    }
     for name in NAMES:
         task = load_task(name)
         assert task.end in task.vocab and task.target
@@ -71,7 +81,7 @@ def test_one_changed_symbol_makes_a_unit_invalid(name, data):
     # so grid substitutions draw from the symbols the game already holds (a repeat or a stray clear).
     pool = set(unit) if task.is_grid else set(task.vocab)
     c = data.draw(st.sampled_from(sorted(pool - {unit[i]})))
-    changed = unit[:i] + c + unit[i + 1:]
+    changed = unit[:i] + c + unit[i + 1 :]
     assert not task.is_valid(changed), (unit, changed)
 
 
@@ -138,15 +148,18 @@ def test_features_follow_the_stream():
     assert row["row0_complete"].tolist() == [0, 0, 1] and row["complete"].tolist() == [0, 0, 1]
 
 
-@pytest.mark.parametrize("family, params, says", [
-    ("fill", {"rows": 6, "cols": 6}, "at most 35 cells"),
-    ("count", {"min_count": 1, "max_count": 10}, "max_count must be in 1..9"),
-    ("count", {"min_count": 5, "max_count": 2}, "above max_count"),
-    ("grammar", {"n_min": 0, "n_max": 51}, "n_max must be in 0..50"),
-    ("grammar", {"n_min": 0, "n_max": 3, "u": "a", "v": "a"}, "must differ"),
-    ("grammar", {"n_min": 0, "n_max": 3, "w": "b\n"}, "newline"),
-    ("grammar", {"n_min": 0, "n_max": 3, "k": 1}, "unknown parameter(s) k"),
-])
+@pytest.mark.parametrize(
+    "family, params, says",
+    [
+        ("fill", {"rows": 6, "cols": 6}, "at most 35 cells"),
+        ("count", {"min_count": 1, "max_count": 10}, "max_count must be in 1..9"),
+        ("count", {"min_count": 5, "max_count": 2}, "above max_count"),
+        ("grammar", {"n_min": 0, "n_max": 51}, "n_max must be in 0..50"),
+        ("grammar", {"n_min": 0, "n_max": 3, "u": "a", "v": "a"}, "must differ"),
+        ("grammar", {"n_min": 0, "n_max": 3, "w": "b\n"}, "newline"),
+        ("grammar", {"n_min": 0, "n_max": 3, "k": 1}, "unknown parameter(s) k"),
+    ],
+)
 def test_task_parameters_are_bounded_by_their_family(family, params, says):
     from rnnmem_tui.meta import Meta
 

@@ -1,4 +1,5 @@
 """Data out: `rnnmem-tui trace` writes one row per step, as .npz or .csv, exactly as the explorer steps."""
+
 from __future__ import annotations
 
 import csv
@@ -49,12 +50,15 @@ def test_csv_columns_and_teacher_mode(tmp_path):
     assert all(abs(sum(map(float, r[4:])) - 1) < 1e-6 for r in rows[1:])
 
 
-@pytest.mark.parametrize("argv, says", [
-    (["--out", "t.txt"], ".npz or .csv"),
-    (["--zero", "9", "--out", "t.npz"], "out of range"),
-    (["--steps", "0", "--out", "t.npz"], "--steps"),
-    (["--mode", "type", "--out", "t.npz"], "--mode"),
-])
+@pytest.mark.parametrize(
+    "argv, says",
+    [
+        (["--out", "t.txt"], ".npz or .csv"),
+        (["--zero", "9", "--out", "t.npz"], "out of range"),
+        (["--steps", "0", "--out", "t.npz"], "--steps"),
+        (["--mode", "type", "--out", "t.npz"], "--mode"),
+    ],
+)
 def test_bad_trace_flags_fail_in_one_line(tmp_path, monkeypatch, capsys, argv, says):
     monkeypatch.chdir(tmp_path)
     with pytest.raises(SystemExit) as e:

@@ -1,4 +1,5 @@
 """Tasks from the user's own TOML file: they train from their path, the weights carry the spec, bad specs get one line."""
+
 from __future__ import annotations
 
 import json
@@ -62,28 +63,35 @@ def test_sweep_and_build_optimal_take_a_path(tmp_path, capsys):
     assert net.meta.params == {"min_count": 1, "max_count": 4} and net.meta.verdict["verdict"] == "meets"
 
 
-@pytest.mark.parametrize("text, message", [
-    ('family = "chess"\n', "family: unknown task family 'chess'"),
-    ('famly = "grammar"\n', "unknown key 'famly'"),
-    ('[params]\nn_max = 3\n', "missing key 'family'"),
-    ('family = "grammar"\n[params]\nn_min = 0\nn_max = 99\n', "[params] n_max must be in 0..50, got 99"),
-    ('family = "grammar"\n[params]\nn_min = 0\nn_max = "four"\n', "[params] n_max must be a whole number"),
-    ('family = "grammar"\n[params]\nn_min = 0\nn_max = 3\nk = 1\n', "[params] unknown parameter(s) k"),
-    ('family = "grammar"\n[params]\nn_min = 0\nn_max = 3\nu = "x"\nv = "x"\nw = "yx"\n', "must differ"),
-    ('family = "dyck"\n[params]\nmax_depth = 11\n', "[params] max_depth must be in 1..10, got 11"),
-    ('family = "dyck"\n[target]\nvalidity = 1.5\n', "[target] validity must be a number in 0..1"),
-    ('family = "dyck"\n[target]\naccuracy = 0.9\n', "[target] accuracy: unknown bound"),
-    ('family = "dyck"\nparams = 3\n', "params must be a table"),
-    ('family = "dyck\n', "not valid TOML"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ('family = "chess"\n', "family: unknown task family 'chess'"),
+        ('famly = "grammar"\n', "unknown key 'famly'"),
+        ("[params]\nn_max = 3\n", "missing key 'family'"),
+        ('family = "grammar"\n[params]\nn_min = 0\nn_max = 99\n', "[params] n_max must be in 0..50, got 99"),
+        ('family = "grammar"\n[params]\nn_min = 0\nn_max = "four"\n', "[params] n_max must be a whole number"),
+        ('family = "grammar"\n[params]\nn_min = 0\nn_max = 3\nk = 1\n', "[params] unknown parameter(s) k"),
+        ('family = "grammar"\n[params]\nn_min = 0\nn_max = 3\nu = "x"\nv = "x"\nw = "yx"\n', "must differ"),
+        ('family = "dyck"\n[params]\nmax_depth = 11\n', "[params] max_depth must be in 1..10, got 11"),
+        ('family = "dyck"\n[target]\nvalidity = 1.5\n', "[target] validity must be a number in 0..1"),
+        ('family = "dyck"\n[target]\naccuracy = 0.9\n', "[target] accuracy: unknown bound"),
+        ('family = "dyck"\nparams = 3\n', "params must be a table"),
+        ('family = "dyck\n', "not valid TOML"),
+    ],
+)
 def test_a_bad_spec_gets_one_line_naming_the_key(tmp_path, text, message):
     spec = tmp_path / "bad.toml"
     spec.write_text(text)
     with pytest.raises(TaskError, match=None) as e:
         load_task(str(spec))
     assert message in str(e.value) and str(spec) in str(e.value) and "\n" not in str(e.value)
-    r = subprocess.run([sys.executable, "-m", "rnnmem_tui", "train", str(spec), "--out", str(tmp_path / "x.npz")],
-                       capture_output=True, text=True, timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-m", "rnnmem_tui", "train", str(spec), "--out", str(tmp_path / "x.npz")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1 and not (tmp_path / "x.npz").exists()
 

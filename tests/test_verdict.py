@@ -1,4 +1,5 @@
 """The verdict rule of DESIGN.md: intervals on pooled and per-seed figures, and meets / misses / undecided."""
+
 from __future__ import annotations
 
 import pytest
@@ -22,13 +23,16 @@ def test_bootstrap_interval_brackets_the_mean_and_is_reproducible():
     assert bootstrap([0.1] * 10) == pytest.approx((0.1, 0.1))
 
 
-@pytest.mark.parametrize("validity, tvd, expected", [
-    ((0.991, 0.995), (0.02, 0.05), "meets"),
-    ((0.985, 0.995), (0.02, 0.05), "undecided"),  # validity straddles 0.99
-    ((0.991, 0.995), (0.08, 0.12), "undecided"),  # TVD straddles 0.1
-    ((0.980, 0.989), (0.02, 0.05), "misses"),  # wholly below 0.99
-    ((0.985, 0.995), (0.11, 0.12), "misses"),  # one bound wholly on the bad side is enough
-])
+@pytest.mark.parametrize(
+    "validity, tvd, expected",
+    [
+        ((0.991, 0.995), (0.02, 0.05), "meets"),
+        ((0.985, 0.995), (0.02, 0.05), "undecided"),  # validity straddles 0.99
+        ((0.991, 0.995), (0.08, 0.12), "undecided"),  # TVD straddles 0.1
+        ((0.980, 0.989), (0.02, 0.05), "misses"),  # wholly below 0.99
+        ((0.985, 0.995), (0.11, 0.12), "misses"),  # one bound wholly on the bad side is enough
+    ],
+)
 def test_decide(validity, tvd, expected):
     assert decide({"validity": 0.99, "tvd": 0.1}, validity, tvd, (0.0, 0.0)) == expected
 

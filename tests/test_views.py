@@ -1,4 +1,5 @@
 """The explorer's analysis views driven by their keys: role labels, heatmaps, weights, ablation, SVG export."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -158,7 +159,7 @@ async def test_heatmap_shows_pinned_neurons_sorted_by_role_and_games_by_the_line
         await pilot.press("m", "m", *"0712948210925160")
         units = view.data.units
         assert [note for _, _, note in units][:2] == ["top row", "top row + main diagonal"]
-        assert view.data.symbols[units[0][0]:units[0][1]] == "07129"
+        assert view.data.symbols[units[0][0] : units[0][1]] == "07129"
 
 
 async def test_weights_view_marks_the_selected_neuron():
@@ -189,8 +190,10 @@ async def test_s_saves_the_screen_as_svg(tmp_path):
     app = app_for("fill", tmp=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("n", "h", "s", "s")
-        assert sorted(p.name for p in tmp_path.iterdir()) == ["fill-10-heatmap-step1-2.svg",
-                                                              "fill-10-heatmap-step1.svg"]
+        assert sorted(p.name for p in tmp_path.iterdir()) == [
+            "fill-10-heatmap-step1-2.svg",
+            "fill-10-heatmap-step1.svg",
+        ]
         assert (tmp_path / "fill-10-heatmap-step1.svg").read_text().lstrip().startswith("<svg")
 
 

@@ -1,4 +1,5 @@
 """The weights file contract: round trips, atomic saves, and clear refusals of bad files."""
+
 from __future__ import annotations
 
 import json
@@ -54,14 +55,17 @@ def good_arrays():
     return arrays | {"vocab": np.array(net.vocab), "meta": np.array(net.meta.to_json())}
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"Whh": np.zeros((3, 3))}, "Wxh has shape"),
-    ({"by": np.zeros(4)}, "by has shape"),
-    ({"meta": np.array('{"task": "chess"}')}, "unknown task 'chess'"),
-    ({"meta": np.array("not json")}, "meta is not a JSON object"),
-    ({"vocab": np.array(list("abcdefghijk"))}, "does not match task"),
-    ({"bh": np.array([np.nan, 0.0])}, "NaN"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"Whh": np.zeros((3, 3))}, "Wxh has shape"),
+        ({"by": np.zeros(4)}, "by has shape"),
+        ({"meta": np.array('{"task": "chess"}')}, "unknown task 'chess'"),
+        ({"meta": np.array("not json")}, "meta is not a JSON object"),
+        ({"vocab": np.array(list("abcdefghijk"))}, "does not match task"),
+        ({"bh": np.array([np.nan, 0.0])}, "NaN"),
+    ],
+)
 def test_bad_files_are_refused_with_a_clear_message(tmp_path, change, message):
     with pytest.raises(WeightsError, match=message):
         load(write(tmp_path, **(good_arrays() | change)))

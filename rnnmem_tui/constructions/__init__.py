@@ -1,4 +1,5 @@
 """Hand-built networks whose neurons' roles are known by construction, by task family, with a registry."""
+
 from __future__ import annotations
 
 from ..model import RNN
@@ -9,9 +10,22 @@ from .count import build_count, build_count_1, build_count_reverse
 from .grammar import build_grammar
 from .grid import build_fill, build_fill_bits, build_three_lines
 
-__all__ = ["GAIN", "MARGIN", "REGISTRY", "Construction", "build", "build_count", "build_count_1",
-           "build_count_reverse", "build_fill", "build_fill_bits", "build_grammar", "build_three_lines",
-           "choose", "sizes"]
+__all__ = [
+    "GAIN",
+    "MARGIN",
+    "REGISTRY",
+    "Construction",
+    "build",
+    "build_count",
+    "build_count_1",
+    "build_count_reverse",
+    "build_fill",
+    "build_fill_bits",
+    "build_grammar",
+    "build_three_lines",
+    "choose",
+    "sizes",
+]
 
 
 def sizes(task: Task) -> dict[int, Construction]:
@@ -28,8 +42,9 @@ def choose(task: Task, hidden: int | None = None) -> Construction:
     if hidden is None:
         hidden = min(have)
     if hidden not in have:
-        raise ValueError(f"no construction of {task.name} with {hidden} neurons; "
-                         f"sizes with one: {', '.join(map(str, have))}")
+        raise ValueError(
+            f"no construction of {task.name} with {hidden} neurons; sizes with one: {', '.join(map(str, have))}"
+        )
     return have[hidden]
 
 

@@ -1,4 +1,5 @@
 """What every construction shares: a saturation gain, a logit margin, blank weights and the registry."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -28,10 +29,13 @@ REGISTRY: dict[str, list[Construction]] = {}  # family -> its constructions
 
 def construction(family: str, size: Callable[[Task], int] | int):
     """Declare a builder as a construction of `family` with `size` neurons (a number, or a function of the task)."""
+
     def register(build: Callable[[Task], RNN]) -> Callable[[Task], RNN]:
         REGISTRY.setdefault(family, []).append(
-            Construction(family, size if callable(size) else (lambda _task, n=size: n), build))
+            Construction(family, size if callable(size) else (lambda _task, n=size: n), build)
+        )
         return build
+
     return register
 
 
@@ -43,6 +47,7 @@ def blank(H: int, V: int) -> tuple[np.ndarray, ...]:
 def network(task: Task, what: str, Wxh, Whh, Why, bh, by, **extra) -> RNN:
     """The RNN of a construction, with the meta of a hand-built file (no seed, no updates)."""
     H = Whh.shape[0]
-    meta = Meta.made(task, H, command=f"rnnmem-tui build-optimal {task.name} --hidden {H}", construction=what,
-                     extra=dict(extra))
+    meta = Meta.made(
+        task, H, command=f"rnnmem-tui build-optimal {task.name} --hidden {H}", construction=what, extra=dict(extra)
+    )
     return RNN(Wxh, Whh, Why, bh, by, vocab=task.vocab, meta=meta)

@@ -1,4 +1,5 @@
 """Count constructions: a counter that a digit sets and each `c` steps down; a clock hand for count-reverse."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -8,8 +9,9 @@ from ..tasks.lines import CountReverseTask, CountTask
 from .common import GAIN, MARGIN, blank, construction, network
 
 
-def counter(task: CountTask, Wxh: np.ndarray, Whh: np.ndarray, bh: np.ndarray, i: int,
-            step: float, floor: float) -> list[float]:
+def counter(
+    task: CountTask, Wxh: np.ndarray, Whh: np.ndarray, bh: np.ndarray, i: int, step: float, floor: float
+) -> list[float]:
     """Make neuron i a counter of the c's still to print; return its levels L_0, L_1, ...
 
     A newline empties it to -1; the digit k sets it from -1 to L_k, and each `c` moves it down one
@@ -93,8 +95,9 @@ def rotation(angle: float) -> np.ndarray:
 
 
 @construction("count-reverse", size=2)
-def build_count_reverse(task: CountReverseTask, centre: float = 0.25, radius: float = 0.3,
-                        turn: float = 32.0, start: float = 240.0) -> RNN:
+def build_count_reverse(
+    task: CountReverseTask, centre: float = 0.25, radius: float = 0.3, turn: float = 32.0, start: float = 240.0
+) -> RNN:
     """A 2-neuron count-reverse network: the two neurons are a clock hand that turns once per `@`.
 
     Each `@` turns the state about the centre (c, c) by `turn` degrees: Whh is a rotation over
@@ -113,7 +116,7 @@ def build_count_reverse(task: CountReverseTask, centre: float = 0.25, radius: fl
     ks = task.sizes
     Wxh, Whh, Why, bh, by = blank(2, V)
     c = np.array([centre, centre])
-    Whh[:] = rotation(np.radians(turn)) / (1 - centre ** 2)
+    Whh[:] = rotation(np.radians(turn)) / (1 - centre**2)
     Wxh[:, col["@"]] = np.arctanh(c) - Whh @ c  # the centre is the turn's fixed point
     a = [c + radius * np.array([np.cos(np.radians(start)), np.sin(np.radians(start))])]  # a_0: line start
     for _ in range(ks.stop - 1):
@@ -129,5 +132,4 @@ def build_count_reverse(task: CountReverseTask, centre: float = 0.25, radius: fl
         Why[col[str(k)]], by[col[str(k)]] = g * n, target - g * n @ a[k]
     n, gap = separate(np.zeros(2), a)
     Why[col["\n"]], by[col["\n"]] = 2 * MARGIN / gap * n, MARGIN
-    return network(task, "clock hand: two neurons turn once per @; digit k read from the angle",
-                   Wxh, Whh, Why, bh, by)
+    return network(task, "clock hand: two neurons turn once per @; digit k read from the angle", Wxh, Whh, Why, bh, by)

@@ -1,4 +1,5 @@
 """Grammar constructions for a^n b a b^n: counters in tanh's near-linear range, and phase flags."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -84,5 +85,16 @@ def build_grammar(task: GrammarTask, lam: float = 1.3, e0: float = 8e-4, gamma: 
     Why[A], by[A] = [s, 0.0, g2, f2], t + g2 + f2
     gap, thD = r1.min() - r0.max(), (r1.min() + r0.max()) / 2
     Why[NL, D], by[NL] = -2 * M / gap, 2 * M / gap * thD  # newline when D is below thD
-    return network(task, "a-counter c, b-counter D, seen-b flag G, in-b^n flag F", Wxh, Whh, Why, bh, by,
-                   lam=lam, e0=e0, gamma=gamma, alphaD=alphaD)
+    return network(
+        task,
+        "a-counter c, b-counter D, seen-b flag G, in-b^n flag F",
+        Wxh,
+        Whh,
+        Why,
+        bh,
+        by,
+        lam=lam,
+        e0=e0,
+        gamma=gamma,
+        alphaD=alphaD,
+    )

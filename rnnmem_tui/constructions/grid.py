@@ -1,4 +1,5 @@
 """Grid constructions: one bit per cell, and the clear token's logit read from the bits."""
+
 from __future__ import annotations
 
 import numpy as np

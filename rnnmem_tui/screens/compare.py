@@ -1,4 +1,5 @@
 """Two networks of one task side by side, reading one input stream: their sparkbars, next-symbol bars and scores."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -118,17 +119,21 @@ class CompareScreen(Screen):
             f = s.frame
             selected = min(self.selected, s.net.hidden - 1)
             self.query_one(f"#neurons-{k}", NeuronsView).data = NeuronData(
-                s.window(SPARK), s.interventions, selected, symbols=s.symbols(SPARK))
+                s.window(SPARK), s.interventions, selected, symbols=s.symbols(SPARK)
+            )
             self.query_one(f"#output-{k}", OutputView).data = OutputData(
-                s.net.vocab, f.step.p, f.legal, s.next_symbol(), "teacher" if s.mode == "teacher" else "next", f.bad)
+                s.net.vocab, f.step.p, f.legal, s.next_symbol(), "teacher" if s.mode == "teacher" else "next", f.bad
+            )
         self.show_status()
 
     def show_status(self) -> None:
         """The mode and step, then each network's running score (bad mass per step while fed)."""
         s0 = self.sessions[0]
         top = Text(f" {self.mode.upper()} ", style="reverse bold")
-        top.append(f"  {'▶ playing' if self.playing else 'paused'} at {SPEEDS[self.speed]} steps/s"
-                   f"  step {s0.frame.t}  units {s0.frame.units}")
+        top.append(
+            f"  {'▶ playing' if self.playing else 'paused'} at {SPEEDS[self.speed]} steps/s"
+            f"  step {s0.frame.t}  units {s0.frame.units}"
+        )
         low = Text(" ")
         if self.mode == "type":
             typing = "".join(map(show_symbol, s0.net.vocab))

@@ -1,4 +1,5 @@
 """The explorer screen: owns the session, maps keys to it, hands each new frame to the panels and views."""
+
 from __future__ import annotations
 
 import time
@@ -45,8 +46,14 @@ class ExploreScreen(Screen):
     selected: reactive[int] = reactive(0)
     view: reactive[str] = reactive("main")  # the explorer's panels, or the name of an analysis view
 
-    def __init__(self, session: Session, source: str = "", labels: Sequence[str | None] = (),
-                 trained: bool = False, note: str = "") -> None:
+    def __init__(
+        self,
+        session: Session,
+        source: str = "",
+        labels: Sequence[str | None] = (),
+        trained: bool = False,
+        note: str = "",
+    ) -> None:
         super().__init__()
         self.session, self.source, self.labels = session, source, tuple(labels)
         self.note = note  # beside the recorded verdict, e.g. that no shipped trained network meets
@@ -160,8 +167,7 @@ class ExploreScreen(Screen):
         s, f = self.session, self.session.frame
         self.query_one("#task").data = f
         how = "teacher" if s.mode == "teacher" else "next"
-        self.query_one(OutputView).data = OutputData(s.net.vocab, f.step.p, f.legal, s.next_symbol(),
-                                                     how, f.bad)
+        self.query_one(OutputView).data = OutputData(s.net.vocab, f.step.p, f.legal, s.next_symbol(), how, f.bad)
         self.show_neurons()
         self.show_status()
         self.show_view()
@@ -186,16 +192,25 @@ class ExploreScreen(Screen):
     def show_neurons(self) -> None:
         """Hand the recent hidden states, interventions and selection to the neuron panel."""
         s = self.session
-        self.query_one(NeuronsView).data = NeuronData(s.window(SPARK), s.interventions, self.selected,
-                                                      self.labels, s.symbols(SPARK))
+        self.query_one(NeuronsView).data = NeuronData(
+            s.window(SPARK), s.interventions, self.selected, self.labels, s.symbols(SPARK)
+        )
 
     def show_status(self) -> None:
         """Hand the counts and the running score to the status bar."""
         s = self.session
         typing = "".join(map(show_symbol, s.net.vocab)) + (" (enter for ↵)" if "\n" in s.net.vocab else "")
-        self.query_one(StatusBar).data = StatusData(s.mode, s.temperature, self.playing,
-                                                    SPEEDS[self.speed], s.frame.t, s.frame.units,
-                                                    s.running(), s.interventions, typing)
+        self.query_one(StatusBar).data = StatusData(
+            s.mode,
+            s.temperature,
+            self.playing,
+            SPEEDS[self.speed],
+            s.frame.t,
+            s.frame.units,
+            s.running(),
+            s.interventions,
+            typing,
+        )
 
     # ---- keys ----
 

@@ -1,4 +1,5 @@
 """What the explorer writes to its export folder: the screen as SVG, the steps kept as data, a trained network."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -24,8 +25,11 @@ def export_steps(session: Session, folder: Path, stem: str, suffix: str = ".npz"
     trace = Trace.of(frames, session.net.vocab, session.interventions)
     path = trace.write(free_name(folder, f"{stem}-steps{frames[0].t}-{frames[-1].t}", suffix))
     settings = {(f.step.zeroed, f.step.clamped) for f in frames}
-    note = "; the interventions changed within them: zeroed and clamped are those of the last step" \
-        if len(settings) > 1 else ""
+    note = (
+        "; the interventions changed within them: zeroed and clamped are those of the last step"
+        if len(settings) > 1
+        else ""
+    )
     return path, note
 
 

@@ -1,4 +1,5 @@
 """The help screen: every key of the explorer, the modes and how to read the panels."""
+
 from __future__ import annotations
 
 from rich.table import Table
@@ -14,38 +15,61 @@ from .explorer import ExploreScreen
 from .views import VIEWS
 
 MODES = [
-    ("sample", "The network writes freely at temperature T (t and T change it). The units it "
-               "wrote are scored: the share valid among the last 100."),
-    ("teacher", "Valid units from the task's generator are fed in; the status shows the mean "
-                "probability the network puts on illegal next symbols."),
-    ("type", "You type the task's symbols (enter for a newline); the network reads each one "
-             "and predicts the next."),
+    (
+        "sample",
+        "The network writes freely at temperature T (t and T change it). The units it "
+        "wrote are scored: the share valid among the last 100.",
+    ),
+    (
+        "teacher",
+        "Valid units from the task's generator are fed in; the status shows the mean "
+        "probability the network puts on illegal next symbols.",
+    ),
+    ("type", "You type the task's symbols (enter for a newline); the network reads each one and predicts the next."),
 ]
 
 PANELS = [
-    ("lines", "Each finished line marked ✓ or ✗, red from where it broke the rules; the symbol "
-              "just read is reversed; ┊ marks where an intervention began."),
-    ("board", "Filled cells [4] on blue, the last move >4< orange, a cell !4! red when a move on it was "
-              "illegal (filled already, or the game should have cleared); the last games beside it, "
-              "┊ where an intervention began."),
-    ("neurons", "Each neuron's last steps on a fixed scale from -1 (blue) through 0 (white) to "
-                "+1 (red), as in the seed study's figures, the symbols read under the columns; its value "
-                "now and its intervention: z zeroed, c clamped (at the value shown). An intervention is "
-                "applied by every step, never to the weights."),
-    ("next symbol", "The probability of each next symbol: green bars legal, red illegal. The "
-                    "reversed symbol is the one the next step reads."),
-    ("status", "'valid' counts the units the network wrote under the current interventions and "
-               "temperature, among the last 100. When the first neuron is held, an intact twin forks from "
-               "the same step and runs alongside on the same draws: 'intact' and 'held' then count only "
-               "the units since the fork; X drops the twin. Marks are dimmed on units the network did "
-               "not write alone (fed, typed, or across a change). A unit twice as long as the longest "
-               "valid one counts once, as invalid."),
-    ("roles", "Beside each bar, what `rnnmem-tui explain` finds the neuron holds: its kind (bit, counter, "
-              "flag, phase, parity, or input when it only mirrors the symbol read), the task's words, and the "
-              "score by its measure (AUC, ρ Spearman's, r Pearson's), beyond the symbols just read and above "
-              "random networks. A '?' after the score when its interval over the teacher streams straddles the "
-              "threshold; '? words' when no role passes, with the best candidate. The kind gives way first "
-              "when the panel is narrow."),
+    (
+        "lines",
+        "Each finished line marked ✓ or ✗, red from where it broke the rules; the symbol "
+        "just read is reversed; ┊ marks where an intervention began.",
+    ),
+    (
+        "board",
+        "Filled cells [4] on blue, the last move >4< orange, a cell !4! red when a move on it was "
+        "illegal (filled already, or the game should have cleared); the last games beside it, "
+        "┊ where an intervention began.",
+    ),
+    (
+        "neurons",
+        "Each neuron's last steps on a fixed scale from -1 (blue) through 0 (white) to "
+        "+1 (red), as in the seed study's figures, the symbols read under the columns; its value "
+        "now and its intervention: z zeroed, c clamped (at the value shown). An intervention is "
+        "applied by every step, never to the weights.",
+    ),
+    (
+        "next symbol",
+        "The probability of each next symbol: green bars legal, red illegal. The "
+        "reversed symbol is the one the next step reads.",
+    ),
+    (
+        "status",
+        "'valid' counts the units the network wrote under the current interventions and "
+        "temperature, among the last 100. When the first neuron is held, an intact twin forks from "
+        "the same step and runs alongside on the same draws: 'intact' and 'held' then count only "
+        "the units since the fork; X drops the twin. Marks are dimmed on units the network did "
+        "not write alone (fed, typed, or across a change). A unit twice as long as the longest "
+        "valid one counts once, as invalid.",
+    ),
+    (
+        "roles",
+        "Beside each bar, what `rnnmem-tui explain` finds the neuron holds: its kind (bit, counter, "
+        "flag, phase, parity, or input when it only mirrors the symbol read), the task's words, and the "
+        "score by its measure (AUC, ρ Spearman's, r Pearson's), beyond the symbols just read and above "
+        "random networks. A '?' after the score when its interval over the teacher streams straddles the "
+        "threshold; '? words' when no role passes, with the best candidate. The kind gives way first "
+        "when the panel is narrow.",
+    ),
 ]
 
 

@@ -1,5 +1,6 @@
 """The explorer's keys in one table: its bindings (the views' come from their registry), the commands offered
 in the palette only, the playback speeds, and the two-digit neuron numbers."""
+
 from __future__ import annotations
 
 import time
@@ -17,10 +18,14 @@ GROUP = Binding.Group("Views", compact=True)
 
 def view_bindings(views: tuple[View, ...]) -> list[Binding]:
     """A key to open each view, then the keys that act on an open view."""
-    return [*(Binding(v.key, f"view('{v.name}')", v.label, group=GROUP, tooltip=v.tip or v.title)
-              for v in views),
-            *(Binding(b.key, f"in_view('{b.action}')", b.description, show=b.show, tooltip=b.tooltip)
-              for v in views for b in v.keys)]
+    return [
+        *(Binding(v.key, f"view('{v.name}')", v.label, group=GROUP, tooltip=v.tip or v.title) for v in views),
+        *(
+            Binding(b.key, f"in_view('{b.action}')", b.description, show=b.show, tooltip=b.tooltip)
+            for v in views
+            for b in v.keys
+        ),
+    ]
 
 
 def bindings(views: tuple[View, ...]) -> list[Binding]:
@@ -38,34 +43,55 @@ def bindings(views: tuple[View, ...]) -> list[Binding]:
         Binding("X", "release_all", "Free all", show=False, tooltip="Release all: the original net"),
         *view_bindings(views),
         Binding("s", "export", "SVG", show=False, tooltip="Save the screen as an SVG file"),
-        Binding("E", "export_steps('.npz')", "Export data", show=False,
-                tooltip="Export the steps kept (symbols, h, p) to .npz"),
+        Binding(
+            "E",
+            "export_steps('.npz')",
+            "Export data",
+            show=False,
+            tooltip="Export the steps kept (symbols, h, p) to .npz",
+        ),
         Binding("W", "save_network", "Save net", tooltip="Save the network trained here"),
         Binding("C", "cycle_clamp", "Clamp ±1", show=False, tooltip="Clamp it at +1, then -1"),
-        Binding("plus,equals_sign", "speed(1)", "Faster", key_display="+", show=False,
-                tooltip=f"Play faster (to {SPEEDS[-1]}/s)"),
+        Binding(
+            "plus,equals_sign",
+            "speed(1)",
+            "Faster",
+            key_display="+",
+            show=False,
+            tooltip=f"Play faster (to {SPEEDS[-1]}/s)",
+        ),
         Binding("minus", "speed(-1)", "Slower", key_display="-", show=False, tooltip="Play slower"),
         Binding("t", "temperature(1)", "Hotter", show=False, tooltip="Sample hotter"),
         Binding("T", "temperature(-1)", "Colder", show=False, tooltip="Sample colder"),
         Binding("r", "reset", "Reset", show=False, tooltip="Reset: h = 0, same draws"),
         Binding("up", "select(-1)", "Neuron up", key_display="↑", show=False, tooltip="Select the neuron above"),
-        Binding("down", "select(1)", "Neuron down", key_display="↓", show=False,
-                tooltip="Select the neuron below"),
-        *(Binding(str(d), f"pick({d})", f"Neuron {d}", show=False,
-                  tooltip="Select by number (1 2 → 12)") for d in range(10)),
+        Binding("down", "select(1)", "Neuron down", key_display="↓", show=False, tooltip="Select the neuron below"),
+        *(
+            Binding(str(d), f"pick({d})", f"Neuron {d}", show=False, tooltip="Select by number (1 2 → 12)")
+            for d in range(10)
+        ),
     ]
 
 
 BINDINGS = bindings(VIEWS)
 
 # commands offered in the palette only: (title, help, action)
-PALETTE = [("Export data as CSV", "Write the steps kept (symbols, h, p) to .csv, as rnnmem-tui trace does",
-            "export_steps('.csv')")
+PALETTE = [
+    (
+        "Export data as CSV",
+        "Write the steps kept (symbols, h, p) to .csv, as rnnmem-tui trace does",
+        "export_steps('.csv')",
+    )
 ]
 
 # commands offered in the palette only: (title, help, action)
-PALETTE = [("Export data as CSV", "Write the steps kept (symbols, h, p) to .csv, as rnnmem-tui trace does",
-            "export_steps('.csv')")]
+PALETTE = [
+    (
+        "Export data as CSV",
+        "Write the steps kept (symbols, h, p) to .csv, as rnnmem-tui trace does",
+        "export_steps('.csv')",
+    )
+]
 
 
 def keys_by_action(bindings: list[Binding]) -> dict[tuple[str, tuple], tuple[str, ...]]:

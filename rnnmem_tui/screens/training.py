@@ -1,4 +1,5 @@
 """The training screen: trains a fresh network in a thread worker, drawing its loss and validity live."""
+
 from __future__ import annotations
 
 from textual import work
@@ -50,8 +51,10 @@ class TrainScreen(Screen):
     def on_mount(self) -> None:
         """Title the plot and start training."""
         c = self.config
-        self.query_one("#curve").border_title = (f"training {self.rnn_task.name}, {c.hidden} neurons, seed {c.seed}, "
-                                                 f"at most {c.max_steps} updates or {c.max_seconds:g} s")
+        self.query_one("#curve").border_title = (
+            f"training {self.rnn_task.name}, {c.hidden} neurons, seed {c.seed}, "
+            f"at most {c.max_steps} updates or {c.max_seconds:g} s"
+        )
         self.query_one("#train-status").update("starting: the first figures come after the first validation")
         self.run_training()
 
@@ -59,9 +62,13 @@ class TrainScreen(Screen):
     def run_training(self) -> None:
         """Train in a thread; report through messages, which are thread-safe to post."""
         worker = get_current_worker()
-        result = train(self.rnn_task, self.config, lambda p: self.post_message(self.Report(p)),
-                       should_stop=lambda: worker.is_cancelled or self._stop,
-                       command=f"rnnmem-tui {self.rnn_task.name} --train")
+        result = train(
+            self.rnn_task,
+            self.config,
+            lambda p: self.post_message(self.Report(p)),
+            should_stop=lambda: worker.is_cancelled or self._stop,
+            command=f"rnnmem-tui {self.rnn_task.name} --train",
+        )
         if not worker.is_cancelled:
             self.post_message(self.Trained(result))
 
@@ -74,24 +81,28 @@ class TrainScreen(Screen):
         plt.clear_data()
         steps = [h.step for h in self.history]
         plt.plot(steps, [h.loss for h in self.history], label="loss", color="orange")
-        plt.plot(steps, [h.scores.validity for h in self.history], label="validity", color="cyan",
-                 yside="right")
+        plt.plot(steps, [h.scores.validity for h in self.history], label="validity", color="cyan", yside="right")
         plt.ylim(0, 1, yside="right")
         plt.xlabel("updates")
         plot.refresh()
         self.query_one("#train-status").update(
             f"{p.seconds:5.1f} s  update {p.step}  loss {p.loss:.3f}  validity {p.scores.validity:.3f}  "
-            f"best {p.best.validity:.3f}")
+            f"best {p.best.validity:.3f}"
+        )
 
     def on_train_screen_trained(self, message: Trained) -> None:
         """Say how training ended and explore the network."""
         r = message.result
         how = "reached the target" if r.reached else "stopped before the target"
-        self.notify(f"{how} after {r.steps} updates in {r.seconds:.0f} s; "
-                    f"validation validity {r.best.validity:.3f}; W saves it", timeout=8)
+        self.notify(
+            f"{how} after {r.steps} updates in {r.seconds:.0f} s; "
+            f"validation validity {r.best.validity:.3f}; W saves it",
+            timeout=8,
+        )
         # the explorer goes on top: the default screen (this one) cannot be switched away
-        self.app.push_screen(ExploreScreen(Session(r.net, self.rnn_task, self.seed),
-                                           source=f"trained {r.seconds:.0f} s", trained=True))
+        self.app.push_screen(
+            ExploreScreen(Session(r.net, self.rnn_task, self.seed), source=f"trained {r.seconds:.0f} s", trained=True)
+        )
 
     def action_stop(self) -> None:
         """Stop training now; the best network so far is explored."""

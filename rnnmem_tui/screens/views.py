@@ -5,6 +5,7 @@ and reads it when it renders registers as
     View("g", "phase", "Phase", "border title", "help paragraph", PhaseView),
 and is redrawn whenever the step, the interventions, the selection or the roles change.
 """
+
 from __future__ import annotations
 
 from ..widgets import ablation, heatmap, machine, phase, probs, weights

@@ -1,4 +1,5 @@
 """Task registry: reads the TOML specs in tasks/ and builds task objects by name or from a file's meta."""
+
 from __future__ import annotations
 
 import os
@@ -11,12 +12,23 @@ from .formal import AnBnCnTask, DyckTask, ParityTask
 from .grid import FillTask, GridTask, ThreeInARowTask
 from .lines import CountReverseTask, CountTask, GrammarTask
 
-FAMILIES: dict[str, type[Task]] = {cls.family: cls for cls in
-                                   (CountTask, CountReverseTask, FillTask, ThreeInARowTask, GrammarTask,
-                                    DyckTask, AnBnCnTask, ParityTask)}
+FAMILIES: dict[str, type[Task]] = {
+    cls.family: cls
+    for cls in (CountTask, CountReverseTask, FillTask, ThreeInARowTask, GrammarTask, DyckTask, AnBnCnTask, ParityTask)
+}
 
-__all__ = ["FAMILIES", "GridTask", "Task", "TaskError", "is_spec_file", "load_spec", "load_task",
-           "spec_name", "task_from_meta", "task_names"]
+__all__ = [
+    "FAMILIES",
+    "GridTask",
+    "Task",
+    "TaskError",
+    "is_spec_file",
+    "load_spec",
+    "load_task",
+    "spec_name",
+    "task_from_meta",
+    "task_names",
+]
 
 
 class TaskError(ValueError):
@@ -53,8 +65,9 @@ def load_spec(name: str) -> dict:
     else:
         path, where = data_dir("tasks") / f"{name}.toml", f"task {name!r}"
         if not path.is_file():
-            raise TaskError(f"unknown task {name!r}; known tasks: {', '.join(task_names())}, or a path to "
-                            "your own .toml spec")
+            raise TaskError(
+                f"unknown task {name!r}; known tasks: {', '.join(task_names())}, or a path to your own .toml spec"
+            )
     try:
         with path.open("rb") as f:
             spec = tomllib.load(f)
@@ -113,8 +126,9 @@ def load_task(name: str) -> Task:
     """
     spec = load_spec(name)
     where = f"{name}: [params]" if is_spec_file(name) else ""
-    return _build(spec_name(name), spec.get("family", name), spec.get("params", {}),
-                  spec.get("target", DEFAULT_TARGET), where)
+    return _build(
+        spec_name(name), spec.get("family", name), spec.get("params", {}), spec.get("target", DEFAULT_TARGET), where
+    )
 
 
 def task_from_meta(meta) -> Task:

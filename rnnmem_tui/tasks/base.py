@@ -1,4 +1,5 @@
 """The Task interface every task family implements, and the stream-level helpers built on it."""
+
 from __future__ import annotations
 
 from collections.abc import Hashable
@@ -72,10 +73,12 @@ class Task:
     def __post_init__(self) -> None:
         unknown = sorted(set(self.params) - set(self.PARAMS))
         if unknown:
-            raise ValueError(f"unknown parameter(s) {', '.join(unknown)}; {self.family} takes "
-                             f"{', '.join(self.PARAMS)}")
-        self.params = {k: p.check(k, self.params.get(k, p.default)) for k, p in self.PARAMS.items()
-                       if k in self.params or p.default is not None}
+            raise ValueError(f"unknown parameter(s) {', '.join(unknown)}; {self.family} takes {', '.join(self.PARAMS)}")
+        self.params = {
+            k: p.check(k, self.params.get(k, p.default))
+            for k, p in self.PARAMS.items()
+            if k in self.params or p.default is not None
+        }
         missing = [k for k in self.PARAMS if k not in self.params]
         if missing:
             raise ValueError(f"missing parameter(s) {', '.join(missing)}")
@@ -135,8 +138,9 @@ class Task:
     def input_features(self) -> tuple[Feature, ...]:
         """One `reads s` feature per symbol: what a neuron that only mirrors the current input holds."""
         names = {s: "newline" if s == "\n" else s for s in self.vocab}
-        return tuple(Feature(f"reads_{names[s]}", "input", f"reads {self.symbol_word(s)}", symbol=s)
-                     for s in self.vocab)
+        return tuple(
+            Feature(f"reads_{names[s]}", "input", f"reads {self.symbol_word(s)}", symbol=s) for s in self.vocab
+        )
 
     @property
     def max_len(self) -> int:

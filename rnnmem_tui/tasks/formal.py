@@ -1,4 +1,5 @@
 """Formal languages from the counting-in-RNNs literature: Dyck words `(())()`, a^n b^n c^n `aabbcc`, parity `0110=e`."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -108,8 +109,11 @@ class DyckTask(FormalTask):
     n_min..n_max and the line uniform among those of n pairs."""
 
     family = "dyck"
-    PARAMS = {"n_min": Param(int, 1, 10, default=1), "n_max": Param(int, 1, 10, default=8),
-              "max_depth": Param(int, 1, 10, default=4)}  # Catalan(10) = 16,796 lines of 10 pairs at most
+    PARAMS = {
+        "n_min": Param(int, 1, 10, default=1),
+        "n_max": Param(int, 1, 10, default=8),
+        "max_depth": Param(int, 1, 10, default=4),
+    }  # Catalan(10) = 16,796 lines of 10 pairs at most
 
     def lines_of(self, n: int) -> list[str]:
         D, out = self.params["max_depth"], []
@@ -136,14 +140,15 @@ class DyckTask(FormalTask):
                 return False
         return depth == 0 and unit[:-1].count("(") in self.sizes
 
-    state_features = (Feature("line_start", "flag", "line start"),
-                      Feature("depth", "counter", "brackets open"),
-                      Feature("opened", "counter", "pairs opened"))
+    state_features = (
+        Feature("line_start", "flag", "line start"),
+        Feature("depth", "counter", "brackets open"),
+        Feature("opened", "counter", "pairs opened"),
+    )
 
     def features_of(self, prefix: str) -> dict[str, float]:
         opened = prefix.count("(")
-        return {"line_start": float(not prefix), "depth": float(opened - prefix.count(")")),
-                "opened": float(opened)}
+        return {"line_start": float(not prefix), "depth": float(opened - prefix.count(")")), "opened": float(opened)}
 
 
 @dataclass
@@ -161,19 +166,26 @@ class AnBnCnTask(FormalTask):
         n = len(unit[:-1]) // 3
         return unit[-1:] == "\n" and n in self.sizes and unit[:-1] == "a" * n + "b" * n + "c" * n
 
-    state_features = (Feature("line_start", "flag", "line start"),
-                      Feature("read", "counter", "a's read", phases=(None, "in the a's")),
-                      Feature("b_left", "counter", "b's still to print", phases=("in the b's",)),
-                      Feature("c_left", "counter", "c's still to print", phases=("in the b's", "in the c's")),
-                      Feature("phase", "phase", " / ".join(phases), values=phases))
+    state_features = (
+        Feature("line_start", "flag", "line start"),
+        Feature("read", "counter", "a's read", phases=(None, "in the a's")),
+        Feature("b_left", "counter", "b's still to print", phases=("in the b's",)),
+        Feature("c_left", "counter", "c's still to print", phases=("in the b's", "in the c's")),
+        Feature("phase", "phase", " / ".join(phases), values=phases),
+    )
 
     def features_of(self, prefix: str) -> dict[str, float]:
         """The two counters: b's still to print (in the b's) and c's still to print (from the first b);
         NaN where a counter is not yet defined."""
         a, b, c = (prefix.count(s) for s in "abc")
         phase = 2 if c else 1 if b else 0
-        return {"line_start": float(not prefix), "read": float(a), "b_left": float(a - b) if phase == 1 else np.nan,
-                "c_left": float(a - c) if phase else np.nan, "phase": float(phase)}
+        return {
+            "line_start": float(not prefix),
+            "read": float(a),
+            "b_left": float(a - b) if phase == 1 else np.nan,
+            "c_left": float(a - c) if phase else np.nan,
+            "phase": float(phase),
+        }
 
 
 @dataclass
@@ -190,15 +202,26 @@ class ParityTask(FormalTask):
 
     def is_valid(self, unit: str) -> bool:
         bits, eq, answer = unit[:-1].partition("=")
-        return (unit[-1:] == "\n" and eq == "=" and len(bits) in self.sizes and not set(bits) - set("01")
-                and answer == "eo"[bits.count("1") % 2])
+        return (
+            unit[-1:] == "\n"
+            and eq == "="
+            and len(bits) in self.sizes
+            and not set(bits) - set("01")
+            and answer == "eo"[bits.count("1") % 2]
+        )
 
-    state_features = (Feature("line_start", "flag", "line start"),
-                      Feature("length", "counter", "bits read"),
-                      Feature("odd", "parity", "odd number of 1s so far"),
-                      Feature("asked", "flag", "= read, answer due"))
+    state_features = (
+        Feature("line_start", "flag", "line start"),
+        Feature("length", "counter", "bits read"),
+        Feature("odd", "parity", "odd number of 1s so far"),
+        Feature("asked", "flag", "= read, answer due"),
+    )
 
     def features_of(self, prefix: str) -> dict[str, float]:
         bits = prefix.partition("=")[0]
-        return {"line_start": float(not prefix), "length": float(len(bits)), "odd": float(bits.count("1") % 2),
-                "asked": float(prefix.endswith("="))}
+        return {
+            "line_start": float(not prefix),
+            "length": float(len(bits)),
+            "odd": float(bits.count("1") % 2),
+            "asked": float(prefix.endswith("=")),
+        }

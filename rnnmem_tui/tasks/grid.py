@@ -1,4 +1,5 @@
 """Grid tasks: fill an R x C board in random order then clear it, or clear it at three-in-a-row."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -79,6 +80,7 @@ class GridTask(Task):
     @cached_property
     def line_words(self) -> dict[str, str]:
         """Each line by name as a player says it: `top row`, `left column`, `main diagonal`."""
+
         def place(i: int, n: int, first: str, last: str) -> str:
             if n == 1:
                 return "only"
@@ -93,11 +95,22 @@ class GridTask(Task):
     @cached_property
     def state_features(self) -> tuple[Feature, ...]:
         cells = tuple(Feature(f"cell{c}", "bit", f"cell {c} filled") for c in self.cells)
-        lines = tuple(f for name, words in self.line_words.items() if name in self.lines
-                      for f in (Feature(name, "counter", f"cells filled in the {words}"),
-                                Feature(f"{name}_complete", "flag", f"{words} complete")))
-        return (*cells, Feature("filled", "counter", "cells filled"), Feature("parity", "parity", "odd move count"),
-                *lines, Feature(self.done_feature, "flag", self.done_words))
+        lines = tuple(
+            f
+            for name, words in self.line_words.items()
+            if name in self.lines
+            for f in (
+                Feature(name, "counter", f"cells filled in the {words}"),
+                Feature(f"{name}_complete", "flag", f"{words} complete"),
+            )
+        )
+        return (
+            *cells,
+            Feature("filled", "counter", "cells filled"),
+            Feature("parity", "parity", "odd move count"),
+            *lines,
+            Feature(self.done_feature, "flag", self.done_words),
+        )
 
     def symbol_word(self, symbol: str) -> str:
         """`cell 4`, or `clear` for the clear token."""

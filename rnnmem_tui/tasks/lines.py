@@ -1,4 +1,5 @@
 """Line tasks: character counting (`3ccc`), its reverse (`@@@3`) and the grammar S -> uSv | w (`aababb`)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -105,9 +106,11 @@ class CountTask(LineTask):
         k = int(unit[0])
         return k in self.sizes and unit[1:-1] == "c" * k
 
-    state_features = (Feature("line_start", "flag", "line start"),
-                      Feature("printed", "counter", "c's printed"),
-                      Feature("remaining", "counter", "c's still to print"))
+    state_features = (
+        Feature("line_start", "flag", "line start"),
+        Feature("printed", "counter", "c's printed"),
+        Feature("remaining", "counter", "c's still to print"),
+    )
 
     def features_of(self, prefix: str) -> dict[str, float]:
         k, printed = (int(prefix[0]), len(prefix) - 1) if prefix else (0, 0)
@@ -135,13 +138,18 @@ class CountReverseTask(LineTask):
         k = int(unit[-2])
         return k in self.sizes and unit[:-2] == "@" * k
 
-    state_features = (Feature("line_start", "flag", "line start"),
-                      Feature("count", "counter", "@'s read"),
-                      Feature("after_digit", "flag", "digit printed"))
+    state_features = (
+        Feature("line_start", "flag", "line start"),
+        Feature("count", "counter", "@'s read"),
+        Feature("after_digit", "flag", "digit printed"),
+    )
 
     def features_of(self, prefix: str) -> dict[str, float]:
-        return {"line_start": float(not prefix), "count": float(prefix.count("@")),
-                "after_digit": float(bool(prefix) and prefix[-1].isdigit())}
+        return {
+            "line_start": float(not prefix),
+            "count": float(prefix.count("@")),
+            "after_digit": float(bool(prefix) and prefix[-1].isdigit()),
+        }
 
 
 @dataclass
@@ -149,8 +157,13 @@ class GrammarTask(LineTask):
     """Lines of S -> uSv | w, that is u^n w v^n; by default a^n b a b^n, e.g. `aababb`."""
 
     family = "grammar"
-    PARAMS = {"n_min": Param(int, 0, 50), "n_max": Param(int, 0, 50),
-              "u": Param(str, default="a"), "v": Param(str, default="b"), "w": Param(str, default="ba")}
+    PARAMS = {
+        "n_min": Param(int, 0, 50),
+        "n_max": Param(int, 0, 50),
+        "u": Param(str, default="a"),
+        "v": Param(str, default="b"),
+        "w": Param(str, default="ba"),
+    }
 
     def check_params(self) -> None:
         if self.params["n_min"] > self.params["n_max"]:
@@ -198,12 +211,14 @@ class GrammarTask(LineTask):
         u, v, w = self.uvw
         first, last = self.phases[0], self.phases[-1]
         seen = f"{w[0]} seen" if w[0] not in u else f"past the {u}'s"
-        return (Feature("line_start", "flag", "line start"),
-                Feature("read", "counter", f"{u}'s read", phases=(None, first)),
-                Feature("left", "counter", f"{v}'s still to print", phases=(last,)),
-                Feature("seen", "flag", seen),
-                Feature("in_v", "flag", last),
-                Feature("phase", "phase", " / ".join(self.phases), values=self.phases))
+        return (
+            Feature("line_start", "flag", "line start"),
+            Feature("read", "counter", f"{u}'s read", phases=(None, first)),
+            Feature("left", "counter", f"{v}'s still to print", phases=(last,)),
+            Feature("seen", "flag", seen),
+            Feature("in_v", "flag", last),
+            Feature("phase", "phase", " / ".join(self.phases), values=self.phases),
+        )
 
     def features_of(self, prefix: str) -> dict[str, float]:
         """The phase is the index of `phases`; v's still to print is NaN before the v's."""
@@ -216,5 +231,11 @@ class GrammarTask(LineTask):
             phase, read, left = 1, k, np.nan
         else:
             phase, read, left = last, k, k - (pos - n_u - len(w)) // len(v)
-        return {"line_start": float(not prefix), "read": float(read), "left": float(left),
-                "seen": float(phase >= 1), "in_v": float(phase == last), "phase": float(phase)}
+        return {
+            "line_start": float(not prefix),
+            "read": float(read),
+            "left": float(left),
+            "seen": float(phase >= 1),
+            "in_v": float(phase == last),
+            "phase": float(phase),
+        }

@@ -1,4 +1,5 @@
 """The ablation view: each neuron zeroed in turn, sorted by the damage done, with its role beside it."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -55,19 +56,22 @@ def table(d: AblationData, styles: dict[str, Style]) -> Table:
         hurt = styles["bad"] if a.damage >= 0.05 else styles["dim"]
         i = a.neurons[0]
         role = d.roles[i] if i < len(d.roles) else "…"
-        t.add_row(f"{'▶' if i == d.selected else ''}{','.join(map(str, a.neurons))}",
-                  Text(f"{drop:+.3f}", hurt), f"{s.tvd:.3f}", f"{s.bad_mean:.3f}",
-                  Text(bar(a.damage, top), hurt) + Text(f" {a.damage:.3f}"),
-                  Text(role, styles["role"] if d.roles else styles["dim"]),
-                  style=styles["selected"] if i == d.selected else None)
+        t.add_row(
+            f"{'▶' if i == d.selected else ''}{','.join(map(str, a.neurons))}",
+            Text(f"{drop:+.3f}", hurt),
+            f"{s.tvd:.3f}",
+            f"{s.bad_mean:.3f}",
+            Text(bar(a.damage, top), hurt) + Text(f" {a.damage:.3f}"),
+            Text(role, styles["role"] if d.roles else styles["dim"]),
+            style=styles["selected"] if i == d.selected else None,
+        )
     return t
 
 
 class AblationView(Vertical):
     """The intact figures, a progress bar while the sweep runs, then the table sorted by damage."""
 
-    COMPONENT_CLASSES = {"ablation--head", "ablation--bad", "ablation--dim", "ablation--role",
-                         "ablation--selected"}
+    COMPONENT_CLASSES = {"ablation--head", "ablation--bad", "ablation--dim", "ablation--role", "ablation--selected"}
 
     data: reactive[AblationData | None] = reactive(None)
 
@@ -108,8 +112,9 @@ class AblationView(Vertical):
         """Show the progress, then the figures."""
         if d is None:
             return
-        styles = {k: self.get_component_rich_style(f"ablation--{k}")
-                  for k in ("head", "bad", "dim", "role", "selected")}
+        styles = {
+            k: self.get_component_rich_style(f"ablation--{k}") for k in ("head", "bad", "dim", "role", "selected")
+        }
         progress = self.query_one(ProgressBar)
         progress.update(total=d.total or None, progress=d.done)
         progress.display = d.intact is None
@@ -124,10 +129,15 @@ class AblationView(Vertical):
         self.query_one("#ablation-table", Static).update(table(d, styles) if d.rows else "")
 
 
-VIEW = View("a", "ablation", "Ablation", "ablation · each neuron zeroed in turn",
-            "Each neuron zeroed in turn and measured as `rnnmem-tui ablate` does, sorted by damage, its role "
-            "beside it.",
-            tip="Zero each neuron in turn: damage and role",
-            make=AblationView, show=AblationView.show_seen,
-            depends=lambda seen: (seen.selected, len(seen.roles)),
-            subtitle="damage: the fall in valid − TVD − bad")
+VIEW = View(
+    "a",
+    "ablation",
+    "Ablation",
+    "ablation · each neuron zeroed in turn",
+    "Each neuron zeroed in turn and measured as `rnnmem-tui ablate` does, sorted by damage, its role beside it.",
+    tip="Zero each neuron in turn: damage and role",
+    make=AblationView,
+    show=AblationView.show_seen,
+    depends=lambda seen: (seen.selected, len(seen.roles)),
+    subtitle="damage: the fall in valid − TVD − bad",
+)

@@ -1,4 +1,5 @@
 """The task view of grid tasks: the board with filled cells, the last move lit, illegal moves red; the games below."""
+
 from __future__ import annotations
 
 from rich.style import Style
@@ -17,13 +18,21 @@ GLYPHS = {"empty": "  ", "filled": "[]", "last": "><", "broken": "!!"}
 class BoardView(TaskView):
     """A grid task's board after the step on screen, and the move stream of the last games."""
 
-    COMPONENT_CLASSES = {"board--empty", "board--filled", "board--last", "board--broken", "board--grid",
-                         "board--valid", "board--invalid", "board--dim", "board--held"}
+    COMPONENT_CLASSES = {
+        "board--empty",
+        "board--filled",
+        "board--last",
+        "board--broken",
+        "board--grid",
+        "board--valid",
+        "board--invalid",
+        "board--dim",
+        "board--held",
+    }
 
     def __init__(self, task: GridTask, **kwargs) -> None:
         super().__init__(**kwargs)
         self.grid = task
-
 
     def board(self, game: str) -> list[Text]:
         """The grid of a game's moves (the clear token, if any, excluded), drawn in box characters.
@@ -53,8 +62,7 @@ class BoardView(TaskView):
             row = Text.assemble(("│", grid))
             for c in range(C):
                 i = r * C + c
-                kind = ("broken" if i in broken else "last" if i == last else
-                        "filled" if i in filled else "empty")
+                kind = "broken" if i in broken else "last" if i == last else "filled" if i in filled else "empty"
                 left, right = GLYPHS[kind]
                 row.append(f"{left}{task.cells[i]}{right}", self.style(kind))
                 row.append("│", grid)
@@ -67,19 +75,18 @@ class BoardView(TaskView):
         text, broke_at = (f.finished.text, f.finished.broke_at) if f.finished else (f.prefix, f.broke_at)
         if broke_at is not None:
             c = text[broke_at]
-            why = ("early clear" if c == self.grid.end else f"{c} twice" if c in text[:broke_at] else "no clear")
+            why = "early clear" if c == self.grid.end else f"{c} twice" if c in text[:broke_at] else "no clear"
             return Text.assemble((f"✗ {why}", self.style("invalid")))
         if f.finished:
             return Text.assemble(("✓ cleared", self.style("valid")))
         return Text.assemble((f"move {len(text)}" if text else "empty board", self.style("dim")))
 
-    def game(self, unit: Unit | None, text: str, broke_at: int | None, width: int,
-             began: int | None = None) -> Text:
+    def game(self, unit: Unit | None, text: str, broke_at: int | None, width: int, began: int | None = None) -> Text:
         """A game as a compact row of moves, red from where it broke the rules, a HELD mark where the
         interventions changed, then its mark; a game too long for the row starts with an ellipsis."""
         out = Text(no_wrap=True, overflow="crop")
         room = width - 2 - (began is not None)
-        body = text[-(room - 1):] if len(text) > room else text
+        body = text[-(room - 1) :] if len(text) > room else text
         skip = len(text) - len(body)
         if skip:
             out.append("…", self.style("dim"))

@@ -1,4 +1,5 @@
 """The activation heatmap, as in the seed's figures: a row per neuron, a column per step, the symbols read below."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -82,9 +83,11 @@ class HeatmapView(ScrollView, can_focus=False):
 
     def caption(self) -> None:
         """Say what the view holds back: the freeze, the pins, the order."""
-        notes = ["frozen: f follows the stream" if self.still is not None else "",
-                 f"pinned {' '.join(map(str, self.pinned))}: i unpins" if self.pinned else "",
-                 "sorted by role: g" if self.by_role else ""]
+        notes = [
+            "frozen: f follows the stream" if self.still is not None else "",
+            f"pinned {' '.join(map(str, self.pinned))}: i unpins" if self.pinned else "",
+            "sorted by role: g" if self.by_role else "",
+        ]
         self.border_subtitle = " · ".join(n for n in notes if n)
 
     def action_freeze(self) -> None:
@@ -134,7 +137,7 @@ class HeatmapView(ScrollView, can_focus=False):
                 marked[t] = n % 2 == 0
             text = note[: CELL * (stop - start) - 1].ljust(CELL * (stop - start))
             for j, t in enumerate(range(start, stop)):
-                words[t] = text[CELL * j: CELL * j + CELL]
+                words[t] = text[CELL * j : CELL * j + CELL]
         segs = []
         for t in range(first, first + steps):
             text = words[t] if notes else show_symbol(d.symbols[t]).center(CELL)
@@ -155,8 +158,13 @@ class HeatmapView(ScrollView, can_focus=False):
         pad = " " * (width - index - steps * CELL)
         at = min(H * k - int(self.scroll_y), height - 1 - notes)  # the symbols' line
         if y == at or (notes and y == at + 1):
-            return Strip([Segment(" " * index, plain), Segment(pad, plain),
-                          *self.under(d, T - steps, steps, plain, notes=y > at)])
+            return Strip(
+                [
+                    Segment(" " * index, plain),
+                    Segment(pad, plain),
+                    *self.under(d, T - steps, steps, plain, notes=y > at),
+                ]
+            )
         row, sub = divmod(y + int(self.scroll_y), k)
         if row >= H or y >= at:
             return Strip.blank(width, plain)
@@ -185,9 +193,14 @@ def show(view: HeatmapView, seen: Seen) -> None:
     history, symbols = view.still or (s.window(SPAN), s.symbols(SPAN))
     neurons = tuple(view.pinned) or None
     if view.by_role and seen.roles:
-        order = sorted(neurons or range(s.net.hidden), key=lambda i: (KINDS.index(seen.roles[i].kind)
-                                                                     if seen.roles[i].kind in KINDS else len(KINDS),
-                                                                     seen.roles[i].label, i))
+        order = sorted(
+            neurons or range(s.net.hidden),
+            key=lambda i: (
+                KINDS.index(seen.roles[i].kind) if seen.roles[i].kind in KINDS else len(KINDS),
+                seen.roles[i].label,
+                i,
+            ),
+        )
         neurons = tuple(order)
     view.data = HeatmapData(history, symbols, seen.interventions, seen.selected, neurons, units_of(s.task, symbols))
 
@@ -201,21 +214,27 @@ def units_of(task: Task, symbols: str) -> tuple[tuple[int, int, str], ...]:
         return ()
     for stop in range(start, len(symbols)):
         if symbols[stop] == task.end:
-            out.append((start, stop + 1, task.ending(symbols[start:stop + 1])))
+            out.append((start, stop + 1, task.ending(symbols[start : stop + 1])))
             start = stop + 1
     return tuple(out)
 
 
-VIEW = View("h", "heatmap", "Heatmap", "activations · -1 blue, 0 white, +1 red",
-            "The seed's activation figure: a row per neuron, a column per step, the symbols read below "
-            "(every other game shaded, and what ended it under it). It follows the stream; f freezes it; "
-            "i pins the selected neuron (then only pinned neurons show, in the order pinned); g sorts the "
-            "rows by role.",
-            tip="Activation heatmap: neurons × steps",
-            make=lambda session: HeatmapView(), show=show,
-            depends=lambda seen: (seen.frame, seen.interventions, seen.selected),
-            keys=(Binding("f", "freeze", "Freeze", tooltip="Freeze the heatmap, or follow the stream again"),
-                  Binding("i", "pin", "Pin", show=False,
-                          tooltip="Pin the selected neuron: the heatmap shows the pinned only"),
-                  Binding("g", "sort", "By role", show=False,
-                          tooltip="Sort the heatmap's rows by role, or by number")))
+VIEW = View(
+    "h",
+    "heatmap",
+    "Heatmap",
+    "activations · -1 blue, 0 white, +1 red",
+    "The seed's activation figure: a row per neuron, a column per step, the symbols read below "
+    "(every other game shaded, and what ended it under it). It follows the stream; f freezes it; "
+    "i pins the selected neuron (then only pinned neurons show, in the order pinned); g sorts the "
+    "rows by role.",
+    tip="Activation heatmap: neurons × steps",
+    make=lambda session: HeatmapView(),
+    show=show,
+    depends=lambda seen: (seen.frame, seen.interventions, seen.selected),
+    keys=(
+        Binding("f", "freeze", "Freeze", tooltip="Freeze the heatmap, or follow the stream again"),
+        Binding("i", "pin", "Pin", show=False, tooltip="Pin the selected neuron: the heatmap shows the pinned only"),
+        Binding("g", "sort", "By role", show=False, tooltip="Sort the heatmap's rows by role, or by number"),
+    ),
+)

@@ -1,4 +1,5 @@
 """The task view of line tasks: the emitted lines, each finished one marked valid or invalid, the cursor lit."""
+
 from __future__ import annotations
 
 from rich.style import Style
@@ -12,8 +13,14 @@ HELD = "┊"  # where an intervention began (or changed) in a line
 class LinesView(TaskView):
     """The last lines of the stream, newest at the bottom; the symbol just read is highlighted."""
 
-    COMPONENT_CLASSES = {"lines--valid", "lines--invalid", "lines--cursor", "lines--broken", "lines--dim",
-                         "lines--held"}
+    COMPONENT_CLASSES = {
+        "lines--valid",
+        "lines--invalid",
+        "lines--cursor",
+        "lines--broken",
+        "lines--dim",
+        "lines--held",
+    }
 
     def __init__(self, longest: int, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -28,7 +35,7 @@ class LinesView(TaskView):
         shown = text.replace("\n", "↵")
         keep = list(range(len(shown)))
         if len(shown) > width:
-            keep = keep[len(shown) - width + 1:] if cursor else keep[: width - 2] + keep[-1:]
+            keep = keep[len(shown) - width + 1 :] if cursor else keep[: width - 2] + keep[-1:]
         out = Text()
         for n, k in enumerate(keep):
             if k > (keep[n - 1] + 1 if n else 0):  # symbols left out here
@@ -48,10 +55,11 @@ class LinesView(TaskView):
         f = self.data
         width, height = self.size.width, self.size.height
         if f.t == 0:
-            return Text.assemble(("h = 0, the start token read.\nspace plays, n steps, ? shows every key.",
-                                  self.style("dim")))
+            return Text.assemble(
+                ("h = 0, the start token read.\nspace plays, n steps, ? shows every key.", self.style("dim"))
+            )
         rows: list[Text] = []
-        units = f.recent[-max(0, height - (0 if f.finished else 1)):] if height else ()
+        units = f.recent[-max(0, height - (0 if f.finished else 1)) :] if height else ()
         column = min(self.longest, width - 2)
         for k, unit in enumerate(units):
             newest = f.finished is not None and k == len(units) - 1

@@ -1,4 +1,5 @@
 """The automaton view: the network's extracted machine, its current state, and whether it is on the task's machine."""
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -17,8 +18,15 @@ from .view import View
 
 TRAIL = 8  # recent states drawn in bold
 MEMO = 256  # frames whose state is remembered
-STYLE = {"now": "bold reverse", "trail": "bold cyan", "state": "grey62", "wrong": "red", "ok": "bold green",
-         "off": "bold white on red", "dim": "grey50"}
+STYLE = {
+    "now": "bold reverse",
+    "trail": "bold cyan",
+    "state": "grey62",
+    "wrong": "red",
+    "ok": "bold green",
+    "off": "bold white on red",
+    "dim": "grey50",
+}
 
 
 def symbols(text: str) -> str:
@@ -110,8 +118,10 @@ class MachineView(Widget):
         state = (self.session.frame, self.key(), self.report is not None, self.size)
         if self._drawn is None or self._drawn[0] != state:
             base, console = self.rich_style, self.app.console
-            lines = [Strip(line.render(console)).apply_style(base).adjust_cell_length(self.size.width, base)
-                     for line in self.text().split("\n")]
+            lines = [
+                Strip(line.render(console)).apply_style(base).adjust_cell_length(self.size.width, base)
+                for line in self.text().split("\n")
+            ]
             self._drawn = (state, lines)
         lines = self._drawn[1]
         return lines[y] if y < len(lines) else Strip.blank(self.size.width, self.rich_style)
@@ -126,8 +136,10 @@ class MachineView(Widget):
             out.append("extracting the network's machine" + (f" with {held}" if held else "") + "…", STYLE["dim"])
             return out
         m, tm, ex = r.extracted.machine, r.task_machine, r.extracted
-        out.append(f"network's machine {m.states} states · task's {tm.states} · agreement {r.agreement:.4f} · "
-                   f"step {ex.resolution:g}" + (f" · {held}" if held else "") + "\n")
+        out.append(
+            f"network's machine {m.states} states · task's {tm.states} · agreement {r.agreement:.4f} · "
+            f"step {ex.resolution:g}" + (f" · {held}" if held else "") + "\n"
+        )
         if s.task.machine_note:
             out.append(f"task's machine: {s.task.machine_note}\n", STYLE["dim"])
         now, exact = self.state_at(f)
@@ -139,11 +151,15 @@ class MachineView(Widget):
         if ts is None:
             out.append(" off the task's machine: this unit already broke the rules ", STYLE["off"])
         elif allows != legal:
-            out.append(f" off the task's machine: the network allows {symbols(allows)} where the task allows "
-                       f"{symbols(legal)} ", STYLE["off"])
+            out.append(
+                f" off the task's machine: the network allows {symbols(allows)} where the task allows "
+                f"{symbols(legal)} ",
+                STYLE["off"],
+            )
         else:
-            out.append(f"on the task's machine: task state {ts} ({reached(tm.name(ts))}), allows {symbols(legal)}",
-                       STYLE["ok"])
+            out.append(
+                f"on the task's machine: task state {ts} ({reached(tm.name(ts))}), allows {symbols(legal)}", STYLE["ok"]
+            )
         out.append("\n")
         self.grid(out, r, now)
         return out
@@ -162,8 +178,15 @@ class MachineView(Widget):
             return
         out.append("each state: its number and what it allows\n", STYLE["dim"])
         for i, label in enumerate(labels):
-            style = STYLE["now"] if i == now else STYLE["trail"] if i in self.trail else \
-                STYLE["wrong"] if i in r.comparison.wrong else STYLE["state"]
+            style = (
+                STYLE["now"]
+                if i == now
+                else STYLE["trail"]
+                if i in self.trail
+                else STYLE["wrong"]
+                if i in r.comparison.wrong
+                else STYLE["state"]
+            )
             out.append(label, style)
             out.append("\n" if (i + 1) % per_line == 0 else " " * (cw - len(label)))
 
@@ -175,9 +198,15 @@ class MachineView(Widget):
         return [f"{i}:{a if len(a) <= 3 else a[:2] + '…'}" for i, a in enumerate(cut)]
 
 
-VIEW = View("k", "machine", "Machine", "the finite-state machine the network implements",
-            "The machine extracted from the network's hidden states (quantised, minimised), its current state "
-            "highlighted as the network runs, beside the task's own minimal machine; it says when the network "
-            "leaves the task's machine, e.g. after an intervention (rnnmem-tui automaton gives the same in full).",
-            make=MachineView, show=lambda view, seen: view.show(),
-            tip="Automaton: the machine the network implements, state by state")
+VIEW = View(
+    "k",
+    "machine",
+    "Machine",
+    "the finite-state machine the network implements",
+    "The machine extracted from the network's hidden states (quantised, minimised), its current state "
+    "highlighted as the network runs, beside the task's own minimal machine; it says when the network "
+    "leaves the task's machine, e.g. after an intervention (rnnmem-tui automaton gives the same in full).",
+    make=MachineView,
+    show=lambda view, seen: view.show(),
+    tip="Automaton: the machine the network implements, state by state",
+)

@@ -1,4 +1,5 @@
 """The neuron panel: one row per neuron with a sparkbar on a fixed [-1, 1] scale, its value and intervention."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -187,7 +188,14 @@ class NeuronsView(ScrollView, can_focus=False):
             h = np.clip(d.history[-spark:], -1.0, 1.0)  # (T, H) newest last
             plain = self.rich_style
             self._look = dict(
-                width=width, k=k, tall=tall, above=tall < k, index=index, spark=spark, held=held, label=label,
+                width=width,
+                k=k,
+                tall=tall,
+                above=tall < k,
+                index=index,
+                spark=spark,
+                held=held,
+                label=label,
                 plain=plain,
                 selected=plain + self.get_component_rich_style("neurons--selected"),
                 idx=self.get_component_rich_style("neurons--index"),
@@ -195,12 +203,13 @@ class NeuronsView(ScrollView, can_focus=False):
                 tag=self.get_component_rich_style("neurons--label"),
                 levels=np.rint(h * LEVELS).astype(int).T.tolist(),  # (H, T) colour steps
                 eighths=(1 + np.rint((h + 1.0) / 2.0 * (8 * tall - 1)).astype(int)).T,  # (H, T) bar heights
-                bar={lv: plain + _fg(lv) for lv in range(-LEVELS, LEVELS + 1)})
+                bar={lv: plain + _fg(lv) for lv in range(-LEVELS, LEVELS + 1)},
+            )
         return self._look
 
     def symbols_line(self, L: dict) -> Strip:
         """The symbols read, each under its column of the bars."""
-        shown = "".join("↵" if c == "\n" else c for c in self.data.symbols[-L["spark"]:])
+        shown = "".join("↵" if c == "\n" else c for c in self.data.symbols[-L["spark"] :])
         lead = 1 + L["index"] + 1 + (VALUE if L["above"] else 0) + L["spark"] - len(shown)
         segs = [Segment(" " * lead, L["plain"]), Segment(shown, L["plain"] + L["idx"])]
         return Strip(segs).adjust_cell_length(L["width"], L["plain"])
@@ -243,9 +252,11 @@ class NeuronsView(ScrollView, can_focus=False):
         sel, bottom = i == d.selected, line == 0
         base = L["selected"] if sel else plain
         what = mark(d.interventions, i) if bottom and not L["above"] else ""
-        segs = [Segment("▶" if sel and bottom else " ", base),
-                Segment(f"{i:>{L['index']}}" if bottom else " " * L["index"], base + L["idx"]),
-                Segment(what or " ", base + L["hold"] if what else base)]  # beside: the intervention
+        segs = [
+            Segment("▶" if sel and bottom else " ", base),
+            Segment(f"{i:>{L['index']}}" if bottom else " " * L["index"], base + L["idx"]),
+            Segment(what or " ", base + L["hold"] if what else base),
+        ]  # beside: the intervention
         if L["above"]:  # the value and the intervention before the bars
             segs += self.value(i, L, base) + [Segment(" ", plain)] if bottom else [Segment(" " * VALUE, plain)]
         levels = L["levels"][i]

@@ -1,4 +1,5 @@
 """The output panel: next-symbol probabilities as vertical bars, legal symbols marked, the next symbol shown."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

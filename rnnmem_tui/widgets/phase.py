@@ -1,4 +1,5 @@
 """The phase portrait view: a plane of hidden states, the live trajectory, the current symbol's fixed points and flow."""
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -20,8 +21,15 @@ from .view import View
 TRAIL = 40  # steps of trajectory drawn
 ARROWS = "→↗↑↖←↙↓↘"  # by angle, counter-clockwise from east
 GLYPH = {"stable": "◆", "saddle": "✕", "unstable": "○"}
-STYLE = {"stable": "bold green", "saddle": "bold yellow", "unstable": "bold red", "now": "bold reverse",
-         "trail": "cyan", "old": "blue", "flow": "grey42"}
+STYLE = {
+    "stable": "bold green",
+    "saddle": "bold yellow",
+    "unstable": "bold red",
+    "now": "bold reverse",
+    "trail": "cyan",
+    "old": "blue",
+    "flow": "grey42",
+}
 FLOW_EVERY = (6, 2)  # an arrow every this many columns and rows
 
 
@@ -139,7 +147,9 @@ class PhaseView(Widget):
             chars[row, col], look[row, col] = glyph, style
 
         # the flow of the current symbol's map, an arrow every few cells
-        cc, rr = np.meshgrid(np.arange(FLOW_EVERY[0] // 2, W, FLOW_EVERY[0]), np.arange(FLOW_EVERY[1] // 2, H, FLOW_EVERY[1]))
+        cc, rr = np.meshgrid(
+            np.arange(FLOW_EVERY[0] // 2, W, FLOW_EVERY[0]), np.arange(FLOW_EVERY[1] // 2, H, FLOW_EVERY[1])
+        )
         uv = np.stack([u0 + cc.ravel() / (W - 1) * (u1 - u0), v1 - rr.ravel() / (H - 1) * (v1 - v0)], 1)  # (n, 2)
         d = flow(s.net, s.frame.step.x, s.interventions, p, uv)  # (n, 2) in plane units
         dc, dr = d[:, 0] / (u1 - u0) * W, d[:, 1] / (v1 - v0) * H  # in cells, up positive
@@ -161,8 +171,11 @@ class PhaseView(Widget):
             what = f"finding the fixed points of {sym}…"
         else:
             kinds = {kind: sum(q.kind == kind for q in found) for kind in GLYPH}
-            what = f"{sym}: " + ", ".join(f"{n} {kind}" for kind, n in kinds.items() if n) if found \
+            what = (
+                f"{sym}: " + ", ".join(f"{n} {kind}" for kind, n in kinds.items() if n)
+                if found
                 else f"{sym}: no fixed point"
+            )
         held = describe(self.session.interventions)
         t = Text(f"{self.plane.names[0]} →  {self.plane.names[1]} ↑  ")
         for glyph, name in (("●", "now"), ("•", "trail"), *((g, k) for k, g in GLYPH.items())):
@@ -171,10 +184,16 @@ class PhaseView(Widget):
         return t
 
 
-VIEW = View("d", "phase", "Dynamics", "phase portrait · fixed points of the symbol just read",
-            "The hidden states of the last steps in a plane (the two neurons themselves for H = 2, else the "
-            "first two principal components of a teacher-forced run), with the fixed points of the map under "
-            "the symbol just read (◆ stable, ✕ saddle, ○ unstable) and its flow. Zero or clamp a neuron and "
-            "watch the points move: does a counter walk down a chain of points or along a line?",
-            make=PhaseView, show=lambda view, seen: view.show(),
-            tip="Phase portrait: the trajectory, the fixed points and the flow")
+VIEW = View(
+    "d",
+    "phase",
+    "Dynamics",
+    "phase portrait · fixed points of the symbol just read",
+    "The hidden states of the last steps in a plane (the two neurons themselves for H = 2, else the "
+    "first two principal components of a teacher-forced run), with the fixed points of the map under "
+    "the symbol just read (◆ stable, ✕ saddle, ○ unstable) and its flow. Zero or clamp a neuron and "
+    "watch the points move: does a counter walk down a chain of points or along a line?",
+    make=PhaseView,
+    show=lambda view, seen: view.show(),
+    tip="Phase portrait: the trajectory, the fixed points and the flow",
+)

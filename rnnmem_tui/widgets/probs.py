@@ -1,4 +1,5 @@
 """The probability heatmap, as in the seed's figures: a teacher-forced game's outputs after each board state."""
+
 from __future__ import annotations
 
 from rich.style import Style
@@ -37,7 +38,7 @@ def figure(g: ProbGrid, line: Style, base: tuple[int, int, int], width: int = 4,
     out = Text(no_wrap=True, overflow="crop")
     out.append(" " * label)
     for c in g.columns:
-        out.append(c.rjust(width - 1)[-(width - 1):] + " ")
+        out.append(c.rjust(width - 1)[-(width - 1) :] + " ")
     for r in range(R):
         for sub in range(tall):
             first, last = sub == 0, sub == tall - 1
@@ -110,8 +111,9 @@ class ProbsView(Vertical):
             yield Static(id="probs-figure")
         with Horizontal(id="probs-bar"):
             yield Label("order ", id="probs-label")
-            yield Input(placeholder="cells in play order", compact=True, id="probs-order",
-                        restrict=r"[0-9a-z]*", max_length=36)
+            yield Input(
+                placeholder="cells in play order", compact=True, id="probs-order", restrict=r"[0-9a-z]*", max_length=36
+            )
             yield Static(id="probs-caption")
 
     def watch_grid(self, g: ProbGrid | None) -> None:
@@ -121,8 +123,9 @@ class ProbsView(Vertical):
         self.draw()
         mass = g.bad_mass
         caption = Text(no_wrap=True, overflow="ellipsis")
-        caption.append(f" bad mass {mass:.3f}",
-                       self.get_component_rich_style("probs--good" if mass < 0.01 else "probs--bad"))
+        caption.append(
+            f" bad mass {mass:.3f}", self.get_component_rich_style("probs--good" if mass < 0.01 else "probs--bad")
+        )
         caption.append(f" per state, the mean of {len(g.rows)}")
         if g.interventions:
             caption.append(f" · {describe(g.interventions)}")
@@ -145,12 +148,18 @@ class ProbsView(Vertical):
         self.query_one("#probs-figure", Static).update(figure_)
 
 
-
-VIEW = View("p", "probs", "Probabilities", "next-symbol probabilities by board state",
-            "The seed's probability figure (grid tasks): a game fed from EMPTY to FULL (o types its order), "
-            "the outputs after each state. Left of and under the orange line the rules forbid; the bad mass "
-            "is what lands there, a mean over the states as `eval` gives it, under the interventions held.",
-            tip="Probability heatmap of a fill order (grid tasks)",
-            make=ProbsView, show=lambda view, seen: view.update_grid(),
-            depends=lambda seen: seen.interventions, applies=lambda task: task.is_grid,
-            keys=(Binding("o", "order", "Order", tooltip="Type the fill order of the probability heatmap"),))
+VIEW = View(
+    "p",
+    "probs",
+    "Probabilities",
+    "next-symbol probabilities by board state",
+    "The seed's probability figure (grid tasks): a game fed from EMPTY to FULL (o types its order), "
+    "the outputs after each state. Left of and under the orange line the rules forbid; the bad mass "
+    "is what lands there, a mean over the states as `eval` gives it, under the interventions held.",
+    tip="Probability heatmap of a fill order (grid tasks)",
+    make=ProbsView,
+    show=lambda view, seen: view.update_grid(),
+    depends=lambda seen: seen.interventions,
+    applies=lambda task: task.is_grid,
+    keys=(Binding("o", "order", "Order", tooltip="Type the fill order of the probability heatmap"),),
+)

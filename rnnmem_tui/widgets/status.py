@@ -1,5 +1,6 @@
 """The status bar: mode, playback, step and unit counts, the running score; while neurons are held, the
 intact twin's score beside the held network's, both since the fork."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,5 @@
 """The base of the two task views (the board, the lines): the frame they draw and a finished unit's ✓/✗ mark."""
+
 from __future__ import annotations
 
 from rich.text import Text

@@ -3,6 +3,7 @@
 Rich renders a Text to segments several times faster than Textual's `render()` path converts it,
 which matters at 30 redraws a second on a shared machine.
 """
+
 from __future__ import annotations
 
 from rich.style import Style
@@ -41,8 +42,9 @@ class TextLines(Widget):
         if self._drawn is None or self._drawn[0] != key:
             base, console = self.rich_style, self.app.console
             if self._styles.get("") != self.app.theme:  # looking styles up is slow; they change with the theme
-                self._styles = {c.split("--", 1)[1]: self.get_component_rich_style(c)
-                                for c in self.COMPONENT_CLASSES} | {"": self.app.theme}
+                self._styles = {
+                    c.split("--", 1)[1]: self.get_component_rich_style(c) for c in self.COMPONENT_CLASSES
+                } | {"": self.app.theme}
             lines = self.text().split("\n", allow_blank=True) if self.data is not None else []
             self._drawn = (key, base, [Strip(list(line.render(console))).apply_style(base) for line in lines])
         _, base, strips = self._drawn

@@ -1,4 +1,5 @@
 """What an analysis view declares to be registered (screens/views.py): its key, title, help, widget and data."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence

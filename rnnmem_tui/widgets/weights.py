@@ -1,4 +1,5 @@
 """The weights view: Whh, Wxh and Why as coloured grids side by side, a row per neuron, the selected one marked."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -43,9 +44,11 @@ def grids(net: RNN) -> list[tuple[str, np.ndarray, list[str]]]:
     """
     H = net.hidden
     symbols = [show_symbol(c) for c in net.vocab]
-    return [("Whh", net.Whh, [str(j) for j in range(H)]),  # column j feeds row i
-            ("Wxh", net.Wxh, symbols),  # column: the symbol read
-            ("Why", net.Why.T, symbols)]  # column: the symbol scored
+    return [
+        ("Whh", net.Whh, [str(j) for j in range(H)]),  # column j feeds row i
+        ("Wxh", net.Wxh, symbols),  # column: the symbol read
+        ("Why", net.Why.T, symbols),
+    ]  # column: the symbol scored
 
 
 def cell_width(net: RNN, width: int) -> int:
@@ -81,8 +84,9 @@ def figure(d: WeightsData, styles: dict[str, Style], cw: int = 2) -> Text:
     for (title, w, labels), width in zip(blocks, widths):
         for j, c in enumerate(labels):
             mark = title == "Whh" and j == sel
-            out.append((c[-1] if title == "Whh" and H > 10 else c).rjust(cw),
-                       styles["selected"] if mark else styles["label"])
+            out.append(
+                (c[-1] if title == "Whh" and H > 10 else c).rjust(cw), styles["selected"] if mark else styles["label"]
+            )
         out.append(" " * (width - cw * len(labels) + GAP))
     scales = [max(float(np.abs(w).max()), 1e-9) for _, w, _ in blocks]
     for i in range(H):
@@ -94,12 +98,19 @@ def figure(d: WeightsData, styles: dict[str, Style], cw: int = 2) -> Text:
                 marked = i == sel or (title == "Whh" and j == sel)
                 out.append(("·" * cw if marked else " " * cw), _paint(level_of(w[i, j] / top), marked))
             out.append(" " * (width - cw * w.shape[1] + GAP))
-    out.append("\n\nscales " + " · ".join(f"{t} ±{top:.2f}" for (t, _, _), top in zip(blocks, scales))
-               + ": blue −, white 0, red +", styles["label"])
+    out.append(
+        "\n\nscales "
+        + " · ".join(f"{t} ±{top:.2f}" for (t, _, _), top in zip(blocks, scales))
+        + ": blue −, white 0, red +",
+        styles["label"],
+    )
     out.append("\nWhh: column j feeds neuron i · Why transposed: a row is what the neuron scores", styles["label"])
     held = d.interventions.of(sel)
-    out.append(f"\n▶ n{sel}{' (' + held + ')' if held else ''}: {d.role or 'role not known yet'} · "
-               f"self {net.Whh[sel, sel]:+.2f} · bias {net.bh[sel]:+.2f}", styles["selected"])
+    out.append(
+        f"\n▶ n{sel}{' (' + held + ')' if held else ''}: {d.role or 'role not known yet'} · "
+        f"self {net.Whh[sel, sel]:+.2f} · bias {net.bh[sel]:+.2f}",
+        styles["selected"],
+    )
     return out
 
 
@@ -133,9 +144,15 @@ def show(view: WeightsView, seen: Seen) -> None:
     view.data = WeightsData(seen.session.net, seen.selected, seen.interventions, role)
 
 
-VIEW = View("w", "weights", "Weights", "weights · a row per neuron",
-            "Whh, Wxh and Why (transposed) with a row per neuron, blue − white 0 red +, each scaled to its "
-            "largest weight; the selected neuron's row and column dotted.",
-            tip="Whh, Wxh, Why as coloured grids",
-            make=lambda session: WeightsView(), show=show,
-            depends=lambda seen: (seen.interventions, seen.selected, len(seen.roles)))
+VIEW = View(
+    "w",
+    "weights",
+    "Weights",
+    "weights · a row per neuron",
+    "Whh, Wxh and Why (transposed) with a row per neuron, blue − white 0 red +, each scaled to its "
+    "largest weight; the selected neuron's row and column dotted.",
+    tip="Whh, Wxh, Why as coloured grids",
+    make=lambda session: WeightsView(),
+    show=show,
+    depends=lambda seen: (seen.interventions, seen.selected, len(seen.roles)),
+)

@@ -1,4 +1,5 @@
 """The explorer's background work: the roles and ablation-sweep workers and the messages they post."""
+
 from __future__ import annotations
 
 import pickle
@@ -58,8 +59,12 @@ def find_roles(screen: Screen, net: RNN, task: Task) -> None:
     interpreter for seconds, and the keys would wait.
     """
     worker = get_current_worker()
-    child = subprocess.Popen([sys.executable, "-c", "from rnnmem_tui.roles import serve; serve()"],
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    child = subprocess.Popen(
+        [sys.executable, "-c", "from rnnmem_tui.roles import serve; serve()"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
     sent: bytes | None = pickle.dumps((net, task))
     try:
         while True:
