@@ -13,7 +13,19 @@ from . import commands, lenses, study
 from .bugs import report_bug
 from .tasks import TaskError, is_spec_file, task_names
 from .recipes import RECIPES
-from .flags import COUNT, OneLineParser, HIDDEN, MAX_SAMPLE, MAX_TRAIN_HIDDEN, NON_NEGATIVE, POSITIVE, SEED, real, whole
+from .flags import (
+    COUNT,
+    OneLineParser,
+    add_interventions,
+    HIDDEN,
+    MAX_SAMPLE,
+    MAX_TRAIN_HIDDEN,
+    NON_NEGATIVE,
+    POSITIVE,
+    SEED,
+    real,
+    whole,
+)
 from .seeds import parse_seeds, seeds_arg
 from .train import OPTIMIZERS, TrainConfig
 from .weights import WeightsError, load, task_for
@@ -185,10 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=200,
         help=f"symbols to generate, at most {MAX_SAMPLE:.0e} (default 200); printed as they come",
     )
-    s.add_argument("--zero", type=SEED, nargs="+", action="extend", default=[], metavar="I", help="hold neuron I at 0")
-    s.add_argument(
-        "--clamp", nargs="+", action="extend", default=[], metavar="I=V", help="hold neuron I at V in [-1, 1]"
-    )
+    add_interventions(s)
     s.add_argument("--seed", type=SEED, default=0, help="sampling seed (default 0)")
     s.add_argument("--temperature", type=POSITIVE, default=1.0, help="softmax temperature (default 1)")
 
@@ -222,10 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument(
         "--steps", type=whole(1, MAX_SAMPLE), default=1000, metavar="N", help="rows to write (default 1000)"
     )
-    tr.add_argument("--zero", type=SEED, nargs="+", action="extend", default=[], metavar="I", help="hold neuron I at 0")
-    tr.add_argument(
-        "--clamp", nargs="+", action="extend", default=[], metavar="I=V", help="hold neuron I at V in [-1, 1]"
-    )
+    add_interventions(tr)
     tr.add_argument(
         "--mode",
         choices=("sample", "teacher"),

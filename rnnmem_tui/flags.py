@@ -66,3 +66,11 @@ COUNT = whole(1)
 HIDDEN = whole(1, MAX_TRAIN_HIDDEN)
 POSITIVE = real(above=0.0)
 NON_NEGATIVE = real(lo=0.0)
+
+
+def add_interventions(p: argparse.ArgumentParser) -> None:
+    """The --zero and --clamp flags of every command that runs a network with neurons held."""
+    p.add_argument("--zero", type=SEED, nargs="+", action="extend", default=[], metavar="I", help="hold neuron I at 0")
+    p.add_argument(
+        "--clamp", nargs="+", action="extend", default=[], metavar="I=V", help="hold neuron I at V in [-1, 1]"
+    )

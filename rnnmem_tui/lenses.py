@@ -8,7 +8,7 @@ import time
 
 from . import automaton, dynamics
 from .commands import describe, parse_interventions, read
-from .flags import COUNT, SEED, real
+from .flags import COUNT, SEED, add_interventions, real
 from .weights import task_for
 
 
@@ -39,7 +39,7 @@ def add_parsers(sub) -> None:
         default=None,
         help="quantise each neuron in steps of this size instead of choosing the step",
     )
-    _interventions(a)
+    add_interventions(a)
 
     f = sub.add_parser(
         "fixed-points",
@@ -58,14 +58,7 @@ def add_parsers(sub) -> None:
     f.add_argument("--all", action="store_true", help="also report the saddles and unstable points")
     f.add_argument("--max-points", type=COUNT, default=200, help="report at most this many points (default 200)")
     f.add_argument("--seed", type=SEED, default=0, help="seed of the random starts (default 0)")
-    _interventions(f)
-
-
-def _interventions(p) -> None:
-    p.add_argument("--zero", type=SEED, nargs="+", action="extend", default=[], metavar="I", help="hold neuron I at 0")
-    p.add_argument(
-        "--clamp", nargs="+", action="extend", default=[], metavar="I=V", help="hold neuron I at V in [-1, 1]"
-    )
+    add_interventions(f)
 
 
 def cmd_automaton(args) -> int:

@@ -55,32 +55,10 @@ def test_every_recipe_honours_what_it_takes_and_records_only_that():
     assert windows.settings()["batch"] == 8 and windows.settings()["carry"] is True
     with pytest.raises(ValueError, match="does not use --anneal"):
         TrainConfig(recipe="lines", anneal=0.5)
-    r = train(
-        load_task("grammar"),
-        TrainConfig(
-            hidden=3,
-            recipe="lines",
-            batch=16,
-            window=30,
-            max_steps=60,
-            val_units=50,
-            optimizer="adagrad",
-            clip_norm=1.0,
-        ),
+    cfg = TrainConfig(
+        hidden=3, recipe="lines", batch=16, window=30, max_steps=60, val_units=50, optimizer="adagrad", clip_norm=1.0
     )
-    assert (
-        r.net.meta.trainer
-        == TrainConfig(
-            hidden=3,
-            recipe="lines",
-            batch=16,
-            window=30,
-            max_steps=60,
-            val_units=50,
-            optimizer="adagrad",
-            clip_norm=1.0,
-        ).settings()
-    )
+    assert train(load_task("grammar"), cfg).net.meta.trainer == cfg.settings()
 
 
 def test_the_task_table_gives_defaults_and_flags_override_it(monkeypatch):
