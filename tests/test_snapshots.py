@@ -153,3 +153,21 @@ def test_compare_grammar_4_with_its_construction_at_80x24(snap_compare):
     a, b = load(shipped("grammar")), load(shipped("grammar", optimal=True))
     app = CompareApp(a, b, task_for(a), names=("grammar-4.npz", "grammar-optimal-4.npz"))
     assert snap_compare(app, run_before=run)
+
+
+def test_exporting_the_steps_with_a_neuron_zeroed(snap_compare, tmp_path, monkeypatch):
+    """E writes the steps kept, as `trace` does, and says where (a relative folder, so the path is fixed)."""
+    from pathlib import Path
+
+    monkeypatch.chdir(tmp_path)
+    path = shipped("count")
+    net = load(path)
+    app = ExplorerApp(net, task_for(net), seed=0, source=path.name, export_dir=Path("exports"))
+
+    async def run(pilot) -> None:  # E last, once the labels are in: its note shows for 6 s
+        await steps(12, "0", "z", "n")(pilot)
+        await pilot.press("E")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(100, 30), run_before=run)
+    assert (tmp_path / "exports" / "count-2-steps0-13.npz").is_file()
