@@ -106,6 +106,18 @@ def test_activation_heatmap_of_thirty_neurons_frozen_and_scrolled(snap_compare):
     assert snap_compare(app_for("three-in-a-row"), run_before=run)
 
 
+def test_heatmap_of_four_pinned_neurons_sorted_by_role(snap_compare):
+    """The study's top-row figure: four chosen neurons of three-in-a-row-30, sorted once their roles are known."""
+    from rnnmem_tui.figures import ROW_NEURONS, pin
+
+    async def run(pilot) -> None:
+        await steps(30, "h", *pin(*ROW_NEURONS))(pilot)
+        await pilot.press("g")
+        await pilot.pause()
+
+    assert snap_compare(app_for("three-in-a-row"), terminal_size=(120, 24), run_before=run)
+
+
 def test_probability_heatmap_of_fill_10_with_a_cell_bit_zeroed(snap_compare):
     assert snap_compare(app_for("fill"), run_before=steps(0, "p", "3", "z"))
 
