@@ -3,104 +3,33 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 from itertools import product
 
 import numpy as np
 
-from .base import Feature, Param, Task
+from .base import Feature, Param
+from .lines import LineTask
 
 
 @dataclass
-class FormalTask(Task):
-    """Lines of a finite formal language, grouped by a size: the size is uniform on its range, then the line
-    uniform among the lines of that size.
+class FormalTask(LineTask):
+    """Lines of a finite formal language with many lines per size (see LineTask), the size bounded by two
+    parameters."""
 
-    Every line is enumerated once (the families bound their parameters so that this stays small), so the
-    trainer draws whole lines by index and the legal next symbols come from the enumeration; `is_valid`
-    checks a line's structure directly, so the two cross-check each other in the tests.
-    """
+    SIZE = ("n_min", "n_max")  # the parameters that bound the size
 
     @property
     def sizes(self) -> range:
         """The sizes (n or L) lines are drawn from, uniformly."""
         return range(self.params[self.SIZE[0]], self.params[self.SIZE[1]] + 1)
 
-    SIZE = ("n_min", "n_max")  # the parameters that bound the size
-
     def lines_of(self, k: int) -> list[str]:
-        """Every line of size k, without its newline."""
         raise NotImplementedError
 
     def check_params(self) -> None:
         lo, hi = self.SIZE
         if self.params[lo] > self.params[hi]:
             raise ValueError(f"{lo} {self.params[lo]} is above {hi} {self.params[hi]}")
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        self.vocab = tuple(sorted(set("".join(self.language))))
-
-    @cached_property
-    def lines(self) -> tuple[str, ...]:
-        """Every line with its newline, by size from the smallest."""
-        return tuple(s + "\n" for k in self.sizes for s in self.lines_of(k))
-
-    @cached_property
-    def language(self) -> dict[str, int]:
-        """Every valid line (with its newline) mapped to its size."""
-        return {s + "\n": k for k in self.sizes for s in self.lines_of(k)}
-
-    @cached_property
-    def table(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """`lines` as vocabulary indices, padded (N, L); each line's length (N,); where each size's lines
-        start (K,) and how many it has (K,)."""
-        col = {c: i for i, c in enumerate(self.vocab)}
-        L = max(map(len, self.lines))
-        rows = np.array([[col[c] for c in s] + [0] * (L - len(s)) for s in self.lines], dtype=np.intp)
-        counts = np.array([sum(1 for _ in self.lines_of(k)) for k in self.sizes])
-        return rows, np.array([len(s) for s in self.lines]), np.cumsum(counts) - counts, counts
-
-    def _draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        """n line numbers: a size drawn uniformly, then a line of that size."""
-        _, _, starts, counts = self.table
-        ks = rng.integers(0, len(counts), size=n)
-        return starts[ks] + rng.integers(0, counts[ks])
-
-    def generate(self, rng: np.random.Generator, n: int) -> list[str]:
-        """n random lines, each with its newline."""
-        return [self.lines[j] for j in self._draw(rng, n).tolist()]
-
-    def generate_indices(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        """`generate`'s lines as one stream of vocabulary indices, drawn the same way, built without strings."""
-        rows, lengths, _, _ = self.table
-        j = self._draw(rng, n)
-        return rows[j][np.arange(rows.shape[1]) < lengths[j][:, None]]
-
-    @cached_property
-    def _next(self) -> dict[str, frozenset[str]]:
-        """Each prefix of a line mapped to the symbols that continue it."""
-        out: dict[str, set[str]] = {}
-        for s in self.lines:
-            for i in range(len(s)):
-                out.setdefault(s[:i], set()).add(s[i])
-        return {k: frozenset(v) for k, v in out.items()}
-
-    def legal_next(self, prefix: str) -> frozenset[str]:
-        """Symbols that continue `prefix` towards some line of the language."""
-        return self._next.get(prefix, frozenset())
-
-    @property
-    def max_len(self) -> int:
-        return max(map(len, self.lines))
-
-    def unit_param(self, unit: str) -> int | None:
-        """The size of a valid line."""
-        return self.language.get(unit)
-
-    def param_dist(self) -> dict[int, float]:
-        """Uniform over the sizes."""
-        return {k: 1.0 / len(self.sizes) for k in self.sizes}
 
 
 @dataclass

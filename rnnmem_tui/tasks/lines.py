@@ -12,16 +12,14 @@ from .base import Feature, Param, Task
 
 @dataclass
 class LineTask(Task):
-    """A task whose units are the lines of a finite language, each with a size parameter.
+    """A task whose units are the lines of a finite language, grouped by a size parameter: the size is
+    uniform on its range, then the line uniform among the lines of that size (one each for the study's
+    tasks, many for the formal families).
 
-    The legal next symbols come from the enumerated language; `is_valid` checks each line's
-    structure directly, so the two cross-check each other in the tests.
+    Every line is enumerated once, so the trainer draws whole lines by index and the legal next symbols
+    come from the enumeration; `is_valid` checks each line's structure directly, so the two cross-check
+    each other in the tests.
     """
-
-    @cached_property
-    def language(self) -> dict[str, int]:
-        """Every valid line (with its newline) mapped to its size parameter."""
-        return {self.line(k) + "\n": k for k in self.sizes}
 
     @property
     def sizes(self) -> range:
@@ -29,52 +27,73 @@ class LineTask(Task):
         raise NotImplementedError
 
     def line(self, k: int) -> str:
-        """The line of size k, without its newline."""
+        """The line of size k, without its newline, for a family with one line per size."""
         raise NotImplementedError
 
-    @property
-    def max_len(self) -> int:
-        return max(map(len, self.language))
+    def lines_of(self, k: int) -> list[str]:
+        """Every line of size k, without its newline."""
+        return [self.line(k)]
 
     def __post_init__(self) -> None:
         super().__post_init__()
         self.vocab = tuple(sorted(set("".join(self.language))))
 
-    def generate(self, rng: np.random.Generator, n: int) -> list[str]:
-        """n lines with sizes drawn uniformly."""
-        lines = self.by_size
-        return [lines[k] for k in self._draw(rng, n).tolist()]
-
-    def generate_indices(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        """`generate`'s lines as one stream of vocabulary indices, built without strings."""
-        table, lengths = self.index_table
-        ks = self._draw(rng, n)
-        return table[ks][np.arange(table.shape[1]) < lengths[ks][:, None]]
-
-    def _draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        """n sizes drawn uniformly, as offsets from the smallest."""
-        return rng.integers(self.sizes.start, self.sizes.stop, size=n) - self.sizes.start
-
     @cached_property
     def by_size(self) -> tuple[str, ...]:
         """Every line with its newline, by size from the smallest: the trainer draws millions."""
-        return tuple(self.line(k) + "\n" for k in self.sizes)
+        return tuple(s + "\n" for k in self.sizes for s in self.lines_of(k))
 
     @cached_property
-    def index_table(self) -> tuple[np.ndarray, np.ndarray]:
-        """`by_size` as vocabulary indices, padded (K, L), and each line's length (K,)."""
+    def language(self) -> dict[str, int]:
+        """Every valid line (with its newline) mapped to its size parameter."""
+        return {s + "\n": k for k in self.sizes for s in self.lines_of(k)}
+
+    @property
+    def max_len(self) -> int:
+        return max(map(len, self.by_size))
+
+    @cached_property
+    def index_table(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """`by_size` as vocabulary indices, padded (N, L); each line's length (N,); where each size's lines
+        start (K,) and how many it has (K,)."""
         col = {c: i for i, c in enumerate(self.vocab)}
         L = max(map(len, self.by_size))
         table = np.array([[col[c] for c in s] + [0] * (L - len(s)) for s in self.by_size], dtype=np.intp)
-        return table, np.array([len(s) for s in self.by_size])
+        counts = np.array([len(self.lines_of(k)) for k in self.sizes])
+        return table, np.array([len(s) for s in self.by_size]), np.cumsum(counts) - counts, counts
+
+    def _draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """n line numbers: a size drawn uniformly, then (when a size has several) one of its lines."""
+        _, _, starts, counts = self.index_table
+        ks = rng.integers(self.sizes.start, self.sizes.stop, size=n) - self.sizes.start
+        return ks if (counts == 1).all() else starts[ks] + rng.integers(0, counts[ks])
+
+    def generate(self, rng: np.random.Generator, n: int) -> list[str]:
+        """n random lines, each with its newline."""
+        lines = self.by_size
+        return [lines[j] for j in self._draw(rng, n).tolist()]
+
+    def generate_indices(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """`generate`'s lines as one stream of vocabulary indices, drawn the same way, built without strings."""
+        table, lengths, _, _ = self.index_table
+        j = self._draw(rng, n)
+        return table[j][np.arange(table.shape[1]) < lengths[j][:, None]]
+
+    @cached_property
+    def _next(self) -> dict[str, frozenset[str]]:
+        """Each prefix of a line mapped to the symbols that continue it."""
+        out: dict[str, set[str]] = {}
+        for s in self.by_size:
+            for i in range(len(s)):
+                out.setdefault(s[:i], set()).add(s[i])
+        return {k: frozenset(v) for k, v in out.items()}
 
     def legal_next(self, prefix: str) -> frozenset[str]:
         """Symbols that continue `prefix` towards some line of the language."""
-        n = len(prefix)
-        return frozenset(s[n] for s in self.language if len(s) > n and s.startswith(prefix))
+        return self._next.get(prefix, frozenset())
 
     def unit_param(self, unit: str) -> int | None:
-        """k or n of a valid line."""
+        """The size of a valid line (k, n or L)."""
         return self.language.get(unit)
 
     def param_dist(self) -> dict[int, float]:
