@@ -17,7 +17,7 @@ from .metrics import Verdict, VerdictProtocol, judge
 from .model import RNN, Interventions
 from . import constructions
 from .progress import Bar
-from .tasks import load_spec, load_task, spec_name
+from .tasks import Task, load_spec, load_task, spec_name
 from .recipes import settings_for
 from .torchbench import torch_version, train_torch
 from .parallel import judge_parallel, train_parallel
@@ -70,11 +70,10 @@ def train_configs(args) -> tuple[TrainConfig, list[int]]:
 
 
 def run_training(
-    task_name: str, cfgs: list[TrainConfig], command: str, quiet: bool = False, jobs: int = 1
+    task: Task, cfgs: list[TrainConfig], command: str, quiet: bool = False, jobs: int = 1
 ) -> list[TrainResult]:
     """Train networks at once, over `jobs` processes, with a progress bar on stderr; returns their results
     without measuring them."""
-    task = load_task(task_name)
     cfg = cfgs[0]
     who = f"seed={cfg.seed}" if len(cfgs) == 1 else f"{len(cfgs)} seeds"
     bar = Bar(cfg.max_steps, f"{task.name} H={cfg.hidden} {who}")
@@ -151,7 +150,8 @@ def cmd_train(args, command: str) -> int:
     cfg, seeds = train_configs(args)
     outs = member_paths(args, seeds)
     jobs = args.jobs or os.cpu_count() or 1
-    results = run_training(args.task, [replace(cfg, seed=s) for s in seeds], command, jobs=jobs)
+    task = load_task(args.task)
+    results = run_training(task, [replace(cfg, seed=s) for s in seeds], command, jobs=jobs)
     for result, out in zip(results, outs):
         save(result.net, out)  # nothing is lost if a measurement below is interrupted
     for result, out in zip(results, outs):
@@ -162,7 +162,6 @@ def cmd_train(args, command: str) -> int:
         print(
             f"{how} after {result.steps} updates in {result.seconds:.1f}s; saved the best network to {out}", flush=True
         )
-    task = load_task(args.task)
     nets = [r.net for r in results]
     verdicts = measure(nets, task, jobs)
     for result, out, v in zip(results, outs, verdicts):
@@ -463,7 +462,7 @@ def bench_ours(task, hidden: int, seed: int, settings: dict, args) -> tuple[bool
     cfg = TrainConfig(
         hidden=hidden, seed=seed, **{"max_steps": args.max_steps, **settings, "max_seconds": args.max_seconds}
     )
-    r = run_training(task.name, [cfg], command="rnnmem-tui bench", quiet=True)[0]
+    r = run_training(task, [cfg], command="rnnmem-tui bench", quiet=True)[0]
     return r.reached, r.seconds, r.steps
 
 

@@ -18,6 +18,11 @@ from .tasks import Task
 from .train import Progress, TrainConfig, TrainResult, train_population
 
 
+def _context():
+    """Fork where there is fork: the workers start at once, with the parent's loaded modules."""
+    return multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+
+
 def _work(task: Task, cfgs: list[TrainConfig], command: str, stop, reports, out) -> None:
     """One worker: train its group as a population; send back the results, or the error in one line."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the parent, which sets `stop`
@@ -42,7 +47,7 @@ def train_parallel(
     jobs = min(jobs, len(cfgs))
     if jobs <= 1:
         return train_population(task, cfgs, callback, command=command)
-    ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+    ctx = _context()
     stop, reports = ctx.Event(), ctx.Queue()
     groups = [list(range(len(cfgs)))[i::jobs] for i in range(jobs)]
     pipes, ends, procs = [], [], []
@@ -113,7 +118,7 @@ def judge_parallel(nets: list[RNN], task: Task, jobs: int) -> list[Verdict]:
     jobs = min(jobs, len(nets))
     if jobs <= 1:
         return judge_many(nets, task)
-    ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+    ctx = _context()
     shares = [list(range(len(nets)))[i::jobs] for i in range(jobs)]
     with ctx.Pool(jobs, initializer=signal.signal, initargs=(signal.SIGINT, signal.SIG_IGN)) as pool:
         got = pool.map(_judge, [([nets[i] for i in share], task) for share in shares])
