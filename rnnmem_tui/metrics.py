@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 
-from .model import NONE, PARAMS, RNN, Interventions, stack_sample
+from .model import NONE, PARAMS, RNN, Interventions, softmax, stack_sample, stack_states
 from .tasks import Task
 
 
@@ -123,6 +123,17 @@ def bad_mass(
     return illegal_mass(ps[0], legal)  # (T,)
 
 
+def stack_bad_mass(nets: list[RNN], P: dict[str, np.ndarray], task: Task, rngs: list, n: int) -> list[np.ndarray]:
+    """`bad_mass` for stacked networks P at once, each with its own generator, with the same figures:
+    the teacher-forced recurrences run in lockstep (`stack_states`)."""
+    streams = [task.end + "".join(task.generate(rng, n)) for rng in rngs]
+    states = stack_states(P, [net.index(s[:-1]) for net, s in zip(nets, streams)])
+    return [
+        illegal_mass(softmax(h[None] @ net.Why.T + net.by)[0], task.legal_mask(s[:-1]))  # as RNN.forward
+        for net, s, h in zip(nets, streams, states)
+    ]
+
+
 def evaluate(net: RNN, task: Task, protocol: Protocol = Protocol(), interventions: Interventions = NONE) -> Scores:
     """All the metrics of one network under the standard protocol."""
     rng = np.random.default_rng(protocol.seed)
@@ -134,14 +145,14 @@ def evaluate(net: RNN, task: Task, protocol: Protocol = Protocol(), intervention
     )
 
 
-LOCKSTEP = 4  # from this many networks, sampling in lockstep beats one scalar sampler after another
+LOCKSTEP = 3  # from this many networks, sampling in lockstep beats one scalar sampler after another
 
 
 def evaluate_many(nets: list[RNN], task: Task, protocols: list[Protocol]) -> list[Scores]:
     """`evaluate` for networks of one shape at once, each under its own protocol, with the same figures.
 
     The sampling runs in lockstep over the networks (`stack_sample`) when there are enough of them to
-    repay its dearer steps; bad mass is teacher-forced per network.
+    repay its dearer steps, and so do the teacher-forced recurrences of bad mass (`stack_bad_mass`).
     """
     if len(nets) < LOCKSTEP:
         return [evaluate(net, task, p) for net, p in zip(nets, protocols)]
@@ -151,10 +162,11 @@ def evaluate_many(nets: list[RNN], task: Task, protocols: list[Protocol]) -> lis
     assert all(p.units == n and p.temperature == 1.0 for p in protocols), "one sample size, temperature 1"
     end = int(nets[0].index(task.end)[0])
     streams = stack_sample(P, end, _cap(task, n), rngs, stop=end, stop_count=n + 1)
+    assert all(p.bad_units == protocols[0].bad_units for p in protocols), "one teacher-forced sample size"
+    bads = stack_bad_mass(nets, P, task, rngs, protocols[0].bad_units)
     scores = []
-    for net, out, rng, p in zip(nets, streams, rngs, protocols):
+    for net, out, bad in zip(nets, streams, bads):
         units = _units(net, task, out)
-        bad = bad_mass(net, task, rng, p.bad_units)
         valid = task.valid_units(units)
         scores.append(
             Scores(

@@ -312,56 +312,72 @@ def stack_loss_and_grads(
     return loss, grads, hs[:, -1].copy()
 
 
+def stack_states(P: dict[str, np.ndarray], X: list[np.ndarray]) -> list[np.ndarray]:
+    """The states `RNN.forward` reaches from h = 0 on each network's own index sequence X[j] (T_j,), for S
+    stacked networks in one recurrence (each sequence padded to the longest); returns each (T_j, H)."""
+    S, H = P["Whh"].shape[:2]
+    idx = np.zeros((S, max(len(x) for x in X)), dtype=np.intp)  # (S, T)
+    for j, x in enumerate(X):
+        idx[j, : len(x)] = x
+    xin = P["Wxh"].transpose(0, 2, 1)[np.arange(S)[:, None], idx] + P["bh"][:, None, :]  # (S, T, H)
+    hs = np.empty((S, idx.shape[1], 1, H))  # row t: each network's (1, H) state, as RNN.forward's batch of one
+    WhhT, h = P["Whh"].transpose(0, 2, 1), np.zeros((S, 1, H))
+    for t in range(idx.shape[1]):
+        np.tanh(xin[:, t, None] + h @ WhhT, out=hs[:, t])
+        h = hs[:, t]
+    return [hs[j, : len(x), 0] for j, x in enumerate(X)]
+
+
+CHUNK = 64  # steps the lockstep sampler takes between looks for ended streams
+
+
 def stack_sample(
     P: dict[str, np.ndarray], x: int, n: int, rngs: list[np.random.Generator], stop: int, stop_count: int
 ) -> list[np.ndarray]:
     """`RNN.sample` for S stacked networks at once, from h = 0, each with its own generator.
 
     Each network draws its uniforms as `RNN.sample` does and gets the same symbols (a test checks it).
-    Returns each network's emitted indices, cut after its stop_count-th `stop` symbol.
+    Returns each network's emitted indices, cut after its stop_count-th `stop` symbol. The networks
+    that have ended leave the computation every CHUNK steps (checking at every step costs more).
     """
     S, H, V = P["Whh"].shape[0], P["Whh"].shape[1], P["by"].shape[1]
     u = np.stack([r.random(n) for r in rngs], axis=1)  # (n, S) drawn up front as RNN.sample does; row t for step t
     safe = (np.abs(P["Why"]).sum(axis=2) + np.abs(P["by"])).max(axis=1) < 600  # (S,) exp cannot overflow
     rows = (P["Wxh"].transpose(0, 2, 1) + P["bh"][:, None, :])[:, :, :, None]  # (S, V, H, 1) input rows
-    outs: list[np.ndarray | None] = [None] * S
-    seen = np.zeros(S, dtype=np.intp)
+    out = np.zeros((n, S), dtype=np.intp)  # row t: every network's symbol at step t
+    ends = np.full(S, n)  # where each network's stream ends
+    seen = np.zeros(S, dtype=np.intp)  # stop symbols so far
     live = np.arange(S)  # networks still sampling; the arrays below hold only theirs
     h, xs = np.zeros((S, H, 1)), np.full(S, x)  # columns: the matrix-vector products RNN.sample makes
-    out = np.zeros((S, n), dtype=np.intp)  # (L, n)
-
-    def gather(keep):
-        return (
-            rows[keep],
-            P["Whh"][keep],
-            P["Why"][keep],
-            P["by"][keep][:, :, None],
-            np.arange(keep.size),
-            safe[keep].all(),
-        )
-
-    xrow, Whh, Why, by, ar, all_safe = gather(live)
-    for t in range(n):
-        h = np.tanh(xrow[ar, xs] + Whh @ h)  # (L, H, 1)
-        y = Why @ h + by  # (L, V, 1)
-        if not all_safe:
-            y = np.where(safe[live, None, None], y, y - y.max(axis=1, keepdims=True))
-        c = np.cumsum(np.exp(y), axis=1)  # (L, V, 1)
-        ul = u[t, live] if live.size < S else u[t]  # (L,)
-        xs = np.minimum((c <= ul[:, None, None] * c[:, -1:]).sum(axis=(1, 2)), V - 1)  # (L,)
-        out[:, t] = xs
-        hit = xs == stop
-        if hit.any():
-            seen[live] += hit
-            ended = hit & (seen[live] >= stop_count)
-            if ended.any():
-                for j in np.flatnonzero(ended):
-                    outs[live[j]] = out[j, : t + 1].copy()
-                keep = ~ended
-                live, h, xs, out = live[keep], h[keep], xs[keep], out[keep]
-                if not live.size:
-                    break
-                xrow, Whh, Why, by, ar, all_safe = gather(live)
-    for j, i in enumerate(live):
-        outs[i] = out[j]
-    return outs
+    t0 = 0
+    while live.size and t0 < n:
+        L, t1 = live.size, min(t0 + CHUNK, n)
+        xrow, Whh, Why, by, ar = rows[live], P["Whh"][live], P["Why"][live], P["by"][live][:, :, None], np.arange(L)
+        shift = None if safe[live].all() else ~safe[live, None, None]  # (L, 1, 1) who must subtract the max
+        z, y, c, thr = np.empty((L, H, 1)), np.empty((L, V, 1)), np.empty((L, V, 1)), np.empty((L, 1, 1))
+        above = np.ones((L, V), dtype=bool)  # c > threshold; the last column stays True: at most V - 1
+        ul = u[t0:t1, live][:, :, None, None]  # (k, L, 1, 1)
+        got = np.empty((t1 - t0, L), dtype=np.intp)
+        total, head, cut, above_head = c[:, -1:], c[:, :-1, 0], thr[:, :, 0], above[:, :-1]  # views, made once
+        for t in range(t1 - t0):
+            np.matmul(Whh, h, out=z)
+            z += xrow[ar, xs]
+            np.tanh(z, out=h)  # (L, H, 1)
+            np.matmul(Why, h, out=y)
+            y += by  # (L, V, 1) logits
+            if shift is not None:
+                y -= np.where(shift, y.max(axis=1, keepdims=True), 0.0)
+            np.exp(y, out=y)
+            np.add.accumulate(y, axis=1, out=c)
+            np.multiply(ul[t], total, out=thr)
+            np.greater(head, cut, out=above_head)
+            xs = got[t] = above.argmax(axis=1)  # the first symbol whose cumulative mass passes u: bisect_right
+        out[t0:t1, live] = got
+        count = seen[live] + np.cumsum(got == stop, axis=0)  # (k, L) stop symbols up to each step
+        seen[live] = count[-1]
+        ended = count[-1] >= stop_count
+        for j in np.flatnonzero(ended):
+            ends[live[j]] = t0 + int(np.argmax(count[:, j] >= stop_count)) + 1
+        keep = ~ended
+        live, h, xs, t0 = live[keep], h[keep], xs[keep], t1
+    return [out[: ends[i], i].copy() for i in range(S)]

@@ -192,11 +192,19 @@ class Keeper:
             return scores.meets(self.task.target)
         return scores.validity >= self.task.target.get("validity", 0.0)
 
-    def consider(self, net: RNN, step: int, loss: float, scores: Scores, confirmation: Scores | None = None) -> None:
+    def consider(
+        self,
+        net: RNN,
+        step: int,
+        loss: float,
+        scores: Scores,
+        confirmation: Scores | None = None,
+        check: bool = True,
+    ) -> None:
         """Take net's validation scores and, when they are `ready`, its full check under `confirm`
-        (measured here when not given); keep it if it is the best so far, and report. Sets
-        `confirmed` and `reached`."""
-        self.confirmed = self.ready(scores)
+        (measured here when not given, skipped when `check` is False: a run stopped before it); keep
+        it if it is the best so far, and report. Sets `confirmed` and `reached`."""
+        self.confirmed = check and self.ready(scores)
         if self.confirmed:  # worth a full measurement
             scores = self.confirmation = confirmation or evaluate(net, self.task, self.confirm)
             self.reached = scores.meets(self.task.target, margin=self.cfg.margin)  # room for noise
@@ -252,8 +260,23 @@ class Keeper:
         )
 
 
+@dataclass
+class Waiting:
+    """A validation whose member awaits a full check (or an earlier one's): its step, figures and weights."""
+
+    step: int
+    loss: float
+    scores: Scores
+    params: dict[str, np.ndarray]
+    ready: bool  # worth a full check
+
+
+DEFER = 2_000  # updates a member may train past a validation whose full check has not run yet
+BATCH_CHECKS = 32  # full checks waiting: enough to sample them in one lockstep batch
+
+
 class Member:
-    """One network of a population: its settings, generator, batch source and keeper."""
+    """One network of a population: its settings, generator, batch source, keeper and waiting validations."""
 
     def __init__(self, task: Task, cfg: TrainConfig, callback) -> None:
         self.cfg, self.rng = cfg, np.random.default_rng(cfg.seed)
@@ -263,6 +286,7 @@ class Member:
         self.steps, self.stopped_by, self.seconds = 0, "", None
         self.net: RNN | None = None  # its weights once it has left the population
         self.first: dict[str, np.ndarray] | None = None  # its first weights: kept if it diverges before any validation
+        self.waiting: list[Waiting] = []  # its validations since the first one whose full check is still to run
 
 
 class Population:
@@ -329,25 +353,50 @@ def train_population(
         return requested if should_stop() else ""
 
     def validate(loss: np.ndarray, phase: Phase) -> None:
+        """Score the live networks on validation. A network worth a full check waits for it, and so do
+        its later validations, while it trains on: the population's full checks are then sampled together
+        (`settle`) once BATCH_CHECKS wait or one has waited DEFER updates, or at once for a network training alone."""
         live = pop.members
         nets = [pop.net(j, task.vocab) for j in range(len(live))]
         scores = evaluate_many(nets, task, [m.keeper.val for m in live])
-        ready = [j for j, m in enumerate(live) if m.keeper.ready(scores[j])]  # worth a full check, all at once
-        checks = dict(
-            zip(ready, evaluate_many([nets[j] for j in ready], task, [live[j].keeper.confirm for j in ready]))
-        )
         for j, m in enumerate(live):
-            m.keeper.consider(nets[j], step, float(loss[j]), scores[j], checks.get(j))
-            if m.keeper.confirmed and not m.annealed and phase.anneal != 1.0:  # now polish the distribution
+            ready = m.keeper.ready(scores[j])
+            if ready or m.waiting:
+                copy = {k: v.copy() for k, v in nets[j].params.items()}
+                m.waiting.append(Waiting(step, float(loss[j]), scores[j], copy, ready))
+            else:
+                m.keeper.consider(nets[j], step, float(loss[j]), scores[j])
+            if ready and not m.annealed and phase.anneal != 1.0:  # now polish the distribution
                 pop.lr[j] *= phase.anneal
                 pop.base[j] *= phase.anneal
                 m.annealed = True
-        done = np.array([m.keeper.reached for m in live])
-        if done.any():  # they leave the computation
-            for j in np.flatnonzero(done):
-                live[j].steps, live[j].stopped_by, live[j].net = step, "target", nets[j]
-                live[j].seconds = time.perf_counter() - live[j].keeper.start
-            pop.keep(~done)
+        waiting = [w.step for m in pop.members for w in m.waiting if w.ready]
+        if waiting and (len(pop.members) == 1 or len(waiting) >= BATCH_CHECKS or min(waiting) <= step - DEFER):
+            settle()
+
+    def settle(check: bool = True) -> None:
+        """Sample every waiting full check at once, then let each network's keeper consider its waiting
+        validations in order. A network that reached the target at one leaves with that validation's
+        weights and step, and what it trained since is dropped: the very result of checking at the time.
+        Without `check` (a stopped run) the waiting validations count by their validation figures alone."""
+        if pop is None:
+            return
+        ready = [(m, w) for m in pop.members for w in m.waiting if w.ready and check]
+        nets = [RNN(**w.params, vocab=task.vocab) for _, w in ready]
+        checks = dict(zip([id(w) for _, w in ready], evaluate_many(nets, task, [m.keeper.confirm for m, _ in ready])))
+        done = []
+        for m in pop.members:
+            for w in m.waiting:
+                net = RNN(**w.params, vocab=task.vocab)
+                m.keeper.consider(net, w.step, w.loss, w.scores, checks.get(id(w)), check)
+                if m.keeper.reached:  # it leaves the computation
+                    m.steps, m.stopped_by, m.net = w.step, "target", net
+                    m.seconds = time.perf_counter() - m.keeper.start
+                    break
+            m.waiting = []
+            done.append(m.keeper.reached)
+        if any(done):
+            pop.keep(~np.array(done))
 
     try:
         for phase in recipe.phases(cfg):
@@ -377,13 +426,14 @@ def train_population(
                 Y = np.stack([b[1] for b in batches])  # (S, B, T)
                 loss, grads, h = stack_loss_and_grads(pop.P, X, Y, pop.h)
                 if not np.isfinite(loss).all():  # diverged (a rate far too high): stop those, keep their best
-                    bad = ~np.isfinite(loss)
-                    for j in np.flatnonzero(bad):
-                        m = pop.members[j]
-                        m.net = RNN(**(m.keeper.params or m.first), vocab=task.vocab)
-                        m.steps, m.stopped_by = step, "diverged"
-                        m.seconds = time.perf_counter() - m.keeper.start
-                    pop.keep(~bad)
+                    bad = [m for m, ok in zip(pop.members, np.isfinite(loss)) if not ok]
+                    settle()  # a waiting check may have reached the target before
+                    for m in bad:
+                        if not m.stopped_by:
+                            m.net = RNN(**(m.keeper.params or m.first), vocab=task.vocab)
+                            m.steps, m.stopped_by = step, "diverged"
+                            m.seconds = time.perf_counter() - m.keeper.start
+                    pop.keep(np.array([not m.stopped_by for m in pop.members], dtype=bool))
                     continue
                 if carry:
                     pop.h = h
@@ -398,9 +448,11 @@ def train_population(
                     validate(pop.smooth, phase)
             if phase.every is None and pop.members and i:
                 validate(loss, phase)
+            settle(check=stopped_by in ("", "steps", "time"))  # a stop asked for checks no more
             stopped_by = stopped_by or stop_reason()
     except KeyboardInterrupt:
         stopped_by = "interrupted"
+        settle(check=False)
     results = []
     for m in members:
         if not m.stopped_by:

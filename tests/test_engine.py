@@ -103,6 +103,38 @@ def test_a_population_trains_each_network_exactly_as_it_trains_alone():
         assert r.net.meta.seed == cfg.seed and r.net.meta.trainer["lr"] == cfg.lr
 
 
+def test_full_checks_that_wait_to_be_sampled_together_change_nothing(monkeypatch):
+    """A population samples its members' full checks in batches, after the members trained on; each member
+    still stops where it stops alone, with the same network, figures and reports."""
+    import rnnmem_tui.train as engine
+    from rnnmem_tui.metrics import Protocol
+
+    task = replace(load_task("count"), target={"validity": 0.97})  # many checks that fail first
+    cfgs = [TrainConfig(hidden=2, seed=s, max_steps=1200, eval_symbols=40_000) for s in (0, 2, 3)]
+    alone = [train(task, cfg) for cfg in cfgs]
+    batches, sample = [], engine.evaluate_many
+
+    def spy(nets, task, protocols):
+        if protocols and protocols[0].units == Protocol().units:
+            batches.append(len(nets))
+        return sample(nets, task, protocols)
+
+    monkeypatch.setattr(engine, "evaluate_many", spy)
+    monkeypatch.setattr(engine, "DEFER", 300)
+    together = train_population(task, cfgs)
+    assert max(batches) > 1  # checks waited and were sampled together
+    assert {r.stopped_by for r in together} == {"target", "steps"}  # one left early; the best of the others counts
+    for a, r in zip(alone, together):
+        assert same_network(r.net, a.net)
+        assert (r.steps, r.stopped_by, r.best, r.net.meta.confirmation) == (
+            a.steps,
+            a.stopped_by,
+            a.best,
+            a.net.meta.confirmation,
+        )
+        assert [(p.step, p.scores, p.best) for p in r.history] == [(p.step, p.scores, p.best) for p in a.history]
+
+
 def test_a_population_of_whole_line_learners_matches_them_alone():
     task = load_task("grammar")
     cfgs = [
