@@ -271,8 +271,8 @@ class Waiting:
     ready: bool  # worth a full check
 
 
-DEFER = 2_000  # updates a member may train past a validation whose full check has not run yet
-BATCH_CHECKS = 32  # full checks waiting: enough to sample them in one lockstep batch
+DEFER = 3_000  # updates a member may train past a validation whose full check has not run yet
+BATCH_CHECKS = 48  # full checks waiting: enough to sample them in one lockstep batch
 
 
 class Member:
