@@ -262,13 +262,14 @@ class Keeper:
 
 @dataclass
 class Waiting:
-    """A validation whose member awaits a full check (or an earlier one's): its step, figures and weights."""
+    """A validation whose member awaits a full check (or an earlier one's): its step, weights and figures,
+    which are measured later too when they can no longer change the training (`Member.steered`)."""
 
     step: int
     loss: float
-    scores: Scores
     params: dict[str, np.ndarray]
-    ready: bool  # worth a full check
+    scores: Scores | None = None  # None: still to measure
+    ready: bool | None = None  # worth a full check; None until measured
 
 
 DEFER = 3_000  # updates a member may train past a validation whose full check has not run yet
@@ -287,6 +288,10 @@ class Member:
         self.net: RNN | None = None  # its weights once it has left the population
         self.first: dict[str, np.ndarray] | None = None  # its first weights: kept if it diverges before any validation
         self.waiting: list[Waiting] = []  # its validations since the first one whose full check is still to run
+
+    def steered(self, phase: Phase) -> bool:
+        """Whether its next validation can change its training: only the first ready one, which anneals."""
+        return phase.anneal != 1.0 and not self.annealed
 
 
 class Population:
@@ -353,34 +358,44 @@ def train_population(
         return requested if should_stop() else ""
 
     def validate(loss: np.ndarray, phase: Phase) -> None:
-        """Score the live networks on validation. A network worth a full check waits for it, and so do
-        its later validations, while it trains on: the population's full checks are then sampled together
-        (`settle`) once BATCH_CHECKS wait or one has waited DEFER updates, or at once for a network training alone."""
+        """Validate the live networks. A network worth a full check waits for it, and so do its later
+        validations, while it trains on; a network whose validation cannot change its training (it has
+        annealed) waits to be measured too. The population's waiting measurements are then made together
+        (`settle`) once BATCH_CHECKS wait or one has waited DEFER updates, or at once for a network alone."""
         live = pop.members
+        now = [j for j, m in enumerate(live) if m.steered(phase)]
         nets = [pop.net(j, task.vocab) for j in range(len(live))]
-        scores = evaluate_many(nets, task, [m.keeper.val for m in live])
+        scores = (
+            dict(zip(now, evaluate_many([nets[j] for j in now], task, [live[j].keeper.val for j in now])))
+            if now
+            else {}
+        )
         for j, m in enumerate(live):
-            ready = m.keeper.ready(scores[j])
-            if ready or m.waiting:
-                copy = {k: v.copy() for k, v in nets[j].params.items()}
-                m.waiting.append(Waiting(step, float(loss[j]), scores[j], copy, ready))
+            w = Waiting(step, float(loss[j]), {k: v.copy() for k, v in nets[j].params.items()}, scores.get(j))
+            w.ready = None if w.scores is None else m.keeper.ready(w.scores)
+            if w.ready is not False or m.waiting:
+                m.waiting.append(w)
             else:
-                m.keeper.consider(nets[j], step, float(loss[j]), scores[j])
-            if ready and not m.annealed and phase.anneal != 1.0:  # now polish the distribution
+                m.keeper.consider(nets[j], step, w.loss, w.scores)
+            if w.ready and m.steered(phase):  # now polish the distribution
                 pop.lr[j] *= phase.anneal
                 pop.base[j] *= phase.anneal
                 m.annealed = True
-        waiting = [w.step for m in pop.members for w in m.waiting if w.ready]
+        waiting = [w.step for m in pop.members for w in m.waiting if w.ready is not False]
         if waiting and (len(pop.members) == 1 or len(waiting) >= BATCH_CHECKS or min(waiting) <= step - DEFER):
             settle()
 
     def settle(check: bool = True) -> None:
-        """Sample every waiting full check at once, then let each network's keeper consider its waiting
-        validations in order. A network that reached the target at one leaves with that validation's
+        """Measure every waiting validation, then sample every waiting full check, each kind at once; then
+        let each network's keeper consider its waiting validations in order. A network that reached the target at one leaves with that validation's
         weights and step, and what it trained since is dropped: the very result of checking at the time.
         Without `check` (a stopped run) the waiting validations count by their validation figures alone."""
         if pop is None:
             return
+        later = [(m, w) for m in pop.members for w in m.waiting if w.scores is None]
+        nets = [RNN(**w.params, vocab=task.vocab) for _, w in later]
+        for (m, w), s in zip(later, evaluate_many(nets, task, [m.keeper.val for m, _ in later])):
+            w.scores, w.ready = s, m.keeper.ready(s)
         ready = [(m, w) for m in pop.members for w in m.waiting if w.ready and check]
         nets = [RNN(**w.params, vocab=task.vocab) for _, w in ready]
         checks = dict(zip([id(w) for _, w in ready], evaluate_many(nets, task, [m.keeper.confirm for m, _ in ready])))

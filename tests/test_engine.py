@@ -104,8 +104,9 @@ def test_a_population_trains_each_network_exactly_as_it_trains_alone():
 
 
 def test_full_checks_that_wait_to_be_sampled_together_change_nothing(monkeypatch):
-    """A population samples its members' full checks in batches, after the members trained on; each member
-    still stops where it stops alone, with the same network, figures and reports."""
+    """A population samples its members' full checks (and the validations that can no longer change their
+    training) in batches, after the members trained on; each member still stops where it stops alone, with
+    the same network, figures and reports."""
     import rnnmem_tui.train as engine
     from rnnmem_tui.metrics import Protocol
 
@@ -119,10 +120,19 @@ def test_full_checks_that_wait_to_be_sampled_together_change_nothing(monkeypatch
             batches.append(len(nets))
         return sample(nets, task, protocols)
 
+    later = []
+
+    class Waiting(engine.Waiting):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            later.append(self.scores is None)
+
     monkeypatch.setattr(engine, "evaluate_many", spy)
+    monkeypatch.setattr(engine, "Waiting", Waiting)
     monkeypatch.setattr(engine, "DEFER", 300)
     together = train_population(task, cfgs)
     assert max(batches) > 1  # checks waited and were sampled together
+    assert any(later)  # so did validations of networks that had annealed
     assert {r.stopped_by for r in together} == {"target", "steps"}  # one left early; the best of the others counts
     for a, r in zip(alone, together):
         assert same_network(r.net, a.net)
