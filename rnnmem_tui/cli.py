@@ -287,6 +287,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="instead, print characters per second at H=10 with the default batch and window, "
         "updates only, median of 5 runs of 2,000 updates: one network, then 16 at once",
     )
+    bench.add_argument(
+        "--population",
+        action="store_true",
+        help="instead, time `train TASK --seeds ...` (TASK: the first of --tasks) against the same seeds "
+        "trained one by one, as commands, in one run; the goal: at most 2x (--population --tasks fill --seeds 8)",
+    )
     study.add_parsers(sub)
     lenses.add_parsers(sub)
     return p

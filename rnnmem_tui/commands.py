@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import os
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -410,11 +412,66 @@ def cmd_throughput(args) -> int:
     return 0
 
 
+def timed_train(argv: list[str], folder: Path) -> tuple[float, list[str]]:
+    """Run `rnnmem-tui train ARGV` as a user would (a new process: start, training, verdicts, files), its
+    files going to `folder` (a folder, or one file); return its wall time and each file's recorded verdict."""
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "rnnmem_tui", "train", *argv], capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if done.returncode:
+        last = (done.stderr.strip().splitlines() or ["no message"])[-1]
+        raise ValueError(f"rnnmem-tui train {' '.join(argv)} failed: {last}")
+    files = sorted(folder.glob("*.npz")) if folder.is_dir() else [folder]
+    return seconds, [(load(f).meta.verdict or {}).get("verdict", "?") for f in files]
+
+
+def cmd_population(args) -> int:
+    """The population goal: `train TASK --seeds ...` against the same seeds trained one by one, in one run."""
+    name, seeds = args.tasks.split(",")[0], args.seeds
+    hidden = args.hidden or load_spec(name).get("hidden", 2)
+    common = [
+        name,
+        "--hidden",
+        str(hidden),
+        "--max-steps",
+        str(args.max_steps),
+        "--max-seconds",
+        f"{args.max_seconds:g}",
+    ]
+    together = [*common, "--seeds", ",".join(map(str, seeds))]
+    print(
+        f"rnnmem-tui train {' '.join(together)} against each seed trained alone, as commands (start, training, "
+        "verdicts, files), one at a time: the population, each seed alone, the population again",
+        flush=True,
+    )
+    times = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for run in ("population", *seeds, "population again"):
+            out = Path(tmp) / str(len(times))
+            alone = not isinstance(run, str)
+            if alone:
+                out = out.with_suffix(".npz")
+            seconds, verdicts = timed_train(
+                [*([*common, "--seed", str(run)] if alone else together), "--out", str(out)], out
+            )
+            times.append(seconds)
+            label = f"seed {run} alone" if alone else run
+            print(f"{label:<18} {seconds:6.2f} s  {verdicts.count('meets')} of {len(verdicts)} meet", flush=True)
+    median = statistics.median(times[1:-1])
+    print(
+        f"median alone {median:.2f} s; population / median alone: {times[0] / median:.2f}x and "
+        f"{times[-1] / median:.2f}x (the goal: at most 2x)"
+    )
+    return 0
+
+
 def cmd_bench(args) -> int:
     """Time to target, interleaved seed by seed: our trainer, PyTorch (with the [bench] extra) and, on count,
     the seed study's method; the median per task and the ratios."""
     if args.throughput:
         return cmd_throughput(args)
+    if args.population:
+        return cmd_population(args)
     version = torch_version()
     print(
         "PyTorch "

@@ -206,6 +206,21 @@ def test_bench_says_how_to_get_pytorch_and_interleaves_the_sides(monkeypatch, ca
     assert sides == ["ours", "seed method", "ours", "seed method"]  # seed by seed, not side by side
 
 
+def test_bench_times_a_population_against_its_seeds_alone(capsys):
+    """The population goal as a command: the population, each seed alone, the population again, as a user runs them."""
+    assert run(["bench", "--population", "--tasks", "count", "--seeds", "2", "--max-steps", "40"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "--seeds 0,1" in lines[0]
+    assert [line.split("  ")[0].strip() for line in lines[1:5]] == [
+        "population",
+        "seed 0 alone",
+        "seed 1 alone",
+        "population again",
+    ]
+    assert all(line.endswith(("of 2 meet", "of 1 meet")) for line in lines[1:5])
+    assert lines[5].startswith("median alone") and "(the goal: at most 2x)" in lines[5]
+
+
 def test_sweep_shows_validity_against_updates(capsys):
     """The curve a budget is chosen from: each run's best validation so far, at checkpoints of the budget."""
     assert run(["sweep", "count", "--hidden", "2", "--seeds", "2", "--max-steps", "1000"]) == 0
