@@ -3,7 +3,8 @@
 It trains a population of networks of one shape at once (a network alone is a population of one):
 their weights are stacked (S, H, H) and one batched forward and backward serves them all. Each
 network has its own generator, data, optimizer state and validation, so it trains exactly as it
-would alone, and it leaves the computation once it reaches the target.
+would alone, and it leaves the computation once it reaches the target. Its full checks wait to be
+sampled with the others' (it trains on meanwhile, and drops what it trained past a check that passed).
 """
 
 from __future__ import annotations
@@ -387,9 +388,10 @@ def train_population(
 
     def settle(check: bool = True) -> None:
         """Measure every waiting validation, then sample every waiting full check, each kind at once; then
-        let each network's keeper consider its waiting validations in order. A network that reached the target at one leaves with that validation's
-        weights and step, and what it trained since is dropped: the very result of checking at the time.
-        Without `check` (a stopped run) the waiting validations count by their validation figures alone."""
+        let each network's keeper consider its waiting validations in order. A network that reached the
+        target at one leaves with that validation's weights and step, and what it trained since is
+        dropped: the very result of checking at the time. Without `check` (a stopped run) the waiting
+        validations count by their validation figures alone."""
         if pop is None:
             return
         later = [(m, w) for m in pop.members for w in m.waiting if w.scores is None]
