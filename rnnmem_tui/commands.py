@@ -444,18 +444,17 @@ def cmd_population(args) -> int:
         "verdicts, files), one at a time: the population, each seed alone, the population again",
         flush=True,
     )
+    runs = [
+        ("population", together, ""),
+        *((f"seed {s} alone", [*common, "--seed", str(s)], ".npz") for s in seeds),
+        ("population again", together, ""),
+    ]  # (label, arguments, suffix of --out: a folder for the population, a file alone)
     times = []
     with tempfile.TemporaryDirectory() as tmp:
-        for run in ("population", *seeds, "population again"):
-            out = Path(tmp) / str(len(times))
-            alone = not isinstance(run, str)
-            if alone:
-                out = out.with_suffix(".npz")
-            seconds, verdicts = timed_train(
-                [*([*common, "--seed", str(run)] if alone else together), "--out", str(out)], out
-            )
+        for label, argv, suffix in runs:
+            out = Path(tmp) / f"{len(times)}{suffix}"
+            seconds, verdicts = timed_train([*argv, "--out", str(out)], out)
             times.append(seconds)
-            label = f"seed {run} alone" if alone else run
             print(f"{label:<18} {seconds:6.2f} s  {verdicts.count('meets')} of {len(verdicts)} meet", flush=True)
     median = statistics.median(times[1:-1])
     print(

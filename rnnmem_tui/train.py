@@ -263,12 +263,12 @@ class Keeper:
 
 @dataclass
 class Waiting:
-    """A validation whose member awaits a full check (or an earlier one's): its step, weights and figures,
-    which are measured later too when they can no longer change the training (`Member.steered`)."""
+    """A validation whose member awaits a full check (or an earlier one's): its step, network (a copy) and
+    figures, which are measured later too when they can no longer change the training (`Member.steered`)."""
 
     step: int
     loss: float
-    params: dict[str, np.ndarray]
+    net: RNN
     scores: Scores | None = None  # None: still to measure
     ready: bool | None = None  # worth a full check; None until measured
 
@@ -366,19 +366,16 @@ def train_population(
         live = pop.members
         now = [j for j, m in enumerate(live) if m.steered(phase)]
         nets = [pop.net(j, task.vocab) for j in range(len(live))]
-        scores = (
-            dict(zip(now, evaluate_many([nets[j] for j in now], task, [live[j].keeper.val for j in now])))
-            if now
-            else {}
-        )
+        scores = dict(zip(now, evaluate_many([nets[j] for j in now], task, [live[j].keeper.val for j in now])))
         for j, m in enumerate(live):
-            w = Waiting(step, float(loss[j]), {k: v.copy() for k, v in nets[j].params.items()}, scores.get(j))
-            w.ready = None if w.scores is None else m.keeper.ready(w.scores)
-            if w.ready is not False or m.waiting:
-                m.waiting.append(w)
+            got = scores.get(j)
+            ready = None if got is None else m.keeper.ready(got)
+            if ready is False and not m.waiting:
+                m.keeper.consider(nets[j], step, float(loss[j]), got)
             else:
-                m.keeper.consider(nets[j], step, w.loss, w.scores)
-            if w.ready and m.steered(phase):  # now polish the distribution
+                copy = RNN(**{k: v.copy() for k, v in nets[j].params.items()}, vocab=task.vocab)
+                m.waiting.append(Waiting(step, float(loss[j]), copy, got, ready))
+            if ready and m.steered(phase):  # now polish the distribution
                 pop.lr[j] *= phase.anneal
                 pop.base[j] *= phase.anneal
                 m.annealed = True
@@ -395,19 +392,17 @@ def train_population(
         if pop is None:
             return
         later = [(m, w) for m in pop.members for w in m.waiting if w.scores is None]
-        nets = [RNN(**w.params, vocab=task.vocab) for _, w in later]
-        for (m, w), s in zip(later, evaluate_many(nets, task, [m.keeper.val for m, _ in later])):
+        for (m, w), s in zip(later, evaluate_many([w.net for _, w in later], task, [m.keeper.val for m, _ in later])):
             w.scores, w.ready = s, m.keeper.ready(s)
         ready = [(m, w) for m in pop.members for w in m.waiting if w.ready and check]
-        nets = [RNN(**w.params, vocab=task.vocab) for _, w in ready]
-        checks = dict(zip([id(w) for _, w in ready], evaluate_many(nets, task, [m.keeper.confirm for m, _ in ready])))
+        found = evaluate_many([w.net for _, w in ready], task, [m.keeper.confirm for m, _ in ready])
+        checks = {id(w): c for (_, w), c in zip(ready, found)}
         done = []
         for m in pop.members:
             for w in m.waiting:
-                net = RNN(**w.params, vocab=task.vocab)
-                m.keeper.consider(net, w.step, w.loss, w.scores, checks.get(id(w)), check)
+                m.keeper.consider(w.net, w.step, w.loss, w.scores, checks.get(id(w)), check)
                 if m.keeper.reached:  # it leaves the computation
-                    m.steps, m.stopped_by, m.net = w.step, "target", net
+                    m.steps, m.stopped_by, m.net = w.step, "target", w.net
                     m.seconds = time.perf_counter() - m.keeper.start
                     break
             m.waiting = []
