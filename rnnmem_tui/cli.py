@@ -278,7 +278,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="seeds per side: N (0..N-1), A..B or a,b,c (default 3)",
     )
     bench.add_argument(
-        "--max-steps", type=COUNT, default=DEFAULTS.max_steps, help=f"update budget per run ({DEFAULTS.max_steps})"
+        "--max-steps",
+        type=COUNT,
+        default=None,
+        help=f"update budget of every run, on every side (default: each task's own, {DEFAULTS.max_steps} unless its "
+        "[train] table says otherwise; the seed method, which makes one update per symbol, is then bounded by time alone)",
     )
     bench.add_argument("--max-seconds", type=POSITIVE, default=120.0, help="time cap per run (default 120)")
     bench.add_argument(

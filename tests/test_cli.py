@@ -204,6 +204,8 @@ def test_bench_says_how_to_get_pytorch_and_interleaves_the_sides(monkeypatch, ca
     assert "pip install 'rnnmem-tui[bench]'" in out
     sides = [line[17:29].strip() for line in out.splitlines() if line.startswith("count ")]
     assert sides == ["ours", "seed method", "ours", "seed method"]  # seed by seed, not side by side
+    updates = [int(line.split()[-1]) for line in out.splitlines() if line.startswith("count ")]
+    assert len(updates) == 4 and max(updates) <= 30  # --max-steps bounds every side, the seed method too
 
 
 def test_bench_times_a_population_against_its_seeds_alone(capsys):
