@@ -5,8 +5,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
-import platform
 import subprocess
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -42,6 +40,8 @@ class Meta:
     numpy: str | None = None  # numpy's version: rounding may differ across versions
     blas: str | None = None  # the BLAS numpy uses, and its threads
     machine: str | None = None  # the CPU: rounding may differ across CPUs
+    blas_core: str | None = None  # the kernel family the BLAS ran (arith.py pins Haswell on x86 with AVX2)
+    simd: str | None = None  # the SIMD targets numpy dispatched its loops to
     extra: dict = field(default_factory=dict)  # any other key, kept as it was (a construction's constants)
 
     @property
@@ -98,17 +98,11 @@ class Meta:
 
 @functools.cache
 def provenance() -> dict:
-    """The package version, the source's commit (or hash), numpy's version, the BLAS and the CPU."""
+    """The package version, the source's commit (or hash), and the arithmetic's fingerprint (arith.py)."""
     from . import __version__
-    import numpy as np
+    from .arith import fingerprint
 
-    return {
-        "version": __version__,
-        "source": source_id(),
-        "numpy": np.__version__,
-        "blas": blas(),
-        "machine": machine(),
-    }
+    return {"version": __version__, "source": source_id(), **fingerprint()}
 
 
 def source_hash() -> str:
@@ -135,27 +129,3 @@ def source_id() -> str:
         return f"git:{commit}" + (f"+dirty:{source_hash()}" if dirty else "")
     except (OSError, subprocess.SubprocessError):
         return f"sha256:{source_hash()}"
-
-
-def blas() -> str:
-    """numpy's BLAS as its build config names it, and the thread setting in force (no new dependency)."""
-    import numpy as np
-
-    try:
-        info = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
-        name = f"{info.get('name')} {info.get('version')}"
-    except Exception:  # an unusual numpy build: say so rather than fail a save
-        name = "unknown"
-    threads = os.environ.get("OPENBLAS_NUM_THREADS") or os.environ.get("OMP_NUM_THREADS") or "default"
-    return f"{name}, threads {threads}"
-
-
-def machine() -> str:
-    """The CPU model and architecture."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return f"{line.split(':', 1)[1].strip()} ({platform.machine()})"
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()

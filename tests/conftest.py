@@ -2,6 +2,8 @@
 
 import pytest
 
+import rnnmem_tui  # noqa: F401  first, before any test module loads numpy: it pins OpenBLAS's kernels (arith.py)
+
 
 @pytest.fixture(autouse=True)
 def patient_digits(monkeypatch):
