@@ -11,7 +11,7 @@ from .bugs import report_bug
 from .paths import PathError, check_folder
 from .tasks import TaskError, is_spec_file, load_spec, load_task, task_names
 from .train import TrainConfig
-from .weights import WeightsError, default_network, load, resolve, shipped, task_for
+from .weights import WeightsError, default_network, load, resolve, shipped, smaller_that_meets, task_for
 
 MIN_COLUMNS, MIN_LINES = 80, 24
 
@@ -139,6 +139,8 @@ def prepare(args: argparse.Namespace) -> dict:
         path = default_network(args.task)
         if load(path).meta.recorded != "meets":
             note = "study's size, none meets"  # no shipped trained network meets its target
+        elif smaller := smaller_that_meets(path):
+            note = f"smaller: rnnmem-tui {smaller.stem}"  # the study's size opens; a smaller one meets too
     else:
         path = shipped(args.task, args.hidden, optimal=args.optimal)
     net = load(path)

@@ -41,17 +41,35 @@ def resolve(name: str | Path) -> Path:
 
 
 def default_network(task: str) -> Path:
-    """The network a bare task name means (DESIGN.md): the smallest shipped trained network whose
-    recorded verdict is "meets"; if there is none, the shipped network at the study's size."""
+    """The network a bare task name means (DESIGN.md): for a task of the study (its spec says `study = true`),
+    the shipped trained network at the study's size when its recorded verdict is "meets"; otherwise the smallest
+    shipped trained network that meets; if none meets, the shipped network at the spec's size."""
+    meeting, spec = trained_that_meet(task), load_spec(task)
+    study = data_dir("weights") / f"{task}-{spec.get('hidden')}.npz"
+    if spec.get("study") and study in meeting:
+        return study
+    return meeting[0] if meeting else shipped(task)
+
+
+def smaller_that_meets(path: Path) -> Path | None:
+    """The smallest shipped trained network of the same task that is smaller than `path` and meets, if any."""
+    task, _, size = path.stem.rpartition("-")
+    meeting = trained_that_meet(task) if size.isdigit() else []
+    return meeting[0] if meeting and int(meeting[0].stem.rpartition("-")[2]) < int(size) else None
+
+
+def trained_that_meet(task: str) -> list[Path]:
+    """The shipped trained networks of a task whose recorded verdict is "meets", smallest first."""
     mine = re.compile(rf"{re.escape(task)}-(\d+)\.npz")
     sizes = sorted((int(m[1]), p) for p in data_dir("weights").glob("*.npz") if (m := mine.fullmatch(p.name)))
+    meeting = []
     for _, p in sizes:
         try:
             if load(p).meta.recorded == "meets":
-                return p
+                meeting.append(p)
         except WeightsError:
             continue
-    return shipped(task)
+    return meeting
 
 
 def _read_arrays(path: Path) -> dict[str, np.ndarray]:

@@ -12,3 +12,15 @@ def patient_digits(monkeypatch):
     from rnnmem_tui.screens import keys
 
     monkeypatch.setattr(keys, "DIGIT_GAP", 60.0)
+
+
+def pytest_collection_modifyitems(items):
+    """The tiers as markers: a test that compares a rendered screen is `snapshot`, one that drives the explorer
+    through its pilot (an async test) is `pilot`; `slow` is marked where it is earned."""
+    import inspect
+
+    for item in items:
+        if "snap_compare" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.snapshot)
+        elif inspect.iscoroutinefunction(getattr(item, "function", None)):
+            item.add_marker(pytest.mark.pilot)

@@ -1,10 +1,26 @@
-"""What several test files share: a command-line process that takes Ctrl-C as a foreground process does."""
+"""What several test files share: a command-line process that takes Ctrl-C as a foreground process does, and
+the CPU time a process has used, which a loaded machine does not stretch as it stretches wall time."""
 
 from __future__ import annotations
 
+import os
+import resource
 import signal
 import subprocess
 import sys
+from pathlib import Path
+
+
+def children_cpu() -> float:
+    """CPU seconds used by this process's finished (waited-for) children so far."""
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def cpu_of(pid: int) -> float:
+    """CPU seconds a running process has used so far (Linux: /proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def interruptible(*args: str) -> subprocess.Popen:

@@ -12,7 +12,7 @@ import time
 import numpy as np
 import pytest
 
-from helpers import interruptible
+from helpers import children_cpu, cpu_of, interruptible
 from rnnmem_tui.paths import data_dir
 
 GRAMMAR = data_dir("weights") / "grammar-4.npz"
@@ -54,11 +54,11 @@ FILES = {  # name -> (meta changes, array changes, what the message says)
 def test_bad_files_are_refused_by_every_verb(tmp_path, name, verb):
     meta, arrays, says = FILES[name]
     path = variant(tmp_path, f"{name}.npz", meta, **arrays)
-    start = time.perf_counter()
+    start = children_cpu()
     r = cli(verb, path)
     assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
     assert says in r.stderr and r.stderr.strip().splitlines()[-1].startswith("rnnmem-tui")
-    assert time.perf_counter() - start < 30
+    assert children_cpu() - start < 30  # CPU seconds: refused without working through the file
 
 
 @pytest.mark.parametrize(
@@ -112,12 +112,11 @@ def test_sample_streams_its_output():
         stderr=subprocess.DEVNULL,
         text=True,
     )
-    start = time.perf_counter()
     first = proc.stdout.readline()
-    elapsed = time.perf_counter() - start
+    used = cpu_of(proc.pid)  # CPU seconds until the first line, however busy the machine
     proc.kill()
     proc.communicate()
-    assert first[0].isdigit() and elapsed < 5  # about 0.2 s quiet; generous for a loaded machine
+    assert first[0].isdigit() and used < 5  # about 1 s: the start and one line, not 10 million symbols
 
 
 def test_ctrl_c_stops_a_sweep_at_once_with_what_is_finished():
@@ -128,7 +127,7 @@ def test_ctrl_c_stops_a_sweep_at_once_with_what_is_finished():
     start = time.perf_counter()
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=30)
-    assert time.perf_counter() - start < 2.0
+    assert time.perf_counter() - start < 10  # about 0.3 s quiet; the sweep's unfinished runs would take far longer
     assert proc.returncode == 130 and "Traceback" not in err and "interrupted" in err
     done = json.loads(out)
     assert done["interrupted"] and 0 < len(done["sizes"]) < 30

@@ -75,7 +75,7 @@ async def test_zeroing_a_neuron_moves_the_fixed_points_live():
         view.show()
         await settle(pilot)
         after = view.points[view.key()]
-        assert all(p.point[1] == 0 for p in after) and [p.point[1] for p in before] != [0.0] * len(before)
+        assert after and all(p.point[1] == 0 for p in after) and [p.point[1] for p in before] != [0.0] * len(before)
         assert "n1 zeroed" in screen_text(app)
 
 

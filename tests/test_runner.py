@@ -45,7 +45,7 @@ def test_the_app_s_thread_pool_does_not_wait_for_running_work_at_exit():
     pool.submit(release.wait, 30)
     start = time.perf_counter()
     pool.shutdown(wait=True)
-    assert time.perf_counter() - start < 1.0
+    assert time.perf_counter() - start < 5.0  # at once, not after the 30 s task: generous for a loaded machine
     release.set()
 
 

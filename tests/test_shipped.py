@@ -84,9 +84,7 @@ TRAINED = [n for n in SHIPPED if load(data_dir("weights") / n).meta.seed is not 
 QUICK = ("count-2.npz", "fill-10.npz")  # the rest are rerun in the slow tier
 
 
-@pytest.mark.parametrize(
-    "name", [n if n in QUICK else pytest.param(n, marks=pytest.mark.slow) for n in TRAINED]
-)
+@pytest.mark.parametrize("name", [n if n in QUICK else pytest.param(n, marks=pytest.mark.slow) for n in TRAINED])
 def test_a_rerun_of_the_recorded_settings_keeps_the_promise(name):
     """A shipped file's recorded settings (meta.trainer, not today's defaults) trained again: the same bits
     where the recorded arithmetic is this machine's, else the same verdict with overlapping intervals."""

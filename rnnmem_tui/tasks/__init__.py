@@ -37,7 +37,7 @@ class TaskError(ValueError):
 
 DEFAULT_TARGET = {"validity": 0.99, "tvd": 0.1}  # a spec without a [target] table gets this (DESIGN.md)
 TARGET_KEYS = ("validity", "tvd", "bad_mass")
-SPEC_KEYS = ("family", "description", "hidden", "params", "target", "claims", "train")  # a spec's top level
+SPEC_KEYS = ("family", "description", "hidden", "study", "params", "target", "claims", "train")  # a spec's top level
 
 
 def task_names() -> list[str]:
@@ -94,6 +94,8 @@ def check_spec(spec: dict, where: str, name: str) -> dict:
     hidden = spec.get("hidden", 1)
     if isinstance(hidden, bool) or not isinstance(hidden, int) or not 1 <= hidden <= 4096:
         raise TaskError(f"{where}: hidden must be a whole number of neurons in 1..4096, got {hidden!r}")
+    if not isinstance(spec.get("study", False), bool):
+        raise TaskError(f"{where}: study must be true or false, got {spec['study']!r}")
     check_target(spec.get("target", {}), f"{where}: [target]")
     return spec
 
