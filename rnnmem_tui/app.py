@@ -97,6 +97,7 @@ class ExplorerApp(RnnmemApp):
         export_dir: str | Path = ".",
         play: bool = False,
         note: str = "",
+        hint: str = "",
     ) -> None:
         super().__init__()
         if net is None and train is None:
@@ -106,6 +107,12 @@ class ExplorerApp(RnnmemApp):
         self.export_dir = Path(export_dir)
         self.play = play  # start playing as soon as the explorer shows
         self.note = note  # beside the network's recorded verdict
+        self.hint = hint  # said once, as a notification, when the explorer opens
+
+    def on_mount(self) -> None:
+        """Say the opening hint, if any (that a smaller shipped network meets too, and how to open it)."""
+        if self.hint:
+            self.notify(self.hint, timeout=10)
 
     def get_default_screen(self) -> Screen:
         """The explorer, or the training screen when there is no network yet."""

@@ -134,13 +134,13 @@ def prepare(args: argparse.Namespace) -> dict:
             f"{args.task} is your own task: nothing is shipped for it; give --train, or "
             "--weights PATH for a network trained on it"
         )
-    note = ""
+    note = hint = ""
     if args.hidden is None and not args.optimal:
         path = default_network(args.task)
         if load(path).meta.recorded != "meets":
             note = "study's size, none meets"  # no shipped trained network meets its target
-        elif smaller := smaller_that_meets(path):
-            note = f"smaller: rnnmem-tui {smaller.stem}"  # the study's size opens; a smaller one meets too
+        elif smaller := smaller_that_meets(path):  # the study's size opens; a smaller network meets too
+            hint = f"{smaller.stem} meets its target too, with fewer neurons: rnnmem-tui {smaller.stem}"
     else:
         path = shipped(args.task, args.hidden, optimal=args.optimal)
     net = load(path)
@@ -152,6 +152,7 @@ def prepare(args: argparse.Namespace) -> dict:
         export_dir=args.export_dir,
         play=not args.paused,
         note=note,
+        hint=hint,
     )
 
 

@@ -252,20 +252,22 @@ async def test_W_is_offered_only_for_a_network_trained_in_the_app(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "task, source, note",
+    "task, source, smaller",
     [
-        ("count", "count-2.npz", "smaller: rnnmem-tui count-1"),  # the study's size meets; so does one neuron
-        ("fill", "fill-10.npz", "smaller: rnnmem-tui fill-9"),
-        ("grammar", "grammar-4.npz", "smaller: rnnmem-tui grammar-3"),
-        ("three-in-a-row", "three-in-a-row-30.npz", "smaller: rnnmem-tui three-in-a-row-13"),
+        ("count", "count-2.npz", "count-1"),  # the study's size meets; so does one neuron
+        ("fill", "fill-10.npz", "fill-9"),
+        ("grammar", "grammar-4.npz", "grammar-3"),
+        ("three-in-a-row", "three-in-a-row-30.npz", "three-in-a-row-13"),
         ("count-reverse", "count-reverse-3.npz", ""),  # not run by the study: the smallest that meets
         ("dyck", "dyck-5.npz", ""),
     ],
 )
-def test_a_bare_task_opens_the_study_s_size_when_it_meets_else_the_smallest_that_meets(task, source, note):
+def test_a_bare_task_opens_the_study_s_size_when_it_meets_else_the_smallest_that_meets(task, source, smaller):
     """DESIGN.md's rule, on the shipped files: each of these meets, as its recorded verdict says."""
     options = prepare(build_parser().parse_args([task]))
-    assert (options["source"], options["note"]) == (source, note)
+    assert options["source"] == source and options["note"] == ""
+    said = f"{smaller} meets its target too, with fewer neurons: rnnmem-tui {smaller}"
+    assert options["hint"] == (said if smaller else "")
     assert load(data_dir("weights") / source).meta.recorded == "meets"
 
 
@@ -350,3 +352,11 @@ async def test_the_command_line_explorer_plays_at_once_and_paused_waits():
     async with paused.run_test(size=SIZE) as pilot:
         await pilot.pause(0.5)
         assert not paused.screen.playing and len(frames(paused)) == 1
+
+
+async def test_the_opening_hint_is_said_once_as_a_notification():
+    net = load(default_network("count"))
+    app = ExplorerApp(net, task_for(net), source="count-2.npz", hint="count-1 meets its target too")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert [n.message for n in app._notifications] == ["count-1 meets its target too"]
