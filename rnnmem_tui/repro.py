@@ -1,15 +1,18 @@
 """Reruns a trained file's recorded settings and says what may be expected of it: the same bits where the
-recorded arithmetic is this process's, and the same verdict with overlapping validity intervals elsewhere."""
+recorded arithmetic is this process's, and the same verdict with overlapping validity intervals elsewhere;
+and reads and writes the command that gives those settings under today's task defaults."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import shlex
+from dataclasses import dataclass, fields
 
 import numpy as np
 
 from .arith import differences
 from .metrics import judge_many
 from .model import RNN
+from .recipes import flag, settings_for
 from .train import TrainConfig, train_population
 from .weights import task_for
 
@@ -53,3 +56,46 @@ def rerun(shipped: RNN) -> Rerun:
     again.meta.metrics = v.first.as_dict()
     again.meta.verdict = {**v.as_dict(), "protocol": meta.verdict.get("protocol")}
     return Rerun(shipped, again, differences(meta.as_dict()))
+
+
+def settings_of(command: str) -> dict:
+    """The settings a recorded `rnnmem-tui train TASK --flag value ...` command gives under today's task
+    defaults (its [train] table, then the flags), as `meta.trainer` records them; raises ValueError."""
+    words = shlex.split(command)
+    if words[1:2] != ["train"] or len(words) < 3:
+        raise ValueError(f"not a train command: {command!r}")
+    names = {flag(f.name): f for f in fields(TrainConfig)}
+    given, rest = {}, iter(words[3:])
+    for word in rest:
+        if word == "--no-carry":
+            given["carry"] = False
+        elif word in names:
+            value = next(rest)
+            given[names[word].name] = value if names[word].name == "recipe" else (float if "." in value else int)(value)
+        elif word in ("--out", "--jobs"):
+            next(rest)
+        else:
+            raise ValueError(f"{command!r}: {word} is not a setting of one network")
+    hidden, seed = given.pop("hidden"), given.pop("seed", 0)
+    return TrainConfig(hidden=hidden, seed=seed, **settings_for(words[2], given)).settings()
+
+
+def command_for(meta, out: str) -> str:
+    """The shortest `train` command that gives a file's recorded settings under today's task defaults: every
+    setting that today's defaults would change is given as a flag."""
+    want, task = meta.trainer, meta.spec or meta.task
+    words = ["rnnmem-tui", "train", task, "--hidden", str(want["hidden"]), "--seed", str(want["seed"])]
+    if want["recipe"] != TrainConfig.recipe:
+        words += ["--recipe", want["recipe"]]
+    today = settings_of(shlex.join([*words, "--out", out]))
+    for name, value in want.items():
+        if today.get(name) != value and name not in ("hidden", "seed", "recipe"):
+            words += (
+                ["--no-carry"]
+                if name == "carry"
+                else [flag(name), f"{value:g}" if isinstance(value, float) else str(value)]
+            )
+    words += ["--out", out]
+    if settings_of(shlex.join(words)) != want:
+        raise ValueError(f"no command line gives {task}'s recorded settings today")
+    return shlex.join(words)

@@ -143,3 +143,26 @@ def test_a_rerun_is_refused_for_a_hand_built_file():
 
     with pytest.raises(ValueError, match="hand-built"):
         rerun(load(data_dir("weights") / "count-optimal-2.npz"))
+
+
+@pytest.mark.parametrize("name", TRAINED)
+def test_the_recorded_command_gives_the_recorded_settings_under_today_s_defaults(name):
+    """A task's [train] table may change; a shipped file's command then names what it needs, so that rerunning
+    it trains with the recorded settings, and it writes into weights/."""
+    from rnnmem_tui.repro import settings_of
+
+    meta = load(data_dir("weights") / name).meta
+    assert settings_of(meta.command) == meta.trainer
+    assert meta.command.endswith(f"--out weights/{name}")
+
+
+def test_the_shortest_command_is_found_for_settings_today_s_defaults_would_change():
+    from dataclasses import replace
+
+    from rnnmem_tui.repro import command_for
+
+    meta = load(data_dir("weights") / "fill-10.npz").meta
+    changed = replace(meta, trainer={**meta.trainer, "lr": 0.05, "carry": False})
+    assert command_for(changed, "x.npz") == (
+        "rnnmem-tui train fill --hidden 10 --seed 0 --no-carry --lr 0.05 --out x.npz"
+    )
