@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.live import Live
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Column, Table as RichTable
+from rich.text import Text
 
 PLAIN_EVERY = 5.0  # seconds between progress lines when stderr is not a terminal
 
@@ -21,7 +22,8 @@ class Table:
     or to stderr so that the rows stay clean."""
 
     def __init__(self, columns: Sequence[str | Column], caption: str = "", live: bool = False) -> None:
-        self.columns = [c if isinstance(c, Column) else Column(c) for c in columns]
+        self.columns = [c if isinstance(c, Column) else Column(c, no_wrap=True) for c in columns]
+        self.columns[-1].no_wrap = False  # the last column takes what is left of a narrow terminal
         self.caption, self.live = caption, live
         self.tty = sys.stdout.isatty()
         self.rich = RichTable(*self.columns, caption=caption or None, caption_justify="left")
@@ -44,7 +46,7 @@ class Table:
         if not self.tty:
             print("\t".join(text), flush=True)
             return
-        self.rich.add_row(*text)
+        self.rich.add_row(*map(Text, text))  # as written: a role's brackets are not markup
         if self.shown:
             self.shown.refresh()
 
@@ -66,7 +68,7 @@ def table(columns: Sequence[str | Column], rows: Iterable[Sequence], caption: st
 
 def right(header: str) -> Column:
     """A right-justified column, for numbers."""
-    return Column(header, justify="right")
+    return Column(header, justify="right", no_wrap=True)
 
 
 @contextmanager
