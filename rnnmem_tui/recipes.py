@@ -160,13 +160,7 @@ RECIPES = {
         "it starts every batch from h = 0 and follows cosine cycles with restarts",
     ),
 }
-SPECIFIC = {"batch", "window", "init_scale", "anneal", "carry", "eval_symbols"}  # the settings recipes differ on
-FLAGS = {"carry": "--no-carry", "eval_symbols": "eval_symbols"}  # a setting's name on the command line
-
-
-def flag(name: str) -> str:
-    """The command-line flag of a setting, e.g. `--init-scale`."""
-    return FLAGS.get(name, "--" + name.replace("_", "-"))
+SPECIFIC = set().union(*(r.defaults for r in RECIPES.values()))  # the settings recipes differ on
 
 
 def table_settings(task_name: str) -> dict:

@@ -12,8 +12,8 @@ import numpy as np
 from .arith import differences
 from .metrics import judge_many
 from .model import RNN
-from .recipes import flag, settings_for
-from .train import TrainConfig, train_population
+from .recipes import settings_for
+from .train import TrainConfig, flag, train_population
 from .weights import task_for
 
 EXACT = ("steps", "stopped_by", "metrics", "verdict", "trainer", "confirmation")  # meta fields a same-bits rerun keeps
@@ -64,14 +64,14 @@ def settings_of(command: str) -> dict:
     words = shlex.split(command)
     if words[1:2] != ["train"] or len(words) < 3:
         raise ValueError(f"not a train command: {command!r}")
-    names = {flag(f.name): f for f in fields(TrainConfig)}
+    names = {"--hidden": "hidden", "--seed": "seed", **{flag(f.name): f.name for f in fields(TrainConfig)}}
     given, rest = {}, iter(words[3:])
     for word in rest:
         if word == "--no-carry":
             given["carry"] = False
         elif word in names:
             value = next(rest)
-            given[names[word].name] = value if names[word].name == "recipe" else (float if "." in value else int)(value)
+            given[names[word]] = value if names[word] == "recipe" else (float if "." in value else int)(value)
         elif word in ("--out", "--jobs"):
             next(rest)
         else:

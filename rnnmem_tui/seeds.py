@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import argparse
+SEEDS_FORM = "N (that many, from 0), A..B or a,b,c of distinct seeds >= 0"
 
 
 def parse_seeds(text: str, flag: str = "--seeds") -> list[int]:
@@ -18,17 +18,5 @@ def parse_seeds(text: str, flag: str = "--seeds") -> list[int]:
     except ValueError:
         seeds = []
     if not seeds or min(seeds) < 0 or len(set(seeds)) != len(seeds):
-        raise ValueError(f"{flag} wants N (that many, from 0), A..B or a,b,c of distinct seeds >= 0, got {text!r}")
+        raise ValueError(f"{flag} wants {SEEDS_FORM}, got {text!r}")
     return seeds
-
-
-def seeds_arg(flag: str):
-    """An argparse type for a seeds flag: bad forms end in one line naming the flag, and exit 2."""
-
-    def parse(text: str) -> list[int]:
-        try:
-            return parse_seeds(text, flag)
-        except ValueError as e:
-            raise argparse.ArgumentTypeError(str(e)) from None
-
-    return parse

@@ -10,7 +10,7 @@ from .model import RNN
 from .metrics import evaluate
 from .recipes import Windows
 from .tasks import Task
-from .train import Keeper, TrainConfig
+from .train import Keeper, TrainConfig, TrainResult
 
 SETTINGS = dict(lr=1e-2, batch=32, window=32, clip_norm=1.0)  # one-hot input, Adam, carried state, one thread
 
@@ -24,11 +24,12 @@ def torch_version() -> str | None:
     return torch.__version__
 
 
-def train_torch(task: Task, hidden: int, seed: int, max_steps: int, max_seconds: float) -> tuple[bool, float, int]:
+def train_torch(task: Task, hidden: int, seed: int, max_steps: int, max_seconds: float) -> TrainResult:
     """Train PyTorch's nn.RNN(tanh) + nn.Linear until our confirmation check passes, as our trainer stops.
 
     Validation runs every as many characters as ours, with our Keeper on the same protocols, and its
-    time counts. Returns (reached, seconds, updates).
+    time counts. Returns the result as our trainer gives it: the best network with its meta, the updates and
+    the seconds.
     """
     import torch
     from torch import nn
@@ -67,7 +68,8 @@ def train_torch(task: Task, hidden: int, seed: int, max_steps: int, max_seconds:
             scores = evaluate(net, task, keeper.val)
             check = evaluate(net, task, keeper.confirm) if keeper.ready(scores) else None
             keeper.consider(net, step, loss.item(), scores, check)
-    return keeper.reached, time.perf_counter() - start, step
+    stopped_by = "target" if keeper.reached else "steps" if step >= max_steps else "time"
+    return keeper.result(as_rnn(rnn, out, task), step, stopped_by, "rnnmem-tui bench", time.perf_counter() - start)
 
 
 def as_rnn(rnn, out, task: Task) -> RNN:

@@ -13,15 +13,22 @@ import sys
 import time
 import types
 from collections.abc import Callable
+from typing import Any
 from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 
 from .metrics import Protocol, Scores, evaluate, evaluate_many
 from .model import PARAMS, RNN, stack_loss_and_grads
-from .recipes import RECIPES, SPECIFIC, Phase, cosine, flag
+from .recipes import RECIPES, SPECIFIC, Phase, cosine
 from .tasks import Task
 from .meta import Meta
+
+
+def setting(default, help: str, **cli) -> Any:
+    """A trainer setting with its command-line flag: its default, its help, and for the flag its `kind` (int,
+    float, bool), bounds (lo, hi, above, below), `choices` (a callable giving them) or another `flag` name."""
+    return field(default=default, metadata={"help": help, **cli})
 
 
 @dataclass(frozen=True)
@@ -33,19 +40,44 @@ class TrainConfig:
 
     hidden: int = 2
     seed: int = 0
-    recipe: str = "windows"  # "windows": carried-state windows; "lines": whole lines from h = 0
-    batch: int | None = None  # sequences per update (windows 32, lines 128; lines polishes at twice it)
-    window: int | None = None  # BPTT steps per update (windows 25, lines 80)
-    optimizer: str = "adam"  # "adam" or "adagrad"
-    lr: float = 0.05
-    init_scale: float | None = None  # std of the initial weights (windows 0.1, lines 0.5)
-    clip: float = 5.0  # element-wise gradient clip; 0 turns it off
-    clip_norm: float = 0.0  # clip each network's global gradient norm to this; 0 turns it off
-    anneal: float | None = None  # windows: multiply lr by this once validity first reaches the target (0.2)
-    margin: float = 0.2  # stop once each target bound holds with this fraction of its slack to spare
-    carry: bool | None = None  # windows: carry the hidden state from one window to the next (True)
-    max_steps: int = 20_000  # the budget, in updates: it makes a run reproducible
-    max_seconds: float = 3600.0  # only a safety cap; a run it stops says so in its meta
+    recipe: str = setting(
+        "windows",
+        "windows: batched truncated BPTT on carried-state windows; lines: full BPTT over whole lines from h = 0, "
+        "with restarts and polish cycles",
+        choices=lambda: RECIPES,
+    )
+    batch: int | None = setting(None, "sequences per update (lines polishes at twice it)", kind=int, lo=1, hi=4096)
+    window: int | None = setting(None, "BPTT steps per update", kind=int, lo=1, hi=10_000)
+    optimizer: str = setting("adam", "the optimizer", choices=lambda: OPTIMIZERS)
+    lr: float = setting(0.05, "learning rate", kind=float, above=0.0)
+    init_scale: float | None = setting(None, "std of the initial weights", kind=float, above=0.0)
+    clip: float = setting(5.0, "element-wise gradient clip; 0 turns it off", kind=float, lo=0.0)
+    clip_norm: float = setting(
+        0.0, "clip each network's global gradient norm to this; 0 turns it off", kind=float, lo=0.0
+    )
+    anneal: float | None = setting(
+        None, "windows: lr factor once validity first reaches the target; 1 disables", kind=float, above=0.0, hi=1.0
+    )
+    margin: float = setting(
+        0.2,
+        "stop once each target bound holds with this fraction of its distance to perfect to spare, "
+        "e.g. validity >= 0.99 + 0.2 * 0.01",
+        kind=float,
+        lo=0.0,
+        below=1.0,
+    )
+    carry: bool | None = setting(
+        None, "windows: reset the hidden state between windows", kind=bool, flag="--no-carry"
+    )  # carry the hidden state from one window to the next
+    max_steps: int = setting(
+        20_000,
+        "the budget, in updates: a run with the same flags gives the same network on any machine",
+        kind=int,
+        lo=1,
+    )
+    max_seconds: float = setting(
+        3600.0, "a safety cap on wall time; a run it stops records stopped_by=time in its meta", kind=float, above=0.0
+    )
     eval_symbols: int | None = None  # windows: training symbols between validations (200,000)
     val_units: int = 300  # sampled units per validation
 
@@ -76,6 +108,15 @@ class TrainConfig:
             for f in fields(self)
             if f.name not in SPECIFIC or f.name in RECIPES[self.recipe].defaults
         }
+
+
+def flag(name: str) -> str:
+    """The command-line flag of a setting, e.g. `--init-scale`; a setting without one goes by its name."""
+    meta = SETTINGS[name].metadata if name in SETTINGS else {"flag": name}
+    return meta.get("flag", "--" + name.replace("_", "-"))
+
+
+SETTINGS = {f.name: f for f in fields(TrainConfig) if "help" in f.metadata}  # those the command line sets
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from rnnmem_tui.analysis import ablation_sweep
 from rnnmem_tui.metrics import Protocol
 from rnnmem_tui.optimal import build_fill
 from rnnmem_tui.scores import auc, average_ranks, corr
-from rnnmem_tui.study import parse_range
+from rnnmem_tui.cli.study import parse_range
 from rnnmem_tui.tasks import load_task
 
 

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from rnnmem_tui.app import ExplorerApp
-from rnnmem_tui.explore import build_parser, prepare, run_explorer
+from rnnmem_tui.cli import run_explorer
+from rnnmem_tui.cli.explore import explorer, parse
+from rnnmem_tui.explore import prepare
 from rnnmem_tui.paths import data_dir
 from rnnmem_tui.train import TrainConfig
 from rnnmem_tui.weights import default_network, load, shipped, task_for
 from rnnmem_tui.screens.explorer import SPEEDS, ExploreScreen
 from rnnmem_tui.screens.help import HelpScreen
+from rnnmem_tui.screens.keys import key_rows, markdown
+from rnnmem_tui.screens.views import VIEWS
 from rnnmem_tui.screens.training import TrainScreen
 
 SIZE = (80, 24)
@@ -264,7 +269,7 @@ async def test_W_is_offered_only_for_a_network_trained_in_the_app(tmp_path):
 )
 def test_a_bare_task_opens_the_study_s_size_when_it_meets_else_the_smallest_that_meets(task, source, smaller):
     """DESIGN.md's rule, on the shipped files: each of these meets, as its recorded verdict says."""
-    options = prepare(build_parser().parse_args([task]))
+    options = prepare(parse(explorer, [task]))
     assert options["source"] == source and options["note"] == ""
     said = f"{smaller} meets its target too, with fewer neurons: rnnmem-tui {smaller}"
     assert options["hint"] == (said if smaller else "")
@@ -291,6 +296,14 @@ def test_no_two_bindings_of_the_explorer_share_a_key():
     assert len(keys) == len(set(keys)), sorted(k for k in keys if keys.count(k) > 1)
 
 
+def test_the_readmes_key_table_is_the_registrys():
+    """The README's key table is generated from the bindings and the views' registry, and names every view."""
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    assert markdown() in readme, "regenerate it: python -m rnnmem_tui.screens.keys --markdown"
+    keys = [k for k, _ in key_rows()]
+    assert all(v.key in keys for v in VIEWS) and {"d", "k", "E", "W"} <= set(keys)
+
+
 # ---- the command line: one clear line and exit code 2, before any screen ----
 
 
@@ -307,10 +320,11 @@ def no_screen(monkeypatch):
         (["count", "--hidden", "7"], "no shipped network count-7.npz"),
         (["count", "--weights", "/nonexistent.npz"], "no such weights file"),
         (["count", "--weights", __file__], "not an .npz"),
-        (["count", "--bogus"], "unrecognized arguments: --bogus"),
+        (["count", "--bogus"], "No such option '--bogus'"),
         (["count", "--weights", "x.npz", "--hidden", "2"], "cannot be combined"),
         (["fill", "--optimal", "--hidden", "99"], "no shipped network fill-optimal-99.npz"),
-        (["count", "--seed", "-1"], "--seed must be 0 or more"),
+        (["count", "--seed", "-1"], "argument --seed: must be at least 0"),
+        (["count", "--optimal", "--train"], "at most one of --weights, --optimal and --train"),
     ],
 )
 def test_bad_command_lines_fail_in_one_line(argv, says, capsys):

@@ -81,4 +81,4 @@ def test_bad_input_gets_one_line_and_exit_2(args, message):
 @pytest.mark.parametrize("verb, words", [("automaton", "p >= 0.02"), ("fixed-points", "slower than 0.001")])
 def test_both_commands_have_help_that_states_their_thresholds(verb, words):
     r = subprocess.run([sys.executable, "-m", "rnnmem_tui", verb, "--help"], capture_output=True, text=True, timeout=60)
-    assert r.returncode == 0 and f"usage: rnnmem-tui {verb}" in r.stdout and words in " ".join(r.stdout.split())
+    assert r.returncode == 0 and f"Usage: rnnmem-tui {verb}" in r.stdout and words in " ".join(r.stdout.split())

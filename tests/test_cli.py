@@ -6,11 +6,16 @@ import json
 import subprocess
 import sys
 
+import click
 import numpy as np
 import pytest
 
 from helpers import interruptible
-from rnnmem_tui.cli import run
+from rnnmem_tui.cli import VERBS, main, root, run
+from rnnmem_tui.cli.explore import explorer
+from rnnmem_tui.meta import source_id
+from rnnmem_tui.screens.keys import key_rows
+from rnnmem_tui.train import SETTINGS
 from rnnmem_tui.tasks import load_task
 from rnnmem_tui.train import TrainConfig, train, train_population
 from rnnmem_tui.weights import load, shipped
@@ -31,13 +36,13 @@ def cli(*args: str) -> subprocess.CompletedProcess:
         (["sample", FILL_OPT, "--clamp", "3"], "NEURON=VALUE"),
         (["train", "chess", "--out", "x.npz"], "unknown task 'chess'"),
         (["build-optimal", "fill", "--hidden", "5", "--out", "x.npz"], "sizes with one: 9, 10"),
-        (["eval", FILL_OPT, "--bogus"], "unrecognized arguments: --bogus"),
+        (["eval", FILL_OPT, "--bogus"], "No such option '--bogus'"),
         (["--weights", "missing.npz"], "missing.npz: no such weights file"),
         (
             ["explain", FILL_OPT, "--feature", "nope"],
             "unknown feature 'nope' for fill; its features: cell0 (cell 0 filled)",
         ),
-        (["explain", FILL_OPT, "--streams", "0"], "--streams and --units must be at least 1"),
+        (["explain", FILL_OPT, "--streams", "0"], "argument --streams: must be at least 1"),
         (["calibrate", "missing.npz"], "missing.npz: no such weights file"),
     ],
 )
@@ -55,10 +60,77 @@ def test_corrupt_file_is_refused(tmp_path):
     assert r.returncode == 2 and "not an .npz" in r.stderr and "Traceback" not in r.stderr
 
 
-def test_every_command_has_help():
-    for verb in ("train", "eval", "sample", "build-optimal", "bench"):
-        r = cli(verb, "--help")
-        assert r.returncode == 0 and "usage: rnnmem-tui " + verb in r.stdout
+@pytest.mark.parametrize("verb", [*VERBS, "TASK"])
+def test_every_verb_has_help_naming_each_of_its_flags(verb, capsys):
+    """Each verb's --help (and the explorer's, `rnnmem-tui TASK --help`) exits 0 and names every flag it takes."""
+    argv, command = (["count", "--help"], explorer) if verb == "TASK" else ([verb, "--help"], root.commands[verb])
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Usage: rnnmem-tui")
+    for param in command.params:
+        for flag in param.opts if isinstance(param, click.Option) else ():
+            assert flag in out, (verb, flag)
+
+
+def test_the_explorers_help_lists_every_key_of_the_registry(capsys):
+    assert main(["grammar", "--help"]) == 0
+    keys = capsys.readouterr().out.split("Keys in the explorer:")[1]
+    for key, text in key_rows():
+        assert f"{key} " in keys and text in keys
+    assert {"d", "k", "E", "W"} <= {line.split()[0] for line in keys.splitlines() if line.strip()}
+
+
+def test_version_names_the_commit(capsys):
+    assert main(["--version"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("rnnmem-tui ") and source_id() in out
+
+
+@pytest.mark.parametrize(
+    "args, says",
+    [
+        (
+            ["explain", "no-such-file.npz", "--seed", "-1"],
+            "rnnmem-tui explain: error: argument --seed: must be at least 0",
+        ),
+        (["eval", "no-such-file.npz", "--seeds", "0"], "argument --seeds: wants N (that many, from 0)"),
+        (["eval", "no-such-file.npz", "--seeds", "1,5"], "the protocol takes consecutive seeds"),
+        (["train", "count", "--jobs", "0", "--seeds", "2", "--out", "d"], "argument --jobs: must be in 1..256, got 0"),
+        (["sweep", "count", "--jobs", "0"], "argument --jobs"),
+        (["ablate", "no-such-file.npz", "--units", "0"], "argument --units: must be at least 1"),
+        (["fixed-points", "no-such-file.npz", "--max-points", "-3"], "argument --max-points"),
+        (["train", "count", "--margin", "1", "--out", "x.npz"], "argument --margin: must be below 1.0"),
+        (["train", "count", "--recipe", "nope", "--out", "x.npz"], "argument --recipe"),
+        (["trian"], "did you mean train?"),
+    ],
+)
+def test_every_bad_number_names_its_flag_before_any_file_is_read(args, says, capsys):
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and says in err[0] and err[0].startswith("rnnmem-tui"), err
+
+
+def test_eval_takes_the_one_form_of_seeds(capsys):
+    assert run(["eval", "count-2", "--seeds", "0..2", "--units", "100", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["seeds"] == 3
+    assert run(["eval", "count-2", "--seeds", "2", "--seed", "5", "--units", "100", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["seeds"] == 2
+
+
+def test_a_table_is_tab_separated_under_one_header_off_a_terminal(capsys):
+    assert run(["eval", FILL_OPT, "--units", "100", "--seeds", "1"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split("\t")[:3] == ["file", "task", "H"] and len(lines) == 2
+    assert lines[1].split("\t")[:3] == ["fill-optimal-10.npz", "fill", "10"]
+
+
+def test_the_trainers_flags_come_from_its_settings():
+    """A new setting is one field of TrainConfig: train and sweep get its flag, and the flag its help."""
+    names = {p.name for p in root.commands["train"].params}
+    assert set(SETTINGS) <= names and set(SETTINGS) - {"lr"} <= {p.name for p in root.commands["sweep"].params}
+    for name, f in SETTINGS.items():
+        option = next(p for p in root.commands["train"].params if p.name == name)
+        assert option.default is None and f.metadata["help"] in option.help
 
 
 def test_eval_json_reports_the_metrics_and_verdict(capsys):
@@ -196,16 +268,17 @@ def test_ctrl_c_saves_the_best_network_and_exits_cleanly(tmp_path):
 
 
 def test_bench_says_how_to_get_pytorch_and_interleaves_the_sides(monkeypatch, capsys):
-    from rnnmem_tui import commands
+    from rnnmem_tui.cli import bench
 
-    monkeypatch.setattr(commands, "torch_version", lambda: None)
+    monkeypatch.setattr(bench, "torch_version", lambda: None)
     assert run(["bench", "--tasks", "count", "--seeds", "2", "--max-steps", "30"]) == 0
     out = capsys.readouterr().out
     assert "pip install 'rnnmem-tui[bench]'" in out
-    sides = [line[17:29].strip() for line in out.splitlines() if line.startswith("count ")]
-    assert sides == ["ours", "seed method", "ours", "seed method"]  # seed by seed, not side by side
-    updates = [int(line.split()[-1]) for line in out.splitlines() if line.startswith("count ")]
+    runs = [line.split("\t") for line in out.splitlines() if line.startswith("count\t")][:4]  # then the summary
+    assert [r[1] for r in runs] == ["ours", "seed method", "ours", "seed method"]  # seed by seed, not side by side
+    updates = [int(r[-1]) for r in runs]
     assert len(updates) == 4 and max(updates) <= 30  # --max-steps bounds every side, the seed method too
+    assert {r[3] for r in runs} <= {"meets", "undecided", "misses"}  # each run judged under the verdict protocol
 
 
 def test_bench_times_a_population_against_its_seeds_alone(capsys):

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import click
 import pytest
 
 from rnnmem_tui.app import CompareApp
 from rnnmem_tui.cli import run
-from rnnmem_tui.explore import UsageError, compare_parser, prepare_compare
+from rnnmem_tui.cli.explore import compare, parse
+from rnnmem_tui.explore import prepare_compare
 from rnnmem_tui.screens.compare import CompareScreen
 from rnnmem_tui.widgets.neurons import NeuronsView
 from rnnmem_tui.weights import load, shipped, task_for
@@ -14,7 +16,7 @@ from rnnmem_tui.weights import load, shipped, task_for
 
 def app_for(a: str, b: str, **kw) -> CompareApp:
     """The comparison of two shipped networks."""
-    return CompareApp(**prepare_compare(compare_parser().parse_args([a, b, "--paused"])), **kw)
+    return CompareApp(**prepare_compare(parse(compare, [a, b, "--paused"])), **kw)
 
 
 def panel(app, k: int) -> str:
@@ -66,6 +68,6 @@ def test_compare_takes_no_sampling_mode():
     net = load(shipped("count"))
     with pytest.raises(ValueError):
         CompareScreen([], [], mode="sample")
-    with pytest.raises(UsageError):
-        compare_parser().parse_args(["count-2", "count-2", "--mode", "sample"])
+    with pytest.raises(click.UsageError):
+        parse(compare, ["count-2", "count-2", "--mode", "sample"])
     assert task_for(net).name == "count"

@@ -30,7 +30,7 @@ def test_the_explorer_refuses_a_non_terminal_but_help_works_through_a_pipe():
     r = subprocess.run(
         [sys.executable, "-m", "rnnmem_tui", "count", "--help"], capture_output=True, text=True, timeout=60
     )
-    assert r.returncode == 0 and "usage: rnnmem-tui TASK" in r.stdout
+    assert r.returncode == 0 and "Usage: rnnmem-tui TASK" in r.stdout
 
 
 def test_the_app_s_thread_pool_does_not_wait_for_running_work_at_exit():
@@ -50,12 +50,13 @@ def test_the_app_s_thread_pool_does_not_wait_for_running_work_at_exit():
 
 
 def test_a_bug_in_a_command_is_one_line_and_exit_1(monkeypatch, capsys):
-    from rnnmem_tui import cli, commands
+    from rnnmem_tui import cli
+    from rnnmem_tui.cli import measure
 
-    def broken(args) -> int:
+    def broken(**values) -> int:
         raise TypeError("a bug")
 
-    monkeypatch.setattr(commands, "cmd_sample", broken)
+    monkeypatch.setattr(measure.sample, "callback", broken)
     assert cli.main(["sample", "count-2"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith("rnnmem-tui: internal error: TypeError: a bug (a bug;") and len(err) == 1

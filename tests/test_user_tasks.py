@@ -102,17 +102,19 @@ def test_a_missing_spec_file_is_named(tmp_path):
 
 
 def test_the_explorer_takes_a_spec_path_and_a_file_made_from_one(tmp_path, monkeypatch, capsys):
-    from rnnmem_tui.explore import build_parser, prepare, run_explorer
+    from rnnmem_tui.cli import run_explorer
+    from rnnmem_tui.cli.explore import explorer, parse
+    from rnnmem_tui.explore import prepare
 
     (tmp_path / "xy.toml").write_text(XY)
     monkeypatch.chdir(tmp_path)
     assert run_explorer(["./xy.toml"]) == 2
     assert "nothing is shipped for it; give --train" in capsys.readouterr().err
-    options = prepare(build_parser().parse_args(["./xy.toml", "--train", "--max-steps", "5"]))
+    options = prepare(parse(explorer, ["./xy.toml", "--train", "--max-steps", "5"]))
     assert options["task"].name == "xy" and options["train"].hidden == 3
     assert run(["train", "./xy.toml", "--hidden", "2", "--max-steps", "5", "--out", "xy.npz"]) == 0
     (tmp_path / "xy.toml").unlink()
-    options = prepare(build_parser().parse_args(["xy", "--weights", "xy.npz"]))  # what `--weights xy.npz` becomes
+    options = prepare(parse(explorer, ["xy", "--weights", "xy.npz"]))  # what `--weights xy.npz` becomes
     assert options["task"].name == "xy" and options["net"].hidden == 2
     capsys.readouterr()
     assert run(["--weights", "xy.npz"]) == 2  # every check passes; only the terminal is missing here

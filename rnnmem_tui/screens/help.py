@@ -12,6 +12,7 @@ from textual.widgets import Static
 
 from ..widgets.neurons import scale_rgb
 from .explorer import ExploreScreen
+from .keys import key_rows
 from .views import VIEWS
 
 MODES = [
@@ -85,14 +86,7 @@ def terms(rows: list[tuple[str, str]]) -> Table:
 
 def keys_table() -> Table:
     """The explorer's bindings in declaration order, in two columns, the digits folded into one row."""
-    rows: list[tuple[str, str]] = []
-    for b in ExploreScreen.BINDINGS:
-        if b.action.startswith("pick("):
-            if b.key == "0":
-                rows.append(("0-9", b.tooltip))
-            continue
-        rows.append((b.key_display or b.key, b.tooltip or b.description))
-    rows += [("?", "This help"), ("ctrl+p", "Palette: actions by name"), ("q", "Quit")]
+    rows = key_rows(ExploreScreen.BINDINGS)
     half = (len(rows) + 1) // 2
     table = Table.grid(padding=(0, 1))
     for _ in range(2):

@@ -84,14 +84,27 @@ PALETTE = [
     )
 ]
 
-# commands offered in the palette only: (title, help, action)
-PALETTE = [
-    (
-        "Export data as CSV",
-        "Write the steps kept (symbols, h, p) to .csv, as rnnmem-tui trace does",
-        "export_steps('.csv')",
-    )
-]
+
+APP_KEYS = [("?", "This help"), ("ctrl+p", "Palette: actions by name"), ("q", "Quit")]  # the app's, not the screen's
+
+
+def key_rows(bindings: list[Binding] = BINDINGS) -> list[tuple[str, str]]:
+    """Every key and what it does, in declaration order, the digits folded into one row: the one list that the
+    help screen, the explorer's --help and the README's key table show."""
+    rows: list[tuple[str, str]] = []
+    for b in bindings:
+        if b.action.startswith("pick("):
+            if b.key == "0":
+                rows.append(("0-9", b.tooltip))
+            continue
+        rows.append((b.key_display or b.key, b.tooltip or b.description))
+    return rows + APP_KEYS
+
+
+def markdown() -> str:
+    """The key table of the README."""
+    cell = lambda text: text.replace("|", "\\|")  # noqa: E731
+    return "\n".join(["| key | action |", "|---|---|", *(f"| `{k}` | {cell(t)} |" for k, t in key_rows())])
 
 
 def keys_by_action(bindings: list[Binding]) -> dict[tuple[str, tuple], tuple[str, ...]]:
@@ -114,3 +127,9 @@ class DigitPicker:
         one_number = now - self._last < DIGIT_GAP and len(self._digits) == 1 and int(both) < hidden
         self._last, self._digits = now, both if one_number else str(digit)
         return int(self._digits) if int(self._digits) < hidden else None
+
+
+if __name__ == "__main__":  # python -m rnnmem_tui.screens.keys --markdown: the README's key table
+    import sys
+
+    print(markdown() if "--markdown" in sys.argv else "\n".join(f"{k:<8} {t}" for k, t in key_rows()))

@@ -1,0 +1,99 @@
+"""The verbs that open a screen: `rnnmem-tui TASK` (the explorer) and `rnnmem-tui compare A B`."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import click
+
+from ..explore import check_terminal, prepare, prepare_compare, run_app
+from ..tasks import task_names
+from ..train import TrainConfig
+from . import options as o
+
+
+class Explorer(click.Command):
+    """`rnnmem-tui TASK`: its usage starts with the task, and its help ends with the explorer's keys, from the one
+    table the screen is built from."""
+
+    def format_usage(self, ctx, formatter) -> None:
+        """`rnnmem-tui TASK [...]`: the task comes first, where no verb stands."""
+        formatter.write_usage(ctx.command_path, "TASK [--hidden N | --weights PATH | --optimal | --train] [OPTIONS]")
+
+    def format_epilog(self, ctx, formatter) -> None:
+        """Every key and what it does (Textual loads only for this help)."""
+        from ..screens.keys import key_rows
+
+        formatter.write_paragraph()
+        formatter.write_text("Keys in the explorer:")
+        with formatter.indentation():
+            formatter.write_dl(key_rows())
+
+
+@click.command(
+    "rnnmem-tui",
+    cls=Explorer,
+    short_help="open the explorer on TASK",
+    help="Open the explorer: watch a tiny RNN write its task's units, every neuron live, and zero or clamp neurons "
+    "from the keyboard. By default it opens the smallest shipped trained network for TASK whose recorded verdict "
+    "is 'meets'; if there is none, the shipped network at the seed study's size, and the header says so. "
+    f"TASK is one of: {', '.join(task_names())}, or a path to your own .toml spec.",
+)
+@click.argument("task", metavar="TASK")
+@click.option(
+    "--weights", metavar="PATH", help="open this weights file; its task comes from its meta and must be TASK's"
+)
+@click.option("--optimal", is_flag=True, help="open the hand-built network (at the seed's size, or --hidden N)")
+@click.option(
+    "--train",
+    is_flag=True,
+    help="train a fresh network inside the app, with a live loss and validity plot, then explore it",
+)
+@click.option(
+    "--hidden",
+    type=o.HIDDEN,
+    default=None,
+    help="the shipped network of N neurons (with --train: the size to train; default the seed's)",
+)
+@o.seed("seed of the sampling draws, and of --train")
+@o.setting("max_steps", TrainConfig.max_steps, f"update budget of --train (default {TrainConfig.max_steps})")
+@o.setting("max_seconds", 60.0, "time cap of --train (default 60)")
+@click.option("--paused", is_flag=True, help="open paused at step 0 (default: play at once)")
+@click.option(
+    "--export-dir",
+    default=".",
+    metavar="DIR",
+    help="where the s key saves SVG screenshots (default the current directory)",
+)
+def explorer(**given) -> int:
+    """Check the command line and the terminal, then run the app."""
+    options = prepare(SimpleNamespace(**given))
+    return check_terminal() or run_app(options)
+
+
+@click.command(
+    "compare",
+    short_help="two networks of one task side by side on one input stream",
+    help="Two networks of one task side by side, reading the same input stream: valid units fed in (teacher) or "
+    "the symbols you type (type). Each shows its sparkbars, its next-symbol probabilities and its running bad "
+    "mass. A and B are weights files or shipped names, e.g. rnnmem-tui compare fill-10 fill-optimal-10.",
+    epilog="Keys: space play/pause · n or → step · m mode · ↑ ↓ select a neuron in both · + - speed · r reset · q quit",
+)
+@click.argument("a", metavar="A")
+@click.argument("b", metavar="B")
+@click.option("--mode", type=click.Choice(["teacher", "type"]), default="teacher", help="default teacher")
+@o.seed("seed of the teacher's stream")
+@click.option("--paused", is_flag=True, help="open paused at step 0 (default: play at once)")
+def compare(**given) -> int:
+    """Check the command line and the terminal, then compare two networks."""
+    options = prepare_compare(SimpleNamespace(**given))
+    return check_terminal() or run_app(options, app="compare")
+
+
+def parse(command: click.Command, argv: list[str]) -> SimpleNamespace:
+    """A command line's values, as the command would get them (for tests and tools); raises click's errors."""
+    with command.make_context(command.name, list(argv)) as ctx:
+        return SimpleNamespace(**ctx.params)
+
+
+COMMANDS = (compare,)

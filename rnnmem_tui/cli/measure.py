@@ -1,0 +1,270 @@
+"""The verbs that read a network and say what it does: eval, sample, trace and figures."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+import numpy as np
+
+from ..meta import Meta
+from ..metrics import VerdictProtocol, judge
+from ..model import RNN, Interventions
+from ..paths import check_destination, check_folder
+from ..tasks import load_spec
+from ..weights import WeightsError, load, resolve, task_for
+from . import options as o
+from .output import Table, progress, right
+
+
+def read(path) -> RNN:
+    """Load a network by name or path, saying on stderr which file was read (stdout stays clean for --json)."""
+    file = resolve(path)
+    net = load(file)
+    print(f"read {file}", file=sys.stderr)
+    return net
+
+
+def interval(x: float, ci: list[float] | tuple[float, float], digits: int) -> str:
+    """A figure and its 95% interval, e.g. `0.9927 [0.9919, 0.9934]`."""
+    return f"{x:.{digits}f} [{ci[0]:.{digits}f}, {ci[1]:.{digits}f}]"
+
+
+def target_text(target: dict) -> str:
+    """A task's target as text, e.g. `validity>=0.99 tvd<=0.05`."""
+    parts = [
+        f"validity>={target['validity']}" if "validity" in target else "",
+        f"tvd<={target['tvd']}" if "tvd" in target else "",
+        f"bad<={target['bad_mass']}" if "bad_mass" in target else "",
+    ]
+    return " ".join(p for p in parts if p) or "none"
+
+
+def parse_interventions(zero, clamp, hidden: int) -> Interventions:
+    """Interventions from `--zero I` and `--clamp I=V` flags; raises ValueError with a clear message.
+
+    A neuron both zeroed and clamped, or clamped twice, is refused rather than one flag winning silently.
+    """
+    held = [item.partition("=")[0].strip() for item in clamp] + [str(i) for i in zero]
+    twice = sorted({i for i in held if held.count(i) > 1})
+    if twice:
+        raise ValueError(f"neuron {twice[0]} is given more than one of --zero and --clamp; choose one")
+    iv = Interventions()
+    for i in zero:
+        iv = iv.zero(i)
+    for item in clamp:
+        i, sep, v = item.partition("=")
+        try:
+            iv = iv.clamp(int(i), float(v))
+        except ValueError:
+            raise ValueError(f"--clamp wants NEURON=VALUE with VALUE in [-1, 1], got {item!r}") from None
+        if not sep:
+            raise ValueError(f"--clamp wants NEURON=VALUE, got {item!r}")
+    return iv.check(hidden)
+
+
+def describe(iv: Interventions) -> str:
+    """Interventions as text, e.g. `neuron 1 zeroed, neuron 0 clamped +0.50`."""
+    held = sorted(set(iv.zeroed) | {i for i, _ in iv.clamped})
+    return ", ".join(f"neuron {i} {iv.of(i)}" for i in held)
+
+
+@click.command(
+    "eval",
+    short_help="validity, TVD and bad mass of weights files, with intervals and a verdict",
+    help="Judge networks under the verdict protocol of DESIGN.md: several sampling seeds x 5,000 units. "
+    "Validity gets a 95% Wilson interval on the pooled count; TVD and bad mass a 95% bootstrap interval over "
+    "the seeds. The verdict is 'meets' when every interval lies on the good side of its target, 'misses' when "
+    "one lies wholly on the bad side, else 'undecided'.",
+)
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@o.json_flag("print JSON instead of a table")
+@click.option("--markdown", is_flag=True, help="print the README's results table")
+@click.option("--units", type=o.COUNT, default=5000, help="sampled units per seed (default 5000)")
+@o.seeds("the sampling seeds", default="10")
+@o.seed("the first sampling seed, when --seeds is a count")
+def eval_(paths, as_json, markdown, units, seeds, seed) -> int:
+    """Judge networks under the verdict protocol and print a table, JSON or the README's markdown."""
+    seeds = [seed + s for s in seeds] if seeds == list(range(len(seeds))) else seeds
+    vp = VerdictProtocol(seeds=len(seeds), units=units, first_seed=seeds[0])
+    if seeds != list(range(seeds[0], seeds[0] + len(seeds))):
+        raise click.BadParameter("the protocol takes consecutive seeds: N, or A..B", param_hint="--seeds")
+    rows, metas, errors = [], [], []
+    for path in paths:
+        try:
+            net = read(path)
+        except WeightsError as e:  # the other files are still judged; the errors come after their rows
+            errors.append(str(e))
+            continue
+        metas.append(net.meta)
+        task = task_for(net)
+        with progress(vp.seeds, f"eval {Path(path).name}") as update:
+            v = judge(net, task, vp, progress=lambda done, total: update(done, f"seed {done}/{total}"))
+        rows.append(
+            {
+                "file": str(path),
+                "task": task.name,
+                "hidden": net.hidden,
+                **v.as_dict(),
+                "target": task.target,
+                "meets": v.verdict == "meets",
+            }
+        )
+    if rows and as_json:
+        print(json.dumps(rows, indent=2))
+    elif rows and markdown:
+        print_markdown(rows, metas)
+    elif rows:
+        print_rows(rows, vp)
+    for e in errors:
+        print(f"rnnmem-tui: error: {e}", file=sys.stderr)
+    return 2 if errors else 0
+
+
+def print_rows(rows: list[dict], vp: VerdictProtocol) -> None:
+    """eval's table."""
+    columns = ["file", "task", right("H"), "validity [95%]", "TVD [95%]", "bad mean [95%]", right("bad max")]
+    caption = (
+        f"verdict protocol: {vp.text()} after one burn-in unit each, {vp.bad_units} teacher-forced units per seed "
+        "for bad mass; validity: Wilson interval on the pooled count; TVD and bad mass: bootstrap over the seeds"
+    )
+    with Table([*columns, "verdict", "target"], caption) as t:
+        for r in rows:
+            t.add(
+                Path(r["file"]).name,
+                r["task"],
+                r["hidden"],
+                interval(r["validity"], r["validity_interval"], 4),
+                interval(r["tvd"], r["tvd_interval"], 3),
+                interval(r["bad_mean"], r["bad_mean_interval"], 5),
+                f"{r['bad_max']:.4f}",
+                r["verdict"],
+                target_text(r["target"]),
+            )
+
+
+def print_markdown(rows: list[dict], metas: list[Meta]) -> None:
+    """The results table of the README: how each file was made (its meta) and its verdict, with intervals."""
+    print(
+        "| file | command | seed | updates | validity [95%] | TVD [95%] | bad mass mean [95%] / max | verdict "
+        "| the study |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
+    for r, meta in zip(rows, metas):
+        size = Path(r["file"]).stem.removeprefix(r["task"] + "-")  # "4", "optimal-10"
+        claim = load_spec(r["task"]).get("claims", {}).get(size, "")
+        made = meta.seed is not None  # trained, not hand-built
+        seed, steps = (meta.seed, meta.steps) if made else ("-", "-")
+        print(
+            f"| {Path(r['file']).name} | `{meta.command or '?'}` | {seed} | {steps} | "
+            f"{interval(r['validity'], r['validity_interval'], 4)} | {interval(r['tvd'], r['tvd_interval'], 3)} | "
+            f"{interval(r['bad_mean'], r['bad_mean_interval'], 5)} / {r['bad_max']:.4f} | "
+            f"{r['verdict']} {target_text(r['target'])} | {claim} |"
+        )
+
+
+@click.command(
+    "sample",
+    short_help="print text a network generates, with neurons zeroed or clamped",
+    help="Sample from h = 0 after the start token. Grid games print one per row.",
+)
+@click.argument("path", metavar="PATH")
+@click.option(
+    "--n",
+    type=o.Whole(1, o.MAX_SAMPLE),
+    default=200,
+    help=f"symbols to generate, at most {o.MAX_SAMPLE:.0e} (default 200); printed as they come",
+)
+@o.interventions
+@o.seed("sampling seed")
+@click.option("--temperature", type=o.POSITIVE, default=1.0, help="softmax temperature (default 1)")
+def sample(path, n, zero, clamp, seed, temperature) -> int:
+    """Print generated text as it comes, grid games one per row; a validity summary goes to stderr."""
+    net = read(path)
+    task = task_for(net)
+    iv = parse_interventions(zero, clamp, net.hidden)
+    rng = np.random.default_rng(seed)
+    h, x = np.zeros(net.hidden), int(net.index(task.end)[0])
+    pending, ok, done, left = "", 0, 0, n
+    while left:  # in chunks, so that the first lines show at once and memory stays flat
+        out, h = net.sample(h, x, min(left, 4096), rng, temperature, iv)
+        left -= len(out)
+        x = int(out[-1])
+        units, pending = task.split(pending + "".join(net.vocab[i] for i in out))
+        valid = [task.is_valid(u) for u in units]
+        ok, done = ok + sum(valid), done + len(units)
+        if task.is_grid:
+            sys.stdout.write("".join(" ".join(u) + ("" if v else "  <- invalid") + "\n" for u, v in zip(units, valid)))
+        else:
+            sys.stdout.write("".join(units))
+        sys.stdout.flush()
+    if pending:
+        print(" ".join(pending) if task.is_grid else pending)
+    if done:
+        held = f" with {describe(iv)}" if iv else ""
+        print(f"{ok}/{done} finished units valid{held}", file=sys.stderr)
+    return 0
+
+
+@click.command(
+    "trace",
+    short_help="write a network's steps (symbols, hidden states, probabilities) to .npz or .csv",
+    help="Step a network from h = 0 as the explorer does and write one row per step: row t for the symbol read "
+    "at step t, row 0 the start token. An .npz holds symbols (T,), h (T, H) after the interventions, p (T, V), "
+    "vocab, zeroed (k,) and clamped (m, 2); a .csv has the columns t, symbol, h0..h{H-1}, p_<symbol>.",
+)
+@click.argument("path", metavar="PATH")
+@click.option("--steps", type=o.Whole(1, o.MAX_SAMPLE), default=1000, help="rows to write (default 1000)")
+@o.interventions
+@click.option(
+    "--mode",
+    type=click.Choice(["sample", "teacher"]),
+    default="sample",
+    help="sample: the network writes; teacher: valid units are fed in (default sample)",
+)
+@o.seed("seed of the draws and of the teacher")
+@click.option("--temperature", type=o.POSITIVE, default=1.0, help="softmax temperature (default 1)")
+@o.out("where to write: FILE.npz or FILE.csv", metavar="FILE")
+def trace(path, steps, zero, clamp, mode, seed, temperature, out, force) -> int:
+    """Write a network's steps to --out (.npz or .csv), checked before the run."""
+    from .. import trace as tracing
+
+    tracing.check_format(out)
+    dest = check_destination(out, force)
+    net = read(path)
+    task = task_for(net)
+    iv = parse_interventions(zero, clamp, net.hidden)
+    t = tracing.run(net, task, steps, iv, mode, seed, temperature)
+    t.write(dest)
+    held = f" with {describe(iv)}" if iv else ""
+    print(
+        f"wrote {dest}: {len(t.symbols)} steps of {net.hidden} neuron{'s' * (net.hidden != 1)}{held}", file=sys.stderr
+    )
+    return 0
+
+
+@click.command(
+    "figures",
+    short_help="redraw the seed study's nine figures in the explorer and save each as SVG",
+    help="Open the explorer headless on each figure's network, press the keys that reproduce the figure (the "
+    "README's figure table lists them) and save the screen as OUT/NAME.svg.",
+)
+@click.option("--out", default="docs/figures", metavar="DIR", help="where to write (default docs/figures)")
+@click.option("--only", multiple=True, metavar="NAME,...", help="only these figures, e.g. toprow,opt (repeatable)")
+def figures(out, only) -> int:
+    """Redraw the study's figures into --out, one SVG each, and say which were written."""
+    from ..figures import FIGURES, make_figures  # the explorer loads only when it is wanted
+
+    only = [name for names in only for name in names.split(",")]
+    unknown = sorted(set(only) - {f.name for f in FIGURES})
+    if unknown:
+        raise ValueError(f"no figure {unknown[0]}; the figures are {', '.join(f.name for f in FIGURES)}")
+    check_folder(Path(out).parent if Path(out).parent.exists() else Path("."), "--out")
+    for path in make_figures(out, only or None):
+        print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
+COMMANDS = (eval_, sample, trace, figures)

@@ -1,0 +1,493 @@
+"""The analysis verbs: explain and calibrate (neuron roles and their null), ablate (zeroing) and sweep (sizes)."""
+
+from __future__ import annotations
+
+import json
+import math
+import multiprocessing
+import re
+import signal
+import statistics
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import as_completed
+from dataclasses import replace
+from pathlib import Path
+
+import click
+
+from ..analysis import ablation_sweep
+from ..metrics import Protocol, VerdictProtocol, judge_many
+from ..nulls import calibrate, shape_key, user_cache, write_table
+from ..paths import data_dir
+from ..probe import STREAMS, UNITS
+from ..recipes import settings_for
+from ..roles import Role, explain, find_feature, lookup
+from ..tasks import Task, load_task
+from ..train import TrainConfig, train_population
+from ..weights import load, task_for
+from . import options as o
+from .measure import interval, read
+from .output import Table, progress, right, table
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+VERDICTS = ("meets", "undecided", "misses")
+
+
+def evidence(r: Role) -> str:
+    """A role's figures after its label: interval, controls and causal evidence."""
+    lo, hi = r.interval
+    random = "-" if r.control["random"] is None else f"{r.control['random']:.3f}"
+    out = f"[{lo:.3f}, {hi:.3f}] · input alone {r.control['input']:.3f} · random {random}"
+    if r.causal:
+        c = r.causal
+        out += f" · {c.measure} +zero {c.zero:+.3f} +clamp {c.clamp:+.3f} (at {c.clamp_value:+.2f})"
+    return out
+
+
+@click.command(
+    "explain",
+    short_help="what each neuron holds, with controls and evidence",
+    help="Score every neuron against the task's state features (at lags -1, 0, +1 and in each phase) over several "
+    "teacher streams. A role passes when it beats what the symbols just read explain and random networks of the "
+    "same shape; each comes with an interval, its stability and what zeroing or clamping the neuron breaks.",
+)
+@click.argument("path", metavar="PATH")
+@click.option(
+    "--feature",
+    metavar="NAME_OR_TEXT",
+    help="rank the neurons for one feature, by machine name or words, e.g. 'top row complete'",
+)
+@o.json_flag("print JSON: one object per neuron")
+@click.option("--streams", type=o.COUNT, default=STREAMS, help=f"teacher streams (default {STREAMS})")
+@click.option("--units", type=o.COUNT, default=UNITS, help=f"units per teacher stream (default {UNITS})")
+@o.seed("seed of the first teacher stream")
+def explain_(path, feature, as_json, streams, units, seed) -> int:
+    """Print each neuron's roles with their evidence, or (--feature) rank the neurons for one feature."""
+    net = read(path)
+    task = task_for(net)
+    if feature:
+        return show_lookup(path, net, task, feature, as_json, dict(seed=seed, streams=streams, units=units))
+    neurons = explain(net, task, seed=seed, streams=streams, units=units)
+    if as_json:
+        print(json.dumps([n.as_json() for n in neurons], indent=2))
+        return 0
+    print(
+        f"{path}: {task.name}, {net.hidden} neurons; {streams} teacher streams x {units} units "
+        f"(seeds {seed}..{seed + streams - 1})"
+    )
+    for n in neurons:
+        head = f"  neuron {n.neuron:>2}  "
+        if not n.roles:
+            ru = n.runner_up
+            print(f"{head}{n.label}" + (f" {evidence(ru)}" if ru else "") + f" · stable {n.stability:.1f}")
+        for k, r in enumerate(n.roles):
+            tail = f" · stable {n.stability:.1f}" if k == 0 else ""
+            print(f"{head if k == 0 else ' ' * len(head)}{r.label} {evidence(r)}{tail}")
+    print(LEGEND)
+    return 0
+
+
+LEGEND = (
+    "ρ: Spearman's rank correlation, r: Pearson's, AUC: area under the ROC curve, each the weaker of its "
+    "value over all steps and within the steps that read the same symbols; [lo, hi] over the streams, "
+    "'?' when it straddles the threshold; input alone: the same measure for the best guess from the "
+    "symbols just read; random: the 99th percentile of random networks of this shape; zero and clamp "
+    "(at the value the neuron takes where its feature rests): the rise in teacher-forced bad mass on "
+    "the steps the feature governs."
+)
+
+
+def show_lookup(path: str, net, task, feature: str, as_json: bool, probe: dict) -> int:
+    """Rank the neurons for one feature (`explain --feature`)."""
+    rows = lookup(net, task, feature, **probe)
+    if as_json:
+        print(json.dumps([{"neuron": n.neuron, "passes": ok, **n.roles[0].as_json()} for n, ok in rows], indent=2))
+        return 0
+    f = find_feature(task, feature)
+    print(f"{path}: the neurons for {f.text!r} ({f.name}), strongest first")
+    for n, ok in rows:
+        r = n.roles[0]
+        print(f"  neuron {n.neuron:>2}  {'passes' if ok else 'fails '}  {r.label} {evidence(r)}")
+    print(LEGEND)
+    return 0
+
+
+@click.command(
+    "ablate",
+    short_help="zero each neuron in turn and measure the damage",
+    help="Zero each neuron (and each pair with --pairs), measure validity, TVD and bad mass, and sort by damage "
+    "against the intact network.",
+)
+@click.argument("path", metavar="PATH")
+@click.option("--pairs", is_flag=True, help="also zero every pair of neurons")
+@o.json_flag()
+@click.option("--units", type=o.COUNT, default=1000, help="sampled units per measurement (default 1000)")
+@o.seed("sampling seed")
+@click.option("--no-roles", "roles", flag_value=False, default=True, help="leave out the role column")
+def ablate(path, pairs, as_json, units, seed, roles) -> int:
+    """Zero each neuron (and pair) in turn; print the damage against the intact network, worst first."""
+    net = read(path)
+    task = task_for(net)
+    n = net.hidden + (net.hidden * (net.hidden - 1) // 2 if pairs else 0)
+    with progress(n, f"ablate {task.name}") as update:
+        intact, rows = ablation_sweep(
+            net, task, Protocol(units=units, seed=seed), pairs, progress=lambda done, total: update(done)
+        )
+    labels = {n.neuron: n.label for n in explain(net, task, causal=False)} if roles else {}
+    if as_json:
+        print(
+            json.dumps(
+                {
+                    "intact": intact.as_dict(),
+                    "ablations": [
+                        {
+                            "zeroed": list(a.neurons),
+                            **a.scores.as_dict(),
+                            "damage": round(a.damage, 6),
+                            **({"role": labels.get(a.neurons[0])} if len(a.neurons) == 1 and labels else {}),
+                        }
+                        for a in rows
+                    ],
+                },
+                indent=2,
+            )
+        )
+        return 0
+    columns = ["zeroed", right("validity"), right("dvalid"), right("TVD"), right("bad mean"), right("damage"), "role"]
+    caption = f"{units} sampled units per row, sampling seed {seed}; damage is the fall in validity - TVD - bad mass"
+    with Table(columns, caption) as t:
+        t.add("none", f"{intact.validity:.3f}", "", f"{intact.tvd:.3f}", f"{intact.bad_mean:.4f}", "", "")
+        for a in rows:
+            t.add(
+                "+".join(map(str, a.neurons)),
+                f"{a.scores.validity:.3f}",
+                f"{a.scores.validity - intact.validity:+.3f}",
+                f"{a.scores.tvd:.3f}",
+                f"{a.scores.bad_mean:.4f}",
+                f"{a.damage:.3f}",
+                labels.get(a.neurons[0], "") if len(a.neurons) == 1 else "",
+            )
+    return 0
+
+
+@click.command(
+    "calibrate",
+    short_help="measure the random-network null thresholds that explain compares against",
+    help="For the shape (task and hidden size) of each weights file, probe random networks with N(0, 1) weights "
+    "and keep each feature's 99th percentile. explain does this itself, once, for a shape it has no table for.",
+)
+@click.argument("paths", nargs=-1, metavar="[PATH]...")
+@click.option(
+    "--out",
+    metavar="FILE",
+    help="the table to merge into (default: the user cache, ~/.cache/rnnmem-tui/nulls.json); the shipped one "
+    "is rnnmem_tui/nulls.json",
+)
+def calibrate_(paths, out) -> int:
+    """Measure the random-network null of each file's shape (task and size) and merge it into a table."""
+    nets = [load(p) for p in paths] if paths else [load(p) for p in sorted(data_dir("weights").glob("*.npz"))]
+    shapes = {shape_key(task_for(n), n.hidden): (task_for(n), n.hidden) for n in nets}
+    dest = Path(out) if out else user_cache()
+    found = {}
+    for key, (task, hidden) in shapes.items():
+        with progress(1, f"calibrate {task.name} H={hidden}") as update:
+            found[key] = calibrate(task, hidden, progress=lambda done, total: update(done / total, f"{done}/{total}"))
+        print(f"{task.name} H={hidden}: " + ", ".join(f"{k} {v:.3f}" for k, v in found[key].items()), file=sys.stderr)
+    write_table(dest, found)
+    print(f"{len(found)} shapes written to {dest}")
+    return 0
+
+
+def parse_range(text: str) -> list[int]:
+    """`1..12` or `2,4,8` as a list of sizes; raises ValueError."""
+    try:
+        if ".." in text:
+            lo, hi = (int(x) for x in text.split(".."))
+            sizes = list(range(lo, hi + 1))
+        else:
+            sizes = [int(x) for x in text.split(",")]
+    except ValueError:
+        raise ValueError(f"wants a range like 1..12 or a list like 2,4,8, got {text!r}") from None
+    if not sizes:
+        raise ValueError(f"{text} is an empty range: the first size comes first, e.g. 1..12")
+    if min(sizes) < 1 or max(sizes) > o.MAX_TRAIN_HIDDEN:
+        raise ValueError(f"wants sizes in 1..{o.MAX_TRAIN_HIDDEN}, got {text!r}")
+    twice = sorted({h for h in sizes if sizes.count(h) > 1})
+    if twice:
+        raise ValueError(f"lists size {twice[0]} twice; use --seeds for more runs of one size")
+    return sizes
+
+
+def parse_floats(text: str) -> list[float]:
+    """`0.01,0.02,0.05` as a list of positive numbers; raises ValueError."""
+    try:
+        values = [float(x) for x in text.split(",")]
+    except ValueError:
+        values = []
+    if not values or min(values) <= 0 or not all(math.isfinite(v) for v in values):
+        raise ValueError(f"wants a positive number or a list like 0.01,0.02,0.05, got {text!r}")
+    return values
+
+
+class Parsed(click.ParamType):
+    """A flag's text through a parser that raises ValueError; the failure names the flag."""
+
+    def __init__(self, parse, name: str) -> None:
+        self.parse, self.name = parse, name
+
+    def convert(self, value, param, ctx):
+        """The parsed value, or a one-line failure naming the flag."""
+        if not isinstance(value, str):
+            return value
+        try:
+            return self.parse(value)
+        except ValueError as e:
+            self.fail(str(e), param, ctx)
+
+
+def run_job(job: tuple) -> list[dict]:
+    """`train_size` on one job's arguments (what the worker pool maps)."""
+    return train_size(*job)
+
+
+def train_size(task: Task, hidden: int, seeds: list[int], lrs: list[float], settings: dict) -> list[dict]:
+    """One sweep job (run in a worker process, maybe on another machine: it gets the task itself, not its
+    file): a population of every seed and rate at one size, trained at once, then each network judged under
+    the verdict protocol."""
+    cfg = TrainConfig(hidden=hidden, **settings)
+    results = train_population(task, [replace(cfg, seed=s, lr=lr) for lr in lrs for s in seeds])
+    runs = []
+    for r, v in zip(results, judge_many([r.net for r in results], task)):
+        runs.append(
+            {
+                "hidden": hidden,
+                "seed": r.net.meta.seed,
+                "lr": r.net.meta.trainer["lr"],
+                "steps": r.steps,
+                "stopped_by": r.stopped_by,
+                "seconds": round(r.seconds, 1),
+                **v.as_dict(),
+                "curve": [[p.step, round(p.best.validity, 4)] for p in r.history if p.best],
+            }
+        )
+    return runs
+
+
+def local_results(workers: int, jobs: list[tuple]) -> Iterator[list[dict]]:
+    """Each job's runs as it finishes, from a pool of worker processes on this machine.
+
+    The workers ignore Ctrl-C: it reaches this process alone, which stops them all at once.
+    """
+    pool = multiprocessing.Pool(workers, initializer=signal.signal, initargs=(signal.SIGINT, signal.SIG_IGN))
+    try:
+        yield from pool.imap_unordered(run_job, jobs)
+        pool.close()
+    finally:
+        pool.terminate()
+        pool.join()
+
+
+def connect(address: str):
+    """A client of an existing Dask cluster; raises ValueError with one line when distributed is missing or
+    the scheduler cannot be reached."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise ValueError("--scheduler needs distributed: pip install 'rnnmem-tui[dask]'") from None
+    try:
+        return Client(address, timeout="10s")
+    except (OSError, TimeoutError, ValueError) as e:
+        raise ValueError(f"--scheduler {address}: cannot reach the scheduler ({e})") from None
+
+
+def cluster_results(client, jobs: list[tuple]) -> Iterator[list[dict]]:
+    """Each job's runs as it finishes, from a Dask cluster, through distributed's concurrent.futures executor.
+
+    The workers need this version of rnnmem-tui installed; a job carries its task, not a file name. On
+    Ctrl-C (or any error) the futures not yet finished are cancelled.
+    """
+    executor = client.get_executor(pure=False)  # every job is its own run, even with equal arguments
+    try:
+        yield from (f.result() for f in as_completed([executor.submit(run_job, job) for job in jobs]))
+    finally:
+        executor.shutdown(wait=False)  # cancels what is still pending or running
+        client.close()
+
+
+def curve(runs: list[dict], budget: int, points: int = 8) -> list[tuple[int, float, float]]:
+    """Validity against updates: at `points` even checkpoints of the budget, the median and the best over
+    the runs of each run's best validation so far (a run that stopped at its target keeps its last)."""
+    out = []
+    for k in range(1, points + 1):
+        at = budget * k // points
+        got = [max((v for step, v in r["curve"] if step <= at), default=0.0) for r in runs]
+        out.append((at, statistics.median(got), max(got)))
+    return out
+
+
+def flattened(points: list[tuple[int, float, float]]) -> str:
+    """What the median gained over the budget's last half: a curve that has flattened gains little."""
+    half = points[len(points) // 2 - 1][1]
+    return f"{points[-1][1] - half:+.3f}"
+
+
+def chart(sizes: list[int], best: list[float], median: list[float], title: str) -> str:
+    """A plotext chart of validity against hidden size, without colour codes."""
+    import plotext as plt
+
+    plt.clear_figure()
+    plt.plotsize(70, 18)
+    plt.theme("clear")
+    plt.plot(sizes, best, label="best", marker="braille")
+    plt.plot(sizes, median, label="median", marker="braille")
+    plt.ylim(0, 1)
+    plt.xticks(sizes)
+    plt.title(title)
+    plt.xlabel("hidden neurons")
+    return ANSI.sub("", plt.build())
+
+
+@click.command(
+    "sweep",
+    short_help="train at many sizes: how small can the network be?",
+    help="Train at each hidden size from several seeds, in parallel, and report best and median validity per "
+    "size, the verdicts under the verdict protocol (meets / undecided / misses) and the smallest size with a run "
+    "that meets the target. The trainer's settings come from the recipe, then the task's [train] table, then the "
+    "flags given.",
+)
+@click.argument("task", metavar="TASK")
+@click.option("--hidden", type=Parsed(parse_range, "SIZES"), default="1..12", help="sizes: 1..12 (default) or 2,4,8")
+@o.seeds("seeds per size", default="3")
+@o.jobs("parallel trainings")
+@click.option(
+    "--scheduler",
+    metavar="tcp://HOST:8786",
+    default=None,
+    help="send the runs to an existing Dask cluster instead of local cores (extra [dask]; the workers need "
+    "rnnmem-tui installed); the same seeds give the same table",
+)
+@click.option(
+    "--lr",
+    "rates",
+    type=Parsed(parse_floats, "LR"),
+    default=None,
+    help=f"learning rate, or a list like 0.01,0.02,0.05 (the task's [train] table, else {TrainConfig.lr})",
+)
+@o.settings(
+    skip=("lr",),
+    max_steps=(10_000, "the budget per run, in updates: the same seeds give the same table on any machine (10000)"),
+    max_seconds=(600.0, "a safety cap per run, in seconds (600); a run it stops is listed as such"),
+)
+@click.option("--runs", "list_runs", is_flag=True, help="also list every run")
+@o.json_flag()
+def sweep(task, hidden, seeds, jobs, scheduler, rates, list_runs, as_json, **settings) -> int:
+    """Train at every size over seeds, in parallel; report best and median validity, and the smallest size."""
+    loaded = load_task(task)
+    sizes = hidden
+    settings = settings_for(task, o.given_settings(settings))  # the task's [train] table, then the flags
+    cfg = TrainConfig(**settings)  # checked here, before any worker starts
+    lrs = rates or [settings.pop("lr", TrainConfig.lr)]
+    jobs_ = [(loaded, h, seeds, lrs, settings) for h in sorted(sizes, reverse=True)]  # the largest take longest
+    workers = min(jobs, len(jobs_))
+    where = f"scheduler {scheduler}" if scheduler else f"{workers} workers"
+    runs = cluster_results(connect(scheduler), jobs_) if scheduler else local_results(workers, jobs_)
+    total = len(sizes) * len(seeds) * len(lrs)
+    start, results, interrupted = time.perf_counter(), [], False
+    with progress(total, f"sweep {loaded.name}") as update:
+        try:
+            for got in runs:
+                results.extend(got)
+                update(len(results), f"{len(results)}/{total} runs, {time.perf_counter() - start:.0f}s")
+        except KeyboardInterrupt:
+            interrupted = True
+        finally:
+            runs.close()  # stops the pool, or cancels the cluster's futures, at once
+    if interrupted:
+        print(f"interrupted: {len(results)} of {total} runs finished; the sizes they cover follow", file=sys.stderr)
+        if not results:
+            return 130
+    rows = []
+    for h in sizes:
+        got = [r for r in results if r["hidden"] == h]
+        if not got:
+            continue
+        vals = [r["validity"] for r in got]
+        rows.append(
+            {
+                "hidden": h,
+                "best": max(vals),
+                "median": statistics.median(vals),
+                **{k: sum(r["verdict"] == k for r in got) for k in VERDICTS},
+                "runs": got,
+            }
+        )
+    smallest = next((r["hidden"] for r in rows if r["meets"]), None)
+    wall = time.perf_counter() - start
+    code = 130 if interrupted else 0
+    if as_json:
+        print(
+            json.dumps(
+                {"task": loaded.name, "seconds": round(wall, 1), "smallest": smallest, "interrupted": interrupted}
+                | {"sizes": rows},
+                indent=2,
+            )
+        )
+        return code
+    print(
+        f"{loaded.name}: {len(seeds)} seeds x {len(lrs)} learning rates per size, trained together, a budget "
+        f"of {cfg.max_steps} updates per run (capped at {cfg.max_seconds:g}s), recipe {cfg.recipe}, "
+        f"lr {','.join(map(str, lrs))}, {where}, "
+        f"{wall:.0f}s wall; verdicts under the verdict protocol ({VerdictProtocol().text()})"
+    )
+    table(
+        [right("H"), right("best"), right("median"), *map(right, VERDICTS)],
+        [(r["hidden"], f"{r['best']:.3f}", f"{r['median']:.3f}", *(r[k] for k in VERDICTS)) for r in rows],
+    )
+    if list_runs:
+        show_runs(rows)
+    curves = {r["hidden"]: curve(r["runs"], cfg.max_steps) for r in rows}
+    checkpoints = [at for at, _, _ in next(iter(curves.values()))]
+    print("validity against updates: each run's best validation (300 units) so far, median/best over the runs")
+    table(
+        [right("H"), *(right(str(at)) for at in checkpoints), right("median gain, last half")],
+        [(h, *(f"{med:.3f}/{best:.3f}" for _, med, best in points), flattened(points)) for h, points in curves.items()],
+    )
+    print(
+        chart(
+            [r["hidden"] for r in rows],
+            [r["best"] for r in rows],
+            [r["median"] for r in rows],
+            f"{loaded.name}: validity against hidden size",
+        )
+    )
+    print(f"smallest size with a run that meets the target: {smallest if smallest else 'none in this range'}")
+    return code
+
+
+def show_runs(rows: list[dict]) -> None:
+    """sweep --runs: every run, by size, rate and seed."""
+    columns = ["H", "seed", "lr", "verdict", "updates", "seconds", "validity [95%]", "TVD", "bad mean", "note"]
+    table(
+        [right(c) if c in ("H", "seed", "lr", "updates", "seconds", "TVD", "bad mean") else c for c in columns],
+        [
+            (
+                run["hidden"],
+                run["seed"],
+                f"{run['lr']:g}",
+                run["verdict"],
+                run["steps"],
+                f"{run['seconds']:.1f}",
+                interval(run["validity"], run["validity_interval"], 4),
+                f"{run['tvd']:.3f}",
+                f"{run['bad_mean']:.5f}",
+                "stopped by the time cap" if run["stopped_by"] == "time" else "",
+            )
+            for r in rows
+            for run in sorted(r["runs"], key=lambda x: (x["lr"], x["seed"]))
+        ],
+    )
+
+
+COMMANDS = (explain_, ablate, sweep, calibrate_)
