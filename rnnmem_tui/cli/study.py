@@ -377,7 +377,10 @@ def chart(sizes: list[int], best: list[float], median: list[float], title: str) 
 )
 @o.settings(
     skip=("lr",),
-    max_steps=(10_000, "the budget per run, in updates: the same seeds give the same table on any machine (10000)"),
+    max_steps=(
+        10_000,
+        "the budget per run, in updates: the same seeds give the same table on the same arithmetic, and the same verdicts elsewhere (10000)",
+    ),
     max_seconds=(600.0, "a safety cap per run, in seconds (600); a run it stops is listed as such"),
 )
 @click.option("--runs", "list_runs", is_flag=True, help="also list every run")
