@@ -178,23 +178,28 @@ def evaluate_many(nets: list[RNN], task: Task, protocols: list[Protocol]) -> lis
 
 @dataclass(frozen=True)
 class VerdictProtocol:
-    """How a verdict is reached: `seeds` sampling seeds from `first_seed`, each scored as a Protocol."""
+    """How a verdict is reached: `seeds` sampling seeds from `first_seed` (or the seeds `listed`), each scored
+    as a Protocol."""
 
     seeds: int = 10
     units: int = 5000  # sampled units per seed
     bad_units: int = 200  # teacher-forced units per seed
     first_seed: int = 0
+    listed: tuple[int, ...] = ()  # the sampling seeds, when they are not first_seed onwards
+
+    def seed_list(self) -> list[int]:
+        """The sampling seeds, in order."""
+        return list(self.listed) or list(range(self.first_seed, self.first_seed + self.seeds))
 
     def protocols(self) -> list[Protocol]:
         """The single-seed protocols whose scores are pooled; the first is the standard protocol."""
-        return [
-            Protocol(units=self.units, bad_units=self.bad_units, seed=self.first_seed + i) for i in range(self.seeds)
-        ]
+        return [Protocol(units=self.units, bad_units=self.bad_units, seed=s) for s in self.seed_list()]
 
     def text(self) -> str:
-        """E.g. `10 sampling seeds (0..9) x 5000 units`."""
-        last = self.first_seed + self.seeds - 1
-        return f"{self.seeds} sampling seeds ({self.first_seed}..{last}) x {self.units} units"
+        """E.g. `10 sampling seeds (0..9) x 5000 units`, or `3 sampling seeds (0,2,5) x 5000 units`."""
+        seeds = self.seed_list()
+        span = ",".join(map(str, seeds)) if self.listed else f"{seeds[0]}..{seeds[-1]}"
+        return f"{len(seeds)} sampling seeds ({span}) x {self.units} units"
 
 
 Z95 = 1.959963984540054  # the normal quantile of a two-sided 95% interval

@@ -88,9 +88,8 @@ def describe(iv: Interventions) -> str:
 def eval_(paths, as_json, markdown, units, seeds, seed) -> int:
     """Judge networks under the verdict protocol and print a table, JSON or the README's markdown."""
     seeds = [seed + s for s in seeds] if seeds == list(range(len(seeds))) else seeds
-    vp = VerdictProtocol(seeds=len(seeds), units=units, first_seed=seeds[0])
-    if seeds != list(range(seeds[0], seeds[0] + len(seeds))):
-        raise click.BadParameter("the protocol takes consecutive seeds: N, or A..B", param_hint="--seeds")
+    consecutive = seeds == list(range(seeds[0], seeds[0] + len(seeds)))
+    vp = VerdictProtocol(seeds=len(seeds), units=units, first_seed=seeds[0], listed=() if consecutive else tuple(seeds))
     rows, metas, errors = [], [], []
     for path in paths:
         try:
