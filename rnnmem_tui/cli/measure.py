@@ -9,11 +9,10 @@ from pathlib import Path
 import click
 import numpy as np
 
-from ..meta import Meta
 from ..metrics import VerdictProtocol, judge
 from ..model import RNN, Interventions
 from ..paths import check_destination, check_folder
-from ..tasks import load_spec
+from ..report import interval, results_markdown, target_text
 from ..weights import WeightsError, load, resolve, task_for
 from . import options as o
 from .output import Table, progress, right
@@ -25,21 +24,6 @@ def read(path) -> RNN:
     net = load(file)
     print(f"read {file}", file=sys.stderr)
     return net
-
-
-def interval(x: float, ci: list[float] | tuple[float, float], digits: int) -> str:
-    """A figure and its 95% interval, e.g. `0.9927 [0.9919, 0.9934]`."""
-    return f"{x:.{digits}f} [{ci[0]:.{digits}f}, {ci[1]:.{digits}f}]"
-
-
-def target_text(target: dict) -> str:
-    """A task's target as text, e.g. `validity>=0.99 tvd<=0.05`."""
-    parts = [
-        f"validity>={target['validity']}" if "validity" in target else "",
-        f"tvd<={target['tvd']}" if "tvd" in target else "",
-        f"bad<={target['bad_mass']}" if "bad_mass" in target else "",
-    ]
-    return " ".join(p for p in parts if p) or "none"
 
 
 def parse_interventions(zero, clamp, hidden: int) -> Interventions:
@@ -114,7 +98,7 @@ def eval_(paths, as_json, markdown, units, seeds, seed) -> int:
     if rows and as_json:
         print(json.dumps(rows, indent=2))
     elif rows and markdown:
-        print_markdown(rows, metas)
+        print(results_markdown(rows, metas), end="")
     elif rows:
         print_rows(rows, vp)
     for e in errors:
@@ -142,26 +126,6 @@ def print_rows(rows: list[dict], vp: VerdictProtocol) -> None:
                 r["verdict"],
                 target_text(r["target"]),
             )
-
-
-def print_markdown(rows: list[dict], metas: list[Meta]) -> None:
-    """The results table of the README: how each file was made (its meta) and its verdict, with intervals."""
-    print(
-        "| file | command | seed | updates | validity [95%] | TVD [95%] | bad mass mean [95%] / max | verdict "
-        "| the study |"
-    )
-    print("|---|---|---|---|---|---|---|---|---|")
-    for r, meta in zip(rows, metas):
-        size = Path(r["file"]).stem.removeprefix(r["task"] + "-")  # "4", "optimal-10"
-        claim = load_spec(r["task"]).get("claims", {}).get(size, "")
-        made = meta.seed is not None  # trained, not hand-built
-        seed, steps = (meta.seed, meta.steps) if made else ("-", "-")
-        print(
-            f"| {Path(r['file']).name} | `{meta.command or '?'}` | {seed} | {steps} | "
-            f"{interval(r['validity'], r['validity_interval'], 4)} | {interval(r['tvd'], r['tvd_interval'], 3)} | "
-            f"{interval(r['bad_mean'], r['bad_mean_interval'], 5)} / {r['bad_max']:.4f} | "
-            f"{r['verdict']} {target_text(r['target'])} | {claim} |"
-        )
 
 
 @click.command(

@@ -28,7 +28,8 @@ from ..tasks import Task, load_task
 from ..train import TrainConfig, train_population
 from ..weights import load, task_for
 from . import options as o
-from .measure import interval, read
+from ..report import interval
+from .measure import read
 from .output import Table, progress, right, table
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")

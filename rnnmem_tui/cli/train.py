@@ -17,7 +17,7 @@ from ..tasks import Task, load_spec, load_task, spec_name, task_names
 from ..train import TrainConfig, TrainResult
 from ..weights import save
 from . import options as o
-from .measure import interval
+from ..report import interval
 from .output import progress
 
 TASKS = ", ".join(task_names()) + ", or a path to your own .toml spec"

@@ -1,0 +1,49 @@
+"""The verb that keeps the results in the README and the docs generated from the data: report."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ..paths import write_atomically
+from ..report import documents, drift, fill, render
+
+
+@click.command(
+    "report",
+    short_help="write every result table into the README's and the docs' marked blocks, or check them",
+    help="Regenerate the results that the README and docs/*.md hold between `<!-- report:NAME -->` and "
+    "`<!-- /report -->` from the shipped files' metas; with --check, change nothing and fail with a diff when "
+    "the text has drifted from the data.",
+)
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=Path("."),
+    show_default="the current folder",
+    help="the checkout whose README.md and docs/ hold the blocks",
+)
+@click.option("--check", is_flag=True, help="change nothing; exit 1 with a diff if any block differs from the data")
+def report(root: Path, check: bool) -> int:
+    """Fill or check the report blocks under ROOT."""
+    blocks = render()
+    if check:
+        diff = drift(root, blocks)
+        sys.stdout.writelines(diff)
+        print(f"report: {'drift: the diff above' if diff else 'every block matches the data'}", file=sys.stderr)
+        return 1 if diff else 0
+    changed = []
+    for path in documents(root):
+        text = path.read_text()
+        if (new := fill(text, blocks)) != text:
+            write_atomically(path, lambda f, data=new.encode(): f.write(data))
+            changed.append(str(path.relative_to(root)))
+    print(
+        f"report: rewrote {', '.join(changed) if changed else 'nothing: every block matches the data'}", file=sys.stderr
+    )
+    return 0
+
+
+COMMANDS = (report,)

@@ -1,0 +1,101 @@
+"""Results as text generated from the data: the tables of the shipped networks, and the marked blocks of the
+README and the docs that hold them, rewritten from the data or checked against it for drift."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from .meta import Meta
+from .paths import data_dir
+from .tasks import load_spec
+from .weights import load
+
+BLOCK = re.compile(r"(<!-- report:([a-z0-9-]+) -->\n)(.*?)(<!-- /report -->)", re.S)
+
+
+def interval(x: float, ci: list[float] | tuple[float, float], digits: int) -> str:
+    """A figure and its 95% interval, e.g. `0.9927 [0.9919, 0.9934]`."""
+    return f"{x:.{digits}f} [{ci[0]:.{digits}f}, {ci[1]:.{digits}f}]"
+
+
+def target_text(target: dict) -> str:
+    """A task's target as text, e.g. `validity>=0.99 tvd<=0.05`."""
+    parts = [
+        f"validity>={target['validity']}" if "validity" in target else "",
+        f"tvd<={target['tvd']}" if "tvd" in target else "",
+        f"bad<={target['bad_mass']}" if "bad_mass" in target else "",
+    ]
+    return " ".join(p for p in parts if p) or "none"
+
+
+def results_markdown(rows: list[dict], metas: list[Meta]) -> str:
+    """The results table: how each file was made (its meta) and its verdict, with intervals and the worst-case
+    bad mass. A row is a verdict's figures with the file, its task's name and its target."""
+    lines = [
+        "| file | command | seed | updates | validity [95%] | TVD [95%] | bad mass mean [95%] / max | verdict "
+        "| the study |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r, meta in zip(rows, metas):
+        size = Path(r["file"]).stem.removeprefix(r["task"] + "-")  # "4", "optimal-10"
+        claim = load_spec(r["task"]).get("claims", {}).get(size, "")
+        made = meta.seed is not None  # trained, not hand-built
+        seed, steps = (meta.seed, meta.steps) if made else ("-", "-")
+        lines.append(
+            f"| {Path(r['file']).name} | `{meta.command or '?'}` | {seed} | {steps} | "
+            f"{interval(r['validity'], r['validity_interval'], 4)} | {interval(r['tvd'], r['tvd_interval'], 3)} | "
+            f"{interval(r['bad_mean'], r['bad_mean_interval'], 5)} / {r['bad_max']:.4f} | "
+            f"{r['verdict']} {target_text(r['target'])} | {claim} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def shipped_networks() -> str:
+    """Every shipped network's row, from the verdict its file records (nothing is measured again)."""
+    rows, metas = [], []
+    for path in sorted(data_dir("weights").glob("*.npz")):
+        meta = load(path).meta
+        task = meta.spec or meta.task
+        rows.append({"file": path.name, "task": task, **meta.verdict, "target": meta.target or {}})
+        metas.append(meta)
+    return results_markdown(rows, metas)
+
+
+BLOCKS: dict[str, Callable[[], str]] = {"networks": shipped_networks}  # a block's name -> its text
+
+
+def fill(text: str, blocks: dict[str, str]) -> str:
+    """`text` with each marked block's body replaced by the generated text of that name; raises ValueError
+    for a block of an unknown name."""
+
+    def body(m: re.Match) -> str:
+        if m[2] not in blocks:
+            raise ValueError(f"unknown report block {m[2]!r}; known: {', '.join(sorted(blocks))}")
+        return m[1] + blocks[m[2]] + m[4]
+
+    return BLOCK.sub(body, text)
+
+
+def documents(root: Path) -> list[Path]:
+    """The files that may hold report blocks: README.md and the Markdown pages under docs/."""
+    return [p for p in [root / "README.md", *sorted((root / "docs").rglob("*.md"))] if p.is_file()]
+
+
+def drift(root: Path, blocks: dict[str, str]) -> list[str]:
+    """A unified diff of every document whose blocks differ from the generated text (empty: no drift)."""
+    out = []
+    for path in documents(root):
+        text = path.read_text()
+        want = fill(text, blocks)
+        if want != text:
+            rel = str(path.relative_to(root))
+            out += difflib.unified_diff(text.splitlines(True), want.splitlines(True), rel, f"{rel} (generated)")
+    return out
+
+
+def render(names: list[str] | None = None) -> dict[str, str]:
+    """The generated text of the named blocks (all of them by default)."""
+    return {name: BLOCKS[name]() for name in names or BLOCKS}

@@ -1,0 +1,68 @@
+"""The report: result tables generated from the shipped files into marked blocks, and drift caught."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from rnnmem_tui import report
+from rnnmem_tui.cli import main
+from rnnmem_tui.paths import data_dir
+from rnnmem_tui.weights import load, save
+
+PAGE = "# Results\n\nBefore.\n\n<!-- report:networks -->\nstale\n<!-- /report -->\n\nAfter.\n"
+
+
+def checkout(tmp_path, page: str = PAGE):
+    """A checkout with one docs page holding a block."""
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "results.md").write_text(page)
+    return tmp_path
+
+
+def test_report_fills_a_block_from_the_files_metas_and_leaves_the_rest(tmp_path, capsys):
+    root = checkout(tmp_path)
+    assert main(["report", "--root", str(root), "--check"]) == 1
+    assert "-stale" in capsys.readouterr().out
+    assert main(["report", "--root", str(root)]) == 0
+    text = (root / "docs" / "results.md").read_text()
+    assert text.startswith("# Results\n\nBefore.\n\n<!-- report:networks -->\n| file |") and text.endswith("After.\n")
+    meta = load(data_dir("weights") / "count-2.npz").meta
+    row = next(line for line in text.splitlines() if line.startswith("| count-2.npz |"))
+    assert f"`{meta.command}`" in row and f"| {meta.steps} |" in row and meta.verdict["verdict"] in row
+    assert main(["report", "--root", str(root), "--check"]) == 0
+
+
+def test_check_fails_once_a_shipped_file_s_meta_changes(tmp_path, monkeypatch, capsys):
+    root = checkout(tmp_path)
+    assert main(["report", "--root", str(root)]) == 0
+    weights = tmp_path / "weights"
+    shutil.copytree(data_dir("weights"), weights)
+    net = load(weights / "fill-10.npz")
+    net.meta.verdict = {**net.meta.verdict, "validity": net.meta.verdict["validity"] - 0.001}
+    save(net, weights / "fill-10.npz")
+    monkeypatch.setattr(report, "data_dir", lambda name: weights)
+    capsys.readouterr()
+    assert main(["report", "--root", str(root), "--check"]) == 1
+    diff = capsys.readouterr().out
+    assert diff.count("\n-| fill-10.npz |") == 1 and diff.count("\n+| fill-10.npz |") == 1
+
+
+def test_an_unknown_block_is_refused_in_one_line(tmp_path, capsys):
+    root = checkout(tmp_path, PAGE.replace("report:networks", "report:nonesuch"))
+    assert main(["report", "--root", str(root)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "unknown report block 'nonesuch'" in err[0]
+
+
+def test_the_repository_s_blocks_match_the_data(capsys):
+    """What CI checks: the README and the docs hold what `report` generates."""
+    from pathlib import Path
+
+    assert main(["report", "--root", str(Path(__file__).resolve().parents[1]), "--check"]) == 0, capsys.readouterr()
+
+
+@pytest.mark.parametrize("name", sorted(report.BLOCKS))
+def test_every_block_renders(name):
+    assert report.render([name])[name].strip()
