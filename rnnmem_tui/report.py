@@ -4,7 +4,10 @@ README and the docs that hold them, rewritten from the data or checked against i
 from __future__ import annotations
 
 import difflib
+import hashlib
+import json
 import re
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -64,7 +67,60 @@ def shipped_networks() -> str:
     return results_markdown(rows, metas)
 
 
-BLOCKS: dict[str, Callable[[], str]] = {"networks": shipped_networks}  # a block's name -> its text
+KINDS = ("bit", "counter", "flag", "phase", "parity", "input", "unexplained")  # the columns of the roles table
+ANALYSES = (
+    "roles.py",
+    "probe.py",
+    "nulls.py",
+    "nulls.json",
+    "metrics.py",
+    "model.py",
+)  # what explain's answer rests on
+CACHE = "report-cache.json"  # beside the pages, under docs/
+
+
+def analysis_key(path: Path) -> str:
+    """What a cached analysis of a file rests on: the file's bytes and the code of the analysis."""
+    h = hashlib.sha256(path.read_bytes())
+    pkg = Path(__file__).resolve().parent
+    for name in ANALYSES:
+        h.update(name.encode() + b"\0" + (pkg / name).read_bytes())
+    return h.hexdigest()[:20]
+
+
+def strongest_kinds(path: Path) -> dict[str, int]:
+    """How many neurons of a shipped network each kind of strongest role has, from `explain` (its defaults)."""
+    from .roles import explain
+    from .weights import task_for
+
+    net = load(path)
+    counts = Counter(n.kind for n in explain(net, task_for(net)))
+    return {k: counts[k] for k in KINDS if counts[k]}
+
+
+def cached(cache: dict, path: Path, analyse: Callable[[Path], dict]) -> dict:
+    """An analysis of a file, from the cache when neither the file nor the analysis's code has changed."""
+    key = f"{path.name}:{analyse.__name__}"
+    entry = cache.get(key)
+    if entry is None or entry["key"] != analysis_key(path):
+        entry = cache[key] = {"key": analysis_key(path), "value": analyse(path)}
+    return entry["value"]
+
+
+def roles_table(cache: dict) -> str:
+    """Every shipped network's neurons counted by the kind of their strongest role, as `explain` finds them."""
+    lines = ["| network | neurons | " + " | ".join(KINDS) + " |", "|---|---|" + "---|" * len(KINDS)]
+    for path in sorted(data_dir("weights").glob("*.npz")):
+        kinds = cached(cache, path, strongest_kinds)
+        cells = [str(kinds.get(k, 0)) for k in KINDS]
+        lines.append(f"| {path.stem} | {sum(kinds.values())} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+BLOCKS: dict[str, Callable[[dict], str]] = {  # a block's name -> its text, given the analyses' cache
+    "networks": lambda cache: shipped_networks(),
+    "roles": roles_table,
+}
 
 
 def fill(text: str, blocks: dict[str, str]) -> str:
@@ -96,6 +152,14 @@ def drift(root: Path, blocks: dict[str, str]) -> list[str]:
     return out
 
 
-def render(names: list[str] | None = None) -> dict[str, str]:
-    """The generated text of the named blocks (all of them by default)."""
-    return {name: BLOCKS[name]() for name in names or BLOCKS}
+def render(names: list[str] | None = None, cache: dict | None = None) -> dict[str, str]:
+    """The generated text of the named blocks (all of them by default); analyses come from `cache` (a dict
+    the caller may save) when their file and code are unchanged."""
+    cache = {} if cache is None else cache
+    return {name: BLOCKS[name](cache) for name in names or BLOCKS}
+
+
+def load_cache(root: Path) -> dict:
+    """The analyses' cache of a checkout (empty when it has none)."""
+    path = root / "docs" / CACHE
+    return json.loads(path.read_text()) if path.is_file() else {}

@@ -63,6 +63,25 @@ def test_the_repository_s_blocks_match_the_data(capsys):
     assert main(["report", "--root", str(Path(__file__).resolve().parents[1]), "--check"]) == 0, capsys.readouterr()
 
 
-@pytest.mark.parametrize("name", sorted(report.BLOCKS))
+@pytest.mark.parametrize(
+    "name", [pytest.param(n, marks=pytest.mark.slow) if n == "roles" else n for n in sorted(report.BLOCKS)]
+)
 def test_every_block_renders(name):
     assert report.render([name])[name].strip()
+
+
+def test_an_analysis_is_reused_while_its_file_and_code_are_unchanged(tmp_path, monkeypatch):
+    calls = []
+
+    def kinds(path):
+        calls.append(path.name)
+        return {"bit": 9, "unexplained": 1}
+
+    kinds.__name__ = "strongest_kinds"
+    path = data_dir("weights") / "fill-10.npz"
+    cache: dict = {}
+    assert report.cached(cache, path, kinds) == report.cached(cache, path, kinds) == {"bit": 9, "unexplained": 1}
+    assert calls == ["fill-10.npz"]
+    cache["fill-10.npz:strongest_kinds"]["key"] = "another file or code"
+    report.cached(cache, path, kinds)
+    assert calls == ["fill-10.npz", "fill-10.npz"]

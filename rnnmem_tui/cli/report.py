@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
 import click
 
 from ..paths import write_atomically
-from ..report import documents, drift, fill, render
+from ..report import CACHE, documents, drift, fill, load_cache, render
 
 
 @click.command(
@@ -28,13 +29,17 @@ from ..report import documents, drift, fill, render
 @click.option("--check", is_flag=True, help="change nothing; exit 1 with a diff if any block differs from the data")
 def report(root: Path, check: bool) -> int:
     """Fill or check the report blocks under ROOT."""
-    blocks = render()
+    cache = load_cache(root)
+    blocks = render(cache=cache)
     if check:
         diff = drift(root, blocks)
         sys.stdout.writelines(diff)
         print(f"report: {'drift: the diff above' if diff else 'every block matches the data'}", file=sys.stderr)
         return 1 if diff else 0
     changed = []
+    if (root / "docs").is_dir() and cache != load_cache(root):
+        text = json.dumps(cache, indent=1, sort_keys=True) + "\n"
+        write_atomically(root / "docs" / CACHE, lambda f, data=text.encode(): f.write(data))
     for path in documents(root):
         text = path.read_text()
         if (new := fill(text, blocks)) != text:
