@@ -14,6 +14,13 @@ from rnnmem_tui.weights import load, save
 PAGE = "# Results\n\nBefore.\n\n<!-- report:networks -->\nstale\n<!-- /report -->\n\nAfter.\n"
 
 
+@pytest.fixture(autouse=True)
+def networks_only(request, monkeypatch):
+    """The block tests need only the networks table (the roles table runs explain on every file)."""
+    if "repository" not in request.node.name and "every_block" not in request.node.name:
+        monkeypatch.setattr(report, "BLOCKS", {"networks": report.BLOCKS["networks"]})
+
+
 def checkout(tmp_path, page: str = PAGE):
     """A checkout with one docs page holding a block."""
     (tmp_path / "docs").mkdir()
