@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from ..arith import fingerprint
 from ..metrics import VerdictProtocol
 from ..recipes import settings_for
 from ..tasks import load_spec, load_task
@@ -95,9 +96,7 @@ def bench(tasks, hidden, seeds, max_steps, max_seconds, as_json, throughput, pop
             sides = {"ours": lambda seed: bench_ours(task, size, seed, ours, max_seconds)}
             if version:
                 sides["pytorch"] = lambda seed: train_torch(task, size, seed, budget, max_seconds)
-            if (
-                task.family == "count"
-            ):  # one symbol per update: unless --max-steps is given, only the time cap bounds it
+            if task.family == "count":  # one symbol per update: unless --max-steps is given, only time bounds it
                 method = {**SEED_METHOD, "max_steps": max_steps or 0}
                 sides["seed method"] = lambda seed: bench_ours(task, size, seed, method, max_seconds)
             for seed in seeds:  # interleaved, so that machine noise hits every side alike
@@ -162,6 +161,7 @@ def machine(torch: str | None) -> dict:
             "processor": platform.processor() or platform.machine(),
             "python": platform.python_version(),
             "torch": torch,
+            **fingerprint(),
         },
     }
 
