@@ -21,6 +21,13 @@ class PathError(ValueError):
     """A place the program was asked to write to, but cannot or must not."""
 
 
+def refuse_special(path: Path) -> None:
+    """Raise PathError when `path` exists and is not a regular file (a device such as /dev/null, a pipe, a
+    socket): renaming a file over it would destroy it, so nothing is written there, --force or not."""
+    if path.exists() and not path.is_file() and not path.is_dir():
+        raise PathError(f"{path}: is not a regular file (a device, a pipe or a socket); nothing is written there")
+
+
 def check_folder(folder: str | Path, what: str) -> Path:
     """Check that files can be created in `folder` (`what` names it in the message); raises PathError."""
     folder = Path(folder)
@@ -46,6 +53,7 @@ def check_destination(path: str | Path, force: bool = False) -> Path:
     path = Path(path)
     if path.is_dir():
         raise PathError(f"{path}: is a directory; give a file name, e.g. {path / 'net.npz'}")
+    refuse_special(path)
     for parent in path.parents:
         if parent.exists() and not parent.is_dir():
             raise PathError(f"{path}: {parent} is a file, not a directory")
@@ -71,6 +79,7 @@ def write_atomically(path: str | Path, write: Callable[[BinaryIO], object]) -> P
     so that a reader (or a Ctrl-C) never sees half a file. The file gets the usual mode of a new file
     (0644 under a 022 umask), not the temporary file's 0600."""
     path = Path(path)
+    refuse_special(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

@@ -148,3 +148,29 @@ def test_a_diverging_run_stops_and_keeps_a_finite_network(monkeypatch):
     r = engine.train(load_task("count"), engine.TrainConfig(hidden=2, max_steps=1000))
     assert r.stopped_by == "diverged" and r.steps == 300
     assert all(np.isfinite(v).all() for v in r.net.params.values())
+
+
+@pytest.mark.parametrize("force", [[], ["--force"]])
+def test_a_destination_that_is_not_a_regular_file_is_never_replaced(tmp_path, force):
+    """`--out /dev/null --force` as root would rename a file over the device; a pipe stands in for it here."""
+    import os
+    import stat
+
+    pipe = tmp_path / "pipe.npz"
+    os.mkfifo(pipe)
+    for argv in (["train", "count", "--max-steps", "5"], ["build-optimal", "count"], ["trace", "count-2"]):
+        r = cli(*argv, "--out", str(pipe), *force)
+        assert r.returncode == 2 and "is not a regular file" in r.stderr and "Traceback" not in r.stderr, r.stderr
+        assert stat.S_ISFIFO(os.stat(pipe).st_mode)
+
+
+def test_saving_over_a_special_file_is_refused_at_the_moment_of_writing(tmp_path):
+    import os
+
+    from rnnmem_tui.paths import PathError, write_atomically
+
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    with pytest.raises(PathError, match="not a regular file"):
+        write_atomically(pipe, lambda f: f.write(b"x"))
+    assert not any(p.name.endswith(".tmp") for p in tmp_path.iterdir())
