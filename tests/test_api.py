@@ -1,25 +1,10 @@
-"""The Python API: the README's example runs as written, the names load lazily, and `train` is both module and function."""
+"""The Python API: the names load lazily, and `train` is both module and function (its example, in
+docs/howto/api.md, runs in tests/test_docs.py)."""
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
-from pathlib import Path
-
-README = Path(__file__).resolve().parent.parent / "README.md"
-
-
-def readme_example() -> str:
-    """The first python block of the README's "The Python API" section."""
-    section = README.read_text().split("## The Python API", 1)[1]
-    return re.search(r"```python\n(.*?)```", section, re.S)[1]
-
-
-def test_the_readme_example_runs(capsys):
-    exec(compile(readme_example(), "README.md", "exec"), {})
-    out = capsys.readouterr().out
-    assert "neurons on grammar" in out and "with neuron 0 zeroed" in out
 
 
 def test_the_api_loads_lazily_and_train_is_module_and_function():

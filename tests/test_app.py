@@ -296,10 +296,11 @@ def test_no_two_bindings_of_the_explorer_share_a_key():
     assert len(keys) == len(set(keys)), sorted(k for k in keys if keys.count(k) > 1)
 
 
-def test_the_readmes_key_table_is_the_registrys():
-    """The README's key table is generated from the bindings and the views' registry, and names every view."""
-    readme = (Path(__file__).parent.parent / "README.md").read_text()
-    assert markdown() in readme, "regenerate it: python -m rnnmem_tui.screens.keys --markdown"
+def test_the_docs_key_table_is_the_registrys():
+    """The key table of docs/reference/explorer.md is generated from the bindings and the views' registry, and
+    names every view."""
+    page = (Path(__file__).parent.parent / "docs" / "reference" / "explorer.md").read_text()
+    assert markdown() in page, "regenerate it: python -m rnnmem_tui.screens.keys --markdown"
     keys = [k for k, _ in key_rows()]
     assert all(v.key in keys for v in VIEWS) and {"d", "k", "E", "W"} <= set(keys)
 

@@ -49,7 +49,7 @@ def test_the_issue_s_files_are_shipped():
 
 @pytest.mark.parametrize("name", SHIPPED)
 def test_recorded_metrics_reproduce_exactly(name):
-    """The figures in each file's meta (and so in the README) come back under the standard protocol."""
+    """The figures in each file's meta (and so in the results pages, docs/results/) come back under the standard protocol."""
     net = load(data_dir("weights") / name)
     scores = evaluate(net, task_for(net))
     assert scores.as_dict() == pytest.approx(net.meta.metrics, abs=2e-6)
