@@ -1,9 +1,10 @@
-"""Size searches as records: the shipped searches read from their text, the success-rate bound, and the files
-that must be refused in one line."""
+"""Size searches as records: the shipped searches read from their text, the success-rate bound, sweep --record,
+and the files that must be refused in one line."""
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 from dataclasses import replace
@@ -11,7 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from rnnmem_tui.cli import run, study
+from rnnmem_tui.meta import source_id
 from rnnmem_tui.searches import (
+    CHECKPOINTS,
     Record,
     SearchError,
     append,
@@ -117,6 +121,33 @@ def test_a_size_with_no_run_that_meets_gets_its_bound_and_superseded_runs_do_not
     assert (size.meets, size.upper, size.best) == (1, None, 0.995)
 
 
+def test_sweep_records_each_run_and_appends_to_its_own_file(tmp_path, capsys):
+    dest = tmp_path / "deep" / "count.jsonl"
+    args = ["sweep", "count", "--hidden", "1..2", "--seeds", "1", "--max-steps", "30", "--record", str(dest)]
+    assert run(args) == 0
+    records = load(dest)
+    assert sorted(r.hidden for r in records) == [1, 2]
+    for r in records:
+        assert (r.task, r.cell, r.budget, r.seed, r.superseded) == ("count", "rnn", 30, 0, False)
+        assert r.code == source_id() and "--record" in r.command and 0 < r.updates <= 30
+        assert len(r.curve) == CHECKPOINTS and list(r.curve) == sorted(r.curve)
+    assert run(args) == 0
+    assert load(dest)[:2] == records and len(load(dest)) == 4
+
+
+def test_a_sweep_interrupted_keeps_the_runs_of_the_sizes_that_finished(tmp_path, monkeypatch, capsys):
+    def first_then_ctrl_c(workers, jobs):
+        yield study.run_job(jobs[0])  # the largest size comes first
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(study, "local_results", first_then_ctrl_c)
+    dest = tmp_path / "s.jsonl"
+    args = ["sweep", "count", "--hidden", "1..2", "--seeds", "2", "--max-steps", "30", "--record", str(dest)]
+    assert run(args) == 130
+    assert [(r.hidden, r.seed) for r in load(dest)] == [(2, 0), (2, 1)]
+    assert dest.read_text().endswith("}\n")
+
+
 def test_a_last_line_cut_short_is_reported_with_the_runs_kept(tmp_path):
     path = tmp_path / "s.jsonl"
     save(path, [RUN])
@@ -126,6 +157,9 @@ def test_a_last_line_cut_short_is_reported_with_the_runs_kept(tmp_path):
         f.write(replace(RUN, seed=2).to_json()[:40])  # a crash in the middle of a write
     with pytest.raises(SearchError, match=r"line 3 is cut short .* the 2 records before it are whole"):
         load(path)
+    before = path.read_bytes()
+    assert run(["sweep", "count", "--hidden", "1", "--seeds", "1", "--max-steps", "30", "--record", str(path)]) == 2
+    assert path.read_bytes() == before
 
 
 def bad_line(**change) -> str:
@@ -148,11 +182,29 @@ def bad_line(**change) -> str:
         (b"\xff\n", "cannot be read as text"),
     ],
 )
-def test_a_bad_search_file_is_refused_in_one_line(tmp_path, content, message):
+def test_a_bad_search_file_is_refused_in_one_line(tmp_path, capsys, content, message):
     path = tmp_path / "bad.jsonl"
     path.write_bytes(content if isinstance(content, bytes) else content.encode())
     with pytest.raises(SearchError, match=re.escape(message)):
         load(path)
+    assert run(["sweep", "count", "--hidden", "1", "--seeds", "1", "--max-steps", "30", "--record", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err and "Traceback" not in err
+
+
+def test_sweep_refuses_a_record_destination_before_training(tmp_path, capsys):
+    fifo = tmp_path / "pipe.jsonl"
+    os.mkfifo(fifo)
+    (tmp_path / "dir.jsonl").mkdir()
+    for dest, message in [
+        (tmp_path / "runs.txt", "a search record is a .jsonl file"),
+        (fifo, "is not a regular file"),
+        (tmp_path / "dir.jsonl", "is a directory"),
+    ]:
+        args = ["sweep", "count", "--hidden", "1", "--seeds", "1", "--max-steps", "30", "--record", str(dest)]
+        assert run(args) == 2, dest
+        err = capsys.readouterr()
+        assert err.err.count("\n") == 1 and message in err.err and err.out == ""
 
 
 def test_a_missing_file_or_a_folder_is_not_a_search_file(tmp_path):
