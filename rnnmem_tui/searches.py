@@ -155,6 +155,10 @@ def check_record(path: str | Path) -> Path:
         if not dest.is_file():
             raise PathError(f"{dest}: is not a regular file")
         load(dest)
+        with open(dest, "rb") as f:
+            size = f.seek(0, os.SEEK_END)
+            if size and (f.seek(size - 1), f.read(1))[1] != b"\n":  # the next record would be glued to it
+                raise SearchError(f"{dest}: its last line has no newline; end it with one before appending")
     return dest
 
 

@@ -167,6 +167,14 @@ def bad_line(**change) -> str:
     return json.dumps({**json.loads(RUN.to_json()), **change})
 
 
+def test_sweep_appends_only_after_a_whole_last_line(tmp_path, capsys):
+    path = tmp_path / "s.jsonl"
+    path.write_text(RUN.to_json())  # a record, but no newline: the next line would be glued to it
+    assert load(path) == [RUN]
+    assert run(["sweep", "count", "--hidden", "1", "--seeds", "1", "--max-steps", "30", "--record", str(path)]) == 2
+    assert "its last line has no newline" in capsys.readouterr().err and path.read_text() == RUN.to_json()
+
+
 @pytest.mark.parametrize(
     "content, message",
     [
