@@ -79,6 +79,7 @@ def test_bad_files_are_refused_by_every_verb(tmp_path, name, verb):
         (["sweep", "count", "--hidden", "12..1"], "12..1 is an empty range"),
         (["sweep", "count", "--hidden", "2,2"], "lists size 2 twice"),
         (["sweep", "count", "--seeds", "0"], "argument --seeds"),
+        (["sweep", "count", "--record", "runs.txt"], "runs.txt: a search record is a .jsonl file"),
         (["--weights"], "--weights needs a PATH"),
         (["evaluate", "count-2"], "did you mean eval?"),
         (["eval", str(data_dir("weights"))], "is a directory"),

@@ -132,6 +132,11 @@ def out(help: str, required: bool = True, default: str | None = None, metavar: s
     )
 
 
+def record(help: str) -> Decorator:
+    """--record FILE.jsonl: where a verb appends each finished run as a search record (searches.py)."""
+    return click.option("--record", metavar="FILE.jsonl", default=None, help=help)
+
+
 def interventions(f: Callable) -> Callable:
     """--zero I and --clamp I=V, each repeatable, for the verbs that run a network with neurons held."""
     return stack(

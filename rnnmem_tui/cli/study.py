@@ -18,13 +18,15 @@ from pathlib import Path
 import click
 
 from ..analysis import ablation_sweep
+from ..meta import source_id
 from ..metrics import Protocol, VerdictProtocol, judge_many
 from ..nulls import calibrate, shape_key, user_cache, write_table
 from ..paths import data_dir
 from ..probe import STREAMS, UNITS
 from ..recipes import settings_for
 from ..roles import Role, explain, find_feature, lookup
-from ..tasks import Task, load_task
+from ..searches import Record, append, check_record, checkpoints
+from ..tasks import Task, load_task, spec_name
 from ..train import TrainConfig, train_population
 from ..weights import load, task_for
 from . import options as o
@@ -317,15 +319,43 @@ def cluster_results(client, jobs: list[tuple]) -> Iterator[list[dict]]:
         client.close()
 
 
-def curve(runs: list[dict], budget: int, points: int = 8) -> list[tuple[int, float, float]]:
-    """Validity against updates: at `points` even checkpoints of the budget, the median and the best over
-    the runs of each run's best validation so far (a run that stopped at its target keeps its last)."""
-    out = []
-    for k in range(1, points + 1):
-        at = budget * k // points
-        got = [max((v for step, v in r["curve"] if step <= at), default=0.0) for r in runs]
-        out.append((at, statistics.median(got), max(got)))
-    return out
+def curve(runs: list[dict], budget: int) -> list[tuple[int, float, float]]:
+    """Validity against updates: at each checkpoint of the budget, the median and the best over the runs
+    of each run's best validation so far (a run that stopped at its target keeps its last)."""
+    got = [checkpoints(r["curve"], budget) for r in runs]
+    points = len(got[0])
+    return [
+        (budget * (k + 1) // points, statistics.median(g[k] for g in got), max(g[k] for g in got))
+        for k in range(points)
+    ]
+
+
+def shared(task: str, cfg: TrainConfig) -> dict:
+    """What every record of one sweep shares: the spec, the recipe, the budget, the code and the command."""
+    return dict(
+        task=spec_name(task),
+        cell="rnn",  # the only cell built today
+        recipe=cfg.recipe,
+        budget=cfg.max_steps,
+        code=source_id(),
+        superseded=False,
+        command=o.recorded_command(),
+    )
+
+
+def as_record(run: dict, made: dict) -> Record:
+    """A finished sweep run as a search record; `made` holds what its runs share (task, budget, command...)."""
+    return Record(
+        **made,
+        hidden=run["hidden"],
+        seed=run["seed"],
+        lr=run["lr"],
+        curve=tuple(checkpoints(run["curve"], made["budget"])),
+        verdict=run["verdict"],
+        validity=run["validity"],
+        validity_interval=tuple(run["validity_interval"]),
+        updates=run["steps"],
+    )
 
 
 def flattened(points: list[tuple[int, float, float]]) -> str:
@@ -385,14 +415,20 @@ def chart(sizes: list[int], best: list[float], median: list[float], title: str) 
     max_seconds=(600.0, "a safety cap per run, in seconds (600); a run it stops is listed as such"),
 )
 @click.option("--runs", "list_runs", is_flag=True, help="also list every run")
+@o.record(
+    "append each run to FILE.jsonl as a search record as soon as its size finishes (a new file, or one holding "
+    "search records; checked before training)"
+)
 @o.json_flag()
-def sweep(task, hidden, seeds, jobs, scheduler, rates, list_runs, as_json, **settings) -> int:
+def sweep(task, hidden, seeds, jobs, scheduler, rates, list_runs, record, as_json, **settings) -> int:
     """Train at every size over seeds, in parallel; report best and median validity, and the smallest size."""
     loaded = load_task(task)
     sizes = hidden
     settings = settings_for(task, o.given_settings(settings))  # the task's [train] table, then the flags
     cfg = TrainConfig(**settings)  # checked here, before any worker starts
+    dest = check_record(record) if record else None
     lrs = rates or [settings.pop("lr", TrainConfig.lr)]
+    made = shared(task, cfg) if dest else {}
     jobs_ = [(loaded, h, seeds, lrs, settings) for h in sorted(sizes, reverse=True)]  # the largest take longest
     workers = min(jobs, len(jobs_))
     where = f"scheduler {scheduler}" if scheduler else f"{workers} workers"
@@ -403,6 +439,8 @@ def sweep(task, hidden, seeds, jobs, scheduler, rates, list_runs, as_json, **set
         try:
             for got in runs:
                 results.extend(got)
+                if dest:
+                    append(dest, [as_record(r, made) for r in got])
                 update(len(results), f"{len(results)}/{total} runs, {time.perf_counter() - start:.0f}s")
         except KeyboardInterrupt:
             interrupted = True
