@@ -117,9 +117,30 @@ def roles_table(cache: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-BLOCKS: dict[str, Callable[[dict], str]] = {  # a block's name -> its text, given the analyses' cache
-    "networks": lambda cache: shipped_networks(),
-    "roles": roles_table,
+def sizes_table(root: Path) -> str:
+    """Every size searched, from the search records in docs/searches/*.jsonl (superseded runs left out): the
+    verdicts of its runs, the best and median verdict validity, and where no run meets, the one-sided 95%
+    Clopper-Pearson upper bound on the rate of runs that meet (a size not found is a bound, not "impossible")."""
+    from .searches import load as load_records, summary
+
+    records = [r for p in sorted((root / "docs" / "searches").glob("*.jsonl")) for r in load_records(p)]
+    lines = [
+        "| task | hidden | runs | meets | undecided | misses | best validity | median | meets at most (95%) |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for s in summary(records):
+        bound = f"{s.upper:.2f} of runs" if s.upper is not None else ""
+        lines.append(
+            f"| {s.task} | {s.hidden} | {s.runs} | {s.meets} | {s.undecided} | {s.misses} | {s.best:.4f} | "
+            f"{s.median:.4f} | {bound} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+BLOCKS: dict[str, Callable[[Path, dict], str]] = {  # a block's name -> its text, from the checkout and the cache
+    "networks": lambda root, cache: shipped_networks(),
+    "roles": lambda root, cache: roles_table(cache),
+    "sizes": lambda root, cache: sizes_table(root),
 }
 
 
@@ -152,11 +173,11 @@ def drift(root: Path, blocks: dict[str, str]) -> list[str]:
     return out
 
 
-def render(names: list[str] | None = None, cache: dict | None = None) -> dict[str, str]:
-    """The generated text of the named blocks (all of them by default); analyses come from `cache` (a dict
-    the caller may save) when their file and code are unchanged."""
+def render(root: Path, names: list[str] | None = None, cache: dict | None = None) -> dict[str, str]:
+    """The generated text of the named blocks (all of them by default) for the checkout at `root`; analyses
+    come from `cache` (a dict the caller may save) when their file and code are unchanged."""
     cache = {} if cache is None else cache
-    return {name: BLOCKS[name](cache) for name in names or BLOCKS}
+    return {name: BLOCKS[name](root, cache) for name in names or BLOCKS}
 
 
 def load_cache(root: Path) -> dict:

@@ -74,7 +74,9 @@ def test_the_repository_s_blocks_match_the_data(capsys):
     "name", [pytest.param(n, marks=pytest.mark.slow) if n == "roles" else n for n in sorted(report.BLOCKS)]
 )
 def test_every_block_renders(name):
-    assert report.render([name])[name].strip()
+    from pathlib import Path
+
+    assert report.render(Path(__file__).resolve().parents[1], [name])[name].strip()
 
 
 def test_an_analysis_is_reused_while_its_file_and_code_are_unchanged(tmp_path, monkeypatch):

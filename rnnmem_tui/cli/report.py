@@ -30,7 +30,7 @@ from ..report import CACHE, documents, drift, fill, load_cache, render
 def report(root: Path, check: bool) -> int:
     """Fill or check the report blocks under ROOT."""
     cache = load_cache(root)
-    blocks = render(cache=cache)
+    blocks = render(root, cache=cache)
     if check:
         diff = drift(root, blocks)
         sys.stdout.writelines(diff)
