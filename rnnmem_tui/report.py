@@ -137,10 +137,32 @@ def sizes_table(root: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
+def bench_table(root: Path) -> str:
+    """Each recorded bench run (`bench --json`, kept in docs/bench/*.json): per task and side, the runs whose
+    verdict meets the target, and the median time and updates of those that do."""
+    import json as json_
+    import statistics
+
+    lines = [
+        "| record | task | hidden | side | meets | median seconds (runs that meet) | median updates (runs that meet) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for path in sorted((root / "docs" / "bench").glob("*.json")):
+        runs = json_.loads(path.read_text())["runs"]
+        for key in dict.fromkeys((r["task"], r["hidden"], r["side"]) for r in runs):
+            got = [r for r in runs if (r["task"], r["hidden"], r["side"]) == key]
+            met = [r for r in got if r["verdict"] == "meets"]
+            secs = f"{statistics.median(r['seconds'] for r in met):.1f}" if met else "-"
+            ups = f"{statistics.median(r['updates'] for r in met):.0f}" if met else "-"
+            lines.append(f"| {path.stem} | {key[0]} | {key[1]} | {key[2]} | {len(met)} / {len(got)} | {secs} | {ups} |")
+    return "\n".join(lines) + "\n"
+
+
 BLOCKS: dict[str, Callable[[Path, dict], str]] = {  # a block's name -> its text, from the checkout and the cache
     "networks": lambda root, cache: shipped_networks(),
     "roles": lambda root, cache: roles_table(cache),
     "sizes": lambda root, cache: sizes_table(root),
+    "bench": lambda root, cache: bench_table(root),
 }
 
 
