@@ -282,6 +282,7 @@ def test_bench_says_how_to_get_pytorch_and_interleaves_the_sides(monkeypatch, ca
     assert {r[3] for r in runs} <= {"meets", "undecided", "misses"}  # each run judged under the verdict protocol
 
 
+@pytest.mark.slow  # four training processes
 def test_bench_times_a_population_against_its_seeds_alone(capsys):
     """The population goal as a command: the population, each seed alone, the population again, as a user runs them."""
     assert run(["bench", "--population", "--tasks", "count", "--seeds", "2", "--max-steps", "40"]) == 0

@@ -11,6 +11,8 @@ import pytest
 from helpers import interruptible
 from rnnmem_tui.cli import run
 
+pytestmark = pytest.mark.slow  # a Dask scheduler and worker, and a 10 s connection timeout
+
 distributed = pytest.importorskip("distributed")  # the [dask] extra (the [test] extra includes it)
 
 

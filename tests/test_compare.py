@@ -42,6 +42,7 @@ async def test_two_4_neuron_networks_read_one_stream_at_80x24():
         assert "A bad mass" not in str(app.screen.query_one("#compare-status").render())
 
 
+@pytest.mark.slow  # two 30-neuron panels
 async def test_two_30_neuron_panels_scroll_to_the_selection():
     app = app_for("three-in-a-row-30", "three-in-a-row-30")
     async with app.run_test(size=(80, 24)) as pilot:

@@ -88,6 +88,7 @@ def test_clipping_by_global_norm_is_per_network():
     assert max(np.abs(g).max() for g in grads.values()) <= 0.1
 
 
+@pytest.mark.slow  # trains a population and each network alone
 def test_a_population_trains_each_network_exactly_as_it_trains_alone():
     task = replace(load_task("count"), target={"validity": 0.6})  # within reach of a short run
     cfgs = [
@@ -103,6 +104,7 @@ def test_a_population_trains_each_network_exactly_as_it_trains_alone():
         assert r.net.meta.seed == cfg.seed and r.net.meta.trainer["lr"] == cfg.lr
 
 
+@pytest.mark.slow  # trains populations twice
 def test_full_checks_that_wait_to_be_sampled_together_change_nothing(monkeypatch):
     """A population samples its members' full checks (and the validations that can no longer change their
     training) in batches, after the members trained on; each member still stops where it stops alone, with
@@ -196,6 +198,7 @@ def test_bad_seeds_name_the_flag(text):
         parse_seeds(text)
 
 
+@pytest.mark.slow  # runs two sweeps
 def test_sweep_takes_the_same_seeds_and_a_list_of_rates(capsys):
     def sweep() -> list:
         assert (
@@ -385,6 +388,7 @@ def test_windows_are_full_even_when_every_unit_is_the_shortest():
         assert X.shape == Y.shape == (4, 32)
 
 
+@pytest.mark.slow  # judges in worker processes
 def test_judging_over_two_processes_gives_the_same_verdicts():
     from rnnmem_tui.metrics import judge_many
     from rnnmem_tui.parallel import judge_parallel

@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 
+import pytest
+
 from rnnmem_tui.cli import run
 from rnnmem_tui.figures import FIGURES
 
@@ -32,6 +34,7 @@ def test_every_figure_of_the_study_has_its_row_in_the_docs_and_an_svg_of_ours():
         assert (ROOT / "docs" / "figures" / f"{f.name}.svg").read_text().lstrip().startswith("<svg")
 
 
+@pytest.mark.slow  # draws a figure in the explorer
 def test_the_figures_command_redraws_a_figure(tmp_path, capsys):
     assert run(["figures", "--out", str(tmp_path), "--only", "toprow,opt"]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["opt.svg", "toprow.svg"]

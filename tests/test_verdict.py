@@ -41,6 +41,7 @@ def test_a_bound_the_target_does_not_name_is_not_judged():
     assert decide({"validity": 0.99, "bad_mass": 0.01}, (0.995, 0.999), (0.5, 0.9), (0.001, 0.002)) == "meets"
 
 
+@pytest.mark.slow  # judges shipped files under the full protocol
 def test_shipped_files_under_the_verdict_protocol():
     """grammar-4 meets on the full protocol, but a small sample cannot tell; count-reverse-2 misses."""
     net = load("grammar-4")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from textual.widgets import Footer
 
 from textual.widgets import Static
@@ -142,6 +143,7 @@ async def test_activation_heatmap_follows_the_stream_until_frozen():
         assert app.screen.view == "main"
 
 
+@pytest.mark.slow  # explains fill-10; a snapshot shows the same view
 async def test_heatmap_shows_pinned_neurons_sorted_by_role_and_games_by_the_line_that_ended_them():
     app = app_for("three-in-a-row")
     async with app.run_test(size=(120, 40)) as pilot:
