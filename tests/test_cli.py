@@ -74,10 +74,18 @@ def test_every_verb_has_help_naming_each_of_its_flags(verb, capsys):
 
 def test_the_explorers_help_lists_every_key_of_the_registry(capsys):
     assert main(["grammar", "--help"]) == 0
-    keys = capsys.readouterr().out.split("Keys in the explorer:")[1]
+    keys = capsys.readouterr().out.split("Keys:")[1]
     for key, text in key_rows():
         assert f"{key} " in keys and text in keys
     assert {"d", "k", "E", "W"} <= {line.split()[0] for line in keys.splitlines() if line.strip()}
+
+
+def test_compare_s_help_lists_the_keys_of_its_screen(capsys):
+    from rnnmem_tui.screens.compare import CompareScreen
+
+    assert main(["compare", "--help"]) == 0
+    keys = capsys.readouterr().out.split("Keys:")[1]
+    assert all(b.tooltip in keys for b in CompareScreen.BINDINGS) and "q  Quit" in keys
 
 
 def test_version_names_the_commit(capsys):

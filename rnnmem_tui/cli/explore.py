@@ -12,22 +12,41 @@ from ..train import TrainConfig
 from . import options as o
 
 
-class Explorer(click.Command):
-    """`rnnmem-tui TASK`: its usage starts with the task, and its help ends with the explorer's keys, from the one
-    table the screen is built from."""
+class WithKeys(click.Command):
+    """A command whose help ends with its screen's keys, from the bindings the screen is built from."""
+
+    def keys(self) -> list[tuple[str, str]]:
+        """The screen's keys and what each does (Textual loads only for this help)."""
+        from ..screens.keys import key_rows
+
+        return key_rows()
+
+    def format_epilog(self, ctx, formatter) -> None:
+        """Every key and what it does."""
+        formatter.write_paragraph()
+        formatter.write_text("Keys:")
+        with formatter.indentation():
+            formatter.write_dl(self.keys())
+
+
+class Explorer(WithKeys):
+    """`rnnmem-tui TASK`: its usage starts with the task, and its help ends with the explorer's keys."""
 
     def format_usage(self, ctx, formatter) -> None:
         """`rnnmem-tui TASK [...]`: the task comes first, where no verb stands."""
         formatter.write_usage(ctx.command_path, "TASK [--hidden N | --weights PATH | --optimal | --train] [OPTIONS]")
 
-    def format_epilog(self, ctx, formatter) -> None:
-        """Every key and what it does (Textual loads only for this help)."""
+
+class Compare(WithKeys):
+    """`rnnmem-tui compare`: its help ends with the keys of the side-by-side screen."""
+
+    def keys(self) -> list[tuple[str, str]]:
+        """The compare screen's keys, and the app's."""
+        from ..app import CompareApp
+        from ..screens.compare import CompareScreen
         from ..screens.keys import key_rows
 
-        formatter.write_paragraph()
-        formatter.write_text("Keys in the explorer:")
-        with formatter.indentation():
-            formatter.write_dl(key_rows())
+        return key_rows(CompareScreen.BINDINGS, [(b.key, b.description) for b in CompareApp.BINDINGS])
 
 
 @click.command(
@@ -35,8 +54,9 @@ class Explorer(click.Command):
     cls=Explorer,
     short_help="open the explorer on TASK",
     help="Open the explorer: watch a tiny RNN write its task's units, every neuron live, and zero or clamp neurons "
-    "from the keyboard. By default it opens the smallest shipped trained network for TASK whose recorded verdict "
-    "is 'meets'; if there is none, the shipped network at the seed study's size, and the header says so. "
+    "from the keyboard. By default it opens, for a task of the study, the shipped trained network at the study's "
+    "size when its recorded verdict is 'meets' (and says when a smaller one meets too); otherwise the smallest "
+    "shipped trained network that meets; if none does, the study's size, and the header says so. "
     f"TASK is one of: {', '.join(task_names())}, or a path to your own .toml spec.",
 )
 @click.argument("task", metavar="TASK")
@@ -77,7 +97,7 @@ def explorer(**given) -> int:
     help="Two networks of one task side by side, reading the same input stream: valid units fed in (teacher) or "
     "the symbols you type (type). Each shows its sparkbars, its next-symbol probabilities and its running bad "
     "mass. A and B are weights files or shipped names, e.g. rnnmem-tui compare fill-10 fill-optimal-10.",
-    epilog="Keys: space play/pause · n or → step · m mode · ↑ ↓ select a neuron in both · + - speed · r reset · q quit",
+    cls=Compare,
 )
 @click.argument("a", metavar="A")
 @click.argument("b", metavar="B")

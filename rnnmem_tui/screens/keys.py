@@ -88,7 +88,7 @@ PALETTE = [
 APP_KEYS = [("?", "This help"), ("ctrl+p", "Palette: actions by name"), ("q", "Quit")]  # the app's, not the screen's
 
 
-def key_rows(bindings: list[Binding] = BINDINGS) -> list[tuple[str, str]]:
+def key_rows(bindings: list[Binding] = BINDINGS, app_keys: list[tuple[str, str]] = APP_KEYS) -> list[tuple[str, str]]:
     """Every key and what it does, in declaration order, the digits folded into one row: the one list that the
     help screen, the explorer's --help and the README's key table show."""
     rows: list[tuple[str, str]] = []
@@ -98,7 +98,7 @@ def key_rows(bindings: list[Binding] = BINDINGS) -> list[tuple[str, str]]:
                 rows.append(("0-9", b.tooltip))
             continue
         rows.append((b.key_display or b.key, b.tooltip or b.description))
-    return rows + APP_KEYS
+    return rows + app_keys
 
 
 def markdown() -> str:
