@@ -85,7 +85,7 @@ def test_compare_s_help_lists_the_keys_of_its_screen(capsys):
 
     assert main(["compare", "--help"]) == 0
     keys = capsys.readouterr().out.split("Keys:")[1]
-    assert all(b.tooltip in keys for b in CompareScreen.BINDINGS) and "q  Quit" in keys
+    assert all(b.tooltip in keys for b in CompareScreen.BINDINGS) and "q      Quit" in keys
 
 
 def test_version_names_the_commit(capsys):
