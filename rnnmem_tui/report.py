@@ -158,11 +158,27 @@ def bench_table(root: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
+def study_table(root: Path) -> str:
+    """The study's claims, each with our evidence and the word its written rule gives (claims.py)."""
+    from .claims import table
+
+    return table(root)
+
+
+def study_rules() -> str:
+    """The written rules that choose each claim's word, from the rules' own docstrings."""
+    from .claims import rules_text
+
+    return rules_text()
+
+
 BLOCKS: dict[str, Callable[[Path, dict], str]] = {  # a block's name -> its text, from the checkout and the cache
     "networks": lambda root, cache: shipped_networks(),
     "roles": lambda root, cache: roles_table(cache),
     "sizes": lambda root, cache: sizes_table(root),
     "bench": lambda root, cache: bench_table(root),
+    "study": lambda root, cache: study_table(root),
+    "study-rules": lambda root, cache: study_rules(),
 }
 
 

@@ -258,6 +258,37 @@ def flags(command: str) -> dict[str, str]:
     return out
 
 
+def from_files(paths: list[str | Path]) -> list[Record]:
+    """The records of trained networks' files (`train --seeds` writes one per seed), from their metas: each
+    file's seed, settings, verdict, updates, code and command."""
+    from .weights import load as load_net
+
+    out = []
+    for path in paths:
+        m = load_net(path).meta
+        t, v = m.trainer or {}, m.verdict or {}
+        out.append(
+            Record(
+                task=m.spec or m.task,
+                cell="rnn",
+                hidden=m.hidden,
+                seed=m.seed,
+                lr=t.get("lr"),
+                recipe=t.get("recipe", "windows"),
+                budget=t.get("max_steps"),
+                curve=None,
+                verdict=v["verdict"],
+                validity=v["validity"],
+                validity_interval=tuple(v["validity_interval"]),
+                updates=m.steps,
+                code=m.source or "",
+                superseded=False,
+                command=m.command,
+            )
+        )
+    return out
+
+
 def from_text(text: str, code: str) -> list[Record]:
     """The runs of a search's text output (docs/searches/*.txt) as records made by `code`.
 
