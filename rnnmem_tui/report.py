@@ -98,13 +98,33 @@ def strongest_kinds(path: Path) -> dict[str, int]:
     return {k: counts[k] for k in KINDS if counts[k]}
 
 
-def cached(cache: dict, path: Path, analyse: Callable[[Path], dict]) -> dict:
+def role_labels(path: Path) -> list[str]:
+    """Each neuron's strongest role as `explain` labels it (its defaults), e.g. `bit: cell 4 filled (AUC 1.00)`."""
+    from .roles import explain
+    from .weights import task_for
+
+    net = load(path)
+    return [n.label for n in explain(net, task_for(net))]
+
+
+def cached(cache: dict, path: Path, analyse: Callable[[Path], object]) -> object:
     """An analysis of a file, from the cache when neither the file nor the analysis's code has changed."""
     key = f"{path.name}:{analyse.__name__}"
     entry = cache.get(key)
     if entry is None or entry["key"] != analysis_key(path):
         entry = cache[key] = {"key": analysis_key(path), "value": analyse(path)}
     return entry["value"]
+
+
+def findings(cache: dict) -> str:
+    """Per shipped network: its recorded verdict with the validity interval, and each neuron's strongest role."""
+    lines = []
+    for path in sorted(data_dir("weights").glob("*.npz")):
+        v = load(path).meta.verdict
+        lo, hi = v["validity_interval"]
+        roles = "; ".join(f"{i} {label}" for i, label in enumerate(cached(cache, path, role_labels)))
+        lines.append(f"- **{path.stem}**: {v['verdict']}, validity {v['validity']:.4f} [{lo:.4f}, {hi:.4f}]. {roles}.")
+    return "\n".join(lines) + "\n"
 
 
 def roles_table(cache: dict) -> str:
@@ -175,6 +195,7 @@ def study_rules() -> str:
 BLOCKS: dict[str, Callable[[Path, dict], str]] = {  # a block's name -> its text, from the checkout and the cache
     "networks": lambda root, cache: shipped_networks(),
     "roles": lambda root, cache: roles_table(cache),
+    "findings": lambda root, cache: findings(cache),
     "sizes": lambda root, cache: sizes_table(root),
     "bench": lambda root, cache: bench_table(root),
     "study": lambda root, cache: study_table(root),
