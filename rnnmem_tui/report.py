@@ -157,6 +157,38 @@ def sizes_table(root: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
+def minimums_table(root: Path) -> str:
+    """Each task's minimum as its two bounds: the smallest construction above, and below, the smallest searched
+    size where some run meets with the size under it (its runs, and the Clopper-Pearson bound when none meets)."""
+    from .constructions import sizes as built
+    from .searches import load as load_records, summary
+    from .tasks import load_task, task_names
+
+    found = summary([r for p in sorted((root / "docs" / "searches").glob("*.jsonl")) for r in load_records(p)])
+    lines = [
+        "| task | the study | smallest construction | smallest size searched where a run meets | the size below |",
+        "|---|---|---|---|---|",
+    ]
+    for name in task_names():
+        spec, mine = load_spec(name), [s for s in found if s.task == name]
+        meeting = [s for s in mine if s.meets]
+        if not mine:
+            continue
+        low = min(meeting, key=lambda s: s.hidden) if meeting else None
+        below = max((s for s in mine if low is None or s.hidden < low.hidden), key=lambda s: s.hidden, default=None)
+        under = (
+            f"{below.hidden}: {below.meets} of {below.runs} meet, best {below.best:.4f}"
+            + (f"; meets in at most {below.upper:.2f} of runs (95%)" if below.upper is not None else "")
+            if below
+            else "not searched"
+        )
+        study = spec.get("hidden") if spec.get("study") else "-"
+        construction = min(built(load_task(name)), default="none yet")
+        met = f"{low.hidden}: {low.meets} of {low.runs} runs, best {low.best:.4f}" if low else "no searched size meets"
+        lines.append(f"| {name} | {study} | {construction} | {met} | {under} |")
+    return "\n".join(lines) + "\n"
+
+
 def bench_table(root: Path) -> str:
     """Each recorded bench run (`bench --json`, kept in docs/bench/*.json): per task and side, the runs whose
     verdict meets the target, and the median time and updates of those that do."""
@@ -197,6 +229,7 @@ BLOCKS: dict[str, Callable[[Path, dict], str]] = {  # a block's name -> its text
     "roles": lambda root, cache: roles_table(cache),
     "findings": lambda root, cache: findings(cache),
     "sizes": lambda root, cache: sizes_table(root),
+    "minimums": lambda root, cache: minimums_table(root),
     "bench": lambda root, cache: bench_table(root),
     "study": lambda root, cache: study_table(root),
     "study-rules": lambda root, cache: study_rules(),
