@@ -17,6 +17,9 @@ from .tasks import load_spec
 from .weights import load
 
 BLOCK = re.compile(r"(<!-- report:([a-z0-9-]+) -->\n)(.*?)(<!-- /report -->)", re.S)
+RESULT = re.compile(r"\d\.\d+ \[\d\.\d+, \d\.\d+\]")  # a figure with its interval: how a result is reported
+CODE = re.compile(r"`[^`\n]*`")  # an example in backticks is not a claim
+EXEMPT = ("DESIGN.md", "changelog.md")  # the contracts, and the log of what was measured when
 
 
 def interval(x: float, ci: list[float] | tuple[float, float], digits: int) -> str:
@@ -262,6 +265,20 @@ def drift(root: Path, blocks: dict[str, str]) -> list[str]:
         if want != text:
             rel = str(path.relative_to(root))
             out += difflib.unified_diff(text.splitlines(True), want.splitlines(True), rel, f"{rel} (generated)")
+    return out
+
+
+def typed_results(root: Path) -> list[str]:
+    """Each figure-with-interval typed outside a report block (or an example in backticks) in the README or a
+    docs page, as `path:line: text`; DESIGN.md and the changelog are exempt. Empty: every result is generated."""
+    out = []
+    for path in documents(root):
+        if path.name in EXEMPT:
+            continue
+        text = BLOCK.sub(lambda m: "\n" * m[0].count("\n"), path.read_text())
+        for n, line in enumerate(text.splitlines(), 1):
+            if RESULT.search(CODE.sub("", line)):
+                out.append(f"{path.relative_to(root)}:{n}: {line.strip()}")
     return out
 
 

@@ -71,7 +71,8 @@ def test_the_repository_s_blocks_match_the_data(capsys):
 
 
 @pytest.mark.parametrize(
-    "name", [pytest.param(n, marks=pytest.mark.slow) if n == "roles" else n for n in sorted(report.BLOCKS)]
+    "name",
+    [pytest.param(n, marks=pytest.mark.slow) if n in ("roles", "findings") else n for n in sorted(report.BLOCKS)],
 )
 def test_every_block_renders(name):
     from pathlib import Path
@@ -94,3 +95,21 @@ def test_an_analysis_is_reused_while_its_file_and_code_are_unchanged(tmp_path, m
     cache["fill-10.npz:strongest_kinds"]["key"] = "another file or code"
     report.cached(cache, path, kinds)
     assert calls == ["fill-10.npz", "fill-10.npz"]
+
+
+def test_check_fails_on_a_result_typed_outside_a_block(tmp_path, capsys):
+    root = checkout(tmp_path)
+    assert main(["report", "--root", str(root)]) == 0
+    page = root / "docs" / "results.md"
+    page.write_text(
+        page.read_text() + "\nfill-10 meets (0.9935 [0.9928, 0.9942]).\n\nAn example: `meets 0.993 [0.992, 0.994]`.\n"
+    )
+    capsys.readouterr()
+    assert main(["report", "--root", str(root), "--check"]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out == [
+        f"docs/results.md:{len(page.read_text().splitlines()) - 2}: fill-10 meets (0.9935 [0.9928, 0.9942])."
+    ]
+    (root / "docs" / "changelog.md").write_text("0.9935 [0.9928, 0.9942] on 2026-12-05\n")  # a log is exempt
+    page.write_text(page.read_text().replace("(0.9935 [0.9928, 0.9942])", "(see the table)"))
+    assert main(["report", "--root", str(root), "--check"]) == 0

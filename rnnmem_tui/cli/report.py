@@ -9,15 +9,16 @@ from pathlib import Path
 import click
 
 from ..paths import write_atomically
-from ..report import CACHE, documents, drift, fill, load_cache, render
+from ..report import CACHE, documents, drift, fill, load_cache, render, typed_results
 
 
 @click.command(
     "report",
     short_help="write every result table into the README's and the docs' marked blocks, or check them",
     help="Regenerate the results that the README and docs/*.md hold between `<!-- report:NAME -->` and "
-    "`<!-- /report -->` from the shipped files' metas; with --check, change nothing and fail with a diff when "
-    "the text has drifted from the data.",
+    "`<!-- /report -->` from the shipped files' metas, the search and bench records and the study's claims; with "
+    "--check, change nothing and fail with a diff when the text has drifted from the data, or when a figure with "
+    "its interval is typed outside a block (DESIGN.md and the changelog are exempt).",
 )
 @click.option(
     "--root",
@@ -32,10 +33,20 @@ def report(root: Path, check: bool) -> int:
     cache = load_cache(root)
     blocks = render(root, cache=cache)
     if check:
-        diff = drift(root, blocks)
+        diff, typed = drift(root, blocks), typed_results(root)
         sys.stdout.writelines(diff)
-        print(f"report: {'drift: the diff above' if diff else 'every block matches the data'}", file=sys.stderr)
-        return 1 if diff else 0
+        sys.stdout.writelines(f"{t}\n" for t in typed)
+        print(
+            "report: "
+            + ("drift: the diff above; " if diff else "every block matches the data; ")
+            + (
+                f"{len(typed)} result(s) typed outside a block, listed above"
+                if typed
+                else "no result typed outside one"
+            ),
+            file=sys.stderr,
+        )
+        return 1 if diff or typed else 0
     changed = []
     if (root / "docs").is_dir() and cache != load_cache(root):
         text = json.dumps(cache, indent=1, sort_keys=True) + "\n"
