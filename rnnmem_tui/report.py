@@ -282,6 +282,23 @@ def typed_results(root: Path) -> list[str]:
     return out
 
 
+def stale_figures(root: Path) -> list[str]:
+    """The study's figures in docs/figures that differ from what `figures` draws now (none when the checkout
+    has no docs/figures)."""
+    import tempfile
+
+    from .figures import make_figures
+
+    folder = root / "docs" / "figures"
+    if not folder.is_dir():
+        return []
+    with tempfile.TemporaryDirectory() as tmp:
+        drawn = make_figures(tmp)
+        return [
+            p.name for p in drawn if not (folder / p.name).is_file() or (folder / p.name).read_bytes() != p.read_bytes()
+        ]
+
+
 def render(root: Path, names: list[str] | None = None, cache: dict | None = None) -> dict[str, str]:
     """The generated text of the named blocks (all of them by default) for the checkout at `root`; analyses
     come from `cache` (a dict the caller may save) when their file and code are unchanged."""

@@ -63,6 +63,7 @@ def test_an_unknown_block_is_refused_in_one_line(tmp_path, capsys):
     assert len(err) == 1 and "unknown report block 'nonesuch'" in err[0]
 
 
+@pytest.mark.slow  # draws the nine figures
 def test_the_repository_s_blocks_match_the_data(capsys):
     """What CI checks: the README and the docs hold what `report` generates."""
     from pathlib import Path
