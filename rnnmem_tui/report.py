@@ -71,22 +71,29 @@ def shipped_networks() -> str:
 
 
 KINDS = ("bit", "counter", "flag", "phase", "parity", "input", "unexplained")  # the columns of the roles table
-ANALYSES = (
-    "roles.py",
-    "probe.py",
-    "nulls.py",
-    "nulls.json",
-    "metrics.py",
-    "model.py",
-)  # what explain's answer rests on
+EXPLAIN = ("roles.py", "probe.py", "nulls.py", "nulls.json", "metrics.py", "model.py")  # what explain rests on
+ANALYSES = {  # an analysis -> the code its answer rests on
+    "strongest_kinds": EXPLAIN,
+    "role_labels": EXPLAIN,
+    "machine_of": ("automaton.py", "fsm.py", "model.py"),
+    "points_of": ("dynamics.py", "model.py"),
+}
+MACHINES = (
+    "count-2",
+    "count-optimal-2",
+    "fill-10",
+    "fill-optimal-10",
+    "grammar-4",
+    "grammar-optimal-4",
+)  # dynamics page
 CACHE = "report-cache.json"  # beside the pages, under docs/
 
 
-def analysis_key(path: Path) -> str:
+def analysis_key(path: Path, analysis: str) -> str:
     """What a cached analysis of a file rests on: the file's bytes and the code of the analysis."""
     h = hashlib.sha256(path.read_bytes())
     pkg = Path(__file__).resolve().parent
-    for name in ANALYSES:
+    for name in ANALYSES[analysis]:
         h.update(name.encode() + b"\0" + (pkg / name).read_bytes())
     return h.hexdigest()[:20]
 
@@ -112,10 +119,10 @@ def role_labels(path: Path) -> list[str]:
 
 def cached(cache: dict, path: Path, analyse: Callable[[Path], object]) -> object:
     """An analysis of a file, from the cache when neither the file nor the analysis's code has changed."""
-    key = f"{path.name}:{analyse.__name__}"
+    key, rests_on = f"{path.name}:{analyse.__name__}", analysis_key(path, analyse.__name__)
     entry = cache.get(key)
-    if entry is None or entry["key"] != analysis_key(path):
-        entry = cache[key] = {"key": analysis_key(path), "value": analyse(path)}
+    if entry is None or entry["key"] != rests_on:
+        entry = cache[key] = {"key": rests_on, "value": analyse(path)}
     return entry["value"]
 
 
@@ -127,6 +134,43 @@ def findings(cache: dict) -> str:
         lo, hi = v["validity_interval"]
         roles = "; ".join(f"{i} {label}" for i, label in enumerate(cached(cache, path, role_labels)))
         lines.append(f"- **{path.stem}**: {v['verdict']}, validity {v['validity']:.4f} [{lo:.4f}, {hi:.4f}]. {roles}.")
+    return "\n".join(lines) + "\n"
+
+
+def machine_of(path: Path) -> dict:
+    """`automaton`'s summary of a network (its defaults): its machine against the task's."""
+    from .automaton import report as machine
+    from .weights import task_for
+
+    net = load(path)
+    r = machine(net, task_for(net)).as_json()
+    return {k: r[k] for k in ("states", "task_states", "raw_states", "resolution", "agreement", "steps", "one_to_one")}
+
+
+def points_of(path: Path) -> dict:
+    """`fixed-points`' count of each kind of point (stable, saddle, unstable, slow) over every symbol's map."""
+    from .dynamics import fixed_points
+    from .weights import task_for
+
+    net = load(path)
+    return dict(sorted(Counter(p.kind for p in fixed_points(net, task_for(net))).items()))
+
+
+def machines_table(cache: dict) -> str:
+    """The extracted machines and fixed points of the networks the dynamics page reads."""
+    lines = [
+        "| network | its machine: states (quantised, step) | the task's states | one to one | agreement (steps) "
+        "| fixed and slow points, over every symbol's map |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name in MACHINES:
+        path = data_dir("weights") / f"{name}.npz"
+        m, pts = cached(cache, path, machine_of), cached(cache, path, points_of)
+        kinds = ", ".join(f"{n} {k}" for k, n in pts.items())
+        lines.append(
+            f"| {name} | {m['states']} ({m['raw_states']}, {m['resolution']:g}) | {m['task_states']} | "
+            f"{'yes' if m['one_to_one'] else 'no'} | {m['agreement']:.4f} ({m['steps']}) | {kinds} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -231,6 +275,7 @@ BLOCKS: dict[str, Callable[[Path, dict], str]] = {  # a block's name -> its text
     "networks": lambda root, cache: shipped_networks(),
     "roles": lambda root, cache: roles_table(cache),
     "findings": lambda root, cache: findings(cache),
+    "machines": lambda root, cache: machines_table(cache),
     "sizes": lambda root, cache: sizes_table(root),
     "minimums": lambda root, cache: minimums_table(root),
     "bench": lambda root, cache: bench_table(root),

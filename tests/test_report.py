@@ -73,7 +73,10 @@ def test_the_repository_s_blocks_match_the_data(capsys):
 
 @pytest.mark.parametrize(
     "name",
-    [pytest.param(n, marks=pytest.mark.slow) if n in ("roles", "findings") else n for n in sorted(report.BLOCKS)],
+    [
+        pytest.param(n, marks=pytest.mark.slow) if n in ("roles", "findings", "machines") else n
+        for n in sorted(report.BLOCKS)
+    ],
 )
 def test_every_block_renders(name):
     from pathlib import Path
