@@ -192,16 +192,40 @@ def sizes_table(root: Path) -> str:
 
     records = [r for p in sorted((root / "docs" / "searches").glob("*.jsonl")) for r in load_records(p)]
     lines = [
-        "| task | hidden | runs | meets | undecided | misses | best validity | median | meets at most (95%) |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| task | hidden | runs | meets | undecided | misses | best validity | median | meets at most (95%) "
+        "| tried: seeds, rates, budgets, recipe | curves |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for s in summary(records):
         bound = f"{s.upper:.2f} of runs" if s.upper is not None else ""
+        mine = [r for r in records if (r.task, r.cell, r.hidden) == (s.task, s.cell, s.hidden) and not r.superseded]
         lines.append(
             f"| {s.task} | {s.hidden} | {s.runs} | {s.meets} | {s.undecided} | {s.misses} | {s.best:.4f} | "
-            f"{s.median:.4f} | {bound} |"
+            f"{s.median:.4f} | {bound} | {tried(mine)} | {rising(mine)} |"
         )
     return "\n".join(lines) + "\n"
+
+
+def tried(runs: list) -> str:
+    """The seeds, learning rates, budgets and recipes of a size's runs, e.g. `seeds 0-4; lr 0.01, 0.02; 20000`."""
+    seeds = sorted({r.seed for r in runs})
+    span = f"{seeds[0]}-{seeds[-1]}" if seeds == list(range(seeds[0], seeds[-1] + 1)) else ", ".join(map(str, seeds))
+    rates = ", ".join(f"{lr:g}" for lr in sorted({r.lr for r in runs if r.lr is not None}))
+    budgets = ", ".join(str(b) for b in sorted({r.budget for r in runs if r.budget}))
+    recipes = ", ".join(sorted({r.recipe for r in runs}))
+    return f"seeds {span}; lr {rates}; {budgets} updates; {recipes}"
+
+
+def rising(runs: list) -> str:
+    """Whether the runs' curves were still rising at the end of their budget: the median gain of the best
+    validation over the budget's second half, where the records hold curves ("unrecorded" where none does)."""
+    import statistics
+
+    gains = [r.curve[-1] - r.curve[len(r.curve) // 2 - 1] for r in runs if r.curve]
+    if not gains:
+        return "unrecorded"
+    gain = statistics.median(gains)
+    return f"{'still rising' if gain > 0.005 else 'flat'} (median gain {gain:+.3f} over the second half)"
 
 
 def minimums_table(root: Path) -> str:
