@@ -69,17 +69,19 @@ def best(runs: list[Run]) -> str:
     return f"{r.validity:.4f} [{r.interval[0]:.4f}, {r.interval[1]:.4f}]"
 
 
+def split_at(runs: list[Run], x: float, meeting: bool = False) -> tuple[list[Run], bool]:
+    """The runs whose interval lies wholly at or above x (and, with `meeting`, whose verdict meets their own
+    target), and whether there are at least MIN_RUNS runs with every interval wholly below x."""
+    above = [r for r in runs if r.interval[0] >= x and (r.verdict == "meets" or not meeting)]
+    return above, len(runs) >= MIN_RUNS and all(r.interval[1] < x for r in runs)
+
+
 def some_run_at_least(claim: dict, runs: list[Run]) -> tuple[str, str]:
     """**"X% on some trials"**: *reproduced* when at least one run's validity interval lies wholly at or above X;
     *refuted* when there are at least 5 runs and every interval lies wholly below X; *not reproduced* otherwise."""
-    x = claim["threshold"]
-    above = [r for r in runs if r.interval[0] >= x]
-    said = f"{len(above)} of {len(runs)} runs wholly at or above {x}; best {best(runs)}"
-    if above:
-        return "reproduced", said
-    if len(runs) >= MIN_RUNS and all(r.interval[1] < x for r in runs):
-        return "refuted", said
-    return "not reproduced", said
+    above, below = split_at(runs, claim["threshold"])
+    said = f"{len(above)} of {len(runs)} runs wholly at or above {claim['threshold']}; best {best(runs)}"
+    return ("reproduced" if above else "refuted" if below else "not reproduced"), said
 
 
 def perfect(claim: dict, runs: list[Run]) -> tuple[str, str]:
@@ -87,22 +89,18 @@ def perfect(claim: dict, runs: list[Run]) -> tuple[str, str]:
     early and cannot say). *Reproduced* when at least one run meets the 0.999 target (its interval wholly at or
     above it); otherwise *not reproduced at 0.999*, with the best interval. Training that falls short never
     refutes it: a network that does better may exist."""
-    met = [r for r in runs if r.verdict == "meets" and r.interval[0] >= PERFECT]
+    met, _ = split_at(runs, PERFECT, meeting=True)
     said = f"{len(met)} of {len(runs)} runs trained to {PERFECT} meet it; best {best(runs)}"
-    return ("reproduced", said) if met else ("not reproduced at 0.999", said)
+    return ("reproduced" if met else "not reproduced at 0.999"), said
 
 
 def not_perfect(claim: dict, runs: list[Run]) -> tuple[str, str]:
     """**"Sometimes off"** (a size too small for perfect lines): in a population trained to the 0.999 target,
     *refuted* when some run meets it; *reproduced* when there are at least 5 runs and every interval lies
     wholly below 0.999; *not reproduced* otherwise."""
-    met = [r for r in runs if r.verdict == "meets" and r.interval[0] >= PERFECT]
+    met, below = split_at(runs, PERFECT, meeting=True)
     said = f"{len(met)} of {len(runs)} runs trained to {PERFECT} meet it; best {best(runs)}"
-    if met:
-        return "refuted", said
-    if len(runs) >= MIN_RUNS and all(r.interval[1] < PERFECT for r in runs):
-        return "reproduced", said
-    return "not reproduced", said
+    return ("refuted" if met else "reproduced" if below else "not reproduced"), said
 
 
 def worse_than(claim: dict, runs: list[Run], reference: list[Run]) -> tuple[str, str]:
