@@ -17,7 +17,9 @@ from .tasks import load_spec
 from .weights import load
 
 BLOCK = re.compile(r"(<!-- report:([a-z0-9-]+) -->\n)(.*?)(<!-- /report -->)", re.S)
-RESULT = re.compile(r"\d\.\d+ \[\d\.\d+, \d\.\d+\]")  # a figure with its interval: how a result is reported
+RESULT = re.compile(  # how a result is reported: a figure with its interval, or a count of runs that did something
+    r"\d\.\d+ \[\d\.\d+, \d\.\d+\]|\b\d+ (?:of|/) \d+ (?:runs|seeds|networks|meet)"
+)
 CODE = re.compile(r"`[^`\n]*`")  # an example in backticks is not a claim
 EXEMPT = ("DESIGN.md", "changelog.md")  # the contracts, and the log of what was measured when
 
@@ -338,8 +340,9 @@ def drift(root: Path, blocks: dict[str, str]) -> list[str]:
 
 
 def typed_results(root: Path) -> list[str]:
-    """Each figure-with-interval typed outside a report block (or an example in backticks) in the README or a
-    docs page, as `path:line: text`; DESIGN.md and the changelog are exempt. Empty: every result is generated."""
+    """Each result typed outside a report block (a figure with its interval, or a count such as `7 of 15 runs`;
+    an example in backticks is not one) in the README or a docs page, as `path:line: text`; DESIGN.md and the
+    changelog are exempt. Empty: every result so shaped is generated."""
     out = []
     for path in documents(root):
         if path.name in EXEMPT:
