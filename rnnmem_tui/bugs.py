@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 import traceback
-from pathlib import Path
 
 
 def report_bug(error: BaseException) -> int:
     """Save the traceback of an unexpected exception, print one line pointing at it; returns exit code 1."""
-    report = Path(tempfile.gettempdir()) / "rnnmem-tui-crash.txt"
-    try:
-        report.write_text("".join(traceback.format_exception(error)))
-        where = f"the traceback is in {report}"
+    try:  # a new file each time, created exclusively: it never follows a link or overwrites the last report
+        fd, name = tempfile.mkstemp(prefix="rnnmem-tui-crash-", suffix=".txt")
+        with os.fdopen(fd, "w") as f:
+            f.write("".join(traceback.format_exception(error)))
+        where = f"the traceback is in {name}"
     except OSError:
         where = "the traceback could not be saved"
     print(

@@ -74,10 +74,14 @@ def file_mode() -> int:
     return 0o666 & ~mask
 
 
-def write_atomically(path: str | Path, write: Callable[[BinaryIO], object]) -> Path:
-    """Write a file with `write(f)` into a temporary file in the same folder, then rename it into place,
-    so that a reader (or a Ctrl-C) never sees half a file. The file gets the usual mode of a new file
-    (0644 under a 022 umask), not the temporary file's 0600."""
+def write_atomically(path: str | Path, write: Callable[[BinaryIO], object], replace: bool = True) -> Path:
+    """Write a file with `write(f)` into a temporary file in the same folder, then move it into place, so that
+    a reader (or a Ctrl-C) never sees half a file; returns where it went. The file gets the usual mode of a new
+    file (0644 under a 022 umask), not the temporary file's 0600.
+
+    With `replace` false, an existing file is never replaced, even one that appeared after the destination was
+    checked (another run saving to the same path): the file goes to the next free name, `NAME-2.npz`, `-3`...,
+    decided at the moment of saving by a hard link that fails if the name is taken."""
     path = Path(path)
     refuse_special(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -88,8 +92,22 @@ def write_atomically(path: str | Path, write: Callable[[BinaryIO], object]) -> P
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, file_mode())
-        os.replace(tmp, path)
-    except BaseException:
+        if replace:
+            os.replace(tmp, path)
+        else:
+            path = link_free(tmp, path)
+    finally:
         Path(tmp).unlink(missing_ok=True)
-        raise
     return path
+
+
+def link_free(tmp: str, path: Path) -> Path:
+    """Hard-link `tmp` to `path`, or to the first free `STEM-N.SUFFIX` (N = 2, 3, ...); returns the name used."""
+    for n in range(1, 10_000):
+        name = path if n == 1 else path.with_name(f"{path.stem}-{n}{path.suffix}")
+        try:
+            os.link(tmp, name)
+            return name
+        except FileExistsError:
+            continue
+    raise PathError(f"{path}: no free name from {path.stem}-2 to {path.stem}-9999")

@@ -168,15 +168,16 @@ def task_for(net: RNN) -> Task:
         raise WeightsError(str(e)) from None
 
 
-def save(net: RNN, path: str | Path) -> Path:
-    """Write a network atomically (`paths.write_atomically`)."""
+def save(net: RNN, path: str | Path, replace: bool = True) -> Path:
+    """Write a network atomically (`paths.write_atomically`; without `replace`, never over an existing file);
+    returns where it went."""
     path = Path(path)
     arrays = {k: np.asarray(v, dtype=float) for k, v in net.params.items()}
     arrays["vocab"] = np.array(net.vocab, dtype="<U1")
     if net.meta is None:
         raise WeightsError(f"{path}: a network without a meta cannot be saved")
     arrays["meta"] = np.array(net.meta.to_json())
-    return write_atomically(path, lambda f: np.savez(f, **arrays))
+    return write_atomically(path, lambda f: np.savez(f, **arrays), replace)
 
 
 def shipped(task: str, hidden: int | None = None, optimal: bool = False) -> Path:

@@ -8,9 +8,12 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from helpers import children_cpu, cpu_of, interruptible
 from rnnmem_tui.paths import data_dir
@@ -175,3 +178,55 @@ def test_saving_over_a_special_file_is_refused_at_the_moment_of_writing(tmp_path
     with pytest.raises(PathError, match="not a regular file"):
         write_atomically(pipe, lambda f: f.write(b"x"))
     assert not any(p.name.endswith(".tmp") for p in tmp_path.iterdir())
+
+
+def test_two_runs_saving_onto_one_path_both_keep_their_network(tmp_path):
+    """The second run finds the name taken at the moment of saving, and saves to the next free name."""
+    from rnnmem_tui.paths import write_atomically
+
+    dest = tmp_path / "same.npz"
+    first = write_atomically(dest, lambda f: f.write(b"seed 0"), replace=False)
+    second = write_atomically(dest, lambda f: f.write(b"seed 1"), replace=False)
+    assert (first, second) == (dest, tmp_path / "same-2.npz")
+    assert dest.read_bytes() == b"seed 0" and second.read_bytes() == b"seed 1"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["same-2.npz", "same.npz"]  # no temporary file left
+
+
+@settings(max_examples=10, deadline=None)
+@given(writers=st.integers(2, 6))
+def test_writers_racing_for_one_destination_all_survive(writers):
+    import tempfile
+    import threading
+
+    from rnnmem_tui.paths import write_atomically
+
+    with tempfile.TemporaryDirectory() as folder:
+        dest, went, start = Path(folder) / "net.npz", [], threading.Barrier(writers)
+
+        def write(i: int) -> None:
+            start.wait()
+            went.append(write_atomically(dest, lambda f: f.write(f"network {i}".encode()), replace=False))
+
+        threads = [threading.Thread(target=write, args=(i,)) for i in range(writers)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert len(set(went)) == writers
+        assert sorted(p.read_text() for p in went) == sorted(f"network {i}" for i in range(writers))
+
+
+def test_each_crash_report_is_a_new_file_that_follows_no_link(tmp_path, monkeypatch, capsys):
+    import tempfile
+
+    from rnnmem_tui.bugs import report_bug
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    target = tmp_path / "precious.txt"
+    target.write_text("keep me")
+    (tmp_path / "rnnmem-tui-crash.txt").symlink_to(target)
+    assert report_bug(ValueError("first")) == report_bug(ValueError("second")) == 1
+    lines = capsys.readouterr().err.splitlines()
+    files = [line.split("the traceback is in ")[1].split(";")[0] for line in lines]
+    assert len(set(files)) == 2 and all(Path(f).parent == tmp_path for f in files)
+    assert "ValueError: first" in Path(files[0]).read_text() and target.read_text() == "keep me"

@@ -70,6 +70,15 @@ def record(net, v: Verdict) -> Verdict:
     return v
 
 
+def saved(net, path: Path, force: bool) -> Path:
+    """Save a new file at `path` (replacing one only with --force); if another run took the name since it was
+    checked, save to the next free name and say so on stderr. Returns where the file went."""
+    went = save(net, path, replace=force)
+    if went != path:
+        print(f"rnnmem-tui: {path} was taken while this ran; saved to {went} instead", file=sys.stderr, flush=True)
+    return went
+
+
 def member_paths(task: str, hidden: int, out: str, force: bool, seeds: list[int] | None) -> list[Path]:
     """Where each network goes: `out` itself for one seed, else OUT/TASK-H-sS.npz; checked before training."""
     if not seeds:
@@ -116,8 +125,7 @@ def train(task, hidden, seed, seeds, out, force, jobs, **settings) -> int:
     outs = member_paths(task, hidden, out, force, seeds)
     loaded = load_task(task)
     results = run_training(loaded, [replace(cfg, seed=s) for s in seeds or [cfg.seed]], o.recorded_command(), jobs=jobs)
-    for result, path in zip(results, outs):
-        save(result.net, path)  # nothing is lost if a measurement below is interrupted
+    outs = [saved(result.net, path, force) for result, path in zip(results, outs)]  # kept if a measurement fails
     for result, path in zip(results, outs):
         print(
             f"{stopped(result, cfg)} after {result.steps} updates in {result.seconds:.1f}s; saved the best network to {path}",
@@ -164,7 +172,7 @@ def build_optimal(task, hidden, out, force) -> int:
     net = made.build(loaded)
     net.meta.command = o.recorded_command()
     (v,) = measure([net], loaded)
-    save(net, dest)
+    dest = saved(net, dest, force)
     print(
         f"built {dest}: {v.verdict}, validity {interval(v.validity, v.validity_interval, 4)}, "
         f"bad mass mean {v.bad_mean:.2e} max {v.bad_max:.2e}"
