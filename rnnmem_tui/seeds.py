@@ -1,20 +1,32 @@
-"""The one form of a seeds flag, everywhere: `N` (that many, from 0), `A..B` or `a,b,c`."""
+"""The one form of a seeds flag, everywhere: `N` (that many, from 0), `A..B` or `a,b,c`; and whole numbers on the
+command line, in ASCII digits only."""
 
 from __future__ import annotations
 
+import re
+
 SEEDS_FORM = "N (that many, from 0), A..B or a,b,c of distinct seeds >= 0"
+
+
+def whole(text: str) -> int:
+    """An integer written in ASCII digits, with an optional sign; raises ValueError for anything else (`int()`
+    alone would take `١٢` as 12, and `1_000`)."""
+    text = str(text).strip()
+    if not re.fullmatch(r"[+-]?[0-9]+", text):
+        raise ValueError(f"not a whole number in digits 0-9: {text!r}")
+    return int(text)
 
 
 def parse_seeds(text: str, flag: str = "--seeds") -> list[int]:
     """`N` (seeds 0..N-1), `A..B` or `a,b,c` as a list of distinct seeds; raises ValueError naming the flag."""
     try:
         if ".." in text:
-            lo, hi = (int(x) for x in text.split(".."))
+            lo, hi = (whole(x) for x in text.split(".."))
             seeds = list(range(lo, hi + 1))
         elif "," in text:
-            seeds = [int(x) for x in text.split(",")]
+            seeds = [whole(x) for x in text.split(",")]
         else:
-            seeds = list(range(int(text)))
+            seeds = list(range(whole(text)))
     except ValueError:
         seeds = []
     if not seeds or min(seeds) < 0 or len(set(seeds)) != len(seeds):

@@ -66,7 +66,7 @@ def test_the_text_says_grammars_machine_stops_at_n_max(capsys):
     "args, message",
     [
         (["automaton", "count-2", "--zero", "7"], "neuron 7 is out of range"),
-        (["automaton", "count-2", "--resolution", "0"], "--resolution: must be above 0.0"),
+        (["automaton", "count-2", "--resolution", "0"], "--resolution: must be at least 1e-06"),
         (["automaton", "nowhere.npz"], "nowhere.npz: no such weights file"),
         (["fixed-points", "count-2", "--max-points", "0"], "--max-points: must be at least 1"),
         (["fixed-points", "count-2", "--clamp", "1=3"], "VALUE in [-1, 1]"),

@@ -32,9 +32,9 @@ MAP_LINES = 8  # task states split over several network states, listed at most
 @o.json_flag()
 @click.option(
     "--resolution",
-    type=o.Real(above=0.0, hi=2.0),
+    type=o.Real(lo=1e-6, hi=2.0),
     default=None,
-    help="quantise each neuron in steps of this size instead of choosing the step",
+    help="quantise each neuron in steps of this size (1e-06..2) instead of choosing the step",
 )
 @o.interventions
 def automaton_(path, as_json, resolution, zero, clamp) -> int:

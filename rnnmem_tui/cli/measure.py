@@ -71,6 +71,8 @@ def describe(iv: Interventions) -> str:
 @o.seed("the first sampling seed, when --seeds is a count")
 def eval_(paths, as_json, markdown, units, seeds, seed) -> int:
     """Judge networks under the verdict protocol and print a table, JSON or the README's markdown."""
+    if as_json and markdown:
+        raise click.UsageError("give --json or --markdown, not both")
     seeds = [seed + s for s in seeds] if seeds == list(range(len(seeds))) else seeds
     consecutive = seeds == list(range(seeds[0], seeds[0] + len(seeds)))
     vp = VerdictProtocol(seeds=len(seeds), units=units, first_seed=seeds[0], listed=() if consecutive else tuple(seeds))

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import click
 
 from ..recipes import RECIPES
-from ..seeds import SEEDS_FORM, parse_seeds
+from ..seeds import SEEDS_FORM, parse_seeds, whole
 from ..train import SETTINGS, flag
 
 MAX_TRAIN_HIDDEN = 1024  # the largest network `train` makes (loading accepts up to 4096)
@@ -28,9 +28,9 @@ class Whole(click.ParamType):
     def convert(self, value, param, ctx) -> int:
         """The number, or a one-line failure naming the flag."""
         try:
-            number = int(value)
+            number = whole(value)
         except (TypeError, ValueError):
-            self.fail(f"wants a whole number, got {value!r}", param, ctx)
+            self.fail(f"wants a whole number in digits 0-9, got {value!r}", param, ctx)
         if number < self.lo or (self.hi is not None and number > self.hi):
             span = f"at least {self.lo}" if self.hi is None else f"in {self.lo}..{self.hi}"
             self.fail(f"must be {span}, got {number}", param, ctx)

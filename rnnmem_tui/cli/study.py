@@ -68,6 +68,8 @@ def evidence(r: Role) -> str:
 @o.seed("seed of the first teacher stream")
 def explain_(path, feature, as_json, streams, units, seed) -> int:
     """Print each neuron's roles with their evidence, or (--feature) rank the neurons for one feature."""
+    if feature is not None and not feature.strip():
+        raise click.UsageError("argument --feature: wants a feature's machine name or words, got ''")
     net = read(path)
     task = task_for(net)
     if feature:
