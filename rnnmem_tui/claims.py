@@ -59,8 +59,9 @@ def runs_of(root: Path, source: str, task: str, hidden: int) -> list[Run]:
     path = data_dir("weights") / f"{task}-{hidden}.npz"
     if not path.is_file():
         return []
-    v = load(path).meta.verdict
-    return [Run(path.name, hidden, load(path).meta.seed, v["verdict"], v["validity"], tuple(v["validity_interval"]))]
+    meta = load(path).meta
+    v = meta.verdict
+    return [Run(path.name, hidden, meta.seed, v["verdict"], v["validity"], tuple(v["validity_interval"]))]
 
 
 def best(runs: list[Run]) -> str:

@@ -202,6 +202,13 @@ class VerdictProtocol:
         return f"{len(seeds)} sampling seeds ({span}) x {self.units} units"
 
 
+def record(net: RNN, v: Verdict) -> Verdict:
+    """Write a verdict and the standard figures (its first sampling seed's) into a network's meta."""
+    net.meta.metrics = v.first.as_dict()
+    net.meta.verdict = {**v.as_dict(), "protocol": VerdictProtocol().text()}
+    return v
+
+
 Z95 = 1.959963984540054  # the normal quantile of a two-sided 95% interval
 
 

@@ -7,6 +7,7 @@ import difflib
 import hashlib
 import json
 import re
+import statistics
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -221,8 +222,6 @@ def tried(runs: list) -> str:
 def rising(runs: list) -> str:
     """Whether the runs' curves were still rising at the end of their budget: the median gain of the best
     validation over the budget's second half, where the records hold curves ("unrecorded" where none does)."""
-    import statistics
-
     gains = [r.curve[-1] - r.curve[len(r.curve) // 2 - 1] for r in runs if r.curve]
     if not gains:
         return "unrecorded"
@@ -265,15 +264,12 @@ def minimums_table(root: Path) -> str:
 def bench_table(root: Path) -> str:
     """Each recorded bench run (`bench --json`, kept in docs/bench/*.json): per task and side, the runs whose
     verdict meets the target, and the median time and updates of those that do."""
-    import json as json_
-    import statistics
-
     lines = [
         "| record | task | hidden | side | meets | median seconds (runs that meet) | median updates (runs that meet) |",
         "|---|---|---|---|---|---|---|",
     ]
     for path in sorted((root / "docs" / "bench").glob("*.json")):
-        runs = json_.loads(path.read_text())["runs"]
+        runs = json.loads(path.read_text())["runs"]
         for key in dict.fromkeys((r["task"], r["hidden"], r["side"]) for r in runs):
             got = [r for r in runs if (r["task"], r["hidden"], r["side"]) == key]
             met = [r for r in got if r["verdict"] == "meets"]

@@ -10,10 +10,10 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from .arith import differences
-from .metrics import judge_many
+from .metrics import judge_many, record
 from .model import RNN
 from .recipes import settings_for
-from .train import TrainConfig, flag, train_population
+from .train import SETTINGS, TrainConfig, flag, train_population
 from .weights import task_for
 
 EXACT = ("steps", "stopped_by", "metrics", "verdict", "trainer", "confirmation")  # meta fields a same-bits rerun keeps
@@ -52,9 +52,7 @@ def rerun(shipped: RNN) -> Rerun:
         raise ValueError("a hand-built network has no training to rerun")
     task = task_for(shipped)
     again = train_population(task, [TrainConfig(**meta.trainer)], command=meta.command)[0].net
-    (v,) = judge_many([again], task)
-    again.meta.metrics = v.first.as_dict()
-    again.meta.verdict = {**v.as_dict(), "protocol": meta.verdict.get("protocol")}
+    record(again, *judge_many([again], task))
     return Rerun(shipped, again, differences(meta.as_dict()))
 
 
@@ -70,8 +68,8 @@ def settings_of(command: str) -> dict:
         if word == "--no-carry":
             given["carry"] = False
         elif word in names:
-            value = next(rest)
-            given[names[word]] = value if names[word] == "recipe" else (float if "." in value else int)(value)
+            name = names[word]
+            given[name] = SETTINGS[name].metadata.get("kind", str)(next(rest)) if name in SETTINGS else int(next(rest))
         elif word in ("--out", "--jobs"):
             next(rest)
         else:

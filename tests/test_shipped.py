@@ -166,3 +166,11 @@ def test_the_shortest_command_is_found_for_settings_today_s_defaults_would_chang
     assert command_for(changed, "x.npz") == (
         "rnnmem-tui train fill --hidden 10 --seed 0 --no-carry --lr 0.05 --out x.npz"
     )
+
+
+def test_a_recorded_command_is_read_by_each_setting_s_own_type():
+    from rnnmem_tui.repro import settings_of
+
+    got = settings_of("rnnmem-tui train fill --hidden 10 --seed 3 --lr 1e-05 --batch 64 --no-carry --out x.npz")
+    assert (got["lr"], got["batch"], got["carry"], got["seed"]) == (1e-05, 64, False, 3)
+    assert isinstance(got["lr"], float) and isinstance(got["batch"], int)

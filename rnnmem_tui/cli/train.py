@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from .. import constructions
-from ..metrics import Verdict, VerdictProtocol
+from ..metrics import Verdict, VerdictProtocol, record
 from ..parallel import judge_parallel, train_parallel
 from ..paths import PathError, check_destination, check_folder
 from ..recipes import settings_for
@@ -61,13 +61,6 @@ def measure(nets: list, task, jobs: int = 1) -> list[Verdict]:
         flush=True,
     )
     return list(map(record, nets, judge_parallel(nets, task, jobs)))
-
-
-def record(net, v: Verdict) -> Verdict:
-    """Write a verdict and the standard figures (its first sampling seed's) into a network's meta."""
-    net.meta.metrics = v.first.as_dict()
-    net.meta.verdict = {**v.as_dict(), "protocol": VerdictProtocol().text()}
-    return v
 
 
 def saved(net, path: Path, force: bool) -> Path:
