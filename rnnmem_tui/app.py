@@ -4,6 +4,7 @@ nothing of sys.argv."""
 from __future__ import annotations
 
 import asyncio
+import signal
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -20,7 +21,7 @@ from .tasks import Task
 from .train import TrainConfig
 from .screens.compare import CompareScreen
 from .screens.explorer import ExploreScreen
-from .screens.exports import free_name
+from .screens.exports import save_network, write_svg
 from .screens.help import HelpScreen
 from .screens.training import TrainScreen
 
@@ -42,9 +43,23 @@ class RnnmemApp(App):
     TITLE = "rnnmem-tui"
     crash: BaseException | None = None  # an unhandled exception that ended the app
 
+    BINDINGS = [Binding("ctrl+c", "interrupt", "Interrupt", show=False, priority=True)]
+
     def on_load(self) -> None:
-        """Run thread workers in a pool that the exit does not wait for."""
-        asyncio.get_running_loop().set_default_executor(AbandoningExecutor())
+        """Run thread workers in a pool that the exit does not wait for; on a terminal, take SIGINT (`kill -INT`)
+        as the Ctrl-C key."""
+        loop = asyncio.get_running_loop()
+        loop.set_default_executor(AbandoningExecutor())
+        if not self.is_headless:
+            loop.add_signal_handler(signal.SIGINT, self.action_interrupt)
+
+    def action_interrupt(self) -> None:
+        """Ctrl-C: exit at once with 130, as a shell tool does, keeping what would be lost (`parting_words`)."""
+        self.exit(return_code=130, message=self.parting_words())
+
+    def parting_words(self) -> str | None:
+        """What an interrupted app says as it goes; nothing by default."""
+        return None
 
     def _handle_exception(self, error: Exception) -> None:
         """Keep the exception for the runner, which reports it in one line (Textual would print a traceback)."""
@@ -129,10 +144,19 @@ class ExplorerApp(RnnmemApp):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
+    def parting_words(self) -> str | None:
+        """Save a network trained here and not yet saved to the export folder, and say where (or why not)."""
+        for screen in self.screen_stack:
+            if isinstance(screen, ExploreScreen) and screen.trained:
+                try:
+                    return f"saved the network trained here to {save_network(screen.session, self.export_dir)}"
+                except (OSError, ValueError) as e:
+                    return f"could not save the network trained here: {e}"
+        return None
+
     def export_svg(self, stem: str) -> str:
         """Save the screen as `stem.svg` in the export directory (`stem-2.svg`... if taken); returns its path."""
-        path = free_name(self.export_dir, stem, ".svg")
-        return self.save_screenshot(path.name, str(self.export_dir))
+        return str(write_svg(self, self.export_dir / f"{stem}.svg"))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Textual's commands, then every explorer action by name."""

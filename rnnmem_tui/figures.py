@@ -7,6 +7,7 @@ import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
+from .paths import make_folder
 from .weights import load, resolve, task_for
 
 TYPE = ("m", "m")  # sample -> teacher -> type: the keys that make the explorer read typed symbols
@@ -103,6 +104,7 @@ FIGURES = (
 async def draw(figure: Figure, out: Path) -> Path:
     """Open the explorer headless on the figure's network, press its keys, save the screen as out/NAME.svg."""
     from .app import ExplorerApp
+    from .screens.exports import write_svg
 
     net = load(figure.network)
     # no roles worker: the figures show no labels, and each would wait for it
@@ -112,13 +114,11 @@ async def draw(figure: Figure, out: Path) -> Path:
         for key in figure.keys:
             await pilot.press(key)
         await pilot.pause()
-        app.save_screenshot(f"{figure.name}.svg", str(out))
-    return out / f"{figure.name}.svg"
+        return write_svg(app, out / f"{figure.name}.svg", replace=True)
 
 
 def make_figures(out: str | Path, names: list[str] | None = None) -> list[Path]:
     """Draw the figures (all, or those named) into the folder out; returns the files written."""
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = make_folder(out, "--out names the folder the figures go to")
     wanted = [f for f in FIGURES if not names or f.name in names]
     return [asyncio.run(draw(f, out)) for f in wanted]

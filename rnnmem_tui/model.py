@@ -240,6 +240,7 @@ def _workspace(S: int, T: int, B: int, H: int, V: int) -> dict[str, np.ndarray]:
     return cache[key]
 
 
+@np.errstate(over="ignore", invalid="ignore")  # a diverging run overflows: the trainer sees the NaN and says so
 def stack_loss_and_grads(
     P: dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray, h0: np.ndarray, interventions: Interventions = NONE
 ):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import numpy as np
 
 from .meta import Meta
 from .model import RNN
+from .paths import PathError, check_destination, write_atomically
 from .probe import STREAMS, UNITS, probe
 from .tasks import Task
 
@@ -121,12 +121,22 @@ def write_table(path: Path, shapes: dict[str, dict[str, float]]) -> None:
         "shapes": read_table(path) | shapes,
     }
     table["shapes"] = dict(sorted(table["shapes"].items()))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        json.dump(table, f, indent=1)
-        f.write("\n")
-    os.replace(tmp, path)
+    write_atomically(path, lambda f: f.write((json.dumps(table, indent=1) + "\n").encode()))
+
+
+def check_table(path: Path, force: bool = False) -> Path:
+    """Check, before calibrating, that the table at `path` can be written: a place for a file, and either no
+    file yet or a thresholds table of this version to merge into (anything else only with `force`, which
+    replaces it). Raises PathError."""
+    path = check_destination(path, force=True)
+    if path.exists() and not force:
+        try:
+            ours = json.loads(path.read_text()).get("version") == VERSION
+        except (OSError, ValueError, AttributeError):
+            ours = False
+        if not ours:
+            raise PathError(f"{path}: is not a thresholds table of version {VERSION}; pass --force to replace it")
+    return path
 
 
 def thresholds(task: Task, hidden: int, should_stop: Callable[[], bool] | None = None) -> dict[str, float]:
@@ -144,6 +154,6 @@ def thresholds(task: Task, hidden: int, should_stop: Callable[[], bool] | None =
     found = calibrate(task, hidden, should_stop=should_stop)
     try:
         write_table(user_cache(), {key: found})
-    except OSError:
+    except (OSError, PathError):
         pass  # a read-only home: calibrate again next time
     return found

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -21,9 +22,33 @@ class PathError(ValueError):
     """A place the program was asked to write to, but cannot or must not."""
 
 
+def kind(path: Path) -> str:
+    """What a path that is not a regular file is, in words: "a directory", "a named pipe (FIFO)", "a character
+    device", ..., "a symbolic link to nothing", or "nothing" when nothing is there."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return "a symbolic link to nothing" if path.is_symlink() else "nothing"
+    link = "a symbolic link to " if path.is_symlink() else ""
+    for test, words in (
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a named pipe (FIFO)"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISREG, "a regular file"),
+    ):
+        if test(mode):
+            return link + words
+    return link + "a special file"
+
+
 def refuse_special(path: Path) -> None:
-    """Raise PathError when `path` exists and is not a regular file (a device such as /dev/null, a pipe, a
-    socket): renaming a file over it would destroy it, so nothing is written there, --force or not."""
+    """Raise PathError when `path` is a symbolic link, or exists and is not a regular file (a device such as
+    /dev/null, a pipe, a socket): renaming a file over it would replace the link or destroy the device, so
+    nothing is written there, --force or not."""
+    if path.is_symlink():
+        raise PathError(f"{path}: is a symbolic link; nothing is written over it or through it, --force or not")
     if path.exists() and not path.is_file() and not path.is_dir():
         raise PathError(f"{path}: is not a regular file (a device, a pipe or a socket); nothing is written there")
 
@@ -40,6 +65,19 @@ def check_folder(folder: str | Path, what: str) -> Path:
     except OSError as e:
         raise PathError(f"{what} {folder}: cannot write there ({e.strerror or e})") from None
     return folder
+
+
+def make_folder(folder: str | Path, what: str) -> Path:
+    """Create `folder` if need be (`what` names it in messages) and check that files can be created there;
+    refuses a file in its place. Raises PathError."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise PathError(f"{folder}: is a file; {what}")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise PathError(f"{folder}: cannot create the folder ({e.strerror or e})") from None
+    return check_folder(folder, "the folder")
 
 
 def check_destination(path: str | Path, force: bool = False) -> Path:
@@ -84,9 +122,10 @@ def write_atomically(path: str | Path, write: Callable[[BinaryIO], object], repl
     decided at the moment of saving by a hard link that fails if the name is taken."""
     path = Path(path)
     refuse_special(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         with os.fdopen(fd, "wb") as f:
             write(f)
             f.flush()
@@ -96,8 +135,11 @@ def write_atomically(path: str | Path, write: Callable[[BinaryIO], object], repl
             os.replace(tmp, path)
         else:
             path = link_free(tmp, path)
+    except OSError as e:  # a full disk, a file-size limit, a folder that cannot be written: name the file
+        raise PathError(f"{path}: could not write it ({e.strerror or e}); nothing was changed there") from None
     finally:
-        Path(tmp).unlink(missing_ok=True)
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
     return path
 
 

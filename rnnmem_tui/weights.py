@@ -10,7 +10,7 @@ import numpy as np
 
 from .meta import Meta
 from .model import PARAMS, RNN
-from .paths import data_dir, write_atomically
+from .paths import data_dir, kind, write_atomically
 from .tasks import Task, TaskError, load_spec, task_from_meta, task_names
 
 
@@ -132,10 +132,11 @@ def load(path: str | Path) -> RNN:
     A name resolves as `resolve` says: a path that exists wins over a shipped file of that name.
     """
     path = resolve(path)
-    if path.is_dir():
-        raise WeightsError(f"{path}: is a directory, not a weights file")
     if not path.is_file():
-        raise WeightsError(f"{path}: no such weights file")
+        what = kind(path)
+        raise WeightsError(
+            f"{path}: no such weights file" if what == "nothing" else f"{path}: is {what}, not a weights file"
+        )
     arrays = _read_arrays(path)
     try:
         meta = Meta.from_json(str(arrays["meta"][()]))

@@ -8,6 +8,7 @@ import zipfile
 import numpy as np
 import pytest
 
+from rnnmem_tui.paths import PathError
 from rnnmem_tui.model import RNN
 from rnnmem_tui.optimal import build_fill
 from rnnmem_tui.tasks import load_task
@@ -37,7 +38,7 @@ def test_a_failed_save_leaves_the_old_file_whole(tmp_path, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(np, "savez", boom)
-    with pytest.raises(OSError):
+    with pytest.raises(PathError, match="f.npz: could not write it"):  # one line naming the file
         save(net, path)
     assert path.read_bytes() == before and len(list(tmp_path.iterdir())) == 1
 

@@ -20,7 +20,7 @@ import click
 from ..analysis import ablation_sweep
 from ..meta import source_id
 from ..metrics import Protocol, VerdictProtocol, judge_many
-from ..nulls import calibrate, shape_key, user_cache, write_table
+from ..nulls import calibrate, check_table, shape_key, user_cache, write_table
 from ..paths import data_dir
 from ..probe import STREAMS, UNITS
 from ..recipes import settings_for
@@ -188,13 +188,14 @@ def ablate(path, pairs, as_json, units, seed, roles) -> int:
     "--out",
     metavar="FILE",
     help="the table to merge into (default: the user cache, ~/.cache/rnnmem-tui/nulls.json); the shipped one "
-    "is rnnmem_tui/nulls.json",
+    "is rnnmem_tui/nulls.json; checked before any work",
 )
-def calibrate_(paths, out) -> int:
+@click.option("--force", is_flag=True, help="replace a file at --out that is not a thresholds table of ours")
+def calibrate_(paths, out, force) -> int:
     """Measure the random-network null of each file's shape (task and size) and merge it into a table."""
+    dest = check_table(Path(out) if out else user_cache(), force)
     nets = [load(p) for p in paths] if paths else [load(p) for p in sorted(data_dir("weights").glob("*.npz"))]
     shapes = {shape_key(task_for(n), n.hidden): (task_for(n), n.hidden) for n in nets}
-    dest = Path(out) if out else user_cache()
     found = {}
     for key, (task, hidden) in shapes.items():
         with progress(1, f"calibrate {task.name} H={hidden}") as update:

@@ -288,7 +288,11 @@ class ExploreScreen(Screen):
     def action_export(self) -> None:
         """Save the screen as SVG, named after the network, the view and the step."""
         view = "explorer" if self.view == "main" else self.view
-        path = self.app.export_svg(f"{self.stem()}-{view}-step{self.session.frame.t}")
+        try:
+            path = self.app.export_svg(f"{self.stem()}-{view}-step{self.session.frame.t}")
+        except (OSError, ValueError) as e:
+            self.notify(f"could not export: {e}", severity="error", timeout=6)
+            return
         self.notify(f"saved {path}", timeout=4)
 
     def stem(self) -> str:
@@ -299,7 +303,7 @@ class ExploreScreen(Screen):
         """Write the steps kept to a new .npz or .csv file in the export folder."""
         try:
             path, note = export_steps(self.session, self.app.export_dir, self.stem(), suffix)
-        except OSError as e:
+        except (OSError, ValueError) as e:
             self.notify(f"could not export: {e}", severity="error", timeout=6)
             return
         self.notify(f"saved {path}{note}", timeout=6)
@@ -308,7 +312,7 @@ class ExploreScreen(Screen):
         """Save the network trained in the app to a new file in the export folder."""
         try:
             path = save_network(self.session, self.app.export_dir)
-        except OSError as e:
+        except (OSError, ValueError) as e:
             self.notify(f"could not save: {e}", severity="error", timeout=6)
             return
         self.trained = False

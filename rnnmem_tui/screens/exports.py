@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual.app import App
+
+from ..paths import write_atomically
 from ..session import Session
 from ..trace import Trace
 from ..weights import save
@@ -16,6 +19,13 @@ def free_name(folder: Path, stem: str, suffix: str) -> Path:
         n += 1
         path = folder / f"{stem}-{n}{suffix}"
     return path
+
+
+def write_svg(app: App, path: Path, replace: bool = False) -> Path:
+    """Save the app's screen as SVG at path, atomically (`NAME-2.svg`... if taken, unless `replace`); returns
+    where it went. A failed write raises PathError naming the file and leaves nothing behind."""
+    svg = app.export_screenshot()
+    return write_atomically(path, lambda f: f.write(svg.encode()), replace)
 
 
 def export_steps(session: Session, folder: Path, stem: str, suffix: str = ".npz") -> tuple[Path, str]:
