@@ -74,9 +74,9 @@ class Seeds(click.ParamType):
         if isinstance(value, list):
             return value
         try:
-            return parse_seeds(value)
-        except ValueError:
-            self.fail(f"wants {SEEDS_FORM}, got {value!r}", param, ctx)
+            return parse_seeds(value, "")
+        except ValueError as e:
+            self.fail(str(e).strip(), param, ctx)
 
 
 SEED = Whole(0)

@@ -6,7 +6,7 @@ import os
 import tomllib
 from pathlib import Path
 
-from ..paths import data_dir
+from ..paths import data_dir, kind
 from .base import Task
 from .formal import AnBnCnTask, DyckTask, ParityTask
 from .grid import FillTask, GridTask, ThreeInARowTask
@@ -55,13 +55,20 @@ def spec_name(name: str) -> str:
     return Path(name).stem if is_spec_file(name) else name
 
 
+MAX_SPEC_BYTES = 1 << 20  # a spec is a page of settings: 1 MiB is far more than any needs
+MAX_DEPTH = 8  # [params], [target], [claims], [train] hold plain values: 2 levels are used
+
+
 def load_spec(name: str) -> dict:
     """The parsed TOML spec of a task: a shipped name, or a path to the user's own file; raises TaskError
     with one line naming the file and the key at fault."""
     if is_spec_file(name):
         path, where = Path(name), name
         if not path.is_file():
-            raise TaskError(f"{name}: no such task file" + (" (it is a directory)" if path.is_dir() else ""))
+            what = kind(path)
+            raise TaskError(
+                f"{name}: no such task file" if what == "nothing" else f"{name}: is {what}, not a task file"
+            )
     else:
         path, where = data_dir("tasks") / f"{name}.toml", f"task {name!r}"
         if not path.is_file():
@@ -70,12 +77,30 @@ def load_spec(name: str) -> dict:
             )
     try:
         with path.open("rb") as f:
-            spec = tomllib.load(f)
+            text = f.read(MAX_SPEC_BYTES + 1)
+        if len(text) > MAX_SPEC_BYTES:
+            raise TaskError(f"{where}: a task spec is at most 1 MiB; this file is larger")
+        spec = tomllib.loads(text.decode())
     except tomllib.TOMLDecodeError as e:
         raise TaskError(f"{where}: not valid TOML ({e})") from None
+    except RecursionError:
+        raise TaskError(f"{where}: nests arrays or tables too deeply (a task spec nests at most {MAX_DEPTH})") from None
     except (OSError, UnicodeDecodeError) as e:
         raise TaskError(f"{where}: cannot read it ({getattr(e, 'strerror', None) or e})") from None
+    if nesting(spec) > MAX_DEPTH:
+        raise TaskError(f"{where}: nests arrays or tables too deeply (a task spec nests at most {MAX_DEPTH})")
     return check_spec(spec, where, name)
+
+
+def nesting(value: object) -> int:
+    """How deeply tables and arrays nest in a parsed spec (a plain value is 0), counted without recursion."""
+    deepest, todo = 0, [(value, 0)]
+    while todo:
+        v, depth = todo.pop()
+        if isinstance(v, (dict, list)):
+            deepest = max(deepest, depth + 1)
+            todo.extend((item, depth + 1) for item in (v.values() if isinstance(v, dict) else v))
+    return deepest
 
 
 def check_spec(spec: dict, where: str, name: str) -> dict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -30,6 +31,17 @@ class Feature:
     symbol: str = ""  # an input feature's symbol
 
 
+CONTROLS = {"\n": "a newline", "\r": "a carriage return", "\t": "a tab", "\0": "NUL", "\x7f": "DEL"}
+
+
+def is_symbol(c: str) -> bool:
+    """True when c can be a task's symbol: a printable character that takes one terminal column (no control
+    character such as NUL, CR or DEL, no zero-width mark or format character, no double-width character)."""
+    kind = unicodedata.category(c)
+    printable = c == " " or kind[0] not in "CZ" and kind not in ("Mn", "Me")  # Me, Mn: marks that take no column
+    return printable and unicodedata.east_asian_width(c) not in ("W", "F")
+
+
 @dataclass(frozen=True)
 class Param:
     """A task parameter: its type, its bounds (for numbers) and its default, as the family declares it."""
@@ -45,6 +57,14 @@ class Param:
             raise ValueError(f"{name} must be a whole number, got {value!r}")
         if self.kind is str and (not isinstance(value, str) or not value):
             raise ValueError(f"{name} must be a non-empty string, got {value!r}")
+        if self.kind is str:
+            bad = next((c for c in value if not is_symbol(c)), None)
+            if bad is not None:
+                what = CONTROLS.get(bad) or unicodedata.name(bad, "a control character")
+                raise ValueError(
+                    f"{name} holds U+{ord(bad):04X} ({what}); a symbol is one printable character one column wide "
+                    "(no control, zero-width or double-width characters)"
+                )
         if self.kind is int and not (self.lo <= value <= self.hi):
             raise ValueError(f"{name} must be in {self.lo}..{self.hi}, got {value}")
         return value
