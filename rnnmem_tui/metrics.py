@@ -195,6 +195,14 @@ class VerdictProtocol:
         """The single-seed protocols whose scores are pooled; the first is the standard protocol."""
         return [Protocol(units=self.units, bad_units=self.bad_units, seed=s) for s in self.seed_list()]
 
+    def peak_bytes(self, task: Task, hidden: int) -> int:
+        """About the most memory judging a network of `task` takes: the seeds run one after another, and each
+        seed's sampling (RNN.sample) allocates its whole capped stream at once, 48 bytes a symbol (its index, 8, and
+        its uniform, drawn as an array and made a list of floats, 8 + 32); the teacher-forced recurrence of bad mass
+        (RNN.forward) holds a few (T, H) and (T, V) arrays of float."""
+        T = self.bad_units * task.max_len
+        return 48 * _cap(task, self.units) + 8 * T * (2 * hidden + 4 * len(task.vocab))
+
     def text(self) -> str:
         """E.g. `10 sampling seeds (0..9) x 5000 units`, or `3 sampling seeds (0,2,5) x 5000 units`."""
         seeds = self.seed_list()

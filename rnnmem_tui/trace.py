@@ -1,5 +1,5 @@
-"""Data out: a network's steps as arrays (the symbol read, the hidden state, the next-symbol probabilities),
-written as .npz or .csv; `rnnmem-tui trace` and the explorer's export both use it.
+"""Data out: a network's steps as rows (the symbol read, the hidden state, the next-symbol probabilities) written
+as .npz or .csv a block at a time; `rnnmem-tui trace` streams them, the explorer's export writes the steps it keeps.
 
 Row t is the step that read symbols[t]; row 0 reads the start token. An .npz holds
     symbols (T,) one character each · h (T, H) after the interventions · p (T, V) · vocab (V,)
@@ -11,18 +11,28 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable
+import shutil
+import tempfile
+import zipfile
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
+from itertools import accumulate, count, islice
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
-from .model import NONE, RNN, Interventions
+from .model import NONE, RNN, Interventions, StepResult
 from .paths import write_atomically
-from .session import Frame, Session
+from .session import DRAWS, Frame
 from .tasks import Task
 
 FORMATS = (".npz", ".csv")
+BLOCK_BYTES = 1 << 22  # about 4 MiB of rows are held in memory at once while a trace is written
+Block = tuple[np.ndarray, np.ndarray, np.ndarray]  # rows as arrays: symbols (n,) <U1, h (n, H), p (n, V)
+COLUMNS = {"symbols": "<U1", "h": "<f8", "p": "<f8"}  # the .npz members that have a row per step, and their dtypes
 
 
 class TraceError(ValueError):
@@ -31,7 +41,7 @@ class TraceError(ValueError):
 
 @dataclass(frozen=True, eq=False)
 class Trace:
-    """T steps of one network."""
+    """T steps of one network, in memory: the steps the explorer keeps (its export), or a short `run`."""
 
     symbols: np.ndarray  # (T,) <U1: the symbol each step read
     h: np.ndarray  # (T, H) hidden states, after the interventions
@@ -43,43 +53,12 @@ class Trace:
     def of(cls, frames: Iterable[Frame], vocab: tuple[str, ...], interventions: Interventions = NONE) -> Trace:
         """The trace of the given frames, oldest first."""
         steps = [f.step for f in frames]
-        return cls(
-            np.array([vocab[s.x] for s in steps], dtype="<U1"),
-            np.stack([s.h for s in steps]),
-            np.stack([s.p for s in steps]),
-            tuple(vocab),
-            interventions,
-        )
+        return cls(*block(steps, np.array(vocab, dtype="<U1")), tuple(vocab), interventions)
 
-    def arrays(self) -> dict[str, np.ndarray]:
-        """The .npz members."""
-        iv = self.interventions
-        return {
-            "symbols": self.symbols,
-            "h": self.h,
-            "p": self.p,
-            "vocab": np.array(self.vocab, dtype="<U1"),
-            "zeroed": np.array(sorted(iv.zeroed), dtype=int),
-            "clamped": np.array(sorted(iv.clamped), dtype=float).reshape(-1, 2),
-        }
-
-    def csv_text(self) -> str:
-        """The .csv text: a header, then a row per step."""
-        out = io.StringIO()
-        w = csv.writer(out, lineterminator="\n")
-        H = self.h.shape[1]
-        w.writerow(["t", "symbol", *(f"h{i}" for i in range(H)), *(f"p_{escape(c)}" for c in self.vocab)])
-        for t, (c, h, p) in enumerate(zip(self.symbols, self.h, self.p)):
-            w.writerow([t, escape(str(c)), *(f"{v:.9g}" for v in h), *(f"{v:.9g}" for v in p)])
-        return out.getvalue()
-
-    def write(self, path: str | Path) -> Path:
+    def write(self, path: str | Path, replace: bool = True) -> Path:
         """Write it atomically as .npz or .csv, by the path's suffix; raises TraceError for another suffix."""
-        path = Path(path)
-        check_format(path)
-        if path.suffix == ".npz":
-            return write_atomically(path, lambda f: np.savez(f, **self.arrays()))
-        return write_atomically(path, lambda f: f.write(self.csv_text().encode()))
+        rows = [(self.symbols, self.h, self.p)]
+        return write(path, rows, self.vocab, self.h.shape[1], self.interventions, replace)[0]
 
 
 def escape(c: str) -> str:
@@ -93,6 +72,85 @@ def check_format(path: str | Path) -> None:
         raise TraceError(f"{path}: a trace is written as .npz or .csv, by its suffix")
 
 
+def disk_bytes(path: str | Path, steps: int, hidden: int, symbols: int) -> int:
+    """Roughly the most disk that writing `steps` rows to `path` takes: an .npz's rows (4 + 8H + 8V bytes each)
+    twice, as its columns are parts of their own until the file is put together; a .csv's text, ~14 bytes a number."""
+    if Path(path).suffix == ".npz":
+        return 2 * steps * (4 + 8 * (hidden + symbols))
+    return steps * (14 * (hidden + symbols) + len(str(steps)) + 4)
+
+
+def explorer_steps(
+    net: RNN,
+    task: Task,
+    interventions: Interventions = NONE,
+    mode: str = "sample",
+    seed: int = 0,
+    temperature: float = 1.0,
+) -> Iterator[StepResult]:
+    """The steps a Session takes from a reset with the interventions held and one mode throughout, endlessly,
+    without its frames: row 0 reads the start token from h = 0, each later step the symbol the session's sampler
+    draws (its uniforms, DRAWS at a time) or its teacher's next one. tests/test_trace.py holds them to Session's."""
+    iv = interventions.check(net.hidden)
+    uniforms, teacher = np.random.default_rng(seed), teacher_symbols(task, seed)
+    col = {c: i for i, c in enumerate(net.vocab)}
+    h, x = np.zeros(net.hidden), int(net.index(task.end)[0])
+    for t in count():
+        step = net.step(h, x, iv)
+        yield step
+        if mode == "teacher":
+            x = col[next(teacher)]
+        else:
+            if t % DRAWS == 0:
+                u = uniforms.random(DRAWS)
+            x = draw(step.p, float(u[t % DRAWS]), temperature)
+        h = step.h
+
+
+def draw(p: np.ndarray, u: float, temperature: float = 1.0) -> int:
+    """The symbol a Session's sampler picks from p with the uniform u (plain-Python sums, as it does)."""
+    c = list(accumulate((p if temperature == 1.0 else p ** (1.0 / temperature)).tolist()))
+    return min(bisect_right(c, u * c[-1]), len(c) - 1)
+
+
+def teacher_symbols(task: Task, seed: int) -> Iterator[str]:
+    """A Session's teacher text, a symbol at a time: valid units, 64 at a time from the seed's own generator."""
+    rng = np.random.default_rng([seed, 1])
+    while True:
+        yield from "".join(task.generate(rng, 64))
+
+
+def block(steps: list[StepResult], vocab: np.ndarray) -> Block:
+    """Steps as the arrays of their rows; `vocab` (V,) <U1."""
+    return vocab[[s.x for s in steps]], np.stack([s.h for s in steps]), np.stack([s.p for s in steps])
+
+
+def blocks(
+    net: RNN,
+    task: Task,
+    steps: int,
+    interventions: Interventions = NONE,
+    mode: str = "sample",
+    seed: int = 0,
+    temperature: float = 1.0,
+    should_stop: Callable[[], bool] | None = None,
+) -> Iterator[Block]:
+    """Step the network `steps` times from h = 0 as the explorer does (row 0 reads the start token), with the
+    interventions held from the start, sampling or fed by the teacher; the rows come a block (~BLOCK_BYTES) at a
+    time. Row 0 always comes; the later ones stop early once `should_stop()` says so."""
+    rows = max(1, BLOCK_BYTES // (8 * (net.hidden + len(net.vocab)) + 512))  # + a StepResult's objects
+    vocab, chunk = np.array(net.vocab, dtype="<U1"), []
+    for t, step in enumerate(islice(explorer_steps(net, task, interventions, mode, seed, temperature), steps)):
+        if t and should_stop is not None and should_stop():
+            break
+        chunk.append(step)
+        if len(chunk) == rows:
+            yield block(chunk, vocab)
+            chunk = []
+    if chunk:
+        yield block(chunk, vocab)
+
+
 def run(
     net: RNN,
     task: Task,
@@ -103,23 +161,101 @@ def run(
     temperature: float = 1.0,
     should_stop: Callable[[], bool] | None = None,
 ) -> Trace:
-    """Step the network `steps` times from h = 0 as the explorer does (row 0 reads the start token), with
-    the interventions held from the start, sampling or fed by the teacher."""
-    s = Session(net, task, seed, history=2, interventions=interventions)
-    s.mode = mode
-    s.set_temperature(temperature)
-    symbols, H, P = [s.frame.step.x], [s.frame.step.h], [s.frame.step.p]
-    for _ in range(steps - 1):
-        if should_stop is not None and should_stop():
-            break
-        step = s.step().step
-        symbols.append(step.x)
-        H.append(step.h)
-        P.append(step.p)
-    return Trace(
-        np.array([net.vocab[x] for x in symbols], dtype="<U1"),
-        np.stack(H),
-        np.stack(P),
-        tuple(net.vocab),
-        interventions,
-    )
+    """The `blocks` of a run as one Trace in memory, for a short run; `stream` writes a long one to a file."""
+    parts = zip(*blocks(net, task, steps, interventions, mode, seed, temperature, should_stop))
+    return Trace(*(np.concatenate(p) for p in parts), tuple(net.vocab), interventions)
+
+
+def stream(
+    path: str | Path,
+    net: RNN,
+    task: Task,
+    steps: int,
+    interventions: Interventions = NONE,
+    mode: str = "sample",
+    seed: int = 0,
+    temperature: float = 1.0,
+    should_stop: Callable[[], bool] | None = None,
+    replace: bool = True,
+) -> tuple[Path, int]:
+    """Write the rows of `run` to `path` as they come, a block at a time, so that memory stays flat however many
+    steps there are (see `write`); returns where the file went and how many rows it has."""
+    rows = blocks(net, task, steps, interventions, mode, seed, temperature, should_stop)
+    return write(path, rows, net.vocab, net.hidden, interventions, replace)
+
+
+def write(
+    path: str | Path,
+    rows: Iterable[Block],
+    vocab: tuple[str, ...],
+    hidden: int,
+    interventions: Interventions = NONE,
+    replace: bool = True,
+) -> tuple[Path, int]:
+    """Write blocks of rows atomically (`paths.write_atomically`) as .npz or .csv, by the path's suffix, with one
+    block in memory at a time; returns where the file went and how many rows it has. Raises TraceError for
+    another suffix."""
+    path = Path(path)
+    check_format(path)
+    done = []
+
+    def put(f: BinaryIO) -> None:
+        if path.suffix == ".npz":
+            done.append(write_npz(f, rows, vocab, hidden, interventions, path.parent))
+        else:
+            done.append(write_csv(f, rows, vocab, hidden))
+
+    return write_atomically(path, put, replace), done[0]
+
+
+def write_csv(f: BinaryIO, rows: Iterable[Block], vocab: tuple[str, ...], hidden: int) -> int:
+    """The .csv's text into f, a header and then a line per row; returns how many rows."""
+    text = io.TextIOWrapper(f, encoding="utf-8", newline="")
+    w = csv.writer(text, lineterminator="\n")
+    w.writerow(["t", "symbol", *(f"h{i}" for i in range(hidden)), *(f"p_{escape(c)}" for c in vocab)])
+    t = 0
+    for symbols, h, p in rows:
+        w.writerows(
+            [t + i, escape(c), *(f"{v:.9g}" for v in hv), *(f"{v:.9g}" for v in pv)]
+            for i, (c, hv, pv) in enumerate(zip(symbols.tolist(), h.tolist(), p.tolist()))
+        )
+        t += len(symbols)
+    text.detach()  # flushed; f stays open for write_atomically to finish
+    return t
+
+
+def write_npz(
+    f: BinaryIO, rows: Iterable[Block], vocab: tuple[str, ...], hidden: int, interventions: Interventions, folder: Path
+) -> int:
+    """The .npz into f, laid out as np.savez does; returns how many rows. The columns of each block go to parts
+    of their own (unnamed temporary files in `folder`, gone whatever happens); once the row count is known, each
+    part is copied into the zip after its .npy header."""
+    widths = {"symbols": (), "h": (hidden,), "p": (len(vocab),)}
+    with ExitStack() as parts_open:
+        parts = {name: parts_open.enter_context(tempfile.TemporaryFile(dir=folder)) for name in COLUMNS}
+        T = 0
+        for row in rows:
+            for (name, part), a in zip(parts.items(), row):
+                part.write(np.ascontiguousarray(a, COLUMNS[name]).data)
+            T += len(row[0])
+        with zipfile.ZipFile(f, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
+            for name, part in parts.items():
+                with zf.open(f"{name}.npy", "w", force_zip64=True) as member:
+                    header = {"descr": COLUMNS[name], "fortran_order": False, "shape": (T, *widths[name])}
+                    np.lib.format.write_array_header_1_0(member, header)
+                    part.seek(0)
+                    shutil.copyfileobj(part, member, BLOCK_BYTES)
+                part.close()  # its disk space back at once
+            for name, a in held(vocab, interventions).items():
+                with zf.open(f"{name}.npy", "w", force_zip64=True) as member:
+                    np.lib.format.write_array(member, a, allow_pickle=False)
+    return T
+
+
+def held(vocab: tuple[str, ...], interventions: Interventions) -> dict[str, np.ndarray]:
+    """The .npz members that have no row per step: the vocabulary, the neurons zeroed and those clamped."""
+    return {
+        "vocab": np.array(vocab, dtype="<U1"),
+        "zeroed": np.array(sorted(interventions.zeroed), dtype=int),
+        "clamped": np.array(sorted(interventions.clamped), dtype=float).reshape(-1, 2),
+    }

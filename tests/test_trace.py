@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import csv
+from itertools import count
 
 import numpy as np
 import pytest
 
+from rnnmem_tui import trace as tracing
 from rnnmem_tui.cli import run
 from rnnmem_tui.model import Interventions
-from rnnmem_tui.session import Session
+from rnnmem_tui.session import DRAWS, Session
 from rnnmem_tui.trace import Trace
 from rnnmem_tui.weights import load, shipped, task_for
 
@@ -36,6 +38,42 @@ def test_a_trace_is_the_explorers_steps(tmp_path):
     d = np.load(out, allow_pickle=False)
     assert np.array_equal(d["h"], want.h) and "".join(d["symbols"]) == "".join(want.symbols)
     assert d["clamped"].tolist() == [[1, 0.5]]
+
+
+@pytest.mark.parametrize(
+    "mode, temperature, iv",
+    [("sample", 0.7, Interventions().zero(0)), ("teacher", 1.0, Interventions().clamp(1, -0.5))],
+)
+def test_the_streamed_steps_are_the_sessions_past_a_batch_of_draws(mode, temperature, iv):
+    net = load(shipped("count"))
+    s = Session(net, task_for(net), seed=7, history=DRAWS + 200, interventions=iv)
+    s.mode = mode
+    s.set_temperature(temperature)
+    for _ in range(DRAWS + 199):
+        s.step()
+    want = Trace.of(s.frames, net.vocab, iv)
+    got = tracing.run(net, task_for(net), DRAWS + 200, iv, mode, 7, temperature)
+    assert "".join(got.symbols) == "".join(want.symbols)
+    assert np.array_equal(got.h, want.h) and np.array_equal(got.p, want.p)
+
+
+@pytest.mark.parametrize("suffix", [".npz", ".csv"])
+def test_a_stopped_trace_keeps_its_rows_block_after_block(tmp_path, monkeypatch, suffix):
+    monkeypatch.setattr(tracing, "BLOCK_BYTES", 10_000)  # 16 rows a block
+    net, calls = load(shipped("count")), count()
+    went, rows = tracing.stream(
+        tmp_path / f"t{suffix}", net, task_for(net), 10**6, should_stop=lambda: next(calls) >= 999
+    )
+    assert went == tmp_path / f"t{suffix}" and rows == 1000
+    want = tracing.run(net, task_for(net), 1000)
+    if suffix == ".npz":
+        d = np.load(went, allow_pickle=False)
+        assert d["symbols"].dtype == "<U1" and "".join(d["symbols"]) == "".join(want.symbols)
+        assert np.array_equal(d["h"], want.h) and np.array_equal(d["p"], want.p)
+    else:
+        want.write(tmp_path / "want.csv")
+        assert went.read_bytes() == (tmp_path / "want.csv").read_bytes()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary file left
 
 
 def test_csv_columns_and_teacher_mode(tmp_path):

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 import numpy as np
 
+from ..limits import check_disk, check_memory
 from ..metrics import VerdictProtocol, judge
 from ..model import RNN, Interventions
 from ..paths import check_destination, check_folder
@@ -83,8 +88,9 @@ def eval_(paths, as_json, markdown, units, seeds, seed) -> int:
         except WeightsError as e:  # the other files are still judged; the errors come after their rows
             errors.append(str(e))
             continue
-        metas.append(net.meta)
         task = task_for(net)
+        check_memory(vp.peak_bytes(task, net.hidden), f"--units {units}")
+        metas.append(net.meta)
         with progress(vp.seeds, f"eval {Path(path).name}") as update:
             v = judge(net, task, vp, progress=lambda done, total: update(done, f"seed {done}/{total}"))
         rows.append(
@@ -178,7 +184,9 @@ def sample(path, n, zero, clamp, seed, temperature) -> int:
     short_help="write a network's steps (symbols, hidden states, probabilities) to .npz or .csv",
     help="Step a network from h = 0 as the explorer does and write one row per step: row t for the symbol read "
     "at step t, row 0 the start token. An .npz holds symbols (T,), h (T, H) after the interventions, p (T, V), "
-    "vocab, zeroed (k,) and clamped (m, 2); a .csv has the columns t, symbol, h0..h{H-1}, p_<symbol>.",
+    "vocab, zeroed (k,) and clamped (m, 2); a .csv has the columns t, symbol, h0..h{H-1}, p_<symbol>. The rows go "
+    "to disk as they come, so memory stays flat; a run the free disk cannot hold is refused before it starts, and "
+    "a Ctrl-C writes the steps done (exit 130).",
 )
 @click.argument("path", metavar="PATH")
 @click.option("--steps", type=o.Whole(1, o.MAX_SAMPLE), default=1000, help="rows to write (default 1000)")
@@ -193,7 +201,7 @@ def sample(path, n, zero, clamp, seed, temperature) -> int:
 @click.option("--temperature", type=o.POSITIVE, default=1.0, help="softmax temperature (default 1)")
 @o.out("where to write: FILE.npz or FILE.csv", metavar="FILE")
 def trace(path, steps, zero, clamp, mode, seed, temperature, out, force) -> int:
-    """Write a network's steps to --out (.npz or .csv), checked before the run."""
+    """Stream a network's steps to --out (.npz or .csv), checked before the run; a Ctrl-C keeps the steps done."""
     from .. import trace as tracing
 
     tracing.check_format(out)
@@ -201,13 +209,38 @@ def trace(path, steps, zero, clamp, mode, seed, temperature, out, force) -> int:
     net = read(path)
     task = task_for(net)
     iv = parse_interventions(zero, clamp, net.hidden)
-    t = tracing.run(net, task, steps, iv, mode, seed, temperature)
-    t.write(dest)
+    check_disk(dest.parent, tracing.disk_bytes(dest, steps, net.hidden, len(net.vocab)), f"--steps {steps}")
+    with first_ctrl_c_asks() as stopped:
+        went, rows = tracing.stream(dest, net, task, steps, iv, mode, seed, temperature, stopped, replace=force)
+    if went != dest:
+        print(f"rnnmem-tui: {dest} was taken while this ran; wrote to {went} instead", file=sys.stderr)
     held = f" with {describe(iv)}" if iv else ""
-    print(
-        f"wrote {dest}: {len(t.symbols)} steps of {net.hidden} neuron{'s' * (net.hidden != 1)}{held}", file=sys.stderr
-    )
-    return 0
+    done = f"{rows} of {steps}" if rows < steps else f"{rows}"
+    says = f"wrote {went}: {done} steps of {net.hidden} neuron{'s' * (net.hidden != 1)}{held}"
+    print(f"interrupted: {says}" if stopped() else says, file=sys.stderr)
+    return 130 if stopped() else 0
+
+
+@contextmanager
+def first_ctrl_c_asks() -> Iterator[Callable[[], bool]]:
+    """Within, a first Ctrl-C only asks the work to stop (the test given turns true), so that it can end with what
+    is done; a second one interrupts at once. Where Python's own Ctrl-C handler is not in place, nothing changes."""
+    asked: list[int] = []
+
+    def ask(signum, frame) -> None:
+        if asked:
+            raise KeyboardInterrupt
+        asked.append(signum)
+
+    main = threading.current_thread() is threading.main_thread()  # where signal handlers can be set
+    ours = main and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    if ours:
+        signal.signal(signal.SIGINT, ask)
+    try:
+        yield lambda: bool(asked)
+    finally:
+        if ours:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @click.command(
