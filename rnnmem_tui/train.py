@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 
-from .metrics import Protocol, Scores, evaluate, evaluate_many
+from .metrics import Protocol, Scores, _cap, evaluate, evaluate_many
 from .model import PARAMS, RNN, stack_loss_and_grads
 from .recipes import RECIPES, SPECIFIC, Phase, cosine
 from .tasks import Task
@@ -259,7 +259,8 @@ class Keeper:
             self.callback(report)
 
     def result(self, net: RNN, steps: int, stopped_by: str, command: str, seconds: float | None = None) -> TrainResult:
-        """The best network with its meta; `net` itself when nothing was measured yet.
+        """The best network with its meta; `net` itself when nothing was measured yet (its `best` is then what
+        the trainer measured of it, or None after Ctrl-C).
 
         The meta records the settings used, the budget in updates, why the run stopped and, when the
         trainer reached a full check, its figures under the confirmation protocol (one seed, with
@@ -267,7 +268,6 @@ class Keeper:
         """
         if self.params is None:  # stopped before the first validation
             self.params = {k: v.copy() for k, v in net.params.items()}
-            self.best = evaluate(net, self.task, self.val)
         seconds = time.perf_counter() - self.start if seconds is None else seconds
         confirmation = (
             None
@@ -317,6 +317,65 @@ class Waiting:
 
 DEFER = 3_000  # updates a member may train past a validation whose full check has not run yet
 BATCH_CHECKS = 48  # full checks waiting: enough to sample them in one lockstep batch
+
+
+EVAL_BYTES = 128 << 20  # the most one lockstep measurement of many networks may hold: more are measured in turns
+AHEAD = 64  # windows a carried-window batch source draws at once (recipes.Windows' windows_ahead)
+WORKSPACES = 9  # shapes of workspace model._workspace keeps before it forgets them
+
+
+def stream_bytes(task: Task, units: int) -> int:
+    """The memory one stream of a lockstep sampling of `units` units holds (`stack_sample`): its uniforms and
+    its symbols over the capped length, 16 bytes a step, and what is kept of it (measured: about 20 bytes)."""
+    return 20 * _cap(task, units)
+
+
+def measure_many(nets: list[RNN], task: Task, protocols: list[Protocol]) -> list[Scores]:
+    """`evaluate_many` in turns of as many networks as EVAL_BYTES holds: the same figures, in bounded memory."""
+    k = max(1, EVAL_BYTES // stream_bytes(task, protocols[0].units)) if protocols else 1
+    return [s for i in range(0, len(nets), k) for s in evaluate_many(nets[i : i + k], task, protocols[i : i + k])]
+
+
+def budget(cfg: TrainConfig) -> tuple[list[Phase], int]:
+    """The phases of cfg's recipe that its update budget reaches, and the updates between validations."""
+    phases, steps = [], 0
+    for phase in RECIPES[cfg.recipe].phases(cfg):
+        phases.append(phase)
+        steps += phase.steps or cfg.max_steps
+        if steps >= cfg.max_steps:
+            break
+    return phases, phases[0].every or phases[0].steps or max(1, cfg.max_steps)
+
+
+def network_bytes(task: Task, cfg: TrainConfig) -> int:
+    """The memory one network of a population holds while it trains, at the largest batch its budget reaches:
+    its batch source's symbols (once held, once more in the rows they were cut from, and a third time in the
+    heap's churn as it refills); `stack_loss_and_grads`' workspace of 4 (N, H) and 2 (N, V) floats (N = batch x
+    window), one per shape (batch size, and population size as it shrinks at validations) up to WORKSPACES, and
+    one update's batch and temporaries, about 11 (N,); its parameters ten times over (the stack, gradients,
+    optimizer state, copies), a copy per validation waiting DEFER updates, a report per validation; its objects
+    (generator, keeper, result and meta, about 12 KB)."""
+    H, V, T = cfg.hidden, len(task.vocab), cfg.window
+    phases, every = budget(cfg)
+    validations = cfg.max_steps // every
+    B = max(p.batch for p in phases)
+    held = 3 * B * (AHEAD * T + 1 if RECIPES[cfg.recipe].source.carries else T + 1)  # symbols
+    N = B * T
+    shapes = min(WORKSPACES, len({p.batch for p in phases}) * (1 + validations))
+    update = shapes * (4 * N * H + 2 * N * V + N) + 11 * N
+    params = 2 * H * V + H * H + H + V
+    copies = min(DEFER // every + 1, validations) * (params + 150)
+    return 8 * (held + update + 10 * params + copies + 120 * validations) + 12_000  # 150: an RNN; 120: a report
+
+
+def population_bytes(task: Task, cfg: TrainConfig, n: int, jobs: int = 1) -> int:
+    """About the most memory training n networks like cfg at once takes, over `jobs` processes: n times
+    `network_bytes`; per process, its networks' lockstep measurements (full checks after a validation, else
+    the validation sample of the end), at most EVAL_BYTES at once (`measure_many`); with workers, the parent
+    holds the n results too (about 6 KB each)."""
+    units = Protocol().units if cfg.max_steps >= budget(cfg)[1] else cfg.val_units
+    sampling = min(EVAL_BYTES, -(-n // jobs) * stream_bytes(task, units))
+    return n * network_bytes(task, cfg) + jobs * sampling + (6_000 * n if jobs > 1 else 0)
 
 
 class Member:
@@ -383,9 +442,11 @@ def train_population(
     """Train one network per config at once until each reaches its target, the update budget (or the
     time cap) runs out, or `should_stop()` says so; returns their results in order.
 
-    Each network keeps the weights that scored best on validation. Ctrl-C ends training early and
-    still returns every network's best, with `interrupted` set on those still training; a stop that
-    `should_stop()` asks for is recorded as `requested`.
+    Each network keeps the weights that scored best on validation. Ctrl-C ends training at once and
+    still returns every network's best as measured so far, with `interrupted` set on those still
+    training; it measures nothing more (a network not yet validated keeps its weights, with best None).
+    A stop that `should_stop()` asks for is recorded as `requested`, and when that is "interrupted" it
+    is a Ctrl-C too.
     """
     check_population(cfgs)
     cfg, recipe = cfgs[0], RECIPES[cfgs[0].recipe]
@@ -408,7 +469,7 @@ def train_population(
         live = pop.members
         now = [j for j, m in enumerate(live) if m.steered(phase)]
         nets = [pop.net(j, task.vocab) for j in range(len(live))]
-        scores = dict(zip(now, evaluate_many([nets[j] for j in now], task, [live[j].keeper.val for j in now])))
+        scores = dict(zip(now, measure_many([nets[j] for j in now], task, [live[j].keeper.val for j in now])))
         for j, m in enumerate(live):
             got = scores.get(j)
             ready = None if got is None else m.keeper.ready(got)
@@ -425,23 +486,26 @@ def train_population(
         if waiting and (len(pop.members) == 1 or len(waiting) >= BATCH_CHECKS or min(waiting) <= step - DEFER):
             settle()
 
-    def settle(check: bool = True) -> None:
+    def settle(check: bool = True, measure: bool = True) -> None:
         """Measure every waiting validation, then sample every waiting full check, each kind at once; then
         let each network's keeper consider its waiting validations in order. A network that reached the
         target at one leaves with that validation's weights and step, and what it trained since is
         dropped: the very result of checking at the time. Without `check` (a stopped run) the waiting
-        validations count by their validation figures alone."""
+        validations count by their validation figures alone; without `measure` (Ctrl-C) only those
+        already measured count."""
         if pop is None:
             return
-        later = [(m, w) for m in pop.members for w in m.waiting if w.scores is None]
-        for (m, w), s in zip(later, evaluate_many([w.net for _, w in later], task, [m.keeper.val for m, _ in later])):
+        later = [(m, w) for m in pop.members for w in m.waiting if w.scores is None and measure]
+        for (m, w), s in zip(later, measure_many([w.net for _, w in later], task, [m.keeper.val for m, _ in later])):
             w.scores, w.ready = s, m.keeper.ready(s)
         ready = [(m, w) for m in pop.members for w in m.waiting if w.ready and check]
-        found = evaluate_many([w.net for _, w in ready], task, [m.keeper.confirm for m, _ in ready])
+        found = measure_many([w.net for _, w in ready], task, [m.keeper.confirm for m, _ in ready])
         checks = {id(w): c for (_, w), c in zip(ready, found)}
         done = []
         for m in pop.members:
             for w in m.waiting:
+                if w.scores is None:  # never measured: Ctrl-C left no time
+                    continue
                 m.keeper.consider(w.net, w.step, w.loss, w.scores, checks.get(id(w)), check)
                 if m.keeper.reached:  # it leaves the computation
                     m.steps, m.stopped_by, m.net = w.step, "target", w.net
@@ -500,27 +564,42 @@ def train_population(
                 pop.smooth = loss if pop.smooth is None else 0.98 * pop.smooth + 0.02 * loss
                 if phase.every and i % phase.every == 0:
                     validate(pop.smooth, phase)
+            if stopped_by == "interrupted":  # asked to stop now: measure nothing more
+                break
             if phase.every is None and pop.members and i:
                 validate(loss, phase)
             settle(check=stopped_by in ("", "steps", "time"))  # a stop asked for checks no more
             stopped_by = stopped_by or stop_reason()
     except KeyboardInterrupt:
         stopped_by = "interrupted"
-        settle(check=False)
-    results = []
-    for m in members:
-        if not m.stopped_by:
-            j = pop.members.index(m) if pop and m in pop.members else None
-            m.net = (
-                pop.net(j, task.vocab)
-                if j is not None
-                else RNN.init(  # interrupted before its first weights
-                    cfg.hidden, task.vocab, np.random.default_rng(cfg.seed), cfg.init_scale
+
+    def results(why: str) -> list[TrainResult]:
+        """Every network's result, for a run that stopped `why`: measured, unless Ctrl-C asked to stop now."""
+        if why == "interrupted":
+            settle(check=False, measure=False)
+        row = {id(m): j for j, m in enumerate(pop.members)} if pop else {}  # each live network's row in the stack
+        for m in members:
+            if not m.stopped_by:
+                j = row.get(id(m))
+                m.net = (
+                    pop.net(j, task.vocab)
+                    if j is not None
+                    else RNN.init(  # interrupted before its first weights
+                        cfg.hidden, task.vocab, np.random.default_rng(m.cfg.seed), cfg.init_scale
+                    )
                 )
-            )
-            m.steps, m.stopped_by = step, stopped_by or "steps"
-        results.append(m.keeper.result(m.net, m.steps, m.stopped_by, command, m.seconds))
-    return results
+                m.steps, m.stopped_by = step, why or "steps"
+        fresh = [m for m in members if m.keeper.params is None]  # stopped before their first validation
+        if why != "interrupted":  # measured together, with the figures each would get alone
+            for m, s in zip(fresh, measure_many([m.net for m in fresh], task, [m.keeper.val for m in fresh])):
+                m.keeper.best = s
+        return [m.keeper.result(m.net, m.steps, m.stopped_by, command, m.seconds) for m in members]
+
+    while True:
+        try:
+            return results(stopped_by)
+        except KeyboardInterrupt:  # Ctrl-C while they were made: made again at once, measuring nothing
+            stopped_by = "interrupted"
 
 
 def train(

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import signal
 import sys
-from dataclasses import replace
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import click
 
 from .. import constructions
+from ..limits import check_disk, check_memory
 from ..metrics import Verdict, VerdictProtocol, record
-from ..parallel import judge_parallel, train_parallel
-from ..paths import PathError, check_destination, check_folder
+from ..parallel import judge_parallel, judge_turns, judging_bytes, train_parallel
+from ..paths import check_destination, make_folder
 from ..recipes import settings_for
 from ..tasks import Task, load_spec, load_task, spec_name, task_names
-from ..train import TrainConfig, TrainResult
+from ..train import TrainConfig, TrainResult, population_bytes
 from ..weights import save
 from . import options as o
 from ..report import interval
@@ -51,16 +57,140 @@ def run_training(task: Task, cfgs: list[TrainConfig], command: str, quiet: bool 
         return train_parallel(task, cfgs, jobs, report, command)
 
 
-def measure(nets: list, task, jobs: int = 1) -> list[Verdict]:
-    """Judge networks together under the verdict protocol (every sampling seed of every network in one
-    lockstep sampling, over `jobs` processes); record each verdict and its standard figures in the meta."""
+def say_judging(n: int) -> None:
+    """The line on stderr that judging begins."""
     print(
-        f"judging {'the network' if len(nets) == 1 else f'the {len(nets)} networks together'} "
-        f"({VerdictProtocol().text()}{' each' if len(nets) > 1 else ''})",
+        f"judging {'the network' if n == 1 else f'the {n} networks together'} "
+        f"({VerdictProtocol().text()}{' each' if n > 1 else ''})",
         file=sys.stderr,
         flush=True,
     )
+
+
+def measure(nets: list, task, jobs: int = 1) -> list[Verdict]:
+    """Judge networks together under the verdict protocol (every sampling seed of every network in one
+    lockstep sampling, over `jobs` processes); record each verdict and its standard figures in the meta."""
+    say_judging(len(nets))
     return list(map(record, nets, judge_parallel(nets, task, jobs)))
+
+
+FILE_BYTES = 16_000  # a network's file is about 7 KB with its verdict: room for its temporary copy too
+SAVE_GRACE = 1.0  # seconds after Ctrl-C in training during which the networks' best so far are still saved
+
+
+class CtrlC:
+    """Ctrl-C while `train` runs: KeyboardInterrupt at once, but `held` until a file being written is whole;
+    remembers when it came (`at`). It changes nothing where Ctrl-C is not Python's usual (ignored, say)."""
+
+    def __init__(self) -> None:
+        self.at: float | None = None
+        self.holding = self.pending = False
+        usual = signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        self.installed = usual and threading.current_thread() is threading.main_thread()
+
+    def __enter__(self) -> CtrlC:
+        if self.installed:
+            signal.signal(signal.SIGINT, self.interrupt)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.installed:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    def interrupt(self, signum, frame) -> None:
+        """The SIGINT handler."""
+        self.at = self.at or time.monotonic()
+        self.pending = True
+        if not self.holding:
+            self.pending = False
+            raise KeyboardInterrupt
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """Hold Ctrl-C while the block runs; it comes right after."""
+        self.holding = True
+        try:
+            yield
+        finally:
+            self.holding = False
+            if self.pending:
+                self.pending = False
+                raise KeyboardInterrupt
+
+
+@dataclass
+class Done:
+    """What a run of `train` has saved so far, for the one line Ctrl-C prints."""
+
+    total: int  # networks
+    where: str  # the file, or the folder
+    doing: str = "setting up"
+    files: int = 0  # networks saved
+    verdicts: int = 0  # of those, saved again with their verdict
+
+    def line(self) -> str:
+        """E.g. `interrupted while judging; saved 40 of 40 networks to out/, 12 with their verdict`."""
+        if not self.files:
+            return f"rnnmem-tui: interrupted while {self.doing}; nothing was saved"
+        if self.total == 1:
+            what, kept = "the network", "with its verdict" if self.verdicts else "without its verdict"
+        else:
+            what = f"{self.files} of {self.total} networks"
+            kept = f"{self.verdicts} with their verdict" if self.verdicts else "without their verdicts"
+        best = " (the best so far)" if self.doing == "training" else ""
+        return f"rnnmem-tui: interrupted while {self.doing}; saved {what}{best} to {self.where}, {kept}"
+
+
+def save_all(
+    results: list[TrainResult],
+    outs: list[Path],
+    cfg: TrainConfig,
+    force: bool,
+    done: Done,
+    ctrl_c: CtrlC,
+    until: float | None = None,
+) -> list[Path]:
+    """Save each network (a whole file or none, whatever Ctrl-C does) and say so on stdout; stop at `until`
+    (a time.monotonic()) when given. Returns where the files went."""
+    went = []
+    for result, path in zip(results, outs):
+        if until is not None and time.monotonic() > until:
+            break
+        with ctrl_c.held():
+            went.append(saved(result.net, path, force))
+            done.files += 1
+            print(
+                f"{stopped(result, cfg)} after {result.steps} updates in {result.seconds:.1f}s; "
+                f"saved the best network to {went[-1]}",
+                flush=True,
+            )
+    return went
+
+
+def judge_all(results: list[TrainResult], outs: list[Path], task: Task, jobs: int, done: Done, ctrl_c: CtrlC) -> None:
+    """Judge the networks in turns (`judge_turns`), saving each again with its verdict as its turn ends."""
+    say_judging(len(results))
+    judged = 0
+    with (
+        progress(len(results), "judging") as update,
+        closing(judge_turns([r.net for r in results], task, jobs)) as turns,
+    ):
+        for turn in turns:
+            for v in turn:
+                net, path = results[judged].net, outs[judged]
+                record(net, v)
+                with ctrl_c.held():
+                    save(net, path)
+                    done.verdicts += 1
+                    print(
+                        f"{path.name if len(outs) > 1 else 'verdict'}: {v.verdict}  validity "
+                        f"{interval(v.validity, v.validity_interval, 4)}  tvd {interval(v.tvd, v.tvd_interval, 3)}  "
+                        f"bad mass mean {interval(v.bad_mean, v.bad_mean_interval, 5)} max {v.bad_max:.4f}  "
+                        f"({VerdictProtocol().text()})",
+                        flush=True,
+                    )
+                judged += 1
+            update(judged, f"{judged}/{len(results)} networks")
 
 
 def saved(net, path: Path, force: bool) -> Path:
@@ -76,14 +206,7 @@ def member_paths(task: str, hidden: int, out: str, force: bool, seeds: list[int]
     """Where each network goes: `out` itself for one seed, else OUT/TASK-H-sS.npz; checked before training."""
     if not seeds:
         return [check_destination(out, force)]
-    folder = Path(out)
-    if folder.exists() and not folder.is_dir():
-        raise PathError(f"{folder}: is a file; with --seeds, --out names a folder")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise PathError(f"{folder}: cannot write there ({e.strerror or e})") from None
-    check_folder(folder, "--out folder")
+    folder = make_folder(out, "with --seeds, --out names a folder")
     return [check_destination(folder / f"{spec_name(task)}-{hidden}-s{s}.npz", force) for s in seeds]
 
 
@@ -92,10 +215,12 @@ def member_paths(task: str, hidden: int, out: str, force: bool, seeds: list[int]
     short_help="train one network, or several at once, with a progress bar",
     help="Train a network with batched BPTT, for at most --max-steps updates. Stops early when the task's target "
     "holds on the confirmation check (one 5,000-unit sample, with --margin to spare); keeps the best network by "
-    "validation; Ctrl-C saves the best so far. The saved file's meta records the verdict under the verdict "
-    "protocol (10 sampling seeds x 5,000 units, with 95% intervals). With --seeds, trains one network per seed "
-    "at once in one batched computation and writes DIR/TASK-H-sS.npz for each. Settings come from the recipe, "
-    "then the task's [train] table when it has one, then the flags given.",
+    "validation. The saved file's meta records the verdict under the verdict protocol (10 sampling seeds x 5,000 "
+    "units, with 95% intervals). With --seeds, trains one network per seed at once in one batched computation and "
+    "writes DIR/TASK-H-sS.npz for each; a population that needs over half of the memory available is refused "
+    "before any work. Ctrl-C stops within a second or two: while training it saves each network's best so far "
+    "(without a verdict) for as long as a second allows; later, what was saved stays. Settings come from the "
+    "recipe, then the task's [train] table when it has one, then the flags given.",
     epilog="The seed study's own method: --batch 1 --window 12 --optimizer adagrad --lr 1.0 --init-scale 0.1 "
     "--clip 5 --anneal 1",
 )
@@ -110,31 +235,48 @@ def member_paths(task: str, hidden: int, out: str, force: bool, seeds: list[int]
 @o.settings()
 def train(task, hidden, seed, seeds, out, force, jobs, **settings) -> int:
     """Train one network (or one per seed, at once) and save each: first as soon as training ends, then
-    again with its verdict."""
+    again with its verdict. What it needs in memory and on disk is checked first; Ctrl-C stops at once, in
+    any phase, with one line saying what was saved (`Done`)."""
     if seed is not None and seeds:
         raise click.UsageError("give --seed or --seeds, not both")
     hidden = hidden or load_spec(task).get("hidden", 2)
     cfg = TrainConfig(hidden=hidden, seed=seed or 0, **settings_for(task, o.given_settings(settings)))
-    outs = member_paths(task, hidden, out, force, seeds)
     loaded = load_task(task)
-    results = run_training(loaded, [replace(cfg, seed=s) for s in seeds or [cfg.seed]], o.recorded_command(), jobs=jobs)
-    outs = [saved(result.net, path, force) for result, path in zip(results, outs)]  # kept if a measurement fails
-    for result, path in zip(results, outs):
-        print(
-            f"{stopped(result, cfg)} after {result.steps} updates in {result.seconds:.1f}s; saved the best network to {path}",
-            flush=True,
-        )
-    verdicts = measure([r.net for r in results], loaded, jobs)
-    for result, path, v in zip(results, outs, verdicts):
-        save(result.net, path)
-        print(
-            f"{path.name if len(outs) > 1 else 'verdict'}: {v.verdict}  validity "
-            f"{interval(v.validity, v.validity_interval, 4)}  tvd {interval(v.tvd, v.tvd_interval, 3)}  "
-            f"bad mass mean {interval(v.bad_mean, v.bad_mean_interval, 5)} max {v.bad_max:.4f}  "
-            f"({VerdictProtocol().text()})",
-            flush=True,
-        )
-    return 130 if any(r.interrupted for r in results) else 0
+    n = len(seeds) if seeds else 1
+    what = (
+        f"training {n} networks of {loaded.name} at --hidden {hidden} (--seeds)"
+        if seeds
+        else f"training a network of {loaded.name} at --hidden {hidden}, --batch {cfg.batch}, --window {cfg.window}"
+    )
+    check_memory(population_bytes(loaded, cfg, n, min(jobs, n)) + judging_bytes(loaded, n, jobs), what)
+    done = Done(n, str(out))
+    with CtrlC() as ctrl_c:
+        try:
+            say(seeds, f"setting up {n} networks: checking their files in {out}")
+            outs = member_paths(task, hidden, out, force, seeds)
+            check_disk(outs[0].parent, n * FILE_BYTES, what)
+            cfgs = [replace(cfg, seed=s) for s in seeds or [cfg.seed]]
+            done.doing = "training"
+            say(seeds, f"training {n} networks of {loaded.name} at H={hidden}")
+            results = run_training(loaded, cfgs, o.recorded_command(), jobs=jobs)
+            if ctrl_c.at is not None or any(r.interrupted for r in results):  # their best so far, while Ctrl-C allows
+                save_all(results, outs, cfg, force, done, ctrl_c, until=(ctrl_c.at or time.monotonic()) + SAVE_GRACE)
+                raise KeyboardInterrupt
+            done.doing = "saving"
+            say(seeds, f"saving {n} networks to {out}")
+            outs = save_all(results, outs, cfg, force, done, ctrl_c)  # kept if a measurement fails
+            done.doing = "judging"
+            judge_all(results, outs, loaded, jobs, done, ctrl_c)
+        except KeyboardInterrupt:
+            print(done.line(), file=sys.stderr, flush=True)
+            return 130
+    return 0
+
+
+def say(population, text: str) -> None:
+    """A line on stderr as a population's phase begins (a network alone needs none)."""
+    if population:
+        print(text, file=sys.stderr, flush=True)
 
 
 def stopped(result: TrainResult, cfg: TrainConfig) -> str:
