@@ -36,3 +36,25 @@ def interruptible(*args: str) -> subprocess.Popen:
         text=True,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
+
+
+PEAK = "peak-rss-kib"
+MEASURED = (
+    "import resource, sys\n"
+    "from rnnmem_tui.cli import main\n"
+    "code = main(sys.argv[1:])\n"
+    f"print('{PEAK}', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+    "sys.exit(code)\n"
+)
+
+
+def measured(*args: str, cwd=None, timeout: float = 120, **popen) -> tuple[subprocess.CompletedProcess, float]:
+    """`rnnmem-tui ARGS` in a child, and the child's peak resident memory in MiB (its own, from getrusage
+    at exit); the measurement's line is taken out of stderr."""
+    r = subprocess.run(
+        [sys.executable, "-c", MEASURED, *args], capture_output=True, text=True, timeout=timeout, cwd=cwd, **popen
+    )
+    lines = r.stderr.splitlines(keepends=True)
+    peak = [float(line.split()[1]) / 1024 for line in lines if line.startswith(PEAK)]
+    r.stderr = "".join(line for line in lines if not line.startswith(PEAK))
+    return r, peak[0] if peak else 0.0
