@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -19,6 +19,7 @@ STREAMS = 5  # teacher streams per measurement
 UNITS = 1000  # units per teacher stream
 READABLE = 0.01  # a neuron's activations are compared at the step that moves what reads it by this much
 FINEST = 1e-6  # and never finer: differences below are rounding, not memory
+UNREAD = 1e-9  # a neuron is unread when cutting its outgoing weights moves no output probability by more
 MEASURE = {"bit": "auc", "flag": "auc", "parity": "auc", "input": "auc", "counter": "spearman", "phase": "r"}
 _CACHE: dict[tuple, Layout] = {}  # the explorer's worker thread shares it with the main thread
 _CACHED = 40  # layouts of teacher streams kept in memory
@@ -167,16 +168,36 @@ class Probe:
     sign: np.ndarray  # (S, C, H) +1 when the neuron rises with the feature, -1 when it falls
     input: np.ndarray  # (S, C) the same measure for the best guess from the current symbol alone
     mirror: np.ndarray  # (S, H) share of each neuron's variance the current symbol explains
+    unread: np.ndarray  # (H,) bool: nothing reads the neuron (`unread`)
 
 
-def resolution(net: RNN) -> np.ndarray:
+def unread(net: RNN, task: Task, seed: int = 0, units: int = 200) -> np.ndarray:
+    """Which neurons nothing reads, by their effect: (H,) bool. Neuron i is unread when setting its outgoing
+    weights (its readout column, and its recurrent weights to the other neurons) to zero moves no next-symbol
+    probability by more than UNREAD over a teacher stream of `units` units. What it holds is a fact of its
+    activation; that nothing uses it is another."""
+    _, symbols, _ = teacher_stream(task, seed, units)
+    X, h0 = symbols[None, :], np.zeros((1, net.hidden))
+    p = net.forward(X, h0)[1]
+    out = np.zeros(net.hidden, dtype=bool)
+    for i in range(net.hidden):
+        Why, Whh = net.Why.copy(), net.Whh.copy()
+        Why[:, i], Whh[np.arange(net.hidden) != i, i] = 0.0, 0.0
+        out[i] = np.abs(replace(net, Why=Why, Whh=Whh).forward(X, h0)[1] - p).max() <= UNREAD
+    return out
+
+
+def resolution(net: RNN, unread: np.ndarray | None = None) -> np.ndarray:
     """The smallest difference in each neuron's activation that its readers can use: (H,).
 
     A difference of d in neuron i moves the logits and the next step's pre-activations by up to d times
     its largest outgoing weight (a column of Why or Whh); below READABLE there is nothing to read. A
-    saturated random neuron that orders a count in its fifth decimal is not a counter.
+    saturated random neuron that orders a count in its fifth decimal is not a counter. A neuron that
+    nothing reads (`unread`, (H,) bool) is measured on its activation as if read with weight 1.
     """
     reach = np.maximum(np.abs(net.Why).max(axis=0), np.abs(net.Whh).max(axis=0))  # (H,)
+    if unread is not None:
+        reach = np.where(unread, 1.0, reach)
     with np.errstate(divide="ignore"):
         return np.maximum(FINEST, READABLE / reach)
 
@@ -213,7 +234,8 @@ def probe(
     should_stop: Callable[[], bool] | None = None,
 ) -> Probe:
     """Teacher-force each stream from h = 0 and score every candidate for every neuron."""
-    cands, step = candidates(task), resolution(net)
+    cands, idle = candidates(task), unread(net, task)
+    step = resolution(net, idle)
     out = []
     for seed in seeds:
         if should_stop and should_stop():
@@ -222,4 +244,4 @@ def probe(
         hs, _ = net.forward(lay.symbols[None, :], np.zeros((1, net.hidden)))
         out.append(score_stream(hs[0], step, lay, len(cands)))
     score, sign, inp, mirror = (np.stack(a) for a in zip(*out))
-    return Probe(cands, score, sign, inp, mirror)
+    return Probe(cands, score, sign, inp, mirror, idle)

@@ -73,7 +73,7 @@ def shipped_networks() -> str:
     return results_markdown(rows, metas)
 
 
-KINDS = ("bit", "counter", "flag", "phase", "parity", "input", "unexplained")  # the columns of the roles table
+KINDS = ("bit", "counter", "flag", "phase", "parity", "input", "correlational", "unexplained")  # roles table columns
 EXPLAIN = ("roles.py", "probe.py", "nulls.py", "nulls.json", "metrics.py", "model.py")  # what explain rests on
 ANALYSES = {  # an analysis -> the code its answer rests on
     "strongest_kinds": EXPLAIN,
@@ -102,12 +102,13 @@ def analysis_key(path: Path, analysis: str) -> str:
 
 
 def strongest_kinds(path: Path) -> dict[str, int]:
-    """How many neurons of a shipped network each kind of strongest role has, from `explain` (its defaults)."""
+    """How many neurons of a shipped network each kind of strongest role has, from `explain` (its defaults); a
+    role without causal effect counts as `correlational`, never as a finding."""
     from .roles import explain
     from .weights import task_for
 
     net = load(path)
-    counts = Counter(n.kind for n in explain(net, task_for(net)))
+    counts = Counter(n.finding for n in explain(net, task_for(net)))
     return {k: counts[k] for k in KINDS if counts[k]}
 
 

@@ -9,10 +9,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .metrics import bad_mass
+from .metrics import Protocol, bad_mass, evaluate_many
 from .model import RNN, Interventions
 from .nulls import thresholds
-from .probe import STREAMS, UNITS, Probe, Stopped, probe, teacher_stream
+from .probe import STREAMS, UNITS, UNREAD, Probe, Stopped, probe, teacher_stream
 from .tasks import Task
 from .tasks.base import Feature
 
@@ -20,7 +20,11 @@ FLOOR = {"auc": 0.9, "spearman": 0.8, "r": 0.8}  # the least a role may score, w
 MIRROR = 0.9  # an input role: the symbol just read explains at least this share of the neuron's variance
 BONUS = {"counter": 0.02, "phase": 0.01}  # near ties go to the feature that says more (a counter's 0 is a flag)
 LATE_OR_EARLY = 0.01  # and to lag 0: a lag of -1 or +1 must win by more than this
-CAUSAL_UNITS = 200  # teacher-forced units for the causal measures
+CAUSAL_UNITS = 200  # teacher-forced units per stream for the governed-steps measure
+CAUSAL_STREAMS = 5  # streams for each causal measure, whose per-stream differences give its interval
+WHOLE_UNITS = 400  # sampled (and teacher-forced) units per stream for the whole-behaviour measure
+T95 = 2.776  # Student's t at 97.5% with 4 degrees of freedom: a 95% interval over CAUSAL_STREAMS streams
+NIL = 0.005  # an effect below this, whose interval holds 0, is indistinguishable from none
 CAUSAL_MEASURES = {
     "bad mass": "rise in the mean teacher-forced probability on illegal next symbols, over "
     "the steps where the feature is not at rest"
@@ -29,21 +33,99 @@ SHOWN = {"auc": "AUC", "spearman": "ρ", "r": "r"}  # a measure's name on screen
 
 
 @dataclass(frozen=True)
-class Causal:
-    """What zeroing a neuron, and clamping it where its feature rests, does to the outputs the feature governs."""
+class Effect:
+    """What an intervention changes in one figure: the mean of its per-stream differences from the intact
+    network, on the same streams, and their 95% interval (Student's t over CAUSAL_STREAMS streams)."""
 
-    zero: float
-    clamp: float
+    mean: float
+    interval: tuple[float, float]
+
+    @classmethod
+    def of(cls, differences: list[float]) -> Effect:
+        """The effect of per-stream differences."""
+        d = np.asarray(differences, dtype=float)
+        half = T95 * d.std(ddof=1) / np.sqrt(len(d)) if len(d) > 1 else np.inf
+        return cls(float(d.mean()), (float(d.mean() - half), float(d.mean() + half)))
+
+    @property
+    def nil(self) -> bool:
+        """Indistinguishable from no effect: the interval holds 0 and the effect is below NIL. A difference
+        below UNREAD is rounding (an exact network's 1e-17), whatever its interval."""
+        held_zero = self.interval[0] <= 0.0 <= self.interval[1] or abs(self.mean) <= UNREAD
+        return held_zero and abs(self.mean) < NIL
+
+    def as_json(self) -> dict:
+        """`{"mean": ..., "interval": [lo, hi]}`."""
+        return {"mean": round(self.mean, 6), "interval": [round(v, 6) for v in self.interval]}
+
+
+@dataclass(frozen=True)
+class Causal:
+    """What zeroing a neuron, and clamping it where its feature rests, does to the outputs the feature governs:
+    the rise in bad mass on those steps, over CAUSAL_STREAMS teacher streams."""
+
+    zero_effect: Effect
+    clamp_effect: Effect
     clamp_value: float
     measure: str = "bad mass"
 
+    @property
+    def zero(self) -> float:
+        """The mean rise with the neuron zeroed."""
+        return self.zero_effect.mean
+
+    @property
+    def clamp(self) -> float:
+        """The mean rise with the neuron clamped at `clamp_value`."""
+        return self.clamp_effect.mean
+
+    @property
+    def nil(self) -> bool:
+        """Neither zeroing nor clamping changes the governed steps distinguishably."""
+        return self.zero_effect.nil and self.clamp_effect.nil
+
     def as_json(self) -> dict:
-        """The contract's `causal` object."""
+        """The contract's `causal` object, with each effect's interval."""
         return {
             "zero": round(self.zero, 6),
             "clamp": round(self.clamp, 6),
+            "zero_interval": self.zero_effect.as_json()["interval"],
+            "clamp_interval": self.clamp_effect.as_json()["interval"],
             "clamp_value": round(self.clamp_value, 4),
             "measure": self.measure,
+        }
+
+
+@dataclass(frozen=True)
+class Whole:
+    """What zeroing a neuron, and clamping it, does to the whole behaviour: the drop in sampled validity and the
+    rise in teacher-forced bad mass, over CAUSAL_STREAMS streams of WHOLE_UNITS units."""
+
+    zero_validity: Effect
+    zero_bad: Effect
+    clamp_validity: Effect
+    clamp_bad: Effect
+    clamp_value: float
+
+    @property
+    def nil(self) -> bool:
+        """No intervention changes the behaviour distinguishably."""
+        return all(e.nil for e in (self.zero_validity, self.zero_bad, self.clamp_validity, self.clamp_bad))
+
+    @property
+    def text(self) -> str:
+        """E.g. `whole: zero validity -0.991 bad +0.412, clamp validity -0.004 bad +0.000 (at +0.64)`."""
+        return (
+            f"whole: zero validity {-self.zero_validity.mean:+.3f} bad {self.zero_bad.mean:+.3f}, clamp validity "
+            f"{-self.clamp_validity.mean:+.3f} bad {self.clamp_bad.mean:+.3f} (at {self.clamp_value:+.2f})"
+        )
+
+    def as_json(self) -> dict:
+        """Each effect with its interval; validity as its drop, bad mass as its rise."""
+        return {
+            "zero": {"validity_drop": self.zero_validity.as_json(), "bad_mass_rise": self.zero_bad.as_json()},
+            "clamp": {"validity_drop": self.clamp_validity.as_json(), "bad_mass_rise": self.clamp_bad.as_json()},
+            "clamp_value": round(self.clamp_value, 4),
         }
 
 
@@ -65,17 +147,26 @@ class Role:
     threshold: float  # what the score must reach: the larger of the measure's floor and the null
     step: str = "step"  # what one step reads in the task's words, for the lag's words
     causal: Causal | None = None
+    correlational: bool = False  # no causal effect on either scale: not a finding (`with_causal`)
+
+    @property
+    def low(self) -> bool:
+        """A two-valued feature the neuron holds low: it is lower where the feature is on."""
+        return self.measure == "auc" and self.sign < 0
 
     @property
     def words(self) -> str:
-        """The feature in the task's words with its phase and lag, e.g. `top row complete, a move early`."""
+        """The feature in the task's words with its sign, phase and lag, e.g. `top row complete (low), a move
+        early`."""
         lag = {-1: f", a {self.step} late", 1: f", a {self.step} early"}.get(self.lag, "")
-        return f"{self.text}{' ' + self.phase if self.phase else ''}{lag}"
+        return f"{self.text}{' (low)' if self.low else ''}{' ' + self.phase if self.phase else ''}{lag}"
 
     @property
     def label(self) -> str:
-        """E.g. `counter: a's read in the a's (ρ 1.00)`; the score gets a `?` when the role is not confident."""
-        return f"{self.kind}: {self.words} ({SHOWN[self.measure]} {self.score:.2f}{'' if self.confident else '?'})"
+        """E.g. `counter: a's read in the a's (ρ 1.00)`; the score gets a `?` when the role is not confident, and
+        the label `· correlational` when no intervention on the neuron changes anything distinguishably."""
+        said = f"{self.kind}: {self.words} ({SHOWN[self.measure]} {self.score:.2f}{'' if self.confident else '?'})"
+        return said + (" · correlational" if self.correlational else "")
 
     def as_json(self) -> dict:
         """The contract's role object."""
@@ -92,6 +183,7 @@ class Role:
             "threshold": round(self.threshold, 4),
             "control": self.control,
             "causal": self.causal.as_json() if self.causal else None,
+            "correlational": self.correlational,
             "confident": self.confident,
         }
 
@@ -104,6 +196,8 @@ class NeuronRoles:
     roles: tuple[Role, ...]
     runner_up: Role | None  # the best candidate of another feature, memory first (the best failed one when unexplained)
     stability: float  # share of streams whose strongest role is the same
+    unread: bool = False  # nothing reads it: what it holds, the network does not use (`probe.unread`)
+    whole: Whole | None = None  # what zeroing or clamping it does to the whole behaviour (`with_causal`)
 
     @property
     def top(self) -> Role | None:
@@ -116,6 +210,12 @@ class NeuronRoles:
         return self.top.kind if self.top else "unexplained"
 
     @property
+    def finding(self) -> str:
+        """What the neuron counts as among findings: its kind, `correlational` when its strongest role has no
+        causal effect, or `unexplained`."""
+        return "correlational" if self.top and self.top.correlational else self.kind
+
+    @property
     def confident(self) -> bool:
         """The strongest role's interval passes whole, or (unexplained) the best candidate's fails whole."""
         if self.top:
@@ -124,11 +224,19 @@ class NeuronRoles:
 
     @property
     def label(self) -> str:
-        """The strongest role's label, or `unexplained (best: cell 5 filled, AUC 0.80)`."""
-        if self.top:
-            return self.top.label
+        """The strongest role's label, or `unexplained (best: cell 5 filled, AUC 0.80)`; `· unread` when nothing
+        reads the neuron."""
         r = self.runner_up
-        return f"unexplained (best: {r.words}, {SHOWN[r.measure]} {r.score:.2f})" if r else "unexplained (constant)"
+        if self.top:
+            said = self.top.label
+        else:
+            said = f"unexplained (best: {r.words}, {SHOWN[r.measure]} {r.score:.2f})" if r else "unexplained (constant)"
+        return said + self.reader
+
+    @property
+    def reader(self) -> str:
+        """What follows a label: ` · unread` when nothing reads the neuron."""
+        return " · unread" if self.unread else ""
 
     @property
     def short(self) -> str:
@@ -136,7 +244,7 @@ class NeuronRoles:
         r = self.runner_up
         if self.top or r is None:
             return self.label
-        return f"? {r.words} ({SHOWN[r.measure]} {r.score:.2f})"
+        return f"? {r.words} ({SHOWN[r.measure]} {r.score:.2f}){self.reader}"
 
     def as_json(self) -> dict:
         """The contract's neuron object: the roles, the strongest one's fields, stability and runner-up."""
@@ -155,6 +263,8 @@ class NeuronRoles:
             "confident": self.confident,
             "stability": round(self.stability, 4),
             "runner_up": self.runner_up.as_json() if self.runner_up else None,
+            "unread": self.unread,
+            "whole": self.whole.as_json() if self.whole else None,
         }
 
 
@@ -237,7 +347,11 @@ class Verdict:
             for s, m in zip(self.p.score, self.p.mirror)
         ]
         return NeuronRoles(
-            h, tuple(self.role(i, h) for i in chosen), self.role(rest[0], h) if rest else None, float(np.mean(agree))
+            h,
+            tuple(self.role(i, h) for i in chosen),
+            self.role(rest[0], h) if rest else None,
+            float(np.mean(agree)),
+            bool(self.p.unread[h]),
         )
 
 
@@ -266,39 +380,89 @@ def values_at(task: Task, role: Role, symbols: np.ndarray, feats: dict[str, np.n
     return np.where(inside, f[np.clip(at, 0, T - 1)], np.nan)
 
 
+def held(net: RNN, neuron: int, value: float) -> RNN:
+    """The network whose outputs are net's with `neuron` held at `value` (0: zeroed): what reads the neuron (its
+    readout column and its recurrent weights) reads the constant, folded into the biases, so that a population
+    of such networks measures many interventions at once. Zeroed, it is the intervention exactly; clamped, it
+    differs only at the first step, whose start state the intervention leaves at 0."""
+    Whh, Why = net.Whh.copy(), net.Why.copy()
+    bh, by = net.bh + Whh[:, neuron] * value, net.by + Why[:, neuron] * value
+    Whh[:, neuron], Why[:, neuron] = 0.0, 0.0
+    return replace(net, Whh=Whh, Why=Why, bh=bh, by=by)
+
+
+def whole_effects(net: RNN, task: Task, seed: int, values: np.ndarray) -> list[Whole]:
+    """Each neuron's effect on the whole behaviour, zeroed and clamped at values[i]: sampled validity and
+    teacher-forced bad mass over CAUSAL_STREAMS streams of WHOLE_UNITS units (seeds seed, seed + 1, ...), each
+    intervention paired with the intact network on the same stream, all in one lockstep population."""
+    H = net.hidden
+    nets = [net, *(held(net, i, 0.0) for i in range(H)), *(held(net, i, float(v)) for i, v in enumerate(values))]
+    seeds = range(seed, seed + CAUSAL_STREAMS)
+    protocols = [Protocol(units=WHOLE_UNITS, bad_units=WHOLE_UNITS, seed=s) for s in seeds for _ in nets]
+    scores = evaluate_many([n for _ in seeds for n in nets], task, protocols)
+    runs = [scores[k * len(nets) : (k + 1) * len(nets)] for k in range(len(seeds))]  # per stream: intact first
+
+    def drop(j: int) -> Effect:
+        return Effect.of([r[0].validity - r[j].validity for r in runs])
+
+    def rise(j: int) -> Effect:
+        return Effect.of([r[j].bad_mean - r[0].bad_mean for r in runs])
+
+    return [Whole(drop(1 + i), rise(1 + i), drop(1 + H + i), rise(1 + H + i), float(values[i])) for i in range(H)]
+
+
 def with_causal(
     net: RNN, task: Task, neurons: list[NeuronRoles], seed: int, should_stop: Callable[[], bool] | None = None
 ) -> list[NeuronRoles]:
-    """The neurons with causal evidence on each role, teacher-forced over CAUSAL_UNITS units from `seed`."""
-    _, symbols, feats = teacher_stream(task, seed, CAUSAL_UNITS)
-    T = len(symbols) - 1  # bad_mass reads every symbol but the last
+    """The neurons with causal evidence at two scales, over CAUSAL_STREAMS teacher streams from `seed`:
+    - on each role, the governed-steps measure: the rise in bad mass where the feature is not at rest, with
+      the neuron zeroed and clamped where the feature rests (CAUSAL_UNITS units a stream);
+    - on each neuron, the whole-behaviour measure (`whole_effects`), clamped where its strongest role's feature
+      rests, or at its median activation when it has no role.
+    A role with no distinguishable effect on either scale is marked correlational."""
+    seeds = range(seed, seed + CAUSAL_STREAMS)
+    streams = [teacher_stream(task, s, CAUSAL_UNITS) for s in seeds]
 
-    def bad(iv: Interventions = Interventions()) -> np.ndarray:
+    def bad(iv: Interventions = Interventions()) -> list[np.ndarray]:
         if should_stop and should_stop():
             raise Stopped
-        return bad_mass(net, task, np.random.default_rng(seed), CAUSAL_UNITS, iv)  # (T,) on the same stream
+        return [bad_mass(net, task, np.random.default_rng(s), CAUSAL_UNITS, iv) for s in seeds]  # (T,) each
 
     intact = bad()
-    hs, _ = net.forward(symbols[None, :T], np.zeros((1, net.hidden)))  # (1, T, H)
-    out = []
+    hs = [net.forward(x[None, : len(x) - 1], np.zeros((1, net.hidden)))[0][0] for _, x, _ in streams]  # (T, H)
+    values = np.median(np.concatenate(hs), axis=0)  # a neuron without a role is clamped at its median
+    governed = []
     for n in neurons:
         zeroed = bad(Interventions(frozenset({n.neuron}))) if n.roles else intact
         roles = []
         for r in n.roles:
-            g = values_at(task, r, symbols, feats, T)  # (T,)
-            rest = np.nanmin(g)
-            steps = ~np.isnan(g) & (g != rest)  # where the feature is not at rest: what it governs
-            if steps.any():
-                v = float(np.clip(np.median(hs[0, g == rest, n.neuron]), -1.0, 1.0))
+            g = [values_at(task, r, x, f, len(x) - 1) for _, x, f in streams]  # (T,) a stream
+            rest = min(np.nanmin(gs) for gs in g)
+            steps = [~np.isnan(gs) & (gs != rest) for gs in g]  # where the feature is not at rest: what it governs
+            if any(st.any() for st in steps):
+                v = float(np.clip(np.median(np.concatenate([h[gs == rest, n.neuron] for h, gs in zip(hs, g)])), -1, 1))
                 clamped = bad(Interventions(clamped=((n.neuron, v),)))
-                effect = Causal(
-                    float(zeroed[steps].mean() - intact[steps].mean()),
-                    float(clamped[steps].mean() - intact[steps].mean()),
-                    v,
+                used = [k for k, st in enumerate(steps) if st.any()]
+                r = replace(
+                    r,
+                    causal=Causal(
+                        Effect.of([zeroed[k][steps[k]].mean() - intact[k][steps[k]].mean() for k in used]),
+                        Effect.of([clamped[k][steps[k]].mean() - intact[k][steps[k]].mean() for k in used]),
+                        v,
+                    ),
                 )
-                r = replace(r, causal=effect)
             roles.append(r)
-        out.append(replace(n, roles=tuple(roles)))
+        if roles and roles[0].causal is not None:
+            values[n.neuron] = roles[0].causal.clamp_value
+        governed.append(replace(n, roles=tuple(roles)))
+    if should_stop and should_stop():
+        raise Stopped
+    wholes = whole_effects(net, task, seed, values)
+    out = []
+    for n in governed:
+        w = wholes[n.neuron]
+        roles = tuple(replace(r, correlational=w.nil and (r.causal is None or r.causal.nil)) for r in n.roles)
+        out.append(replace(n, roles=roles, whole=w))
     return out
 
 
@@ -376,4 +540,4 @@ def serve() -> None:
     """Read a pickled (network, task) on stdin and write its roles, pickled, on stdout: the explorer's
     measuring process."""
     net, task = pickle.load(sys.stdin.buffer)
-    pickle.dump(explain(net, task, causal=False), sys.stdout.buffer)
+    pickle.dump(explain(net, task), sys.stdout.buffer)

@@ -100,7 +100,7 @@ def with_top_row_neuron(task) -> RNN:
     """The hand-built fill network (nine cell bits and `full`) with an eleventh neuron that is exactly
     "top row complete": the top row's bits of the previous step plus the top cell just read, reset by clear.
     The clear logit reads it with a weight of -1, too small beside `full`'s margin to change what the network
-    does, but a neuron that nothing reads holds nothing the network can use."""
+    does: by its effect, nothing reads it."""
     net = build_fill(task)
     H, V, clear, row = net.hidden + 1, len(task.vocab), len(task.cells), list(task.lines["row0"])
     Wxh, Whh, bh = np.zeros((H, V)), np.zeros((H, H)), np.zeros(H)
@@ -119,7 +119,7 @@ def test_a_hand_built_top_row_complete_neuron_gets_that_label():
     # the shipped null of fill with 10 neurons stands in for 11's, which would take half a minute to measure
     roles = explain(with_top_row_neuron(task), task, null=thresholds(task, 10))
     assert top(roles[10]) == ("flag", "row0_complete", None) and roles[10].top.lag == 0
-    assert roles[10].label == "flag: top row complete (AUC 1.00)"
+    assert roles[10].label == "flag: top row complete (AUC 1.00) · unread"  # no probability moves by 1e-9
     assert [top(n)[1] for n in roles[:10]] == [f"cell{i}" for i in range(9)] + ["full"]
 
 
@@ -265,17 +265,19 @@ def test_explain_json_follows_the_contract(capsys):
         "interval",
         "control",
         "causal",
+        "correlational",
         "confident",
     }
     assert [n["neuron"] for n in out] == [0, 1, 2, 3]
     for n in out:
-        assert role_keys | {"neuron", "roles", "stability", "runner_up"} <= set(n)
+        assert role_keys | {"neuron", "roles", "stability", "runner_up", "unread", "whole"} <= set(n)
         assert n["roles"] and all(role_keys <= set(r) for r in n["roles"])
         assert n["kind"] == n["roles"][0]["kind"] and n["score"] == n["roles"][0]["score"]
         assert n["measure"] in {"r", "spearman", "auc"} and isinstance(n["lag"], int) and n["lag"] in (-1, 0, 1)
         lo, hi = n["interval"]
         assert lo <= n["score"] <= hi and set(n["control"]) == {"input", "random"}
-        assert set(n["causal"]) == {"zero", "clamp", "clamp_value", "measure"}
+        assert set(n["causal"]) == {"zero", "clamp", "zero_interval", "clamp_interval", "clamp_value", "measure"}
+        assert set(n["whole"]) == {"zero", "clamp", "clamp_value"} and not n["unread"]
         assert n["causal"]["measure"] in CAUSAL_MEASURES and isinstance(n["confident"], bool)
         assert 0.0 <= n["stability"] <= 1.0
     assert out[0]["phase"] == "in the a's" and out[0]["text"] == "a's read"
@@ -329,3 +331,65 @@ def test_acceptance_explain_three_in_a_row_30_takes_under_15_s():
         times.append(children_cpu() - start)
     print(f"explain three-in-a-row-30: {statistics.median(times):.1f} s median of {times}")
     assert statistics.median(times) < 15
+
+
+def test_a_neuron_nothing_reads_keeps_its_role_and_is_marked_unread():
+    """The top-row neuron with no outgoing weight at all: its activation still holds the row (issue: it was
+    'unexplained, AUC 0.50', with a RuntimeWarning)."""
+    import warnings
+
+    task = load_task("fill")
+    net = with_top_row_neuron(task)
+    net.Why[:, -1] = 0.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        roles = explain(net, task, null=thresholds(task, 10), causal=False)
+    assert top(roles[10]) == ("flag", "row0_complete", None) and roles[10].unread
+    assert roles[10].label == "flag: top row complete (AUC 1.00) · unread"
+    assert not any(n.unread for n in roles[:10]) and roles[10].as_json()["unread"] is True
+    net.Why[-1, -1] = 1e-12  # a readout too small to move any probability is still nothing that reads
+    assert explain(net, task, null=thresholds(task, 10), causal=False)[10].unread
+
+
+# ---- causal evidence at two scales; correlation is not a role ----
+
+
+def test_count_2_s_counter_shows_its_whole_behaviour_effect():
+    """On the steps its feature governs, zeroing the counter adds only +0.003 bad mass; over the whole
+    behaviour, zeroing it leaves almost no valid line."""
+    net = load("count-2")
+    counter = explain(net, task_for(net))[0]
+    w = counter.whole
+    assert counter.kind == "counter" and counter.finding == "counter" and not counter.top.correlational
+    assert w.zero_validity.mean > 0.9 and w.zero_validity.interval[0] > 0 and w.zero_bad.interval[0] > 0
+
+
+def test_a_role_with_no_effect_at_either_scale_is_correlational_and_no_finding():
+    """The hand-built top-row neuron that nothing reads holds its row exactly, and changes nothing."""
+    task = load_task("fill")
+    roles = explain(with_top_row_neuron(task), task, null=thresholds(task, 10))
+    n = roles[10]
+    assert n.top.correlational and n.whole.nil and n.top.causal.nil and n.finding == "correlational"
+    assert n.label == "flag: top row complete (AUC 1.00) · correlational · unread"
+    assert n.as_json()["roles"][0]["correlational"] is True and n.as_json()["whole"]["clamp_value"] is not None
+    assert not any(m.top.correlational for m in roles[:9])  # the cell bits break the network when zeroed
+
+
+def test_a_flag_low_where_its_feature_is_on_says_so():
+    """three-in-a-row-30's neuron 26 sits at -1 at the top row's completions: its label carries the sign."""
+    net = load("three-in-a-row-30")
+    n = explain(net, task_for(net))[26]
+    assert n.top.sign == -1 and "top row complete (low)" in n.label
+
+
+def test_held_is_the_intervention_folded_into_the_biases():
+    from rnnmem_tui.metrics import Protocol, evaluate
+    from rnnmem_tui.model import Interventions
+    from rnnmem_tui.roles import held
+
+    net = load("grammar-4")
+    task, p = task_for(net), Protocol(units=200, bad_units=100, seed=3)
+    a, b = evaluate(net, task, p, Interventions(frozenset({2}))), evaluate(held(net, 2, 0.0), task, p)
+    assert (a.validity, a.tvd) == (b.validity, b.tvd) and abs(a.bad_mean - b.bad_mean) < 1e-12  # zeroed: exact
+    a, b = evaluate(net, task, p, Interventions(clamped=((1, 0.5),))), evaluate(held(net, 1, 0.5), task, p)
+    assert abs(a.bad_mean - b.bad_mean) < 1e-4  # clamped: all but the first step, whose start state holds 0
