@@ -144,12 +144,13 @@ def thresholds(task: Task, hidden: int, should_stop: Callable[[], bool] | None =
 
     The shipped networks' shapes ship in SHIPPED, made by `rnnmem-tui calibrate --out rnnmem_tui/nulls.json`;
     any other shape is calibrated on first use (a minute or two) and kept in the user cache,
-    `$XDG_CACHE_HOME/rnnmem-tui/nulls.json` (by default under `~/.cache`).
+    `$XDG_CACHE_HOME/rnnmem-tui/nulls.json` (by default under `~/.cache`). A table that lacks one of the
+    task's features (made before the feature existed) is calibrated again.
     """
-    key = shape_key(task, hidden)
+    key, features = shape_key(task, hidden), {f.name for f in task.state_features}
     for path in (SHIPPED, user_cache()):
         found = read_table(path).get(key)
-        if found is not None:
+        if found is not None and features <= set(found):  # a table from before a feature was added lacks it
             return found
     found = calibrate(task, hidden, should_stop=should_stop)
     try:

@@ -74,10 +74,12 @@ def shipped_networks() -> str:
 
 
 KINDS = ("bit", "counter", "flag", "phase", "parity", "input", "correlational", "unexplained")  # roles table columns
-EXPLAIN = ("roles.py", "probe.py", "nulls.py", "nulls.json", "metrics.py", "model.py")  # what explain rests on
+TASKS = ("tasks/__init__.py", "tasks/base.py", "tasks/lines.py", "tasks/grid.py", "tasks/formal.py")
+EXPLAIN = ("roles.py", "probe.py", "scores.py", "nulls.py", "nulls.json", "metrics.py", "model.py", *TASKS)
 ANALYSES = {  # an analysis -> the code its answer rests on
     "strongest_kinds": EXPLAIN,
     "role_labels": EXPLAIN,
+    "foresight": EXPLAIN,
     "machine_of": ("automaton.py", "fsm.py", "model.py"),
     "points_of": ("dynamics.py", "model.py"),
 }
@@ -119,6 +121,48 @@ def role_labels(path: Path) -> list[str]:
 
     net = load(path)
     return [n.label for n in explain(net, task_for(net))]
+
+
+ANTICIPATION = ("three-in-a-row-13", "three-in-a-row-30")  # the study's "a move early" neuron, tested
+
+
+def foresight(path: Path) -> dict:
+    """The two tests of a neuron that fires a move early: teacher-forced, each neuron's best role for a line
+    "one move from complete" at lag 0 (`lookup`, with its null and pass), and on the network's own sampled games,
+    the best neuron a step ahead of a line's completion (`anticipation`)."""
+    from .roles import anticipation, lookup
+    from .weights import task_for
+
+    net = load(path)
+    task = task_for(net)
+    near = []
+    for f in (f for f in task.state_features if f.name.endswith("_near")):
+        n, ok = lookup(net, task, f.name)[0]
+        r = n.roles[0]
+        near.append([f.text, n.neuron, r.lag, round(r.score, 4), [round(v, 4) for v in r.interval], r.threshold, ok])
+    near.sort(key=lambda row: -row[3])
+    feature, neuron, score = next(a for a in anticipation(net, task) if a[0].endswith("_complete"))
+    words = next(f.text for f in task.state_features if f.name == feature)
+    passing = sum(row[-1] for row in near)
+    return {"near": near[0], "passing": passing, "lines": len(near), "ahead": [words, neuron, round(score, 4)]}
+
+
+def anticipation_table(cache: dict) -> str:
+    """The foresight of the three-in-a-row networks, one line each."""
+    lines = []
+    for name in ANTICIPATION:
+        a = cached(cache, data_dir("weights") / f"{name}.npz", foresight)
+        text, neuron, lag, score, (lo, hi), threshold, ok = a["near"]
+        at = {0: "", -1: ", a move late", 1: ", a move early"}[lag]
+        words, ahead, auc = a["ahead"]
+        lines.append(
+            f"- **{name}**: teacher-forced, {a['passing']} of {a['lines']} lines have a neuron for \"one move from complete\"; "
+            f"the strongest is neuron {neuron} for \"{text}\"{at}, AUC {score:.2f} [{lo:.2f}, {hi:.2f}] against "
+            f"the {threshold:.2f} it must reach ({'passes' if ok else 'does not pass'}). On its own sampled games, "
+            f"the neuron that best foretells a line's completion a move ahead is neuron {ahead}, for \"{words}\", "
+            f"AUC {auc:.2f} ({'at' if auc >= 0.9 else 'below'} the 0.90 floor of a flag)."
+        )
+    return "\n".join(lines) + "\n"
 
 
 def cached(cache: dict, path: Path, analyse: Callable[[Path], object]) -> object:
@@ -298,6 +342,7 @@ BLOCKS: dict[str, Callable[[Path, dict], str]] = {  # a block's name -> its text
     "networks": lambda root, cache: shipped_networks(),
     "roles": lambda root, cache: roles_table(cache),
     "findings": lambda root, cache: findings(cache),
+    "anticipation": lambda root, cache: anticipation_table(cache),
     "machines": lambda root, cache: machines_table(cache),
     "sizes": lambda root, cache: sizes_table(root),
     "minimums": lambda root, cache: minimums_table(root),

@@ -9,10 +9,11 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .metrics import Protocol, bad_mass, evaluate_many
+from .metrics import Protocol, bad_mass, evaluate_many, sample_units
 from .model import RNN, Interventions
 from .nulls import thresholds
-from .probe import STREAMS, UNITS, UNREAD, Probe, Stopped, probe, teacher_stream
+from .probe import STREAMS, UNITS, UNREAD, Probe, Stopped, oriented, probe, teacher_stream
+from .scores import auc
 from .tasks import Task
 from .tasks.base import Feature
 
@@ -464,6 +465,23 @@ def with_causal(
         roles = tuple(replace(r, correlational=w.nil and (r.causal is None or r.causal.nil)) for r in n.roles)
         out.append(replace(n, roles=roles, whole=w))
     return out
+
+
+def anticipation(net: RNN, task: Task, seed: int = 0, units: int = UNITS) -> list[tuple[str, int, float]]:
+    """On the network's own sampled units, where the next symbol is its own choice (under teacher forcing the
+    next move is random, so no neuron can know it): for each flag feature, the neuron whose activation best
+    foretells the feature one step ahead, as (feature, neuron, AUC of h_t against the feature at t + 1, either
+    sign), strongest first. Only steps inside valid units count, with their successors."""
+    games = sample_units(net, task, units, np.random.default_rng(seed))
+    stream = task.end + "".join(games)
+    valid = np.concatenate([[False], *(np.full(len(u), task.is_valid(u)) for u in games)])  # (T,)
+    hs = net.forward(net.index(stream)[None], np.zeros((1, net.hidden)))[0][0]  # (T, H)
+    feats, t = task.features(stream), np.flatnonzero(valid[:-1] & valid[1:])
+    flags = [f.name for f in task.state_features if f.kind == "flag"]
+    F = np.stack([feats[name][t + 1] for name in flags], axis=1)  # (n, K)
+    score = np.nan_to_num(oriented(auc(hs[t], F), "auc")[0], nan=0.5)  # (K, H)
+    best = [(name, int(score[k].argmax()), float(score[k].max())) for k, name in enumerate(flags)]
+    return sorted(best, key=lambda b: -b[2])
 
 
 def explain(

@@ -393,3 +393,31 @@ def test_held_is_the_intervention_folded_into_the_biases():
     assert (a.validity, a.tvd) == (b.validity, b.tvd) and abs(a.bad_mean - b.bad_mean) < 1e-12  # zeroed: exact
     a, b = evaluate(net, task, p, Interventions(clamped=((1, 0.5),))), evaluate(held(net, 1, 0.5), task, p)
     assert abs(a.bad_mean - b.bad_mean) < 1e-4  # clamped: all but the first step, whose start state holds 0
+
+
+# ---- anticipation: a neuron one move ahead shows as "one move from complete" at lag 0 ----
+
+
+def with_near_top_row_neuron(task) -> RNN:
+    """The hand-built three-in-a-row network (nine cell bits, eight line neurons) with an eighteenth neuron
+    that fires when at least two top cells are filled: the top row's bits of the previous step plus the cell
+    just read, reset by clear. In a game, which ends as soon as a line completes, that is "top row one move
+    from complete" at every step but a top-row completion. Nothing reads it."""
+    from rnnmem_tui.constructions.grid import and_neuron, build_three_lines
+
+    net = build_three_lines(task)
+    H, clear = net.hidden + 1, len(task.cells)
+    Wxh, Whh, bh = np.zeros((H, net.Wxh.shape[1])), np.zeros((H, H)), np.zeros(H)
+    Wxh[:-1], Whh[:-1, :-1], bh[:-1] = net.Wxh, net.Whh, net.bh
+    and_neuron(Wxh, Whh, bh, H - 1, task.lines["row0"], clear)
+    bh[-1] = 0.0  # two of three filled is enough
+    Why = np.concatenate([net.Why, np.zeros((net.Why.shape[0], 1))], axis=1)
+    return RNN(Wxh, Whh, Why, bh, net.by, vocab=net.vocab, meta=replace(net.meta, hidden=H))
+
+
+def test_a_hand_built_one_move_from_complete_neuron_is_found_at_lag_0():
+    task = load_task("three-in-a-row")
+    # the shipped null of three-in-a-row with 17 neurons stands in for 18's
+    n = explain(with_near_top_row_neuron(task), task, null=thresholds(task, 17))[17]
+    assert top(n) == ("flag", "row0_near", None) and n.top.lag == 0 and n.top.score > 0.95
+    assert n.label.startswith("flag: top row one move from complete (AUC") and n.unread

@@ -102,6 +102,7 @@ class GridTask(Task):
             for f in (
                 Feature(name, "counter", f"cells filled in the {words}"),
                 Feature(f"{name}_complete", "flag", f"{words} complete"),
+                Feature(f"{name}_near", "flag", f"{words} one move from complete"),
             )
         )
         return (
@@ -272,6 +273,7 @@ class GridTask(Task):
         for name, line in self.lines.items():
             out[name] = float(len(filled.intersection(line)))
             out[f"{name}_complete"] = float(out[name] == len(line))
+            out[f"{name}_near"] = float(out[name] == len(line) - 1)  # all but one cell: a move can complete it
         out[self.done_feature] = float(self.done(mask))
         return out
 
