@@ -147,6 +147,11 @@ def foresight(path: Path) -> dict:
     return {"near": near[0], "passing": passing, "lines": len(near), "ahead": [words, neuron, round(score, 4)]}
 
 
+def passes(ok: bool, hi: float, threshold: float) -> str:
+    """A role's test in words: passes, undecided (its interval straddles the threshold) or does not pass."""
+    return "passes" if ok else "undecided: its interval straddles it" if hi >= threshold else "does not pass"
+
+
 def anticipation_table(cache: dict) -> str:
     """The foresight of the three-in-a-row networks, one line each."""
     lines = []
@@ -158,7 +163,7 @@ def anticipation_table(cache: dict) -> str:
         lines.append(
             f"- **{name}**: teacher-forced, {a['passing']} of {a['lines']} lines have a neuron for \"one move from complete\"; "
             f"the strongest is neuron {neuron} for \"{text}\"{at}, AUC {score:.2f} [{lo:.2f}, {hi:.2f}] against "
-            f"the {threshold:.2f} it must reach ({'passes' if ok else 'does not pass'}). On its own sampled games, "
+            f"the {threshold:.2f} it must reach ({passes(ok, hi, threshold)}). On its own sampled games, "
             f"the neuron that best foretells a line's completion a move ahead is neuron {ahead}, for \"{words}\", "
             f"AUC {auc:.2f} ({'at' if auc >= 0.9 else 'below'} the 0.90 floor of a flag)."
         )
