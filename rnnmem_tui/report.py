@@ -80,6 +80,7 @@ ANALYSES = {  # an analysis -> the code its answer rests on
     "strongest_kinds": EXPLAIN,
     "role_labels": EXPLAIN,
     "foresight": EXPLAIN,
+    "layout_record": (*EXPLAIN, "layouts.py"),
     "machine_of": ("automaton.py", "fsm.py", "model.py"),
     "points_of": ("dynamics.py", "model.py"),
 }
@@ -91,6 +92,7 @@ MACHINES = (
     "grammar-4",
     "grammar-optimal-4",
 )  # dynamics page
+LAYOUT_DIR = Path("docs") / "study" / "layouts"  # ten trained networks of each shape of LAYOUTS
 CACHE = "report-cache.json"  # beside the pages, under docs/
 
 
@@ -161,12 +163,79 @@ def anticipation_table(cache: dict) -> str:
         at = {0: "", -1: ", a move late", 1: ", a move early"}[lag]
         words, ahead, auc = a["ahead"]
         lines.append(
-            f"- **{name}**: teacher-forced, {a['passing']} of {a['lines']} lines have a neuron for \"one move from complete\"; "
-            f"the strongest is neuron {neuron} for \"{text}\"{at}, AUC {score:.2f} [{lo:.2f}, {hi:.2f}] against "
+            f'- **{name}**: teacher-forced, {a["passing"]} of {a["lines"]} lines have a neuron for "one move from complete"; '
+            f'the strongest is neuron {neuron} for "{text}"{at}, AUC {score:.2f} [{lo:.2f}, {hi:.2f}] against '
             f"the {threshold:.2f} it must reach ({passes(ok, hi, threshold)}). On its own sampled games, "
-            f"the neuron that best foretells a line's completion a move ahead is neuron {ahead}, for \"{words}\", "
+            f'the neuron that best foretells a line\'s completion a move ahead is neuron {ahead}, for "{words}", '
             f"AUC {auc:.2f} ({'at' if auc >= 0.9 else 'below'} the 0.90 floor of a flag)."
         )
+    return "\n".join(lines) + "\n"
+
+
+LAYOUTS = ("count-2", "fill-10", "fill-5", "grammar-3", "grammar-4", "three-in-a-row-30")  # docs/study/layouts
+
+
+def layout_record(path: Path) -> dict:
+    """A trained network's recorded verdict, its layout (the set of its causal memory roles), its strongest
+    role per neuron, and for a fill task the cells each neuron holds (`layouts.py`)."""
+    from .layouts import cells_held, layout, primary
+    from .roles import explain
+    from .weights import task_for
+
+    net = load(path)
+    task = task_for(net)
+    neurons = explain(net, task)
+    cells = cells_held(neurons) if task.family == "fill" else None
+    return {
+        "verdict": net.meta.verdict["verdict"],
+        "layout": layout(neurons),
+        "primary": primary(neurons),
+        "cells": cells,
+    }
+
+
+def in_words(lay: list) -> str:
+    """A layout in few words: its cell bits as one list (`cell bits 0, 1 x3, 4`), then each other role."""
+    cells = Counter(int(text.split()[1]) for kind, text in lay if kind == "bit" and text.startswith("cell "))
+    rest = Counter(f"{kind}: {text}" for kind, text in lay if not (kind == "bit" and text.startswith("cell ")))
+    said = ["cell bits " + ", ".join(f"{c}" + (f" x{k}" if k > 1 else "") for c, k in sorted(cells.items()))]
+    said = said if cells else []
+    said += [f"{k} x {role}" if k > 1 else role for role, k in rest.items()]
+    return " + ".join(said) or "no memory role"
+
+
+def layouts_table(root: Path, cache: dict) -> str:
+    """How often each layout occurs over the ten trained networks of each shape (docs/study/layouts), apart for
+    those that meet and those that do not: by each neuron's strongest role, and how many distinct full sets."""
+    lines = []
+    for name in LAYOUTS:
+        records = [cached(cache, p, layout_record) for p in sorted((root / LAYOUT_DIR).glob(f"{name}-s*.npz"))]
+        for group, mine in (
+            ("meet", [r for r in records if r["verdict"] == "meets"]),
+            ("do not meet", [r for r in records if r["verdict"] != "meets"]),
+        ):
+            if not mine:
+                continue
+            common, k = Counter(tuple(map(tuple, r["primary"])) for r in mine).most_common(1)[0]
+            distinct = len({tuple(map(tuple, r["layout"])) for r in mine})
+            shared = (
+                f"the commonest layout by each neuron's strongest role, in {k} of {len(mine)}, is {in_words(list(common))}"
+                if k > 1 or len(mine) == 1
+                else "no two share a layout, even by each neuron's strongest role"
+            )
+            lines.append(
+                f"- **{name}**, the {len(mine)} of {len(records)} networks that {group}: {shared}; counting every "
+                f"passing role, {distinct} distinct layout{'s' * (distinct != 1)}."
+            )
+        cells = [c for r in records if r["cells"] for c in r["cells"]]
+        if cells and name == "fill-5":
+            held = Counter(min(c, 2) for c in cells)
+            per_net = sorted(sum(c > 0 for c in r["cells"]) for r in records)
+            lines.append(
+                f"- **{name}**, cells held: of its {len(cells)} neurons over {len(records)} networks, {held[0]} hold "
+                f"no cell, {held[1]} hold one and {held[2]} hold two or more; in each network, {per_net[0]} to "
+                f"{per_net[-1]} of its 5 neurons hold a cell."
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -348,6 +417,7 @@ BLOCKS: dict[str, Callable[[Path, dict], str]] = {  # a block's name -> its text
     "roles": lambda root, cache: roles_table(cache),
     "findings": lambda root, cache: findings(cache),
     "anticipation": lambda root, cache: anticipation_table(cache),
+    "layouts": lambda root, cache: layouts_table(root, cache),
     "machines": lambda root, cache: machines_table(cache),
     "sizes": lambda root, cache: sizes_table(root),
     "minimums": lambda root, cache: minimums_table(root),
