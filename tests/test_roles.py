@@ -119,7 +119,8 @@ def test_a_hand_built_top_row_complete_neuron_gets_that_label():
     # the shipped null of fill with 10 neurons stands in for 11's, which would take half a minute to measure
     roles = explain(with_top_row_neuron(task), task, null=thresholds(task, 10))
     assert top(roles[10]) == ("flag", "row0_complete", None) and roles[10].top.lag == 0
-    assert roles[10].label == "flag: top row complete (AUC 1.00) · unread"  # no probability moves by 1e-9
+    # nothing reads it (no probability moves by 1e-9), so zeroing or clamping it changes nothing: correlational
+    assert roles[10].label == "flag: top row complete (AUC 1.00) · correlational · unread"
     assert [top(n)[1] for n in roles[:10]] == [f"cell{i}" for i in range(9)] + ["full"]
 
 

@@ -54,7 +54,7 @@ async def test_roles_label_count_2s_counter_and_newline_reader_above_their_bars(
         roles = app.screen.roles
         assert [n.kind for n in roles] == ["counter", "input"] and roles[0].top.feature == "remaining"
         text = panel_text(app)
-        assert "counter: c's still to print (ρ 0.99)" in text and "input: reads a newline (AUC 1.00)" in text
+        assert "counter: c's still to print (ρ 0.99)" in text and "input: reads a newline (low) (AUC 1.00)" in text
 
 
 async def test_role_labels_beside_the_bars_give_up_the_kind_before_the_words_or_the_measure():
