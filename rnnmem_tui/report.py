@@ -130,16 +130,17 @@ ANTICIPATION = ("three-in-a-row-13", "three-in-a-row-30")  # the study's "a move
 
 def foresight(path: Path) -> dict:
     """The two tests of a neuron that fires a move early: teacher-forced, each neuron's best role for a line
-    "one move from complete" at lag 0 (`lookup`, with its null and pass), and on the network's own sampled games,
-    the best neuron a step ahead of a line's completion (`anticipation`)."""
-    from .roles import anticipation, lookup
+    "one move from complete" at lag 0 (`ranked`, with its null and pass, from one probe of the network), and on
+    the network's own sampled games, the best neuron a step ahead of a line's completion (`anticipation`)."""
+    from .probe import STREAMS, UNITS
+    from .roles import anticipation, ranked, verdict
     from .weights import task_for
 
     net = load(path)
     task = task_for(net)
-    near = []
+    v, near = verdict(net, task, 0, STREAMS, UNITS, None), []
     for f in (f for f in task.state_features if f.name.endswith("_near")):
-        n, ok = lookup(net, task, f.name)[0]
+        n, ok = ranked(v, f, net.hidden)[0]
         r = n.roles[0]
         near.append([f.text, n.neuron, r.lag, round(r.score, 4), [round(v, 4) for v in r.interval], r.threshold, ok])
     near.sort(key=lambda row: -row[3])

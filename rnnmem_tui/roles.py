@@ -528,6 +528,20 @@ def verdict(
     return Verdict(p, thresholds(task, net.hidden, should_stop) if null is None else null, task.step_word)
 
 
+def ranked(v: Verdict, feature: Feature, hidden: int) -> list[tuple[NeuronRoles, bool]]:
+    """Each neuron's best candidate of one feature in a probe's verdict, strongest first: (the neuron with that
+    one role, whether it passes), without causal evidence."""
+    rows = []
+    for h in range(hidden):
+        score = v.score[:, h]
+        mine = [i for i, c in enumerate(v.p.candidates) if c.feature.name == feature.name and np.isfinite(score[i])]
+        if mine:
+            i = max(mine, key=lambda i: v.strength(score)[i])
+            ok = bool(v.passes(score)[i]) and (v.p.candidates[i].memory or np.median(v.p.mirror[:, h]) >= MIRROR)
+            rows.append((NeuronRoles(h, (v.role(i, h),), None, 1.0), ok))
+    return sorted(rows, key=lambda row: -row[0].roles[0].score)
+
+
 def lookup(
     net: RNN,
     task: Task,
@@ -539,17 +553,7 @@ def lookup(
 ) -> list[tuple[NeuronRoles, bool]]:
     """Every neuron's best lag and phase for one feature, strongest first: (the neuron with that one role,
     whether it passes), with causal evidence."""
-    feature = find_feature(task, query)
-    v = verdict(net, task, seed, streams, units, null)
-    rows = []
-    for h in range(net.hidden):
-        score = v.score[:, h]
-        mine = [i for i, c in enumerate(v.p.candidates) if c.feature.name == feature.name and np.isfinite(score[i])]
-        if mine:
-            i = max(mine, key=lambda i: v.strength(score)[i])
-            ok = bool(v.passes(score)[i]) and (v.p.candidates[i].memory or np.median(v.p.mirror[:, h]) >= MIRROR)
-            rows.append((NeuronRoles(h, (v.role(i, h),), None, 1.0), ok))
-    rows.sort(key=lambda row: -row[0].roles[0].score)
+    rows = ranked(verdict(net, task, seed, streams, units, null), find_feature(task, query), net.hidden)
     found = with_causal(net, task, [n for n, _ in rows], seed + streams)
     return [(n, ok) for n, (_, ok) in zip(found, rows)]
 

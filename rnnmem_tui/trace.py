@@ -151,18 +151,10 @@ def blocks(
         yield block(chunk, vocab)
 
 
-def run(
-    net: RNN,
-    task: Task,
-    steps: int,
-    interventions: Interventions = NONE,
-    mode: str = "sample",
-    seed: int = 0,
-    temperature: float = 1.0,
-    should_stop: Callable[[], bool] | None = None,
-) -> Trace:
-    """The `blocks` of a run as one Trace in memory, for a short run; `stream` writes a long one to a file."""
-    parts = zip(*blocks(net, task, steps, interventions, mode, seed, temperature, should_stop))
+def run(net: RNN, task: Task, steps: int, interventions: Interventions = NONE, **how) -> Trace:
+    """The `blocks` of a run as one Trace in memory, for a short run; `stream` writes a long one to a file.
+    `how` holds blocks' other settings by name: mode, seed, temperature, should_stop."""
+    parts = zip(*blocks(net, task, steps, interventions, **how))
     return Trace(*(np.concatenate(p) for p in parts), tuple(net.vocab), interventions)
 
 
@@ -172,15 +164,12 @@ def stream(
     task: Task,
     steps: int,
     interventions: Interventions = NONE,
-    mode: str = "sample",
-    seed: int = 0,
-    temperature: float = 1.0,
-    should_stop: Callable[[], bool] | None = None,
     replace: bool = True,
+    **how,
 ) -> tuple[Path, int]:
     """Write the rows of `run` to `path` as they come, a block at a time, so that memory stays flat however many
-    steps there are (see `write`); returns where the file went and how many rows it has."""
-    rows = blocks(net, task, steps, interventions, mode, seed, temperature, should_stop)
+    steps there are (see `write`); returns where the file went and how many rows it has. `how` as in `run`."""
+    rows = blocks(net, task, steps, interventions, **how)
     return write(path, rows, net.vocab, net.hidden, interventions, replace)
 
 

@@ -52,7 +52,7 @@ def test_the_streamed_steps_are_the_sessions_past_a_batch_of_draws(mode, tempera
     for _ in range(DRAWS + 199):
         s.step()
     want = Trace.of(s.frames, net.vocab, iv)
-    got = tracing.run(net, task_for(net), DRAWS + 200, iv, mode, 7, temperature)
+    got = tracing.run(net, task_for(net), DRAWS + 200, iv, mode=mode, seed=7, temperature=temperature)
     assert "".join(got.symbols) == "".join(want.symbols)
     assert np.array_equal(got.h, want.h) and np.array_equal(got.p, want.p)
 

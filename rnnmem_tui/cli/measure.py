@@ -211,7 +211,9 @@ def trace(path, steps, zero, clamp, mode, seed, temperature, out, force) -> int:
     iv = parse_interventions(zero, clamp, net.hidden)
     check_disk(dest.parent, tracing.disk_bytes(dest, steps, net.hidden, len(net.vocab)), f"--steps {steps}")
     with first_ctrl_c_asks() as stopped:
-        went, rows = tracing.stream(dest, net, task, steps, iv, mode, seed, temperature, stopped, replace=force)
+        went, rows = tracing.stream(
+            dest, net, task, steps, iv, force, mode=mode, seed=seed, temperature=temperature, should_stop=stopped
+        )
     if went != dest:
         print(f"rnnmem-tui: {dest} was taken while this ran; wrote to {went} instead", file=sys.stderr)
     held = f" with {describe(iv)}" if iv else ""
