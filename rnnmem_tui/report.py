@@ -311,7 +311,7 @@ def sizes_table(root: Path) -> str:
     """Every size searched, from the search records in docs/searches/*.jsonl (superseded runs left out): the
     verdicts of its runs, the best and median verdict validity, and where no run meets, the one-sided 95%
     Clopper-Pearson upper bound on the rate of runs that meet (a size not found is a bound, not "impossible")."""
-    from .searches import load as load_records, summary
+    from .searches import distinct, load as load_records, summary
 
     records = [r for p in sorted((root / "docs" / "searches").glob("*.jsonl")) for r in load_records(p)]
     lines = [
@@ -321,7 +321,7 @@ def sizes_table(root: Path) -> str:
     ]
     for s in summary(records):
         bound = f"{s.upper:.2f} of runs" if s.upper is not None else ""
-        mine = [r for r in records if (r.task, r.cell, r.hidden) == (s.task, s.cell, s.hidden) and not r.superseded]
+        mine = [r for r in distinct(records) if (r.task, r.cell, r.hidden) == (s.task, s.cell, s.hidden)]
         lines.append(
             f"| {s.task} | {s.hidden} | {s.runs} | {s.meets} | {s.undecided} | {s.misses} | {s.best:.4f} | "
             f"{s.median:.4f} | {bound} | {tried(mine)} | {rising(mine)} |"

@@ -214,12 +214,23 @@ class Size:
     upper: float | None  # None when some run meets
 
 
-def summary(records: list[Record]) -> list[Size]:
-    """Each size's summary (by task, cell and size, in that order), superseded runs left out."""
-    groups: dict[tuple[str, str, int], list[Record]] = {}
+def distinct(records: list[Record]) -> list[Record]:
+    """One record per run: the same task, cell, size, seed, rate and recipe trained again on a larger budget
+    is the same run trained longer (its first updates are the same), not another trial; its largest budget
+    stands for it. Superseded runs are left out."""
+    best: dict[tuple, Record] = {}
     for r in records:
-        if not r.superseded:
-            groups.setdefault((r.task, r.cell, r.hidden), []).append(r)
+        key = (r.task, r.cell, r.hidden, r.seed, r.lr, r.recipe)
+        if not r.superseded and (key not in best or r.budget > best[key].budget):
+            best[key] = r
+    return list(best.values())
+
+
+def summary(records: list[Record]) -> list[Size]:
+    """Each size's summary (by task, cell and size, in that order), over its distinct runs (`distinct`)."""
+    groups: dict[tuple[str, str, int], list[Record]] = {}
+    for r in distinct(records):
+        groups.setdefault((r.task, r.cell, r.hidden), []).append(r)
     out = []
     for (task, cell, hidden), got in sorted(groups.items()):
         counts = {v: sum(r.verdict == v for r in got) for v in VERDICTS}

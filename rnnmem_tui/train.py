@@ -77,7 +77,10 @@ class TrainConfig:
         lo=1,
     )
     max_seconds: float = setting(
-        3600.0, "a safety cap on wall time; a run it stops records stopped_by=time in its meta", kind=float, above=0.0
+        3600.0,
+        "a safety cap on wall time; a run it stops records stopped_by=time in its meta; 0 sets no cap",
+        kind=float,
+        lo=0.0,
     )
     eval_symbols: int | None = None  # windows: training symbols between validations (200,000)
     val_units: int = 300  # sampled units per validation
@@ -457,7 +460,7 @@ def train_population(
     def stop_reason() -> str:
         if cfg.max_steps and step >= cfg.max_steps:
             return "steps"
-        if time.perf_counter() - start > cfg.max_seconds:
+        if cfg.max_seconds and time.perf_counter() - start > cfg.max_seconds:
             return "time"
         return requested if should_stop() else ""
 

@@ -97,7 +97,9 @@ def test_the_runs_before_round_2_are_superseded_and_no_others():
         before = text.split("# Round 2")[0] if "# Round 2" in text else ""
         assert all(r.superseded == (f"$ {r.command}\n" in before) for r in records), path.name
     dyck = load(SEARCHES / "dyck.jsonl")
-    assert {(s.hidden, s.meets, s.runs) for s in summary(dyck)} == {(5, 2, 17), (6, 5, 8)}
+    # dyck 5's 17 records are 13 runs: four seeds were trained again on a larger budget, and count once
+    assert {(s.hidden, s.meets, s.runs) for s in summary(dyck)} == {(5, 2, 13), (6, 5, 8)}
+    assert len([r for r in dyck if r.hidden == 5 and not r.superseded]) == 17
 
 
 def test_clopper_pearson_upper_bounds():
@@ -131,8 +133,47 @@ def test_sweep_records_each_run_and_appends_to_its_own_file(tmp_path, capsys):
         assert (r.task, r.cell, r.budget, r.seed, r.superseded) == ("count", "rnn", 30, 0, False)
         assert r.code == source_id() and "--record" in r.command and 0 < r.updates <= 30
         assert len(r.curve) == CHECKPOINTS and list(r.curve) == sorted(r.curve)
+    assert run(args) == 0  # the same search again: every run is in the record already
+    assert load(dest) == records and "2 runs were already in" in capsys.readouterr().out
+    assert run([*args[:5], "0..1", *args[6:]]) == 0  # one more seed: only its runs are trained and appended
+    assert load(dest)[:2] == records and sorted((r.hidden, r.seed) for r in load(dest)[2:]) == [(1, 1), (2, 1)]
+
+
+def test_a_resumed_search_shows_the_recorded_runs_without_their_unrecorded_figures(tmp_path, capsys):
+    dest = tmp_path / "s.jsonl"
+    args = ["sweep", "count", "--hidden", "1", "--seeds", "1", "--max-steps", "30", "--record", str(dest), "--runs"]
     assert run(args) == 0
-    assert load(dest)[:2] == records and len(load(dest)) == 4
+    first = capsys.readouterr().out
+    assert run(args) == 0 and run([*args, "--json"]) == 0
+    again, as_json = capsys.readouterr().out.split("\n{", 1)
+    row = lambda out: next(line for line in out.splitlines() if line.startswith("1\t0\t"))  # noqa: E731
+    assert row(first).split("\t")[:5] == row(again).split("\t")[:5] and row(again).split("\t")[5] == "-"
+    assert json.loads("{" + as_json)["sizes"][0]["runs"][0]["tvd"] is None
+
+
+def test_a_budget_doubles_until_the_median_curve_flattens():
+    def runs(h, budget, gain):  # two runs whose curve rises by `gain` over the last half
+        curve = [[budget * k // 8, 0.5 + (gain if k > 4 else 0.0)] for k in range(1, 9)]
+        return [{"hidden": h, "budget": budget, "verdict": "misses", "curve": curve} for _ in range(2)]
+
+    notes = []
+    got = study.grown(
+        {1: 100, 2: 100, 3: 400}, runs(1, 100, 0.01) + runs(2, 100, 0.004) + runs(3, 400, 0.1), 400, notes
+    )
+    assert got == {1: 200}
+    assert (
+        notes[0].endswith("doubled to 200") and notes[1].endswith(": flat") and "the most --grow-to allows" in notes[2]
+    )
+    met = [dict(r, verdict="meets") for r in runs(1, 100, 0.5)]
+    assert study.grown({1: 100}, met, 400, []) == {}  # every run met: nothing to grow
+
+
+def test_a_rounds_record_names_the_command_that_reruns_it():
+    made = {"command": "rnnmem-tui sweep fill --hidden 8 --max-steps 20000 --grow-to 160000 --record s.jsonl"}
+    assert (
+        study.round_command(made, {"budget": 40000})
+        == "rnnmem-tui sweep fill --hidden 8 --record s.jsonl --max-steps 40000"
+    )
 
 
 def test_a_sweep_interrupted_keeps_the_runs_of_the_sizes_that_finished(tmp_path, monkeypatch, capsys):

@@ -6,6 +6,7 @@ import json
 import math
 import multiprocessing
 import re
+import shlex
 import signal
 import statistics
 import sys
@@ -36,6 +37,8 @@ from .output import Table, progress, right, table
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 VERDICTS = ("meets", "undecided", "misses")
+FLAT = 0.005  # sweep --grow-to: a median curve that gains less than this over its budget's last half has flattened
+CHUNK = 10  # sweep: seeds per job, so that records are appended as each group finishes
 
 
 def evidence(r: Role) -> str:
@@ -273,6 +276,7 @@ def train_size(task: Task, hidden: int, seeds: list[int], lrs: list[float], sett
         runs.append(
             {
                 "hidden": hidden,
+                "budget": cfg.max_steps,
                 "seed": r.net.meta.seed,
                 "lr": r.net.meta.trainer["lr"],
                 "steps": r.steps,
@@ -419,44 +423,64 @@ def chart(sizes: list[int], best: list[float], median: list[float], title: str) 
         10_000,
         "the budget per run, in updates: the same seeds give the same table on the same arithmetic, and the same verdicts elsewhere (10000)",
     ),
-    max_seconds=(600.0, "a safety cap per run, in seconds (600); a run it stops is listed as such"),
+    max_seconds=(600.0, "a safety cap per run, in seconds (600); 0 sets none; a run it stops is listed as such"),
 )
 @click.option("--runs", "list_runs", is_flag=True, help="also list every run")
+@click.option(
+    "--grow-to",
+    metavar="N",
+    type=click.IntRange(min=1),
+    default=None,
+    help=f"double a size's budget, from --max-steps, while the median run gained {FLAT} or more over the budget's "
+    "last half, up to N updates; each budget's runs are kept",
+)
 @o.record(
-    "append each run to FILE.jsonl as a search record as soon as its size finishes (a new file, or one holding "
-    "search records; checked before training)"
+    "append each run to FILE.jsonl as a search record as soon as its group of seeds finishes (a new file, or one "
+    "holding search records; checked before training); runs already there, same size, seed, rate, recipe and "
+    "budget, are not run again, so an interrupted search resumes"
 )
 @o.json_flag()
-def sweep(task, hidden, seeds, jobs, scheduler, rates, list_runs, record, as_json, **settings) -> int:
+def sweep(task, hidden, seeds, jobs, scheduler, rates, grow_to, list_runs, record, as_json, **settings) -> int:
     """Train at every size over seeds, in parallel; report best and median validity, and the smallest size."""
     loaded = load_task(task)
     sizes = hidden
     settings = settings_for(task, o.given_settings(settings))  # the task's [train] table, then the flags
     cfg = TrainConfig(**settings)  # checked here, before any worker starts
+    if grow_to is not None and grow_to < cfg.max_steps:
+        raise click.BadParameter(f"is below --max-steps ({cfg.max_steps})", param_hint="--grow-to")
     dest = check_record(record) if record else None
     lrs = rates or [settings.pop("lr", TrainConfig.lr)]
+    settings.pop("lr", None)
     made = shared(task, cfg) if dest else {}
-    jobs_ = [(loaded, h, seeds, lrs, settings) for h in sorted(sizes, reverse=True)]  # the largest take longest
-    workers = min(jobs, len(jobs_))
-    where = f"scheduler {scheduler}" if scheduler else f"{workers} workers"
-    runs = cluster_results(connect(scheduler), jobs_) if scheduler else local_results(workers, jobs_)
-    total = len(sizes) * len(seeds) * len(lrs)
-    start, results, interrupted = time.perf_counter(), [], False
-    with progress(total, f"sweep {loaded.name}") as update:
-        try:
-            for got in runs:
-                results.extend(got)
-                if dest:
-                    append(dest, [as_record(r, made) for r in got])
-                update(len(results), f"{len(results)}/{total} runs, {time.perf_counter() - start:.0f}s")
-        except KeyboardInterrupt:
-            interrupted = True
-        finally:
-            runs.close()  # stops the pool, or cancels the cluster's futures, at once
+    done = recorded_runs(dest, made) if dest else {}
+    budgets = {h: cfg.max_steps for h in sizes}  # each size's budget this round
+    where = f"scheduler {scheduler}" if scheduler else f"{min(jobs, len(sizes) * len(lrs) * len(seeds))} workers"
+    start, results, interrupted, notes = time.perf_counter(), [], False, []
+    while budgets and not interrupted:
+        got_now, todo = [], []
+        for h in sorted(budgets, reverse=True):  # the largest take longest
+            for lr in lrs:
+                key = (h, lr, budgets[h])
+                old = [s for s in seeds if (*key, s) in done]
+                got_now += [done[(*key, s)] for s in old]
+                fresh = [s for s in seeds if s not in old]
+                todo += [
+                    (loaded, h, fresh[i : i + CHUNK], [lr], settings | {"max_steps": budgets[h]})
+                    for i in range(0, len(fresh), CHUNK)
+                ]
+        if got_now:
+            notes.append(f"{len(got_now)} runs were already in {dest}; they were not run again")
+        interrupted = run_jobs(todo, jobs, scheduler, dest, made, got_now, loaded.name)
+        results += got_now
+        budgets = {} if interrupted or grow_to is None else grown(budgets, got_now, grow_to, notes)
     if interrupted:
-        print(f"interrupted: {len(results)} of {total} runs finished; the sizes they cover follow", file=sys.stderr)
+        print(f"interrupted: {len(results)} runs finished; the sizes they cover follow", file=sys.stderr)
         if not results:
             return 130
+    last = {}
+    for r in results:  # each size's runs at its largest budget
+        last[r["hidden"]] = max(last.get(r["hidden"], 0), r["budget"])
+    results = [r for r in results if r["budget"] == last[r["hidden"]]]
     rows = []
     for h in sizes:
         got = [r for r in results if r["hidden"] == h]
@@ -479,14 +503,14 @@ def sweep(task, hidden, seeds, jobs, scheduler, rates, list_runs, record, as_jso
         print(
             json.dumps(
                 {"task": loaded.name, "seconds": round(wall, 1), "smallest": smallest, "interrupted": interrupted}
-                | {"sizes": rows},
+                | {"notes": notes, "sizes": no_nan(rows)},
                 indent=2,
             )
         )
         return code
     print(
         f"{loaded.name}: {len(seeds)} seeds x {len(lrs)} learning rates per size, trained together, a budget "
-        f"of {cfg.max_steps} updates per run (capped at {cfg.max_seconds:g}s), recipe {cfg.recipe}, "
+        f"of {budget_text(last)} updates per run ({cap(cfg)}), recipe {cfg.recipe}, "
         f"lr {','.join(map(str, lrs))}, {where}, "
         f"{wall:.0f}s wall; verdicts under the verdict protocol ({VerdictProtocol().text()})"
     )
@@ -496,7 +520,7 @@ def sweep(task, hidden, seeds, jobs, scheduler, rates, list_runs, record, as_jso
     )
     if list_runs:
         show_runs(rows)
-    curves = {r["hidden"]: curve(r["runs"], cfg.max_steps) for r in rows}
+    curves = {r["hidden"]: curve(r["runs"], last[r["hidden"]]) for r in rows}
     checkpoints = [at for at, _, _ in next(iter(curves.values()))]
     print("validity against updates: each run's best validation (300 units) so far, median/best over the runs")
     table(
@@ -511,8 +535,128 @@ def sweep(task, hidden, seeds, jobs, scheduler, rates, list_runs, record, as_jso
             f"{loaded.name}: validity against hidden size",
         )
     )
+    for note in notes:
+        print(note)
     print(f"smallest size with a run that meets the target: {smallest if smallest else 'none in this range'}")
     return code
+
+
+def recorded_runs(dest: Path, made: dict) -> dict[tuple, dict]:
+    """The runs a search record already holds for this sweep (same task, cell and recipe, not superseded),
+    by (hidden, lr, budget, seed), as sweep's run dicts: what is not recorded (seconds, TVD, bad mass) is NaN."""
+    if not dest.exists():
+        return {}
+    from ..searches import load as load_records
+
+    out = {}
+    for r in load_records(dest):
+        if (r.task, r.cell, r.recipe) != (made["task"], made["cell"], made["recipe"]) or r.superseded:
+            continue
+        history = [[r.budget * (k + 1) // len(r.curve), v] for k, v in enumerate(r.curve or [0.0])]
+        out[(r.hidden, r.lr, r.budget, r.seed)] = {
+            "hidden": r.hidden,
+            "budget": r.budget,
+            "seed": r.seed,
+            "lr": r.lr,
+            "steps": r.updates,
+            "stopped_by": "",
+            "seconds": math.nan,
+            "verdict": r.verdict,
+            "validity": r.validity,
+            "validity_interval": list(r.validity_interval),
+            "tvd": math.nan,
+            "bad_mean": math.nan,
+            "curve": history,
+        }
+    return out
+
+
+def run_jobs(todo: list[tuple], jobs: int, scheduler, dest, made: dict, got: list[dict], name: str) -> bool:
+    """Run sweep's jobs, locally or on a cluster, adding each finished job's runs to `got` and appending them to
+    the search record `dest`; whether Ctrl-C interrupted them (the runs finished are kept)."""
+    if not todo:
+        return False
+    total = sum(len(j[2]) for j in todo)
+    runs = cluster_results(connect(scheduler), todo) if scheduler else local_results(min(jobs, len(todo)), todo)
+    start, finished = time.perf_counter(), 0
+    with progress(total, f"sweep {name}") as update:
+        try:
+            for each in runs:
+                got.extend(each)
+                finished += len(each)
+                if dest:
+                    append(
+                        dest,
+                        [as_record(r, made | {"budget": r["budget"], "command": round_command(made, r)}) for r in each],
+                    )
+                update(finished, f"{finished}/{total} runs, {time.perf_counter() - start:.0f}s")
+        except KeyboardInterrupt:
+            return True
+        finally:
+            runs.close()  # stops the pool, or cancels the cluster's futures, at once
+    return False
+
+
+def round_command(made: dict, run: dict) -> str:
+    """The command that reruns one budget's runs: the sweep's own, with --grow-to left out and --max-steps set
+    to the run's budget."""
+    words = shlex.split(made["command"])
+    out, skip = [], False
+    for w in words:
+        if skip:
+            skip = False
+        elif w in ("--grow-to", "--max-steps"):
+            skip = True
+        elif not w.startswith(("--grow-to=", "--max-steps=")):
+            out.append(w)
+    return shlex.join([*out, "--max-steps", str(run["budget"])])
+
+
+def grown(budgets: dict[int, int], got: list[dict], limit: int, notes: list[str]) -> dict[int, int]:
+    """sweep --grow-to: the sizes whose median curve has not flattened at their budget, with the budget doubled
+    (up to `limit`); each decision is added to `notes`."""
+    out = {}
+    for h, b in sorted(budgets.items()):
+        runs = [r for r in got if r["hidden"] == h and r["budget"] == b]
+        if not runs or all(r["verdict"] == "meets" for r in runs):
+            continue
+        gain = float(flattened(curve(runs, b)))
+        if gain < FLAT:
+            notes.append(f"H={h}: the median gained {gain:+.3f} over the last half of {b} updates: flat")
+        elif b >= limit:
+            notes.append(
+                f"H={h}: the median gained {gain:+.3f} over the last half of {b} updates, the most --grow-to allows"
+            )
+        else:
+            out[h] = min(2 * b, limit)
+            notes.append(f"H={h}: the median gained {gain:+.3f} over the last half of {b} updates: doubled to {out[h]}")
+    return out
+
+
+def budget_text(last: dict[int, int]) -> str:
+    """The budgets of a sweep's sizes: one number, or each size's."""
+    if len(set(last.values())) == 1:
+        return str(next(iter(last.values())))
+    return ", ".join(f"{b} (H={h})" for h, b in sorted(last.items()))
+
+
+def cap(cfg: TrainConfig) -> str:
+    """The time cap of a sweep's runs, in words."""
+    return f"capped at {cfg.max_seconds:g}s" if cfg.max_seconds else "no time cap"
+
+
+def no_nan(x):
+    """JSON-safe: NaN (a figure a resumed run's record does not hold) becomes None, at any depth."""
+    if isinstance(x, float) and math.isnan(x):
+        return None
+    if isinstance(x, dict):
+        return {k: no_nan(v) for k, v in x.items()}
+    return [no_nan(v) for v in x] if isinstance(x, list) else x
+
+
+def shown(x: float, spec: str) -> str:
+    """A run's figure, or "-" when its record does not hold it (a run resumed from a search record)."""
+    return "-" if math.isnan(x) else format(x, spec)
 
 
 def show_runs(rows: list[dict]) -> None:
@@ -527,10 +671,10 @@ def show_runs(rows: list[dict]) -> None:
                 f"{run['lr']:g}",
                 run["verdict"],
                 run["steps"],
-                f"{run['seconds']:.1f}",
+                shown(run["seconds"], ".1f"),
                 interval(run["validity"], run["validity_interval"], 4),
-                f"{run['tvd']:.3f}",
-                f"{run['bad_mean']:.5f}",
+                shown(run["tvd"], ".3f"),
+                shown(run["bad_mean"], ".5f"),
                 "stopped by the time cap" if run["stopped_by"] == "time" else "",
             )
             for r in rows
