@@ -1,10 +1,11 @@
-"""The random-network null of the role instrument: for each task shape, the scores random neurons reach."""
+"""The random-network null of the role instrument: for each task shape, what the best neuron of a random network scores."""
 
 from __future__ import annotations
 
 import json
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -12,27 +13,30 @@ import numpy as np
 from .meta import Meta
 from .model import RNN
 from .paths import PathError, check_destination, write_atomically
-from .probe import STREAMS, UNITS, probe
+from .model import stack_states
+from .probe import STREAMS, UNITS, Stopped, candidates, layout, resolution, score_stream
 from .tasks import Task
 
-NETS = 20  # random networks per shape, at least
-DRAWS = 400  # and at least this many neurons in all
+Q = 0.05  # the false discovery rate Benjamini-Hochberg controls over a neuron's features
+LEAST = 200  # random networks per shape, at least; more for tasks of many features (`nets_for`)
 SEED = 1_000_000  # their seeds are SEED, SEED + 1, ...; tests and acceptance use seeds below it
-PERCENTILE = 99
-VERSION = 1  # bump whenever the probe's scores change: tables of another version are recalibrated
+VERSION = 2  # bump whenever the probe's scores change: tables of another version are recalibrated
 SHIPPED = Path(__file__).with_name("nulls.json")
+CELLS = 4_000_000  # activations scored at once (steps x neurons of several networks): about 32 MB a copy
+
+
+def draw(task: Task, hidden: int, seed: int) -> dict[str, np.ndarray]:
+    """The matrices and biases of one random network, each entry drawn from N(0, 1), in a fixed order."""
+    rng = np.random.default_rng(seed)
+    V = len(task.vocab)
+    shapes = {"Wxh": (hidden, V), "Whh": (hidden, hidden), "Why": (V, hidden), "bh": (hidden,), "by": (V,)}
+    return {k: rng.standard_normal(shape) for k, shape in shapes.items()}
 
 
 def random_net(task: Task, hidden: int, seed: int) -> RNN:
     """A network whose matrices and biases are all drawn from N(0, 1)."""
-    rng = np.random.default_rng(seed)
-    V = len(task.vocab)
     return RNN(
-        Wxh=rng.standard_normal((hidden, V)),
-        Whh=rng.standard_normal((hidden, hidden)),
-        Why=rng.standard_normal((V, hidden)),
-        bh=rng.standard_normal(hidden),
-        by=rng.standard_normal(V),
+        **draw(task, hidden, seed),
         vocab=task.vocab,
         meta=Meta(
             task=task.family,
@@ -45,25 +49,102 @@ def random_net(task: Task, hidden: int, seed: int) -> RNN:
     )
 
 
-def null_size(hidden: int) -> int:
-    """How many random networks a shape's null draws."""
-    return max(NETS, -(-DRAWS // hidden))
-
-
 def shape_key(task: Task, hidden: int) -> str:
     """The table key of a shape: family, parameters and hidden size."""
     return f"{task.family} {json.dumps(task.params, sort_keys=True)} H={hidden}"
 
 
-def best_scores(net: RNN, task: Task, should_stop: Callable[[], bool] | None = None) -> dict[str, np.ndarray]:
-    """Each neuron's best median score for each memory feature, over its lags and phases: {feature: (H,)}."""
-    p = probe(net, task, should_stop=should_stop)
-    med = np.median(np.nan_to_num(p.score, nan=0.0), axis=0)  # (C, H); a candidate undefined on a stream scores 0
-    out: dict[str, np.ndarray] = {}
-    for c, row in zip(p.candidates, med):
+@dataclass(frozen=True)
+class Null:
+    """A shape's per-network null: for each memory feature, the best score of each random network, over its
+    neurons and over the feature's lags and phases, for `nets` networks. Only the largest are kept, enough
+    for every p-value up to Q; a score below all of them has p > Q, which never passes."""
+
+    nets: int
+    top: dict[str, np.ndarray]  # feature -> the largest per-network maxima, descending
+
+    def p(self, name: str, score: float) -> float:
+        """The empirical p-value of a neuron's best score for feature `name`: (1 + networks whose best neuron
+        scored as high) / (nets + 1); 1 when the score is below every kept maximum (its p-value exceeds Q)."""
+        top = self.top.get(name)
+        if top is None or not np.isfinite(score):
+            return 1.0
+        above = int(np.sum(top >= score))
+        return 1.0 if above >= len(top) else (1 + above) / (self.nets + 1)
+
+    def bar(self, name: str, cutoff: float) -> float:
+        """The score a neuron must exceed for a p-value at or below `cutoff`: inf when no score can reach it."""
+        top = self.top.get(name)
+        j = int(np.floor(cutoff * (self.nets + 1) + 1e-9))  # at most j - 1 networks may score as high
+        if top is None or j < 1 or j > len(top):
+            return np.inf if j < 1 else 0.0
+        return float(top[j - 1])
+
+    def as_json(self) -> dict:
+        """`{"nets": N, "top": {feature: [largest, ...]}}`, scores to 4 decimals."""
+        return {"nets": self.nets, "top": {k: [round(float(x), 4) for x in v] for k, v in self.top.items()}}
+
+    @classmethod
+    def from_json(cls, obj: dict) -> Null:
+        """The null of a table's shape entry."""
+        return cls(int(obj["nets"]), {k: np.asarray(v, dtype=float) for k, v in obj["top"].items()})
+
+
+def kept(nets: int) -> int:
+    """How many of a feature's largest maxima a table keeps: every one a p-value up to Q can count."""
+    return int(np.ceil(Q * (nets + 1)))
+
+
+def nets_for(task: Task) -> int:
+    """How many random networks a shape's null draws: enough that a neuron beating every one of them passes
+    Benjamini-Hochberg alone among all the task's features (p = 1 / (nets + 1) <= Q / features, with half
+    as much again to spare), and at least LEAST; rounded up to a hundred."""
+    m = len(task.state_features)
+    return max(LEAST, int(np.ceil(1.5 * m / Q / 100)) * 100)
+
+
+def feature_best(task: Task, score: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """Each memory feature's best over its lags and phases, from median scores (C, ...) of all candidates:
+    (feature names, (F, ...))."""
+    rows: dict[str, list[int]] = {}
+    for i, c in enumerate(candidates(task)):
         if c.memory:
-            out[c.feature.name] = np.maximum(out.get(c.feature.name, row), row)
-    return out
+            rows.setdefault(c.feature.name, []).append(i)
+    return list(rows), np.stack([score[r].max(axis=0) for r in rows.values()])
+
+
+def maxima(
+    task: Task, hidden: int, seeds: range, should_stop: Callable[[], bool] | None = None
+) -> tuple[list[str], np.ndarray]:
+    """Each random network's best score for each memory feature, over its neurons, lags and phases:
+    (feature names, (networks, features)).
+
+    A neuron's score is its median over STREAMS teacher streams of UNITS units, as `explain` scores any
+    network (`probe.score_stream`, at each neuron's `resolution`). Random networks are run together, and
+    their neurons scored side by side. Every random neuron counts as read: with N(0, 1) weights nothing is
+    cut off (`probe.unread` would need a forward pass per neuron).
+    """
+    cands = candidates(task)
+    T = max(len(layout(task, s, UNITS).symbols) for s in range(STREAMS))
+    chunk = max(1, CELLS // (T * hidden))
+    names, out = [], []
+    for first in range(seeds.start, seeds.stop, chunk):
+        group = range(first, min(first + chunk, seeds.stop))
+        drawn = [draw(task, hidden, s) for s in group]
+        P = {k: np.stack([d[k] for d in drawn]) for k in drawn[0]}
+        step = np.concatenate([resolution(RNN(**d, vocab=task.vocab)) for d in drawn])  # (n H,)
+        scores = []
+        for stream in range(STREAMS):
+            if should_stop and should_stop():
+                raise Stopped
+            lay = layout(task, stream, UNITS)
+            hs = np.concatenate(stack_states(P, [lay.symbols] * len(group)), axis=1)  # (T, n H)
+            scores.append(score_stream(hs, step, lay, len(cands))[0])  # (C, n H)
+        s = np.stack(scores)
+        med = np.median(np.where(np.isnan(s), -np.inf, s), axis=0)  # a candidate undefined on a stream fails there
+        names, best = feature_best(task, med)  # (F, n H)
+        out.append(best.reshape(len(names), len(group), hidden).max(axis=2).T)  # (n, F)
+    return names, np.maximum(np.concatenate(out), 0.0)
 
 
 def calibrate(
@@ -71,25 +152,28 @@ def calibrate(
     hidden: int,
     progress: Callable[[int, int], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
-) -> dict[str, float]:
-    """The null thresholds of one shape, measured now: {feature: PERCENTILE-th percentile of best scores}.
+    nets: int | None = None,
+) -> Null:
+    """The per-network null of one shape, measured now.
 
-    Random networks with every matrix and bias drawn from N(0, 1) (seeds SEED, SEED + 1, ...) are probed
-    like any network: at least NETS of them, and enough for DRAWS neurons, since a 99th percentile needs a
-    few hundred draws to settle (with 80, one lucky network moves it). For each feature, each random
-    neuron's best score over the feature's lags and phases is one draw. One threshold per feature, not
-    one for all: the easiest feature would set the bar for every other (random grammar networks hold
-    "b seen" at AUC 1.00, since the last two symbols decide it, and one shared threshold would forbid
-    every role).
+    `nets_for(task)` random networks with every matrix and bias drawn from N(0, 1) (seeds SEED, SEED + 1,
+    ...) are probed like any network; for each memory feature, a network's draw is the best score among its
+    neurons, lags and phases. A neuron is then judged against networks, not pooled neurons: one random
+    network whose oscillation fits a feature counts once, however many of its neurons share it, and the
+    best of the lags and phases is what a neuron's best must beat. `roles.Verdict` turns these into p-values
+    and controls the false discovery rate over the features.
     """
-    draws: dict[str, list[np.ndarray]] = {}
-    nets = null_size(hidden)
-    for i in range(nets):
-        for m, best in best_scores(random_net(task, hidden, SEED + i), task, should_stop).items():
-            draws.setdefault(m, []).append(best)
+    nets = nets or nets_for(task)
+    names, got = [], []
+    step = max(1, nets // 20)
+    for first in range(0, nets, step):
+        names, block = maxima(task, hidden, range(SEED + first, SEED + min(first + step, nets)), should_stop)
+        got.append(block)
         if progress:
-            progress(i + 1, nets)
-    return {f: round(float(np.percentile(np.concatenate(v), PERCENTILE)), 6) for f, v in draws.items()}
+            progress(min(first + step, nets), nets)
+    allm = np.concatenate(got)  # (nets, F)
+    k = kept(nets)
+    return Null(nets, {n: np.sort(allm[:, j])[::-1][:k].copy() for j, n in enumerate(names)})
 
 
 def user_cache() -> Path:
@@ -97,7 +181,7 @@ def user_cache() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "rnnmem-tui" / "nulls.json"
 
 
-def read_table(path: Path) -> dict[str, dict[str, float]]:
+def read_table(path: Path) -> dict[str, dict]:
     """The shapes of a thresholds table; empty when it is missing, unreadable or of another version."""
     try:
         table = json.loads(path.read_text())
@@ -108,13 +192,13 @@ def read_table(path: Path) -> dict[str, dict[str, float]]:
     return table.get("shapes", {})
 
 
-def write_table(path: Path, shapes: dict[str, dict[str, float]]) -> None:
-    """Merge shapes into the table at path, written atomically."""
+def write_table(path: Path, shapes: dict[str, dict]) -> None:
+    """Merge shapes (each a `Null.as_json()`) into the table at path, written atomically."""
     table = {
         "version": VERSION,
-        "nets": f"max({NETS}, {DRAWS} / H)",
+        "nets": f"max({LEAST}, 1.5 x features / {Q}), in hundreds",
         "seed": SEED,
-        "percentile": PERCENTILE,
+        "kept": f"each feature's largest per-network maxima, enough for p-values up to {Q}",
         "streams": STREAMS,
         "units": UNITS,
         "command": "rnnmem-tui calibrate",
@@ -139,22 +223,22 @@ def check_table(path: Path, force: bool = False) -> Path:
     return path
 
 
-def thresholds(task: Task, hidden: int, should_stop: Callable[[], bool] | None = None) -> dict[str, float]:
-    """The null thresholds of a shape: shipped, else cached, else calibrated now and cached if possible.
+def thresholds(task: Task, hidden: int, should_stop: Callable[[], bool] | None = None) -> Null:
+    """The per-network null of a shape: shipped, else cached, else calibrated now and cached if possible.
 
     The shipped networks' shapes ship in SHIPPED, made by `rnnmem-tui calibrate --out rnnmem_tui/nulls.json`;
-    any other shape is calibrated on first use (a minute or two) and kept in the user cache,
+    any other shape is calibrated on first use (a minute or a few) and kept in the user cache,
     `$XDG_CACHE_HOME/rnnmem-tui/nulls.json` (by default under `~/.cache`). A table that lacks one of the
-    task's features (made before the feature existed) is calibrated again.
+    task's features (made before the feature was added) is calibrated again.
     """
-    key, features = shape_key(task, hidden), {f.name for f in task.state_features}
+    name, wanted = shape_key(task, hidden), {f.name for f in task.state_features}
     for path in (SHIPPED, user_cache()):
-        found = read_table(path).get(key)
-        if found is not None and features <= set(found):  # a table from before a feature was added lacks it
-            return found
-    found = calibrate(task, hidden, should_stop=should_stop)
+        found = read_table(path).get(name)
+        if found is not None and wanted <= set(found.get("top", {})):
+            return Null.from_json(found)
+    null = calibrate(task, hidden, should_stop=should_stop)
     try:
-        write_table(user_cache(), {key: found})
+        write_table(user_cache(), {name: null.as_json()})
     except (OSError, PathError):
         pass  # a read-only home: calibrate again next time
-    return found
+    return null

@@ -11,7 +11,7 @@ import numpy as np
 
 from .metrics import Protocol, bad_mass, evaluate_many, sample_units
 from .model import RNN, Interventions
-from .nulls import thresholds
+from .nulls import Q, Null, thresholds
 from .probe import STREAMS, UNITS, UNREAD, Probe, Stopped, oriented, probe, teacher_stream
 from .scores import auc
 from .tasks import Task
@@ -143,7 +143,8 @@ class Role:
     score: float  # median over the streams
     interval: tuple[float, float]  # lowest and highest over the streams
     sign: int  # +1 when the neuron rises with the feature
-    control: dict  # {"input": what the symbols just read alone score, "random": the null threshold or None}
+    control: dict  # {"input": what the symbols just read alone score, "random": what the null asks (None for an
+    # input role), "p": the feature's empirical p-value against random networks (None for an input role)}
     confident: bool  # the whole interval passes
     threshold: float  # what the score must reach: the larger of the measure's floor and the null
     step: str = "step"  # what one step reads in the task's words, for the lag's words
@@ -270,24 +271,55 @@ class NeuronRoles:
 
 
 class Verdict:
-    """The probe's scores summarised over the streams, with each candidate's thresholds and strength."""
+    """The probe's scores summarised over the streams, with each candidate's thresholds and strength.
 
-    def __init__(self, p: Probe, null: dict[str, float], step: str) -> None:
-        self.p, self.step = p, step
+    A memory role must beat the per-network null (`nulls.Null`): a neuron's best score for a feature, over
+    its lags and phases, gets the empirical p-value of random networks whose best neuron scored as high,
+    and Benjamini-Hochberg at Q over the neuron's features decides which features pass. A passing
+    feature's candidates must exceed the score that p-value cutoff asks for (`bars`).
+    """
+
+    def __init__(self, p: Probe, null: Null, step: str) -> None:
+        self.p, self.step, self.null = p, step, null
         c = p.candidates
-        self.random = np.array([null.get(x.feature.name, np.nan) if x.memory else np.nan for x in c])  # (C,)
         self.floor = np.array([FLOOR[x.measure] for x in c])  # (C,)
         self.auc = np.array([x.measure == "auc" for x in c])  # (C,)
         self.bonus = np.array([BONUS.get(x.feature.kind, 0.0) - LATE_OR_EARLY * abs(x.lag) for x in c])  # (C,)
+        self.rows: dict[str, list[int]] = {}  # each memory feature's candidates
+        for i, x in enumerate(c):
+            if x.memory:
+                self.rows.setdefault(x.feature.name, []).append(i)
         filled = np.where(np.isnan(p.score), -np.inf, p.score)  # a candidate undefined on a stream fails there
         self.score = np.median(filled, axis=0)  # (C, H)
         self.lo, self.hi = filled.min(axis=0), filled.max(axis=0)  # (C, H)
         self.sign = np.where(p.sign.sum(axis=0) < 0, -1, 1)  # (C, H)
         self.input = np.median(p.input, axis=0)  # (C,)
 
+    def pvalues(self, score: np.ndarray) -> dict[str, float]:
+        """Each memory feature's p-value for one neuron's scores (C,): that of its best over lags and phases."""
+        best = {f: max(score[i] for i in rows) for f, rows in self.rows.items()}
+        return {f: self.null.p(f, b) for f, b in best.items() if np.isfinite(b)}
+
+    def bars(self, score: np.ndarray) -> tuple[np.ndarray, dict[str, float]]:
+        """What each of one neuron's candidates (C,) must exceed to pass, NaN for input candidates; and the
+        features' p-values. Benjamini-Hochberg at Q: the largest k whose k-th smallest p-value is at most
+        k Q / m passes every feature with p <= k Q / m (m: the features scored); with no such k the cutoff
+        is Q / m, which none reaches."""
+        ps = self.pvalues(score)
+        m = max(len(ps), 1)
+        ranked = sorted(ps.values())
+        k = max((j for j, p in enumerate(ranked, 1) if p <= j * Q / m), default=0)
+        cutoff = max(k, 1) * Q / m
+        out = np.full(len(self.p.candidates), np.nan)
+        for f, rows in self.rows.items():
+            out[rows] = self.null.bar(f, cutoff)
+        return out, ps
+
     def passes(self, score: np.ndarray) -> np.ndarray:
-        """Which of one neuron's scores (C,) reach their floor and beat their feature's null."""
-        return (score >= self.floor) & ~(score <= self.random)  # a NaN null (an input candidate) is beaten
+        """Which of one neuron's scores (C,) reach their floor and pass the null with the false discovery rate
+        controlled (`bars`)."""
+        bar = self.bars(score)[0]
+        return (score >= self.floor) & ~(score <= bar)  # a NaN bar (an input candidate) is beaten
 
     def strength(self, score: np.ndarray) -> np.ndarray:
         """How roles rank (C,): Somers' D (2 AUC - 1) or the correlation, with the preferences."""
@@ -311,8 +343,10 @@ class Verdict:
     def role(self, i: int, h: int) -> Role:
         """Candidate i of neuron h as a role, without causal evidence yet."""
         c = self.p.candidates[i]
-        random = None if np.isnan(self.random[i]) else float(self.random[i])
+        bars, ps = self.bars(self.score[:, h])
+        random = None if np.isnan(bars[i]) else float(bars[i])
         lo, hi = float(self.lo[i, h]), float(self.hi[i, h])
+        control = {"input": round(float(self.input[i]), 4), "random": random, "p": ps.get(c.feature.name)}
         return Role(
             c.feature.kind,
             c.feature.name,
@@ -323,7 +357,7 @@ class Verdict:
             float(self.score[i, h]),
             (lo, hi),
             int(self.sign[i, h]),
-            {"input": round(float(self.input[i]), 4), "random": random},
+            control,
             bool(self.passes(self.lo[:, h])[i]),
             float(max(self.floor[i], random or 0.0)),
             self.step,
@@ -491,14 +525,15 @@ def explain(
     streams: int = STREAMS,
     units: int = UNITS,
     causal: bool = True,
-    null: dict[str, float] | None = None,
+    null: Null | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> list[NeuronRoles]:
     """Every neuron's roles over `streams` teacher streams of `units` units (seeds seed, seed + 1, ...), with
     causal evidence on a further stream; `null` defaults to the shape's random-network thresholds.
 
     A memory role (bit, counter, flag, phase, parity) passes when its median score over the streams reaches
-    its measure's FLOOR and beats its feature's null; the score already leaves out what the symbols just
+    its measure's FLOOR and passes the per-network null with the false discovery rate controlled over the
+    neuron's features (`Verdict`); the score already leaves out what the symbols just
     read explain (`probe.py`). A neuron that passes none, and whose variance the current symbol explains,
     is labelled `input` ("reads a"). Each role comes with:
     - `interval`: the lowest and highest score over the streams (with 5 streams it covers the median score
@@ -520,7 +555,7 @@ def verdict(
     seed: int,
     streams: int,
     units: int,
-    null: dict[str, float] | None,
+    null: Null | None,
     should_stop: Callable[[], bool] | None = None,
 ) -> Verdict:
     """Probe a network and summarise its scores against the null."""
@@ -549,7 +584,7 @@ def lookup(
     seed: int = 0,
     streams: int = STREAMS,
     units: int = UNITS,
-    null: dict[str, float] | None = None,
+    null: Null | None = None,
 ) -> list[tuple[NeuronRoles, bool]]:
     """Every neuron's best lag and phase for one feature, strongest first: (the neuron with that one role,
     whether it passes), with causal evidence."""

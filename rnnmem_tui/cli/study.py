@@ -188,7 +188,9 @@ def ablate(path, pairs, as_json, units, seed, roles) -> int:
     "calibrate",
     short_help="measure the random-network null thresholds that explain compares against",
     help="For the shape (task and hidden size) of each weights file, probe random networks with N(0, 1) weights "
-    "and keep each feature's 99th percentile. explain does this itself, once, for a shape it has no table for.",
+    "(200 or more; 1.5 x the task's features / 0.05) and keep, for each feature, the best score of each network's "
+    "neurons: the per-network null that explain's p-values come from. explain does this itself, once, for a "
+    "shape it has no table for.",
 )
 @click.argument("paths", nargs=-1, metavar="[PATH]...")
 @click.option(
@@ -206,8 +208,10 @@ def calibrate_(paths, out, force) -> int:
     found = {}
     for key, (task, hidden) in shapes.items():
         with progress(1, f"calibrate {task.name} H={hidden}") as update:
-            found[key] = calibrate(task, hidden, progress=lambda done, total: update(done / total, f"{done}/{total}"))
-        print(f"{task.name} H={hidden}: " + ", ".join(f"{k} {v:.3f}" for k, v in found[key].items()), file=sys.stderr)
+            null = calibrate(task, hidden, progress=lambda done, total: update(done / total, f"{done}/{total}"))
+        found[key] = null.as_json()
+        best = ", ".join(f"{k} {v[0]:.3f}" for k, v in null.top.items())
+        print(f"{task.name} H={hidden}: {null.nets} networks; the best of all: {best}", file=sys.stderr)
     write_table(dest, found)
     print(f"{len(found)} shapes written to {dest}")
     return 0
