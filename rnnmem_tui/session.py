@@ -244,8 +244,15 @@ class Session:
         self.intervene(self.interventions.release(i))
 
     def release_all(self) -> None:
-        """Free every neuron: the network is exactly the original again."""
+        """Free every neuron: the network is exactly the original again, and so is its state. The intact twin's
+        steps since the first intervention take the place of the held network's, so that the original goes
+        on from where it would be, never from a state only the held network reaches (a loop it cannot leave)."""
+        twin = self.twin
         self.intervene(NONE)
+        if twin is not None:
+            fork = twin.frames[0].t
+            kept = [f for f in self.frames if f.t < fork]
+            self.frames = deque([*kept, *twin.frames], maxlen=self.frames.maxlen)
 
     # ---- the probability grid (grid tasks) ----
 

@@ -375,3 +375,22 @@ async def test_the_opening_hint_is_said_once_as_a_notification():
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert [n.message for n in app._notifications] == ["count-1 meets its target too"]
+
+
+async def test_releasing_every_neuron_goes_on_from_the_intact_twins_state():
+    """Issue 24: after zeroing a neuron, the held grammar network falls into its own newline loop; `X` used to
+    leave it there (valid 0% of 80 after release). Releasing all now takes the intact twin's steps."""
+    net = load(default_network("grammar"))
+    app = ExplorerApp(net, task_for(net), seed=2)
+    async with app.run_test(size=SIZE) as pilot:
+        await steps(pilot, 30)
+        await pilot.press("1", "z")
+        await steps(pilot, 60)
+        s = app.screen.session
+        intact = list(s.twin.frames)
+        await pilot.press("X")
+        assert s.twin is None and not s.interventions
+        assert [f.step.x for f in frames(app)[-len(intact) :]] == [f.step.x for f in intact]
+        await steps(pilot, 80)
+        run = s.running()
+        assert run.n_now > 0 and run.now > 0.9, run
