@@ -4,6 +4,7 @@ gets one of four words: reproduced, not reproduced, refuted, or untestable with 
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -127,20 +128,78 @@ def built_exactly(claim: dict, runs: list[Run]) -> tuple[str, str]:
     return ("reproduced" if ok else "not reproduced"), f"hand-built, validity {best(runs)}" if runs else "no file"
 
 
+def holds(record: dict, need: dict) -> bool:
+    """Whether one network's neurons hold a required role: a passing memory role with causal effect whose kind
+    and feature (in the task's words) match the requirement's `kind` and `text` (regular expressions, whole),
+    on at least `neurons` neurons (1), and at least `features` distinct features (1) over them, or in one
+    neuron with `one_neuron`."""
+    match = [
+        {text for kind, text in roles if re.fullmatch(need["kind"], kind) and re.fullmatch(need["text"], text)}
+        for roles in record["neurons"]
+    ]
+    holding = [m for m in match if m]
+    features = max(map(len, holding), default=0) if need.get("one_neuron") else len(set().union(*match))
+    return len(holding) >= need.get("neurons", 1) and features >= need.get("features", 1)
+
+
+def roles_in_networks(claim: dict, records: list[dict], impossible: list[str]) -> tuple[str, str]:
+    """**Roles the study names, over ten trained networks of its size** (docs/study/layouts): a network holds
+    them when every required role passes in it, with causal effect (`holds`). *Untestable with our controls*
+    when a required feature cannot pass at this size (the best neuron of random networks scores as high as a
+    score can go); otherwise, over the networks of the claim's group (those that meet, or all): *reproduced*
+    when at least half of at least 5 networks hold them; *refuted* when there are at least 5 and none does;
+    *not reproduced* otherwise."""
+    if impossible:
+        return "untestable with our controls", (
+            f"random networks of this size hold {', '.join(impossible)} as well as any network can"
+        )
+    group = [r for r in records if claim.get("networks", "meet") == "all" or r["verdict"] == "meets"]
+    k = sum(all(holds(r, need) for need in claim["roles"]) for r in group)
+    said = f"{k} of {len(group)} {'networks' if claim.get('networks') == 'all' else 'networks that meet'} hold them"
+    if len(group) >= MIN_RUNS and 2 * k >= len(group):
+        return "reproduced", said
+    return ("refuted" if len(group) >= MIN_RUNS and k == 0 else "not reproduced"), said
+
+
+def impossible_features(claim: dict) -> list[str]:
+    """The features a claim requires that no neuron of its size can pass: for every feature matching a
+    requirement, the per-network null asks for more than a perfect score even at the most lenient cutoff."""
+    from .nulls import Q, thresholds
+    from .tasks import load_task
+
+    task = load_task(claim["task"])
+    null = thresholds(task, claim["hidden"])
+    out = []
+    for need in claim["roles"]:
+        feats = [
+            f for f in task.state_features if re.fullmatch(need["kind"], f.kind) and re.fullmatch(need["text"], f.text)
+        ]
+        if feats and all(null.bar(f.name, Q) >= 1.0 for f in feats):
+            out.append(" / ".join(f.text for f in feats))
+    return out
+
+
 RULES: dict[str, Callable[..., tuple[str, str]]] = {
     "some-run-at-least": some_run_at_least,
     "perfect": perfect,
     "not-perfect": not_perfect,
     "worse-than": worse_than,
     "built-exactly": built_exactly,
+    "roles-in-networks": roles_in_networks,
 }
 
 
-def judge(root: Path, claim: dict) -> Finding:
+def judge(root: Path, claim: dict, layouts: Callable[[str], list[dict]] | None = None) -> Finding:
     """The word a claim's rule gives it on our recorded runs: "not reproduced" while no run is recorded (the
-    claim is testable, it has not been tested); "untestable with our controls" only by its rule."""
+    claim is testable, it has not been tested); "untestable with our controls" only by its rule. A claim
+    about roles reads the layouts of ten networks through `layouts` (by shape name, e.g. `fill-10`)."""
     if claim["rule"] == "untestable":
         return Finding(claim, "untestable with our controls", claim["why"])
+    if claim["rule"] == "roles-in-networks":
+        records = layouts(f"{claim['task']}-{claim['hidden']}") if layouts else []
+        if not records:
+            return Finding(claim, "not reproduced", "no networks recorded yet (docs/study/layouts)")
+        return Finding(claim, *roles_in_networks(claim, records, impossible_features(claim)))
     runs = runs_of(root, claim["source"], claim["task"], claim["hidden"])
     if not runs:
         return Finding(claim, "not reproduced", f"no run recorded yet ({claim['source']})")
@@ -166,10 +225,10 @@ def claims(root: Path) -> list[dict]:
     return tomllib.loads((root / "docs" / "study" / "claims.toml").read_text())["claim"]
 
 
-def table(root: Path) -> str:
+def table(root: Path, layouts: Callable[[str], list[dict]] | None = None) -> str:
     """The comparison table: the study's words, the rule, our evidence and the word."""
     lines = ["| the study | task, size | rule | our evidence | verdict |", "|---|---|---|---|---|"]
-    for f in (judge(root, c) for c in claims(root)):
+    for f in (judge(root, c, layouts) for c in claims(root)):
         c = f.claim
         lines.append(f"| {c['study']} | {c['task']}, {c['hidden']} | {c['rule']} | {f.evidence} | **{f.word}** |")
     return "\n".join(lines) + "\n"

@@ -77,10 +77,10 @@ KINDS = ("bit", "counter", "flag", "phase", "parity", "input", "correlational", 
 TASKS = ("tasks/__init__.py", "tasks/base.py", "tasks/lines.py", "tasks/grid.py", "tasks/formal.py")
 EXPLAIN = ("roles.py", "probe.py", "scores.py", "nulls.py", "nulls.json", "metrics.py", "model.py", *TASKS)
 ANALYSES = {  # an analysis -> the code its answer rests on
-    "strongest_kinds": EXPLAIN,
-    "role_labels": EXPLAIN,
+    "neuron_roles": EXPLAIN,
     "foresight": EXPLAIN,
     "layout_record": (*EXPLAIN, "layouts.py"),
+    "random_roles": EXPLAIN,
     "machine_of": ("automaton.py", "fsm.py", "model.py"),
     "points_of": ("dynamics.py", "model.py"),
 }
@@ -105,24 +105,18 @@ def analysis_key(path: Path, analysis: str) -> str:
     return h.hexdigest()[:20]
 
 
-def strongest_kinds(path: Path) -> dict[str, int]:
-    """How many neurons of a shipped network each kind of strongest role has, from `explain` (its defaults); a
-    role without causal effect counts as `correlational`, never as a finding."""
+def neuron_roles(path: Path) -> list[dict]:
+    """Each neuron of a shipped network as `explain` finds it (its defaults): its label (`bit: cell 4 filled
+    (AUC 1.00)`), what it counts as among findings (its strongest role's kind, `correlational` for a role
+    without causal effect, or `unexplained`) and that role's kind and feature in the task's words."""
     from .roles import explain
     from .weights import task_for
 
     net = load(path)
-    counts = Counter(n.finding for n in explain(net, task_for(net)))
-    return {k: counts[k] for k in KINDS if counts[k]}
-
-
-def role_labels(path: Path) -> list[str]:
-    """Each neuron's strongest role as `explain` labels it (its defaults), e.g. `bit: cell 4 filled (AUC 1.00)`."""
-    from .roles import explain
-    from .weights import task_for
-
-    net = load(path)
-    return [n.label for n in explain(net, task_for(net))]
+    return [
+        {"label": n.label, "finding": n.finding, "role": [n.top.kind, n.top.text] if n.top else None}
+        for n in explain(net, task_for(net))
+    ]
 
 
 ANTICIPATION = ("three-in-a-row-13", "three-in-a-row-30")  # the study's "a move early" neuron, tested
@@ -179,7 +173,7 @@ LAYOUTS = ("count-2", "fill-10", "fill-5", "grammar-3", "grammar-4", "three-in-a
 def layout_record(path: Path) -> dict:
     """A trained network's recorded verdict, its layout (the set of its causal memory roles), its strongest
     role per neuron, and for a fill task the cells each neuron holds (`layouts.py`)."""
-    from .layouts import cells_held, layout, primary
+    from .layouts import cells_held, layout, memory, primary
     from .roles import explain
     from .weights import task_for
 
@@ -191,6 +185,7 @@ def layout_record(path: Path) -> dict:
         "verdict": net.meta.verdict["verdict"],
         "layout": layout(neurons),
         "primary": primary(neurons),
+        "neurons": [memory(n) for n in neurons],
         "cells": cells,
     }
 
@@ -210,7 +205,7 @@ def layouts_table(root: Path, cache: dict) -> str:
     those that meet and those that do not: by each neuron's strongest role, and how many distinct full sets."""
     lines = []
     for name in LAYOUTS:
-        records = [cached(cache, p, layout_record) for p in sorted((root / LAYOUT_DIR).glob(f"{name}-s*.npz"))]
+        records = layout_records(root, cache)(name)
         for group, mine in (
             ("meet", [r for r in records if r["verdict"] == "meets"]),
             ("do not meet", [r for r in records if r["verdict"] != "meets"]),
@@ -240,6 +235,58 @@ def layouts_table(root: Path, cache: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+CONTROLS = Path("docs") / "study" / "controls.toml"  # the random networks explain is checked on
+MEMORY_KINDS = ("bit", "counter", "flag", "phase", "parity")
+
+
+def random_roles(path: Path) -> list[dict]:
+    """For each shape of the controls file: how many memory roles pass on its random N(0, 1) networks (every
+    role of every neuron, without causal evidence), on how many neurons, and the roles themselves."""
+    import tomllib
+
+    from .nulls import SEED, random_net
+    from .roles import explain
+    from .tasks import load_task
+
+    spec = tomllib.loads(path.read_text())
+    seeds = range(spec["first_seed"], spec["first_seed"] + spec["nets"])
+    if seeds.stop > SEED:
+        raise ValueError(f"{path}: its seeds reach the null's own networks (from {SEED})")
+    out = []
+    for name, hidden in spec["shapes"]:
+        task, found = load_task(name), []
+        for s in seeds:
+            for n in explain(random_net(task, hidden, s), task, causal=False):
+                found += [[s, n.neuron, r.label] for r in n.roles if r.kind in MEMORY_KINDS]
+        out.append(
+            {
+                "task": name,
+                "hidden": hidden,
+                "nets": len(seeds),
+                "seeds": [seeds.start, seeds.stop - 1],
+                "roles": found,
+                "allowed": spec["allowed"],
+            }
+        )
+    return out
+
+
+def controls_table(root: Path, cache: dict) -> str:
+    """The random-network control, one line per shape: the memory roles that pass against the limit."""
+    lines = []
+    for c in cached(cache, root / CONTROLS, random_roles):
+        k, held = len(c["roles"]), len({(s, n) for s, n, _ in c["roles"]})
+        shown = "; ".join(f"network {s} neuron {n}: {label}" for s, n, label in c["roles"][:3])
+        lines.append(
+            f"- **{c['task']}, H={c['hidden']}**: {c['nets']} random networks (seeds {c['seeds'][0]}-{c['seeds'][1]}), "
+            f"{c['nets'] * c['hidden']} neurons: {k} memory role{'s' * (k != 1)} pass, on {held} neuron{'s' * (held != 1)} "
+            f"({'within' if k <= c['allowed'] else 'over'} the {c['allowed']} allowed)"
+            + (f"; {shown}" if k else "")
+            + "."
+        )
+    return "\n".join(lines) + "\n"
+
+
 def cached(cache: dict, path: Path, analyse: Callable[[Path], object]) -> object:
     """An analysis of a file, from the cache when neither the file nor the analysis's code has changed."""
     key, rests_on = f"{path.name}:{analyse.__name__}", analysis_key(path, analyse.__name__)
@@ -255,8 +302,30 @@ def findings(cache: dict) -> str:
     for path in sorted(data_dir("weights").glob("*.npz")):
         v = load(path).meta.verdict
         lo, hi = v["validity_interval"]
-        roles = "; ".join(f"{i} {label}" for i, label in enumerate(cached(cache, path, role_labels)))
+        roles = "; ".join(f"{i} {n['label']}" for i, n in enumerate(cached(cache, path, neuron_roles)))
         lines.append(f"- **{path.stem}**: {v['verdict']}, validity {v['validity']:.4f} [{lo:.4f}, {hi:.4f}]. {roles}.")
+    return "\n".join(lines) + "\n"
+
+
+def summary(cache: dict) -> str:
+    """Per task, each shipped network's verdict and what its neurons hold in few words: the findings (memory and
+    input roles with causal effect, by each neuron's strongest role), then how many are correlational or
+    unexplained."""
+    from .tasks import task_names
+
+    lines = []
+    for task in task_names():
+        said = []
+        for path in sorted(data_dir("weights").glob(f"{task}-*.npz")):
+            if (load(path).meta.spec or load(path).meta.task) != task:
+                continue
+            neurons = cached(cache, path, neuron_roles)
+            found = [tuple(n["role"]) for n in neurons if n["finding"] not in ("correlational", "unexplained")]
+            rest = Counter(n["finding"] for n in neurons if n["finding"] in ("correlational", "unexplained"))
+            extra = "".join(f", {k} {kind}" for kind, k in sorted(rest.items()))
+            said.append(f"{path.stem} {load(path).meta.verdict['verdict']}: {in_words(found)}{extra}")
+        if said:
+            lines.append(f"- **{task}**: " + "; ".join(said) + ".")
     return "\n".join(lines) + "\n"
 
 
@@ -301,7 +370,7 @@ def roles_table(cache: dict) -> str:
     """Every shipped network's neurons counted by the kind of their strongest role, as `explain` finds them."""
     lines = ["| network | neurons | " + " | ".join(KINDS) + " |", "|---|---|" + "---|" * len(KINDS)]
     for path in sorted(data_dir("weights").glob("*.npz")):
-        kinds = cached(cache, path, strongest_kinds)
+        kinds = Counter(n["finding"] for n in cached(cache, path, neuron_roles))
         cells = [str(kinds.get(k, 0)) for k in KINDS]
         lines.append(f"| {path.stem} | {sum(kinds.values())} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
@@ -349,35 +418,86 @@ def rising(runs: list) -> str:
     return f"{'still rising' if gain > 0.005 else 'flat'} (median gain {gain:+.3f} over the second half)"
 
 
-def minimums_table(root: Path) -> str:
-    """Each task's minimum as its two bounds: the smallest construction above, and below, the smallest searched
-    size where some run meets with the size under it (its runs, and the Clopper-Pearson bound when none meets)."""
+def minimums(root: Path) -> list[dict]:
+    """Each searched task's two bounds: the study's size (None when it has none), the smallest construction
+    (None when there is none), the smallest searched size where some run meets, and the size just under it
+    (`searches.Size`, None when either is not searched)."""
     from .constructions import sizes as built
     from .searches import load as load_records, summary
     from .tasks import load_task, task_names
 
     found = summary([r for p in sorted((root / "docs" / "searches").glob("*.jsonl")) for r in load_records(p)])
+    out = []
+    for name in task_names():
+        spec, mine = load_spec(name), [s for s in found if s.task == name]
+        if not mine:
+            continue
+        low = min((s for s in mine if s.meets), key=lambda s: s.hidden, default=None)
+        under = low.hidden - 1 if low else max(s.hidden for s in mine)
+        below = next((s for s in mine if s.hidden == under), None)
+        study = spec.get("hidden") if spec.get("study") else None
+        out.append(
+            {
+                "task": name,
+                "study": study,
+                "built": min(built(load_task(name)), default=None),
+                "low": low,
+                "below": below,
+            }
+        )
+    return out
+
+
+def below_text(below) -> str:
+    """The size under the smallest that meets: its runs, and the Clopper-Pearson bound when none meets."""
+    if below is None:
+        return "not searched"
+    bound = f"; meets in at most {below.upper:.2f} of runs (95%)" if below.upper is not None else ""
+    return f"{below.hidden}: {below.meets} of {below.runs} meet, best {below.best:.4f}{bound}"
+
+
+def minimums_table(root: Path) -> str:
+    """Each task's minimum as its two bounds: the smallest construction above, and below, the smallest searched
+    size where some run meets with the size under it (its runs, and the Clopper-Pearson bound when none meets)."""
     lines = [
         "| task | the study | smallest construction | smallest size searched where a run meets | the size below |",
         "|---|---|---|---|---|",
     ]
-    for name in task_names():
-        spec, mine = load_spec(name), [s for s in found if s.task == name]
-        meeting = [s for s in mine if s.meets]
-        if not mine:
-            continue
-        low = min(meeting, key=lambda s: s.hidden) if meeting else None
-        below = max((s for s in mine if low is None or s.hidden < low.hidden), key=lambda s: s.hidden, default=None)
-        under = (
-            f"{below.hidden}: {below.meets} of {below.runs} meet, best {below.best:.4f}"
-            + (f"; meets in at most {below.upper:.2f} of runs (95%)" if below.upper is not None else "")
-            if below
-            else "not searched"
-        )
-        study = spec.get("hidden") if spec.get("study") else "-"
-        construction = min(built(load_task(name)), default="none yet")
+    for m in minimums(root):
+        low = m["low"]
         met = f"{low.hidden}: {low.meets} of {low.runs} runs, best {low.best:.4f}" if low else "no searched size meets"
-        lines.append(f"| {name} | {study} | {construction} | {met} | {under} |")
+        built = "none yet" if m["built"] is None else m["built"]
+        lines.append(f"| {m['task']} | {m['study'] or '-'} | {built} | {met} | {below_text(m['below'])} |")
+    return "\n".join(lines) + "\n"
+
+
+def sizes_against_study(root: Path) -> str:
+    """Each searched task's sizes in words beside the study's: the smaller of the trained and built sizes bounds
+    its minimum from above; the search at the size under the smallest trained one says what training finds."""
+    lines = []
+    for m in minimums(root):
+        low, built = m["low"], m["built"]
+        ups = [x for x in (low.hidden if low else None, built) if x is not None]
+        said = [f"training meets at {low.hidden}" if low else "no searched size meets"]
+        said.append(f"a construction at {built}" if built is not None else "no construction yet")
+        most = (
+            f"at most {min(ups)} neurons ({', '.join(said)})"
+            if ups
+            else f"no size known to suffice ({', '.join(said)})"
+        )
+        if m["study"] is None:
+            where = "not in the study"
+        elif ups and min(ups) < m["study"]:
+            where = f"fewer than the study's {m['study']}"
+        else:
+            where = f"the study's {m['study']} is not bettered"
+        if low and low.hidden == 1:
+            under = "no smaller network exists"
+        elif low is None:
+            under = f"training at the largest size searched: {below_text(m['below'])}"
+        else:
+            under = f"training one size under the smallest that meets: {below_text(m['below'])}"
+        lines.append(f"- **{m['task']}**: {most}; {where}; {under}.")
     return "\n".join(lines) + "\n"
 
 
@@ -399,11 +519,16 @@ def bench_table(root: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
-def study_table(root: Path) -> str:
+def layout_records(root: Path, cache: dict) -> Callable[[str], list[dict]]:
+    """The layout records (`layout_record`) of the ten trained networks of a shape, by its name (`fill-10`)."""
+    return lambda name: [cached(cache, p, layout_record) for p in sorted((root / LAYOUT_DIR).glob(f"{name}-s*.npz"))]
+
+
+def study_table(root: Path, cache: dict) -> str:
     """The study's claims, each with our evidence and the word its written rule gives (claims.py)."""
     from .claims import table
 
-    return table(root)
+    return table(root, layout_records(root, cache))
 
 
 def study_rules() -> str:
@@ -417,13 +542,16 @@ BLOCKS: dict[str, Callable[[Path, dict], str]] = {  # a block's name -> its text
     "networks": lambda root, cache: shipped_networks(),
     "roles": lambda root, cache: roles_table(cache),
     "findings": lambda root, cache: findings(cache),
+    "summary": lambda root, cache: summary(cache),
     "anticipation": lambda root, cache: anticipation_table(cache),
     "layouts": lambda root, cache: layouts_table(root, cache),
+    "controls": lambda root, cache: controls_table(root, cache),
     "machines": lambda root, cache: machines_table(cache),
     "sizes": lambda root, cache: sizes_table(root),
     "minimums": lambda root, cache: minimums_table(root),
+    "against-study": lambda root, cache: sizes_against_study(root),
     "bench": lambda root, cache: bench_table(root),
-    "study": lambda root, cache: study_table(root),
+    "study": lambda root, cache: study_table(root, cache),
     "study-rules": lambda root, cache: study_rules(),
 }
 

@@ -94,12 +94,12 @@ def test_an_analysis_is_reused_while_its_file_and_code_are_unchanged(tmp_path, m
         calls.append(path.name)
         return {"bit": 9, "unexplained": 1}
 
-    kinds.__name__ = "strongest_kinds"
+    kinds.__name__ = "neuron_roles"
     path = data_dir("weights") / "fill-10.npz"
     cache: dict = {}
     assert report.cached(cache, path, kinds) == report.cached(cache, path, kinds) == {"bit": 9, "unexplained": 1}
     assert calls == ["fill-10.npz"]
-    cache["fill-10.npz:strongest_kinds"]["key"] = "another file or code"
+    cache["fill-10.npz:neuron_roles"]["key"] = "another file or code"
     report.cached(cache, path, kinds)
     assert calls == ["fill-10.npz", "fill-10.npz"]
 
