@@ -41,7 +41,7 @@ class Frame:
 
     t: int  # steps since the reset; 0 is the read of the start token
     step: StepResult  # symbol read, hidden state (H,), next-symbol probabilities (V,), interventions
-    source: str  # who chose the symbol read: "start", "sample", "teacher" or "typed"
+    source: str  # who chose the symbol read: "start", "sample", "teacher", "typed", or "rules" (finishing a unit)
     prefix: str  # the unfinished unit after this step ('' right after an end symbol)
     legal: frozenset[str]  # symbols that may follow prefix; empty once prefix broke the rules
     move_ok: bool  # the symbol read obeyed the rules after the previous prefix
@@ -159,6 +159,8 @@ class Session:
             if symbol not in self._col:
                 raise ValueError(f"{symbol!r} is not a symbol of this task")
             x, source = self._col[symbol], "typed"
+            if self.frame.prefix and self.frame.source != "typed":
+                self._finish_unit()  # a typed unit starts a fresh line
         elif self.mode == "type":
             raise ValueError("type mode reads typed symbols only")
         else:
@@ -167,6 +169,12 @@ class Session:
             self.twin.step(symbol)
         self.frames.append(self._advance(self.frame, x, source))
         return self.frame
+
+    def _finish_unit(self) -> None:
+        """Finish the unit another mode left unfinished, by the rules (`_complete`, as the teacher does), so that
+        what is typed next starts a line of its own. The symbols so fed are scored nowhere."""
+        while self.frame.prefix:  # an intact twin finishes its own unit when it reads the typed symbol
+            self.frames.append(self._advance(self.frame, self._col[self._complete(self.frame)], "rules"))
 
     def back(self) -> bool:
         """Drop the newest frame, restoring the one before it exactly; False at the oldest kept frame.

@@ -394,3 +394,21 @@ async def test_releasing_every_neuron_goes_on_from_the_intact_twins_state():
         await steps(pilot, 80)
         run = s.running()
         assert run.n_now > 0 and run.now > 0.9, run
+
+
+async def test_a_typed_unit_starts_a_fresh_line_after_teacher_mode():
+    """Issue 24: `m`, 25 teacher steps, `m`, then `aababb` enter showed `aaaaaaaaababaababb↵ ✗`: the typed
+    symbols went on from the teacher's unfinished line. The rules now finish that line, unscored."""
+    net = load(default_network("grammar"))
+    app = ExplorerApp(net, task_for(net), seed=0)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("m")
+        await steps(pilot, 25)
+        s = app.screen.session
+        await pilot.press("m")
+        assert s.mode == "type"
+        await pilot.press(*"aababb", "enter")
+        unit = s.frame.recent[-1]
+        assert unit.text == "aababb\n" and unit.valid
+        finished = s.frame.recent[-2]
+        assert finished.valid and not finished.own  # the teacher's line, finished by the rules
