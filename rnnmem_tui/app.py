@@ -23,6 +23,7 @@ from .screens.compare import CompareScreen
 from .screens.explorer import ExploreScreen
 from .screens.exports import save_network, write_svg
 from .screens.help import HelpScreen
+from .screens.quitting import QuitScreen
 from .screens.training import TrainScreen
 
 
@@ -144,15 +145,33 @@ class ExplorerApp(RnnmemApp):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
+    def unsaved(self) -> ExploreScreen | None:
+        """The explorer on a network trained here and not yet saved, if any."""
+        return next((s for s in self.screen_stack if isinstance(s, ExploreScreen) and s.trained), None)
+
     def parting_words(self) -> str | None:
         """Save a network trained here and not yet saved to the export folder, and say where (or why not)."""
-        for screen in self.screen_stack:
-            if isinstance(screen, ExploreScreen) and screen.trained:
-                try:
-                    return f"saved the network trained here to {save_network(screen.session, self.export_dir)}"
-                except (OSError, ValueError) as e:
-                    return f"could not save the network trained here: {e}"
-        return None
+        screen = self.unsaved()
+        if screen is None:
+            return None
+        try:
+            return f"saved the network trained here to {save_network(screen.session, self.export_dir)}"
+        except (OSError, ValueError) as e:
+            return f"could not save the network trained here: {e}"
+
+    async def action_quit(self) -> None:
+        """Quit; with a network trained here and not saved, ask first: save and quit, quit, or stay."""
+        if self.unsaved() is None or isinstance(self.screen, QuitScreen):
+            self.exit()
+            return
+
+        def answered(answer: str | None) -> None:
+            if answer == "save":
+                self.exit(message=self.parting_words())
+            elif answer == "quit":
+                self.exit()
+
+        self.push_screen(QuitScreen(str(self.export_dir)), answered)
 
     def export_svg(self, stem: str) -> str:
         """Save the screen as `stem.svg` in the export directory (`stem-2.svg`... if taken); returns its path."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -84,7 +85,10 @@ def prepare(args) -> dict:
 
 
 def check_terminal() -> int:
-    """0 when stdin and stdout are a terminal of at least MIN_COLUMNS x MIN_LINES, else 2 after one line."""
+    """0 when stdin and stdout are a terminal of at least MIN_COLUMNS x MIN_LINES, or when a browser is the screen
+    (`rnnmem-tui serve`: the page sets its own size), else 2 after one line."""
+    if in_a_browser():
+        return 0
     if not on_a_terminal():
         print(
             "rnnmem-tui: error: the explorer needs a terminal (stdin and stdout); for text output "
@@ -117,6 +121,16 @@ def prepare_compare(args) -> dict:
         mode=args.mode,
         play=not args.paused,
     )
+
+
+WEB_DRIVER = "textual.drivers.web_driver"  # the module of the driver textual-serve runs each session with
+
+
+def in_a_browser() -> bool:
+    """True when Textual is to run on its web driver, as textual-serve asks through the environment variable
+    TEXTUAL_DRIVER (`module:Class`, which Textual's App.get_driver_class imports): stdin and stdout are then the
+    server's pipes, not a terminal."""
+    return os.environ.get("TEXTUAL_DRIVER", "").partition(":")[0] == WEB_DRIVER
 
 
 def on_a_terminal() -> bool:

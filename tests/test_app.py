@@ -412,3 +412,58 @@ async def test_a_typed_unit_starts_a_fresh_line_after_teacher_mode():
         assert unit.text == "aababb\n" and unit.valid
         finished = s.frame.recent[-2]
         assert finished.valid and not finished.own  # the teacher's line, finished by the rules
+
+
+async def trained_app(tmp_path):
+    """The explorer on a count network trained in the app for a second, once training has ended."""
+    task = task_for(load(shipped("count")))
+    return ExplorerApp(None, task, seed=0, train=TrainConfig(hidden=2, seed=0, max_seconds=1.0), export_dir=tmp_path)
+
+
+async def until_explorer(app, pilot) -> None:
+    """Wait for training to end and the explorer to open."""
+    for _ in range(200):
+        await pilot.pause(0.05)
+        if isinstance(app.screen, ExploreScreen):
+            return
+    raise AssertionError("the explorer did not open")
+
+
+async def test_quitting_with_an_unsaved_trained_network_asks_first(tmp_path):
+    """Issue 24: `count --train --hidden 2`, then `q`, lost the network with no word."""
+    from rnnmem_tui.screens.quitting import QuitScreen
+
+    app = await trained_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await until_explorer(app, pilot)
+        await pilot.press("q")
+        assert isinstance(app.screen, QuitScreen) and app.is_running
+        await pilot.press("escape")  # stay
+        assert isinstance(app.screen, ExploreScreen) and app.is_running
+        await pilot.press("q", "s")  # save and quit
+        await pilot.pause()
+    assert app.return_code == 0 and [p.name for p in tmp_path.iterdir()] == ["count-2-trained-s0.npz"]
+    app = await trained_app(tmp_path / "other")
+    async with app.run_test(size=SIZE) as pilot:
+        await until_explorer(app, pilot)
+        await pilot.press("q", "q")  # quit and lose it
+        await pilot.pause()
+    assert not (tmp_path / "other").exists() or not list((tmp_path / "other").iterdir())
+
+
+async def test_the_training_curve_stays_viewable_after_training(tmp_path):
+    from rnnmem_tui.screens.training import CurveScreen
+
+    app = await trained_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await until_explorer(app, pilot)
+        await pilot.press("L")
+        assert isinstance(app.screen, CurveScreen) and app.screen.history
+        await pilot.press("escape", "L")  # shown again, as often as asked
+        assert isinstance(app.screen, CurveScreen)
+        await pilot.press("escape")
+        assert isinstance(app.screen, ExploreScreen)
+    plain = app_for("count")
+    async with plain.run_test(size=SIZE) as pilot:
+        await pilot.press("L")
+        assert isinstance(plain.screen, ExploreScreen) and plain.screen.check_action("training_curve", ()) is False

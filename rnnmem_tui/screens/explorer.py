@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from textual import events
@@ -52,12 +52,14 @@ class ExploreScreen(Screen):
         source: str = "",
         labels: Sequence[str | None] = (),
         trained: bool = False,
+        curve: Callable[[], Screen] | None = None,
         note: str = "",
     ) -> None:
         super().__init__()
         self.session, self.source, self.labels = session, source, tuple(labels)
         self.note = note  # beside the recorded verdict, e.g. that no shipped trained network meets
         self.trained = trained  # trained in the app: W saves it
+        self.curve = curve  # makes the training curve's screen, for a network trained in the app: L shows it
         self.roles: list[NeuronRoles] = []
         self.views = {v.name: v for v in self.VIEWS if v.applies(session.task)}  # those this task offers
         self._timer: Timer | None = None
@@ -255,6 +257,8 @@ class ExploreScreen(Screen):
             return self.owner(parameters[0]) is not None
         if action == "save_network":
             return self.trained
+        if action == "training_curve":
+            return self.curve is not None
         return True
 
     def owner(self, action: str) -> View | None:
@@ -318,6 +322,11 @@ class ExploreScreen(Screen):
         self.trained = False
         self.refresh_bindings()
         self.notify(f"saved {path}; open it with rnnmem-tui {self.session.task.name} --weights {path}", timeout=8)
+
+    def action_training_curve(self) -> None:
+        """Show the training curve of the network trained here."""
+        if self.curve is not None:
+            self.app.push_screen(self.curve())
 
     def action_play(self) -> None:
         """Play or pause."""

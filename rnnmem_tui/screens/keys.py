@@ -51,6 +51,7 @@ def bindings(views: tuple[View, ...]) -> list[Binding]:
             tooltip="Export the steps kept (symbols, h, p) to .npz",
         ),
         Binding("W", "save_network", "Save net", tooltip="Save the network trained here"),
+        Binding("L", "training_curve", "Curve", show=False, tooltip="The training curve of a network trained here"),
         Binding("C", "cycle_clamp", "Clamp ±1", show=False, tooltip="Clamp it at +1, then -1"),
         Binding(
             "plus,equals_sign",

@@ -1,12 +1,15 @@
-"""The training screen: trains a fresh network in a thread worker, drawing its loss and validity live."""
+"""The training screen: trains a fresh network in a thread worker, drawing its loss and validity live; and the
+same curve, viewable from the explorer once training has ended."""
 
 from __future__ import annotations
+
+from functools import partial
 
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 from textual_plotext import PlotextPlot
@@ -76,15 +79,7 @@ class TrainScreen(Screen):
         """Redraw the curves with one more report."""
         p = message.progress
         self.history.append(p)
-        plot = self.query_one(PlotextPlot)
-        plt = plot.plt
-        plt.clear_data()
-        steps = [h.step for h in self.history]
-        plt.plot(steps, [h.loss for h in self.history], label="loss", color="orange")
-        plt.plot(steps, [h.scores.validity for h in self.history], label="validity", color="cyan", yside="right")
-        plt.ylim(0, 1, yside="right")
-        plt.xlabel("updates")
-        plot.refresh()
+        draw_curve(self.query_one(PlotextPlot), self.history)
         self.query_one("#train-status").update(
             f"{p.seconds:5.1f} s  update {p.step}  loss {p.loss:.3f}  validity {p.scores.validity:.3f}  "
             f"best {p.best.validity:.3f}"
@@ -101,10 +96,48 @@ class TrainScreen(Screen):
         )
         # the explorer goes on top: the default screen (this one) cannot be switched away
         self.app.push_screen(
-            ExploreScreen(Session(r.net, self.rnn_task, self.seed), source=f"trained {r.seconds:.0f} s", trained=True)
+            ExploreScreen(
+                Session(r.net, self.rnn_task, self.seed),
+                source=f"trained {r.seconds:.0f} s",
+                trained=True,
+                curve=partial(CurveScreen, self.query_one("#curve").border_title, list(self.history)),
+            )
         )
 
     def action_stop(self) -> None:
         """Stop training now; the best network so far is explored."""
         self._stop = True
         self.query_one("#train-status").update("stopping after the current update…")
+
+
+def draw_curve(plot: PlotextPlot, history: list[Progress]) -> None:
+    """The smoothed loss (left axis) and validation validity (right axis) against updates."""
+    plt = plot.plt
+    plt.clear_data()
+    steps = [h.step for h in history]
+    plt.plot(steps, [h.loss for h in history], label="loss", color="orange")
+    plt.plot(steps, [h.scores.validity for h in history], label="validity", color="cyan", yside="right")
+    plt.ylim(0, 1, yside="right")
+    plt.xlabel("updates")
+    plot.refresh()
+
+
+class CurveScreen(ModalScreen):
+    """The training curve of a network trained here, after training ended (the explorer's `L`)."""
+
+    BINDINGS = [Binding("escape,L", "dismiss", "Back", key_display="esc")]
+
+    def __init__(self, title: str, history: list[Progress]) -> None:
+        super().__init__()
+        self.title_text, self.history = title, list(history)
+
+    def compose(self) -> ComposeResult:
+        """The plot and the footer."""
+        yield PlotextPlot(id="curve")
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        """Draw the curve as it stood when training ended."""
+        plot = self.query_one(PlotextPlot)
+        plot.border_title = f"{self.title_text}: ended after {self.history[-1].step if self.history else 0} updates"
+        draw_curve(plot, self.history)
