@@ -218,6 +218,8 @@ class Session:
             self.twin = None
         elif self.twin is None:
             self.twin = self._fork(f)
+        else:  # a further change: the intact twin's scores restart with the held network's, over the same steps
+            self.twin.frames[-1] = replace(self.twin.frame, pools={}, run=0)
         self.interventions = iv
         if f.t == 0:
             self.frames[-1] = self._advance(None, self._end, "start")

@@ -467,3 +467,22 @@ async def test_the_training_curve_stays_viewable_after_training(tmp_path):
     async with plain.run_test(size=SIZE) as pilot:
         await pilot.press("L")
         assert isinstance(plain.screen, ExploreScreen) and plain.screen.check_action("training_curve", ()) is False
+
+
+async def test_after_a_second_intervention_both_counts_restart_together():
+    """Issue 24: after a second intervention "held" restarted its count and "intact" did not."""
+    app = app_for("count", seed=3)
+    async with app.run_test(size=SIZE) as pilot:
+        await steps(pilot, 50)
+        await pilot.press("0", "z")
+        await steps(pilot, 200)
+        s = app.screen.session
+        assert s.running().n_now > 0 and s.running().n_free > 0
+        await pilot.press("1", "c")  # the second intervention
+        run = s.running()
+        assert (run.n_now, run.n_free) == (0, 0)
+        units = s.twin.frame.units
+        await steps(pilot, 200)
+        run = s.running()
+        # the intact twin counts the units it finished since the change, less the one it was in, if any
+        assert run.n_now > 0 and s.twin.frame.units - units - run.n_free in (0, 1)

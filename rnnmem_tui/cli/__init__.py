@@ -15,7 +15,7 @@ from ..bugs import report_bug
 from ..meta import source_id
 from ..tasks import is_spec_file, task_names
 from ..weights import WeightsError, load, task_for
-from . import bench, explore, lenses, measure, report, study, train
+from . import bench, explore, lenses, measure, report, serve, study, train
 
 PROG = "rnnmem-tui"
 
@@ -57,7 +57,7 @@ def root() -> None:
     """The group of every verb."""
 
 
-for module in (train, measure, explore, study, lenses, bench, report):
+for module in (train, measure, explore, study, lenses, bench, report, serve):
     for command in module.COMMANDS:
         root.add_command(command)
 
