@@ -173,13 +173,27 @@ class ExplorerApp(RnnmemApp):
 
         self.push_screen(QuitScreen(str(self.export_dir)), answered)
 
+    def screenshot(self) -> None:
+        """The palette's Screenshot: the explorer's export where it is open, else the screen as it is."""
+        if isinstance(self.screen, ExploreScreen):
+            self.screen.action_export()
+            return
+        try:
+            self.notify(f"saved {self.export_svg('rnnmem-tui-screen')}", timeout=4)
+        except (OSError, ValueError) as e:
+            self.notify(f"could not export: {e}", severity="error", timeout=6)
+
     def export_svg(self, stem: str) -> str:
         """Save the screen as `stem.svg` in the export directory (`stem-2.svg`... if taken); returns its path."""
         return str(write_svg(self, self.export_dir / f"{stem}.svg"))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        """Textual's commands, then every explorer action by name."""
-        yield from super().get_system_commands(screen)
+        """Textual's commands (its screenshot replaced by ours, into the export folder), the help, then every
+        explorer action by name."""
+        yield from (c for c in super().get_system_commands(screen) if c.title != "Screenshot")
+        yield SystemCommand("Screenshot", f"Save the screen as an SVG file in {self.export_dir} · key s", self.screenshot)
+        if self.check_action("help", ()):
+            yield SystemCommand("Help", "The keys, the modes and how to read the panels · key ?", self.action_help)
         if isinstance(screen, ExploreScreen):
             for b in screen.BINDINGS:
                 if not b.action.startswith("pick") and screen.offers(*parse(b.action)[1:]):

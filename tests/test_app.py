@@ -486,3 +486,19 @@ async def test_after_a_second_intervention_both_counts_restart_together():
         run = s.running()
         # the intact twin counts the units it finished since the change, less the one it was in, if any
         assert run.n_now > 0 and s.twin.frame.units - units - run.n_free in (0, 1)
+
+
+async def test_the_palette_names_each_command_once_finds_common_words_and_its_screenshot_saves(tmp_path):
+    """Issue 24: the palette had two "Back"s, found nothing for "temperature", "speed" or "help", and Textual's
+    Screenshot failed (it saves into ~/Downloads)."""
+    app = ExplorerApp(load(shipped("count")), task_for(load(shipped("count"))), export_dir=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        commands = list(app.get_system_commands(app.screen))
+        titles = [c.title for c in commands]
+        assert len(titles) == len(set(titles)), sorted(t for t in titles if titles.count(t) > 1)
+        for word in ("temperature", "speed", "help", "screenshot"):
+            assert any(word in t.lower() for t in titles), word
+        shot = next(c for c in commands if c.title == "Screenshot")
+        shot.callback()
+        await pilot.pause()
+        assert [p.suffix for p in tmp_path.iterdir()] == [".svg"]
