@@ -502,3 +502,23 @@ async def test_the_palette_names_each_command_once_finds_common_words_and_its_sc
         shot.callback()
         await pilot.pause()
         assert [p.suffix for p in tmp_path.iterdir()] == [".svg"]
+
+
+@pytest.mark.parametrize(
+    "task, keys, said",
+    [
+        ("count", "W", "W saves a network trained here"),
+        ("fill", "f", "works in the Heatmap view: press h"),
+        ("fill", "i", "works in the Heatmap view: press h"),
+        ("fill", "g", "works in the Heatmap view: press h"),
+        ("fill", "o", "press p to open it"),
+        ("grammar", "p", "not offered for grammar"),
+    ],
+)
+async def test_a_key_that_does_nothing_here_says_why(task, keys, said):
+    app = app_for(task)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*keys)
+        await pilot.pause()
+        notes = [str(n.message) for n in app._notifications]
+        assert any(said in n for n in notes), notes

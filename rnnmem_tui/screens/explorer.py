@@ -217,8 +217,12 @@ class ExploreScreen(Screen):
     # ---- keys ----
 
     def on_key(self, event: events.Key) -> None:
-        """In type mode a key that is one of the task's symbols is read by the network, before any binding."""
-        if self.session.mode != "type" or isinstance(self.focused, Input):
+        """In type mode a key that is one of the task's symbols is read by the network, before any binding; a
+        key whose action does nothing here says why."""
+        if isinstance(self.focused, Input):
+            return
+        if self.session.mode != "type":
+            self.say_why_not(event.key)
             return
         symbol = "\n" if event.key == "enter" else event.character
         if symbol and symbol in self.session.net.vocab:
@@ -226,6 +230,8 @@ class ExploreScreen(Screen):
             event.stop()
             self.session.step(symbol)
             self.show()
+        else:
+            self.say_why_not(event.key)
 
     def on_neurons_view_picked(self, message: NeuronsView.Picked) -> None:
         """A click on a neuron selects it."""
@@ -247,6 +253,36 @@ class ExploreScreen(Screen):
         if action == "in_view":
             return self.owner(parameters[0]) is self.views.get(self.view) is not None
         return self.offers(action, parameters)
+
+    def say_why_not(self, key: str) -> None:
+        """When `key` is bound here only to actions that do nothing now, say why in a notice."""
+        bound = [b for b in self.BINDINGS if key in b.key.split(",")]
+        if not bound or any(self.check_action(*parse(b.action)[1:]) for b in bound):
+            return
+        self.notify(self.why_not(*parse(bound[0].action)[1:], key=key), timeout=5)
+
+    def why_not(self, action: str, parameters: tuple[object, ...], key: str) -> str:
+        """Why an action does nothing here, in a few words with the way to what it does."""
+        task, mode = self.session.task.name, self.session.mode
+        if action == "save_network":
+            return f"W saves a network trained here: rnnmem-tui {task} --train; this one was loaded from a file"
+        if action == "training_curve":
+            return f"L shows the training curve of a network trained here: rnnmem-tui {task} --train"
+        if action == "view":
+            v = next((v for v in self.VIEWS if v.name == parameters[0]), None)
+            return f"{v.label} ({key}) is not offered for {task}" if v else "already open"
+        if action == "in_view":
+            v = self.owner(parameters[0]) or next(
+                (v for v in self.VIEWS if any(b.action == parameters[0] for b in v.keys)), None
+            )
+            if v is None or v.name not in self.views:
+                return f"{key} works in a view that {task} does not offer"
+            return f"{key} works in the {v.label} view: press {v.key} to open it"
+        if action in ("play", "step") and mode == "type":
+            return "type mode reads what you type: m for sample or teacher mode"
+        if action == "temperature":
+            return "t and T set the sampling temperature: sample mode only (m)"
+        return f"{key} does nothing here"
 
     def offers(self, action: str, parameters: tuple[object, ...]) -> bool:
         """Whether this network and task have the action at all (the palette lists these): views offered
