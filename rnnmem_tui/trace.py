@@ -3,14 +3,19 @@ as .npz or .csv a block at a time; `rnnmem-tui trace` streams them, the explorer
 
 Row t is the step that read symbols[t]; row 0 reads the start token. An .npz holds
     symbols (T,) one character each · h (T, H) after the interventions · p (T, V) · vocab (V,)
-    zeroed (k,) int · clamped (m, 2) float: neuron, value
-and a .csv has the columns `t, symbol, h0..h{H-1}, p_<symbol>...`, a newline written as `\\n`.
+    held (T, H) float: the value each neuron was held at on that step (0 when zeroed), NaN where free
+    zeroed (k,) int · clamped (m, 2) float: neuron, value, as held at the last step
+    about () a JSON object: the network, its task, the mode, the seed and the temperature
+and a .csv a first line `# rnnmem-tui trace: {the same JSON}` (read it with `comment="#"`), then the columns
+`t, symbol, h0..h{H-1}, p_<symbol>..., held_h0..held_h{H-1}` (a held column empty where the neuron is free), a
+newline written as `\\n`.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 import shutil
 import tempfile
 import zipfile
@@ -31,8 +36,8 @@ from .tasks import Task
 
 FORMATS = (".npz", ".csv")
 BLOCK_BYTES = 1 << 22  # about 4 MiB of rows are held in memory at once while a trace is written
-Block = tuple[np.ndarray, np.ndarray, np.ndarray]  # rows as arrays: symbols (n,) <U1, h (n, H), p (n, V)
-COLUMNS = {"symbols": "<U1", "h": "<f8", "p": "<f8"}  # the .npz members that have a row per step, and their dtypes
+Block = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # symbols (n,) <U1, h (n, H), p (n, V), held (n, H)
+COLUMNS = {"symbols": "<U1", "h": "<f8", "p": "<f8", "held": "<f8"}  # the .npz members with a row per step
 
 
 class TraceError(ValueError):
@@ -46,19 +51,27 @@ class Trace:
     symbols: np.ndarray  # (T,) <U1: the symbol each step read
     h: np.ndarray  # (T, H) hidden states, after the interventions
     p: np.ndarray  # (T, V) next-symbol probabilities
+    held: np.ndarray  # (T, H) the value each neuron was held at on each step, NaN where free
     vocab: tuple[str, ...]
     interventions: Interventions = NONE  # held at the last step
+    about: dict | None = None  # the network, its task, the mode, the seed and the temperature
 
     @classmethod
-    def of(cls, frames: Iterable[Frame], vocab: tuple[str, ...], interventions: Interventions = NONE) -> Trace:
+    def of(
+        cls,
+        frames: Iterable[Frame],
+        vocab: tuple[str, ...],
+        interventions: Interventions = NONE,
+        about: dict | None = None,
+    ) -> Trace:
         """The trace of the given frames, oldest first."""
         steps = [f.step for f in frames]
-        return cls(*block(steps, np.array(vocab, dtype="<U1")), tuple(vocab), interventions)
+        return cls(*block(steps, np.array(vocab, dtype="<U1")), tuple(vocab), interventions, about)
 
     def write(self, path: str | Path, replace: bool = True) -> Path:
         """Write it atomically as .npz or .csv, by the path's suffix; raises TraceError for another suffix."""
-        rows = [(self.symbols, self.h, self.p)]
-        return write(path, rows, self.vocab, self.h.shape[1], self.interventions, replace)[0]
+        rows = [(self.symbols, self.h, self.p, self.held)]
+        return write(path, rows, self.vocab, self.h.shape[1], self.interventions, replace, self.about)[0]
 
 
 def escape(c: str) -> str:
@@ -122,7 +135,12 @@ def teacher_symbols(task: Task, seed: int) -> Iterator[str]:
 
 def block(steps: list[StepResult], vocab: np.ndarray) -> Block:
     """Steps as the arrays of their rows; `vocab` (V,) <U1."""
-    return vocab[[s.x for s in steps]], np.stack([s.h for s in steps]), np.stack([s.p for s in steps])
+    held = np.full((len(steps), len(steps[0].h)), np.nan)
+    for row, s in zip(held, steps):
+        row[list(s.zeroed)] = 0.0
+        for i, v in s.clamped:
+            row[i] = v
+    return vocab[[s.x for s in steps]], np.stack([s.h for s in steps]), np.stack([s.p for s in steps]), held
 
 
 def blocks(
@@ -165,12 +183,14 @@ def stream(
     steps: int,
     interventions: Interventions = NONE,
     replace: bool = True,
+    about: dict | None = None,
     **how,
 ) -> tuple[Path, int]:
     """Write the rows of `run` to `path` as they come, a block at a time, so that memory stays flat however many
-    steps there are (see `write`); returns where the file went and how many rows it has. `how` as in `run`."""
+    steps there are (see `write`); returns where the file went and how many rows it has. `how` as in `run`;
+    `about` names the network, its task and the settings, for the file to record."""
     rows = blocks(net, task, steps, interventions, **how)
-    return write(path, rows, net.vocab, net.hidden, interventions, replace)
+    return write(path, rows, net.vocab, net.hidden, interventions, replace, about)
 
 
 def write(
@@ -180,6 +200,7 @@ def write(
     hidden: int,
     interventions: Interventions = NONE,
     replace: bool = True,
+    about: dict | None = None,
 ) -> tuple[Path, int]:
     """Write blocks of rows atomically (`paths.write_atomically`) as .npz or .csv, by the path's suffix, with one
     block in memory at a time; returns where the file went and how many rows it has. Raises TraceError for
@@ -190,23 +211,34 @@ def write(
 
     def put(f: BinaryIO) -> None:
         if path.suffix == ".npz":
-            done.append(write_npz(f, rows, vocab, hidden, interventions, path.parent))
+            done.append(write_npz(f, rows, vocab, hidden, interventions, path.parent, about))
         else:
-            done.append(write_csv(f, rows, vocab, hidden))
+            done.append(write_csv(f, rows, vocab, hidden, about))
 
     return write_atomically(path, put, replace), done[0]
 
 
-def write_csv(f: BinaryIO, rows: Iterable[Block], vocab: tuple[str, ...], hidden: int) -> int:
-    """The .csv's text into f, a header and then a line per row; returns how many rows."""
+def write_csv(
+    f: BinaryIO, rows: Iterable[Block], vocab: tuple[str, ...], hidden: int, about: dict | None = None
+) -> int:
+    """The .csv's text into f: the `about` line, a header and then a line per row; returns how many rows."""
     text = io.TextIOWrapper(f, encoding="utf-8", newline="")
+    if about:
+        text.write(f"# rnnmem-tui trace: {json.dumps(about)}\n")
     w = csv.writer(text, lineterminator="\n")
-    w.writerow(["t", "symbol", *(f"h{i}" for i in range(hidden)), *(f"p_{escape(c)}" for c in vocab)])
+    held_names = (f"held_h{i}" for i in range(hidden))
+    w.writerow(["t", "symbol", *(f"h{i}" for i in range(hidden)), *(f"p_{escape(c)}" for c in vocab), *held_names])
     t = 0
-    for symbols, h, p in rows:
+    for symbols, h, p, held in rows:
         w.writerows(
-            [t + i, escape(c), *(f"{v:.9g}" for v in hv), *(f"{v:.9g}" for v in pv)]
-            for i, (c, hv, pv) in enumerate(zip(symbols.tolist(), h.tolist(), p.tolist()))
+            [
+                t + i,
+                escape(c),
+                *(f"{v:.9g}" for v in hv),
+                *(f"{v:.9g}" for v in pv),
+                *("" if v != v else f"{v:.9g}" for v in kv),
+            ]
+            for i, (c, hv, pv, kv) in enumerate(zip(symbols.tolist(), h.tolist(), p.tolist(), held.tolist()))
         )
         t += len(symbols)
     text.detach()  # flushed; f stays open for write_atomically to finish
@@ -214,12 +246,18 @@ def write_csv(f: BinaryIO, rows: Iterable[Block], vocab: tuple[str, ...], hidden
 
 
 def write_npz(
-    f: BinaryIO, rows: Iterable[Block], vocab: tuple[str, ...], hidden: int, interventions: Interventions, folder: Path
+    f: BinaryIO,
+    rows: Iterable[Block],
+    vocab: tuple[str, ...],
+    hidden: int,
+    interventions: Interventions,
+    folder: Path,
+    about: dict | None = None,
 ) -> int:
     """The .npz into f, laid out as np.savez does; returns how many rows. The columns of each block go to parts
     of their own (unnamed temporary files in `folder`, gone whatever happens); once the row count is known, each
     part is copied into the zip after its .npy header."""
-    widths = {"symbols": (), "h": (hidden,), "p": (len(vocab),)}
+    widths = {"symbols": (), "h": (hidden,), "p": (len(vocab),), "held": (hidden,)}
     with ExitStack() as parts_open:
         parts = {name: parts_open.enter_context(tempfile.TemporaryFile(dir=folder)) for name in COLUMNS}
         T = 0
@@ -235,16 +273,18 @@ def write_npz(
                     part.seek(0)
                     shutil.copyfileobj(part, member, BLOCK_BYTES)
                 part.close()  # its disk space back at once
-            for name, a in held(vocab, interventions).items():
+            for name, a in constant(vocab, interventions, about).items():
                 with zf.open(f"{name}.npy", "w", force_zip64=True) as member:
                     np.lib.format.write_array(member, a, allow_pickle=False)
     return T
 
 
-def held(vocab: tuple[str, ...], interventions: Interventions) -> dict[str, np.ndarray]:
-    """The .npz members that have no row per step: the vocabulary, the neurons zeroed and those clamped."""
-    return {
+def constant(vocab: tuple[str, ...], interventions: Interventions, about: dict | None) -> dict[str, np.ndarray]:
+    """The .npz members that have no row per step: the vocabulary, the neurons zeroed and those clamped at the
+    last step, and what the trace is of (a JSON string)."""
+    out = {
         "vocab": np.array(vocab, dtype="<U1"),
         "zeroed": np.array(sorted(interventions.zeroed), dtype=int),
         "clamped": np.array(sorted(interventions.clamped), dtype=float).reshape(-1, 2),
     }
+    return out | ({"about": np.array(json.dumps(about))} if about else {})

@@ -522,3 +522,27 @@ async def test_a_key_that_does_nothing_here_says_why(task, keys, said):
         await pilot.pause()
         notes = [str(n.message) for n in app._notifications]
         assert any(said in n for n in notes), notes
+
+
+async def test_an_exported_step_records_the_interventions_in_force_and_the_file_what_it_is_of(tmp_path):
+    """Issue 24: `E` kept only the last step's interventions, and no network name, mode or seed."""
+    import json
+
+    net = load(shipped("count"))
+    app = ExplorerApp(net, task_for(net), seed=5, source="count-2.npz", export_dir=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await steps(pilot, 10)
+        await pilot.press("0", "z")
+        await steps(pilot, 10)
+        await pilot.press("1", "c")
+        await steps(pilot, 10)
+        await pilot.press("m", "E")
+        await pilot.pause()
+    (path,) = tmp_path.glob("*.npz")
+    d = np.load(path, allow_pickle=False)
+    held = d["held"]
+    assert np.isnan(held[:10]).all()  # free at first
+    assert (held[11:20, 0] == 0).all() and np.isnan(held[11:20, 1]).all()  # n0 zeroed
+    assert (held[21:, 0] == 0).all() and np.isfinite(held[21:, 1]).all()  # and n1 clamped
+    about = json.loads(str(d["about"]))
+    assert about == {"network": "count-2.npz", "task": "count", "mode": "teacher", "seed": 5, "temperature": 1.0}

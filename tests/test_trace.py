@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from itertools import count
 
 import numpy as np
@@ -20,7 +21,15 @@ def test_trace_of_fill_10_with_neuron_3_zeroed(tmp_path):
     out = tmp_path / "t.npz"
     assert run(["trace", "fill-10", "--steps", "300", "--zero", "3", "--out", str(out)]) == 0
     d = np.load(out, allow_pickle=False)
-    assert set(d.files) == {"symbols", "h", "p", "vocab", "zeroed", "clamped"}
+    assert set(d.files) == {"symbols", "h", "p", "held", "vocab", "zeroed", "clamped", "about"}
+    assert np.all(d["held"][:, 3] == 0) and np.isnan(np.delete(d["held"], 3, axis=1)).all()
+    assert json.loads(str(d["about"])) == {
+        "network": "fill-10",
+        "task": "fill",
+        "mode": "sample",
+        "seed": 0,
+        "temperature": 1.0,
+    }
     assert d["h"].shape == (300, 10) and np.all(d["h"][:, 3] == 0)
     assert d["p"].shape == (300, 10) and np.allclose(d["p"].sum(axis=1), 1)
     assert d["symbols"].shape == (300,) and d["symbols"][0] == "9"  # row 0 reads the start token: clear
@@ -79,13 +88,15 @@ def test_a_stopped_trace_keeps_its_rows_block_after_block(tmp_path, monkeypatch,
 def test_csv_columns_and_teacher_mode(tmp_path):
     out = tmp_path / "t.csv"
     assert run(["trace", "count-2", "--steps", "40", "--mode", "teacher", "--out", str(out)]) == 0
-    rows = list(csv.reader(out.open()))
-    assert rows[0] == ["t", "symbol", "h0", "h1", "p_\\n", *(f"p_{c}" for c in "123456789c")]
+    first, *lines = out.read_text().splitlines(keepends=True)
+    assert first.startswith("# rnnmem-tui trace: ") and json.loads(first.split(": ", 1)[1])["mode"] == "teacher"
+    rows = list(csv.reader(lines))
+    assert rows[0] == ["t", "symbol", "h0", "h1", "p_\\n", *(f"p_{c}" for c in "123456789c"), "held_h0", "held_h1"]
     assert len(rows) == 41 and rows[1][:2] == ["0", "\\n"]
     text = "".join("\n" if r[1] == "\\n" else r[1] for r in rows[1:])
     units = text[1:].split("\n")[:-1]
     assert units and all(u[1:] == "c" * int(u[0]) for u in units)  # the teacher feeds valid lines
-    assert all(abs(sum(map(float, r[4:])) - 1) < 1e-6 for r in rows[1:])
+    assert all(abs(sum(map(float, r[4:-2])) - 1) < 1e-6 and r[-2:] == ["", ""] for r in rows[1:])
 
 
 @pytest.mark.parametrize(

@@ -211,8 +211,9 @@ def trace(path, steps, zero, clamp, mode, seed, temperature, out, force) -> int:
     iv = parse_interventions(zero, clamp, net.hidden)
     check_disk(dest.parent, tracing.disk_bytes(dest, steps, net.hidden, len(net.vocab)), f"--steps {steps}")
     with first_ctrl_c_asks() as stopped:
+        about = {"network": str(path), "task": task.name, "mode": mode, "seed": seed, "temperature": temperature}
         went, rows = tracing.stream(
-            dest, net, task, steps, iv, force, mode=mode, seed=seed, temperature=temperature, should_stop=stopped
+            dest, net, task, steps, iv, force, about, mode=mode, seed=seed, temperature=temperature, should_stop=stopped
         )
     if went != dest:
         print(f"rnnmem-tui: {dest} was taken while this ran; wrote to {went} instead", file=sys.stderr)

@@ -342,7 +342,7 @@ class ExploreScreen(Screen):
     def action_export_steps(self, suffix: str) -> None:
         """Write the steps kept to a new .npz or .csv file in the export folder."""
         try:
-            path, note = export_steps(self.session, self.app.export_dir, self.stem(), suffix)
+            path, note = export_steps(self.session, self.app.export_dir, self.stem(), suffix, self.source)
         except (OSError, ValueError) as e:
             self.notify(f"could not export: {e}", severity="error", timeout=6)
             return

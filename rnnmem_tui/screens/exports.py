@@ -28,18 +28,24 @@ def write_svg(app: App, path: Path, replace: bool = False) -> Path:
     return write_atomically(path, lambda f: f.write(svg.encode()), replace)
 
 
-def export_steps(session: Session, folder: Path, stem: str, suffix: str = ".npz") -> tuple[Path, str]:
-    """Write the steps the session keeps (as `rnnmem-tui trace` does) to a new file; returns its path and a
-    note for the user when the interventions changed within those steps."""
+def export_steps(
+    session: Session, folder: Path, stem: str, suffix: str = ".npz", network: str = ""
+) -> tuple[Path, str]:
+    """Write the steps the session keeps (as `rnnmem-tui trace` does) to a new file, each step with the
+    interventions in force and the file with what it is of (the network, its task, the mode, the seed and the
+    temperature); returns its path and a note for the user when the interventions changed within those steps."""
     frames = list(session.frames)
-    trace = Trace.of(frames, session.net.vocab, session.interventions)
+    about = {
+        "network": network or stem,
+        "task": session.task.name,
+        "mode": session.mode,
+        "seed": session.seed,
+        "temperature": session.temperature,
+    }
+    trace = Trace.of(frames, session.net.vocab, session.interventions, about)
     path = trace.write(free_name(folder, f"{stem}-steps{frames[0].t}-{frames[-1].t}", suffix))
     settings = {(f.step.zeroed, f.step.clamped) for f in frames}
-    note = (
-        "; the interventions changed within them: zeroed and clamped are those of the last step"
-        if len(settings) > 1
-        else ""
-    )
+    note = "; the interventions changed within them: each step's are in its held columns" if len(settings) > 1 else ""
     return path, note
 
 
