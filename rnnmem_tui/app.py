@@ -191,7 +191,9 @@ class ExplorerApp(RnnmemApp):
         """Textual's commands (its screenshot replaced by ours, into the export folder), the help, then every
         explorer action by name."""
         yield from (c for c in super().get_system_commands(screen) if c.title != "Screenshot")
-        yield SystemCommand("Screenshot", f"Save the screen as an SVG file in {self.export_dir} · key s", self.screenshot)
+        yield SystemCommand(
+            "Screenshot", f"Save the screen as an SVG file in {self.export_dir} · key s", self.screenshot
+        )
         if self.check_action("help", ()):
             yield SystemCommand("Help", "The keys, the modes and how to read the panels · key ?", self.action_help)
         if isinstance(screen, ExploreScreen):

@@ -210,9 +210,9 @@ def calibrate_(paths, out, force) -> int:
         with progress(1, f"calibrate {task.name} H={hidden}") as update:
             null = calibrate(task, hidden, progress=lambda done, total: update(done / total, f"{done}/{total}"))
         found[key] = null.as_json()
+        write_table(dest, {key: found[key]})  # each shape as it is done: an interruption keeps the shapes before
         best = ", ".join(f"{k} {v[0]:.3f}" for k, v in null.top.items())
         print(f"{task.name} H={hidden}: {null.nets} networks; the best of all: {best}", file=sys.stderr)
-    write_table(dest, found)
     print(f"{len(found)} shapes written to {dest}")
     return 0
 
