@@ -292,3 +292,20 @@ async def test_the_phase_portrait_and_the_machine_open_from_the_explorer():
         assert app.screen.view == "machine"
         await pilot.press("escape")
         assert app.screen.view == "main"
+
+
+async def test_heatmap_rows_carry_their_roles_and_autoscale_shows_each_rows_range():
+    """Issue 24: the heatmap labelled rows with numbers only, and a counter moving by 0.003 looked flat."""
+    net = load(shipped("count"))
+    labels = ["counter: c's still to print (ρ 0.99)", "input: reads a newline (low) (AUC 1.00)"]
+    app = ExplorerApp(net, task_for(net), labels=labels)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press(*"nnnnnnnnnn", "h")
+        view = app.screen.query_one(HeatmapView)
+        text = "\n".join(view.render_line(y).text for y in range(view.size.height))
+        assert "counter: c's still to print (ρ 0.99)" in text and "reads a newline (low)" in text
+        await pilot.press("u")
+        assert view.data.autoscale and "own range" in str(view.border_subtitle)
+        text = "\n".join(view.render_line(y).text for y in range(view.size.height))
+        lo, hi = view.data.history[-10:, 0].min(), view.data.history[-10:, 0].max()
+        assert f"[{lo:+.3f},{hi:+.3f}]" in text

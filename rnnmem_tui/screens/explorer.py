@@ -177,7 +177,7 @@ class ExploreScreen(Screen):
     def seen(self) -> Seen:
         """What the views are drawn from."""
         s = self.session
-        return Seen(s, s.frame, s.interventions, self.selected, tuple(self.roles))
+        return Seen(s, s.frame, s.interventions, self.selected, tuple(self.roles), tuple(x or "" for x in self.labels))
 
     def show_view(self, force: bool = False) -> None:
         """Hand the open view what it shows, when that changed since it was last drawn (or when forced)."""

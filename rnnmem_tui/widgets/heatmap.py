@@ -18,7 +18,7 @@ from textual.binding import Binding
 
 from ..model import NONE, Interventions
 from ..tasks import Task
-from .neurons import LEVELS, scale_rgb
+from .neurons import LEVELS, fit, scale_rgb
 from .output import show_symbol
 from .view import Seen, View
 
@@ -46,6 +46,8 @@ class HeatmapData:
     selected: int = 0
     neurons: tuple[int, ...] | None = None  # the rows, top first; None: every neuron in order
     units: tuple[tuple[int, int, str], ...] = ()  # (start, stop, note) of each unit in symbols, to mark
+    labels: tuple[str, ...] = ()  # each neuron's role, short (empty until the roles are known)
+    autoscale: bool = False  # each row coloured over its own range on show, which its label gives
 
     @property
     def rows_shown(self) -> tuple[int, ...]:
@@ -68,6 +70,12 @@ class HeatmapView(ScrollView, can_focus=False):
         self.still: tuple[np.ndarray, str] | None = None  # the frozen steps: hidden states and symbols
         self.pinned: list[int] = []  # when any, only these neurons, in the order pinned
         self.by_role = False  # rows sorted by their role's kind and words
+        self.autoscale = False  # each row coloured over its own range (u)
+
+    def action_autoscale(self) -> None:
+        """Colour each row over its own range on show (a counter that moves by 0.003 shows), or over -1..+1."""
+        self.autoscale = not self.autoscale
+        self.caption()
 
     def action_pin(self) -> None:
         """Pin the selected neuron (only pinned neurons show), or unpin it."""
@@ -87,6 +95,7 @@ class HeatmapView(ScrollView, can_focus=False):
             "frozen: f follows the stream" if self.still is not None else "",
             f"pinned {' '.join(map(str, self.pinned))}: i unpins" if self.pinned else "",
             "sorted by role: g" if self.by_role else "",
+            "each row over its own range: u" if self.autoscale else "",
         ]
         self.border_subtitle = " · ".join(n for n in notes if n)
 
@@ -154,6 +163,7 @@ class HeatmapView(ScrollView, can_focus=False):
         H, notes = len(shown), self.notes()
         k, height = self.rows(), self.scrollable_content_region.height
         index = len(str(d.history.shape[1] - 1)) + 2  # marker, number, gap
+        index += self.label_width(d, width - index)
         steps = min(T, max(1, (width - index) // CELL))
         pad = " " * (width - index - steps * CELL)
         at = min(H * k - int(self.scroll_y), height - 1 - notes)  # the symbols' line
@@ -175,15 +185,50 @@ class HeatmapView(ScrollView, can_focus=False):
             look += self.get_component_rich_style("heatmap--held")
         if sel:
             look += self.get_component_rich_style("heatmap--selected")
-        label = f"{'▶' if sel else ' '}{i:>{index - 2}} " if sub == k // 2 else " " * index
-        segs = [Segment(label, look), Segment(pad, plain)]
-        levels = np.rint(np.clip(d.history[-steps:, i], -1.0, 1.0) * LEVELS).astype(int).tolist()  # (steps,)
+        number = len(str(d.history.shape[1] - 1))
+        row_values = d.history[-steps:, i]
+        label = " " * index
+        if sub == k // 2:
+            label = f"{'▶' if sel else ' '}{i:>{number}} {self.tag(d, i, row_values, index - number - 2)}"
+        elif d.autoscale and k > 1 and sub == k // 2 + 1:
+            label = " " * (number + 2) + span(row_values).ljust(index - number - 2)
+        segs = [Segment(label[:index].ljust(index), look), Segment(pad, plain)]
+        if d.autoscale:
+            lo, hi = float(row_values.min()), float(row_values.max())
+            half = (hi - lo) / 2
+            row_values = (row_values - (lo + hi) / 2) / half if half > 1e-12 else np.zeros_like(row_values)
+        levels = np.rint(np.clip(row_values, -1.0, 1.0) * LEVELS).astype(int).tolist()  # (steps,)
         start = 0
         for t in range(1, len(levels) + 1):  # one segment per run of one colour
             if t == len(levels) or levels[t] != levels[start]:
                 segs.append(Segment(" " * (CELL * (t - start)), _paint(levels[start])))
                 start = t
         return Strip(segs).adjust_cell_length(width, plain)
+
+    def label_width(self, d: HeatmapData, room: int) -> int:
+        """Cells for the roles beside the numbers (and each row's range, autoscaled): what the longest needs, up
+        to a third of the room (none before the roles are known)."""
+        if not d.labels:
+            return SPAN_CELLS + 1 if d.autoscale else 0
+        want = max(len(label) for label in d.labels) + 1
+        return min(want, max(SPAN_CELLS + 1, room // 3))
+
+    def tag(self, d: HeatmapData, i: int, values: np.ndarray, n: int) -> str:
+        """Neuron i's role in n cells; autoscaled and on one line a row, its range instead when there is no room
+        for both."""
+        label = d.labels[i] if i < len(d.labels) else ""
+        if d.autoscale and self.rows() == 1:
+            rest = n - SPAN_CELLS - 1
+            return (fit(label, rest) + " " if rest >= 6 and label else "") + span(values)
+        return fit(label, n) if label else ""
+
+
+SPAN_CELLS = 15  # `[+0.005,+0.018]`: a row's range on show
+
+
+def span(values: np.ndarray) -> str:
+    """A row's range on show, in SPAN_CELLS cells."""
+    return f"[{values.min():+.3f},{values.max():+.3f}]"
 
 
 def show(view: HeatmapView, seen: Seen) -> None:
@@ -202,7 +247,16 @@ def show(view: HeatmapView, seen: Seen) -> None:
             ),
         )
         neurons = tuple(order)
-    view.data = HeatmapData(history, symbols, seen.interventions, seen.selected, neurons, units_of(s.task, symbols))
+    view.data = HeatmapData(
+        history,
+        symbols,
+        seen.interventions,
+        seen.selected,
+        neurons,
+        units_of(s.task, symbols),
+        seen.short,
+        view.autoscale,
+    )
 
 
 def units_of(task: Task, symbols: str) -> tuple[tuple[int, int, str], ...]:
@@ -227,14 +281,16 @@ VIEW = View(
     "The seed's activation figure: a row per neuron, a column per step, the symbols read below "
     "(every other game shaded, and what ended it under it). It follows the stream; f freezes it; "
     "i pins the selected neuron (then only pinned neurons show, in the order pinned); g sorts the "
-    "rows by role.",
+    "rows by role; u colours each row over its own range (a counter that moves by 0.003 shows), and its "
+    "label gives the range. Each row is labelled with its neuron's role once the roles are known.",
     tip="Activation heatmap: neurons × steps",
     make=lambda session: HeatmapView(),
     show=show,
-    depends=lambda seen: (seen.frame, seen.interventions, seen.selected),
+    depends=lambda seen: (seen.frame, seen.interventions, seen.selected, seen.short),
     keys=(
         Binding("f", "freeze", "Freeze", tooltip="Freeze the heatmap, or follow the stream again"),
         Binding("i", "pin", "Pin", show=False, tooltip="Pin the selected neuron: the heatmap shows the pinned only"),
         Binding("g", "sort", "By role", show=False, tooltip="Sort the heatmap's rows by role, or by number"),
+        Binding("u", "autoscale", "Autoscale", show=False, tooltip="Colour each heatmap row over its own range"),
     ),
 )

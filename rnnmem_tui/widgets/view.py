@@ -25,6 +25,7 @@ class Seen:
     interventions: Interventions
     selected: int
     roles: Sequence[NeuronRoles] = ()
+    short: tuple[str, ...] = ()  # each neuron's role as the panel labels it (given, or the roles' short labels)
 
     @property
     def labels(self) -> tuple[str, ...]:
