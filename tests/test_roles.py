@@ -469,7 +469,9 @@ def test_benjamini_hochberg_passes_the_features_a_neuron_beats_and_no_others():
     passing = {cands[i].feature.name for i in np.flatnonzero(v.passes(score)) if cands[i].memory}
     assert passing == {"read", "left"}  # 0.005 <= 0.0083 and 0.01 <= 0.0167
     role = v.role(rows["left"][0], 0)
-    assert role.control["p"] == 0.01 and role.control["random"] == pytest.approx(0.86)  # the 3rd largest: p <= 2 x 0.05 / 6
+    assert role.control["p"] == 0.01 and role.control["random"] == pytest.approx(
+        0.86
+    )  # the 3rd largest: p <= 2 x 0.05 / 6
 
 
 def test_the_null_of_networks_run_together_is_each_network_probed_alone():

@@ -91,8 +91,7 @@ class ExploreScreen(Screen):
         src = self.source or "network"
         self.query_one("#task").border_title = src if src.startswith(s.task.name) else f"{s.task.name} · {src}"
         self.query_one("#output").border_title = "next symbol"
-        verdict = "trained here: no recorded verdict" if self.trained else badge(s.net.meta, self.note)
-        self.query_one("#neurons").border_title = f"{s.net.hidden} neurons · {verdict}"
+        self.title_neurons()
         for v in self.views.values():
             widget = self.query_one(f"#{v.name}")
             widget.border_title, widget.border_subtitle = v.title, v.subtitle
@@ -101,6 +100,19 @@ class ExploreScreen(Screen):
         if not self.labels:  # measured once the first frame is on screen, so that it never waits for them
             self.query_one("#neurons").border_subtitle = "finding roles…"
             self.call_after_refresh(find_roles, self, s.net, s.task)
+
+    def title_neurons(self) -> None:
+        """The neurons' panel title: how many and the recorded verdict, or the verdict alone where the panel is
+        too narrow for both (its interval is never cut)."""
+        s, panel = self.session, self.query_one("#neurons")
+        verdict = "trained here: no recorded verdict" if self.trained else badge(s.net.meta, self.note)
+        full = f"{s.net.hidden} neuron{'s' * (s.net.hidden != 1)} · {verdict}"
+        room = panel.size.width - 6  # the corners and the title's spaces
+        panel.border_title = full if room <= 0 or len(full) <= room else verdict
+
+    def on_resize(self) -> None:
+        """Titles fit the new width."""
+        self.call_after_refresh(self.title_neurons)
 
     def on_roles_found(self, message: RolesFound) -> None:
         """Show the roles beside the neurons and in the views."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 from rich.style import Style
 from rich.text import Text
 
@@ -55,9 +57,9 @@ class LinesView(TaskView):
         f = self.data
         width, height = self.size.width, self.size.height
         if f.t == 0:
-            return Text.assemble(
-                ("h = 0, the start token read.\nspace plays, n steps, ? shows every key.", self.style("dim"))
-            )
+            words = "h = 0, the start token read. space plays, n steps, ? shows every key."
+            lines = textwrap.wrap(words, max(width, 20))  # never cut at 80 columns
+            return Text.assemble(("\n".join(lines), self.style("dim")))
         rows: list[Text] = []
         units = f.recent[-max(0, height - (0 if f.finished else 1)) :] if height else ()
         column = min(self.longest, width - 2)
