@@ -480,11 +480,8 @@ def sizes_against_study(root: Path) -> str:
         ups = [x for x in (low.hidden if low else None, built) if x is not None]
         said = [f"training meets at {low.hidden}" if low else "no searched size meets"]
         said.append(f"a construction at {built}" if built is not None else "no construction yet")
-        most = (
-            f"at most {min(ups)} neurons ({', '.join(said)})"
-            if ups
-            else f"no size known to suffice ({', '.join(said)})"
-        )
+        most = f"at most {min(ups)} neuron{'s' * (min(ups) > 1)}" if ups else "no size known to suffice"
+        most += f" ({', '.join(said)})"
         if m["study"] is None:
             where = "not in the study"
         elif ups and min(ups) < m["study"]:

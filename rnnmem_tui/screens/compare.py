@@ -131,7 +131,7 @@ class CompareScreen(Screen):
         s0 = self.sessions[0]
         top = Text(f" {self.mode.upper()} ", style="reverse bold")
         top.append(
-            f"  {'▶ playing' if self.playing else 'paused'} at {SPEEDS[self.speed]} steps/s"
+            f"  {'▶ playing' if self.playing else 'paused'} at {SPEEDS[self.speed]} step{'s' * (SPEEDS[self.speed] != 1)}/s"
             f"  step {s0.frame.t}  units {s0.frame.units}"
         )
         low = Text(" ")
