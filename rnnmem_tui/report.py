@@ -528,6 +528,23 @@ def study_table(root: Path, cache: dict) -> str:
     return table(root, layout_records(root, cache))
 
 
+def figures_table(cache: dict) -> str:
+    """The study's figures as we draw them: each with what it shows, the command and keys that redraw it in the
+    explorer, and our SVG; a figure that chooses its neurons by role names them from the generated results."""
+    from .figures import FIGURES
+
+    lines = ["| the study's figure | what it shows | command | keys | ours |", "|---|---|---|---|---|"]
+    for f in FIGURES:
+        labels = [n["label"] for n in cached(cache, data_dir("weights") / f"{f.network}.npz", neuron_roles)]
+        keys, caption = f.chosen_from(labels if f.choose else [])
+        cell = lambda text: text.replace("|", "\\|")  # noqa: E731
+        lines.append(
+            f"| {f.name}.png | {cell(caption)} | `{f.command}` | `{cell(f.text_of(keys))}` | "
+            f"[{f.name}.svg](figures/{f.name}.svg) |"
+        )
+    return "\n".join(lines) + "\n"
+
+
 def study_rules() -> str:
     """The written rules that choose each claim's word, from the rules' own docstrings."""
     from .claims import rules_text
@@ -550,6 +567,7 @@ BLOCKS: dict[str, Callable[[Path, dict], str]] = {  # a block's name -> its text
     "bench": lambda root, cache: bench_table(root),
     "study": lambda root, cache: study_table(root, cache),
     "study-rules": lambda root, cache: study_rules(),
+    "figures": lambda root, cache: figures_table(cache),
 }
 
 

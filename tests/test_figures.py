@@ -39,11 +39,29 @@ def test_the_figures_command_redraws_a_figure(tmp_path, capsys):
     assert run(["figures", "--out", str(tmp_path), "--only", "toprow,opt"]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["opt.svg", "toprow.svg"]
     text = (tmp_path / "toprow.svg").read_text()
-    from rnnmem_tui.figures import ROW_NEURONS
-
-    assert "pinned&#160;" + "&#160;".join(map(str, ROW_NEURONS)) in text
+    toprow = next(f for f in FIGURES if f.name == "toprow")
+    neurons = "".join(toprow.keys[1 : toprow.keys.index("m")]).split("i")[:-1]  # `h 2 6 i 2 4 i ...`
+    if neurons:
+        assert "pinned&#160;" + "&#160;".join(neurons) in text
 
 
 def test_an_unknown_figure_is_refused(tmp_path, capsys):
     assert run(["figures", "--out", str(tmp_path), "--only", "nope"]) == 2
     assert "no figure nope" in capsys.readouterr().err and not list(tmp_path.iterdir())
+
+
+def test_the_row_figures_name_the_neurons_their_roles_confirm():
+    from rnnmem_tui.figures import TOP, row_figure
+
+    labels = [
+        "bit: cell 4 filled (AUC 1.00)",
+        "unexplained (best: top row complete, AUC 0.85)",
+        "flag: top row complete (low) (AUC 0.99)",
+        "flag: bottom row complete (AUC 0.97) · correlational",
+    ]
+    keys, caption = row_figure(TOP, "the top row")(labels)
+    assert keys[:7] == ("h", "2", "i", "3", "i", "0", "i")  # top row, bottom row, then the cell bit
+    assert "2: flag: top row complete (low) (AUC 0.99)" in caption and "· correlational" in caption
+    assert "no neuron passes" not in caption
+    keys, caption = row_figure(TOP, "the top row")(labels[:2])
+    assert "no neuron passes for the top row complete" in caption and keys[:3] == ("h", "0", "i")
