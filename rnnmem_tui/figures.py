@@ -1,5 +1,6 @@
 """The seed study's nine figures, each as a network, a terminal size and the keys that reproduce it in the
-explorer; `rnnmem-tui figures --out DIR` replays them all headless and saves each screen as DIR/NAME.svg."""
+explorer; `rnnmem-tui figures --out DIR` replays them all headless and saves each view in figure mode as
+DIR/NAME.svg and DIR/NAME.png."""
 
 from __future__ import annotations
 
@@ -160,10 +161,11 @@ FIGURES = (
 )
 
 
-async def draw(figure: Figure, out: Path) -> Path:
-    """Open the explorer headless on the figure's network, press its keys, save the screen as out/NAME.svg."""
+async def draw(figure: Figure, out: Path) -> list[Path]:
+    """Open the explorer headless on the figure's network, press its keys, and save the view in figure mode
+    (its caption in place of the status line and footer) as out/NAME.svg and out/NAME.png."""
     from .app import ExplorerApp
-    from .screens.exports import write_svg
+    from .screens.exports import save_figure
 
     net = load(figure.network)
     # the roles as the generated results give them: no roles worker to wait for
@@ -172,12 +174,13 @@ async def draw(figure: Figure, out: Path) -> Path:
         await pilot.pause()
         for key in figure.keys:
             await pilot.press(key)
+        app.screen.figure_mode(True)
         await pilot.pause()
-        return write_svg(app, out / f"{figure.name}.svg", replace=True)
+        return list(save_figure(app, out / figure.name, replace=True))
 
 
 def make_figures(out: str | Path, names: list[str] | None = None) -> list[Path]:
-    """Draw the figures (all, or those named) into the folder out; returns the files written."""
+    """Draw the figures (all, or those named) into the folder out; returns the files written (SVG and PNG)."""
     out = make_folder(out, "--out names the folder the figures go to")
     wanted = [f for f in FIGURES if not names or f.name in names]
-    return [asyncio.run(draw(f, out)) for f in wanted]
+    return [p for f in wanted for p in asyncio.run(draw(f, out))]

@@ -32,12 +32,13 @@ def test_every_figure_of_the_study_has_its_row_in_the_docs_and_an_svg_of_ours():
         row = next(line for line in page.splitlines() if line.startswith(f"| {f.name}.png |"))
         assert f"`{f.command}`" in row and f"`{f.keys_text}`" in row and f"](figures/{f.name}.svg)" in row
         assert (ROOT / "docs" / "figures" / f"{f.name}.svg").read_text().lstrip().startswith("<svg")
+        assert (ROOT / "docs" / "figures" / f"{f.name}.png").read_bytes()[:4] == b"\x89PNG"
 
 
 @pytest.mark.slow  # draws a figure in the explorer
 def test_the_figures_command_redraws_a_figure(tmp_path, capsys):
     assert run(["figures", "--out", str(tmp_path), "--only", "toprow,opt"]) == 0
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["opt.svg", "toprow.svg"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["opt.png", "opt.svg", "toprow.png", "toprow.svg"]
     text = (tmp_path / "toprow.svg").read_text()
     toprow = next(f for f in FIGURES if f.name == "toprow")
     neurons = "".join(toprow.keys[1 : toprow.keys.index("m")]).split("i")[:-1]  # `h 2 6 i 2 4 i ...`

@@ -309,3 +309,19 @@ async def test_heatmap_rows_carry_their_roles_and_autoscale_shows_each_rows_rang
         text = "\n".join(view.render_line(y).text for y in range(view.size.height))
         lo, hi = view.data.history[-10:, 0].min(), view.data.history[-10:, 0].max()
         assert f"[{lo:+.3f},{hi:+.3f}]" in text
+
+
+async def test_figure_mode_saves_the_view_with_its_caption_as_svg_and_png(tmp_path):
+    """Issue 24: a figure is the view alone, with a caption, as SVG (our font, no CDN) and PNG."""
+    net = load(shipped("grammar"))
+    app = ExplorerApp(net, task_for(net), seed=3, source="grammar-4.npz", export_dir=tmp_path, labels=[""] * 4)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press(*"nnnnn", "1", "z", "h", "F")
+        await pilot.pause(0.3)
+        assert app.screen.query_one("#status").display  # the status line is back after the figure
+    svg = next(tmp_path.glob("*.svg")).read_text()
+    png = next(tmp_path.glob("*.png")).read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and "cdnjs" not in svg and "DejaVu Sans Mono" in svg
+    text = svg.replace("&#160;", " ")
+    assert "grammar-4.npz" in text and "seed 3" in text and "n1 zeroed" in text and "Heatmap" in text
+    assert "Quit" not in text  # no footer

@@ -248,14 +248,15 @@ def first_ctrl_c_asks() -> Iterator[Callable[[], bool]]:
 
 @click.command(
     "figures",
-    short_help="redraw the seed study's nine figures in the explorer and save each as SVG",
+    short_help="redraw the seed study's nine figures in the explorer and save each as SVG and PNG",
     help="Open the explorer headless on each figure's network, press the keys that reproduce the figure (the "
-    "README's figure table lists them) and save the screen as OUT/NAME.svg.",
+    "study's figures page lists them) and save the view in figure mode, its rows labelled with their roles and "
+    "a caption under it, as OUT/NAME.svg and OUT/NAME.png (drawn with the bundled font).",
 )
 @click.option("--out", default="docs/figures", metavar="DIR", help="where to write (default docs/figures)")
 @click.option("--only", multiple=True, metavar="NAME,...", help="only these figures, e.g. toprow,opt (repeatable)")
 def figures(out, only) -> int:
-    """Redraw the study's figures into --out, one SVG each, and say which were written."""
+    """Redraw the study's figures into --out, an SVG and a PNG each, and say which were written."""
     from ..figures import FIGURES, make_figures  # the explorer loads only when it is wanted
 
     only = [name for names in only for name in names.split(",")]

@@ -47,7 +47,7 @@ def report(root: Path, check: bool) -> int:
     if folder.is_dir():
         from ..figures import make_figures  # the explorer loads only when it is wanted
 
-        before = {p.name: p.read_bytes() for p in folder.glob("*.svg")}
+        before = {p.name: p.read_bytes() for p in folder.iterdir() if p.suffix in (".svg", ".png")}
         changed += [f"docs/figures/{p.name}" for p in make_figures(folder) if before.get(p.name) != p.read_bytes()]
     print(f"report: rewrote {', '.join(changed) if changed else 'nothing: all is current'}", file=sys.stderr)
     return 0

@@ -13,17 +13,17 @@ from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import ContentSwitcher, Footer, Input
+from textual.widgets import ContentSwitcher, Footer, Input, Static
 
 from ..roles import NeuronRoles
-from ..session import TEMPERATURES, Session
+from ..session import TEMPERATURES, Session, describe
 from ..widgets.board import BoardView
 from ..widgets.lines import LinesView
 from ..widgets.neurons import NeuronData, NeuronsView
 from ..widgets.output import OutputData, OutputView, show_symbol
 from ..widgets.status import StatusBar, StatusData, badge
 from ..widgets.workers import RolesFound, find_roles
-from .exports import export_steps, save_network
+from .exports import export_steps, save_figure, save_network
 from . import keys
 from .keys import KEYS, SPEEDS, DigitPicker
 from .views import VIEWS, Seen, View
@@ -82,6 +82,7 @@ class ExploreScreen(Screen):
                 widget.id = v.name
                 widget.add_class("view")
                 yield widget
+        yield Static(id="figure-caption")
         yield StatusBar(id="status")
         yield Footer(compact=True, show_command_palette=False)
 
@@ -346,6 +347,39 @@ class ExploreScreen(Screen):
             self.notify(f"could not export: {e}", severity="error", timeout=6)
             return
         self.notify(f"saved {path}", timeout=4)
+
+    def figure_caption(self) -> str:
+        """What a figure of this screen shows: the network, its recorded verdict with its interval, the view,
+        the mode, the seed and the neurons held."""
+        s = self.session
+        verdict = "trained here: no recorded verdict" if self.trained else badge(s.net.meta)
+        view = "the explorer's panels" if self.view == "main" else self.views[self.view].label
+        held = describe(s.interventions) or "no neuron held"
+        return f"{self.source or s.task.name} · {verdict} · {view} · {s.mode} mode, seed {s.seed}, step {s.frame.t} · {held}"
+
+    def figure_mode(self, on: bool) -> None:
+        """Show the screen as a figure: the caption in place of the status line and the footer; or back."""
+        self.query_one("#figure-caption", Static).update(self.figure_caption() if on else "")
+        self.query_one("#figure-caption").display = on
+        self.query_one("#status").display = not on
+        self.query_one(Footer).display = not on
+
+    def action_figure(self) -> None:
+        """Save the view on screen as a figure, SVG and PNG, with its caption and without the status line and
+        footer, into the export folder."""
+        self.figure_mode(True)
+        self.call_after_refresh(self._save_figure)
+
+    def _save_figure(self) -> None:
+        view = "explorer" if self.view == "main" else self.view
+        try:
+            svg, png = save_figure(self.app, self.app.export_dir / f"{self.stem()}-{view}-step{self.session.frame.t}")
+        except (OSError, ValueError) as e:
+            self.notify(f"could not save the figure: {e}", severity="error", timeout=6)
+        else:
+            self.notify(f"saved {svg} and {png.name}", timeout=5)
+        finally:
+            self.figure_mode(False)
 
     def stem(self) -> str:
         """The network's name in the names of exported files."""

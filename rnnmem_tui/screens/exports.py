@@ -1,4 +1,5 @@
-"""What the explorer writes to its export folder: the screen as SVG, the steps kept as data, a trained network."""
+"""What the explorer writes to its export folder: the screen as SVG, a figure (SVG and PNG), the steps kept as data,
+a trained network."""
 
 from __future__ import annotations
 
@@ -26,6 +27,19 @@ def write_svg(app: App, path: Path, replace: bool = False) -> Path:
     where it went. A failed write raises PathError naming the file and leaves nothing behind."""
     svg = app.export_screenshot()
     return write_atomically(path, lambda f: f.write(svg.encode()), replace)
+
+
+def save_figure(app: App, stem: Path, replace: bool = False) -> tuple[Path, Path]:
+    """Save the app's screen as a figure: `stem.svg` with our bundled font instead of Textual's web fonts, and
+    `stem.png` drawn from it by resvg (`picture.py`), each atomically, under a free name unless `replace`;
+    returns both."""
+    from ..picture import png, portable
+
+    svg = portable(app.export_screenshot())
+    image = png(svg)
+    where = stem.with_suffix(".svg") if replace else free_name(stem.parent, stem.name, ".svg")
+    went = write_atomically(where, lambda f: f.write(svg.encode()), replace)
+    return went, write_atomically(went.with_suffix(".png"), lambda f: f.write(image), True)
 
 
 def export_steps(

@@ -43,6 +43,7 @@ def bindings(views: tuple[View, ...]) -> list[Binding]:
         Binding("X", "release_all", "Free all", show=False, tooltip="Release all: the original net"),
         *view_bindings(views),
         Binding("s", "export", "SVG", show=False, tooltip="Save the screen as an SVG file"),
+        Binding("F", "figure", "Figure", show=False, tooltip="Save the view as a figure (SVG and PNG) with a caption"),
         Binding(
             "E",
             "export_steps('.npz')",
