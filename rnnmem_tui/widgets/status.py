@@ -48,7 +48,9 @@ class StatusBar(TextLines):
         top.append(f" {d.mode.upper()} ", self.style("mode"))
         if d.mode == "sample":
             top.append(f" T={d.temperature:g}")
-        top.append(f"  {'▶ playing' if d.playing else 'paused'} at {d.speed:g} step{'s' * (d.speed != 1)}/s", self.style("dim"))
+        top.append(
+            f"  {'▶ playing' if d.playing else 'paused'} at {d.speed:g} step{'s' * (d.speed != 1)}/s", self.style("dim")
+        )
         top.append(f"  step {d.t}  units {d.units}")
         low = Text(no_wrap=True, overflow="ellipsis")
         r = d.running
