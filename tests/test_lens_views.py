@@ -126,12 +126,23 @@ async def test_zeroing_the_counter_takes_the_network_off_the_tasks_machine_live(
         assert "the network allows c where the task allows ↵" in text and "n1 zeroed" in text
 
 
-async def test_a_machine_too_large_for_the_grid_lists_the_recent_states():
+async def test_a_machine_too_large_to_list_is_summed_up_from_the_current_state():
+    """Issue 24: three-in-a-row-30's 6228 states showed one line, then blank lines."""
     app = LensApp("fill-optimal-10", MachineView, steps=4)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         text = screen_text(app)
-        assert "network's machine 512 states" in text and "512 states do not fit here" in text
+        assert "network's machine 512 states" in text and "512 states, too many to list" in text
+        assert "the last steps went through 0 → " in text and "→" in text.split("from the current one:")[1]
+        assert "states allow what the task's machine does" in text or "states allow other symbols" in text
+
+
+async def test_a_small_machine_lists_each_state_with_its_transitions():
+    app = LensApp("count-optimal-1", MachineView, steps=3)
+    async with app.run_test(size=(80, 40)) as pilot:
+        await settle(pilot)
+        text = screen_text(app)
+        assert "where each symbol leads" in text and " c→" in text
 
 
 def test_automaton_view_snapshot(snap_compare):

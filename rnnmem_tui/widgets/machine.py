@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from itertools import islice
 
 from rich.text import Text
@@ -165,37 +164,42 @@ class MachineView(Widget):
         return out
 
     def grid(self, out: Text, r: Report, now: int) -> None:
-        """Every state of the extracted machine as a numbered cell, when they fit: the current one reversed,
-        the recent ones bold, and those that disagree with the task's machine somewhere in red."""
+        """A small machine state by state with its transitions (each symbol to the state it leads to), the current
+        state reversed, the recent ones bold, those that disagree with the task's machine in red; a machine too
+        large for that, summarised: the current state's transitions, the recent path and how many states
+        disagree."""
         m = r.extracted.machine
-        width, lines = max(self.size.width, 8), max(self.size.height - out.plain.count("\n") - 1, 0)
-        labels = self.labels(m)
-        cw = max(map(len, labels)) + 1
-        per_line = max(width // cw, 1)
-        if -(-m.states // per_line) > lines:
-            trail = " → ".join(str(t) for t in self.trail)
-            out.append(f"\n{m.states} states do not fit here; the recent ones: {trail}", STYLE["dim"])
+        lines = max(self.size.height - out.plain.count("\n") - 1, 0)
+        if m.states + 1 <= lines:
+            out.append("each state, what it allows, and where each symbol leads\n", STYLE["dim"])
+            w = len(str(m.states - 1))
+            for i in range(m.states):
+                out.append(f"{i:>{w}}", self.style_of(i, now, r))
+                out.append(f" {self.moves(m, i)}\n", STYLE["state"])
             return
-        out.append("each state: its number and what it allows\n", STYLE["dim"])
-        for i, label in enumerate(labels):
-            style = (
-                STYLE["now"]
-                if i == now
-                else STYLE["trail"]
-                if i in self.trail
-                else STYLE["wrong"]
-                if i in r.comparison.wrong
-                else STYLE["state"]
-            )
-            out.append(label, style)
-            out.append("\n" if (i + 1) % per_line == 0 else " " * (cw - len(label)))
+        out.append(f"\n{m.states} states, too many to list; from the current one:\n", STYLE["dim"])
+        out.append(f"{now}", STYLE["now"])
+        out.append(f" {self.moves(m, now)}\n", STYLE["state"])
+        path = " → ".join(str(t) for t in self.trail[-TRAIL:])
+        out.append(f"the last steps went through {path}\n", STYLE["trail"])
+        wrong = len(r.comparison.wrong)
+        out.append(
+            f"{wrong} of {m.states} states allow other symbols than the task's machine does somewhere"
+            if wrong
+            else f"all {m.states} states allow what the task's machine does",
+            STYLE["wrong"] if wrong else STYLE["ok"],
+        )
 
     @staticmethod
-    @lru_cache(maxsize=8)
-    def labels(m: Machine) -> list[str]:
-        """Each state's number and what it allows, cut to three symbols: `14:b`."""
-        cut = [symbols(m.allows(i)) for i in range(m.states)]
-        return [f"{i}:{a if len(a) <= 3 else a[:2] + '…'}" for i, a in enumerate(cut)]
+    def style_of(i: int, now: int, r: Report) -> str:
+        """A state's style: current, then wrong (it disagrees with the task's machine), else plain."""
+        return STYLE["now"] if i == now else STYLE["wrong"] if i in r.comparison.wrong else STYLE["trail"]
+
+    @staticmethod
+    def moves(m: Machine, i: int) -> str:
+        """State i's transitions, e.g. `a→3 b→4`, or `allows nothing`."""
+        moves = [f"{show_symbol(m.vocab[x])}→{int(t)}" for x, t in enumerate(m.delta[i]) if t >= 0]
+        return " ".join(moves) or "allows nothing"
 
 
 VIEW = View(
