@@ -120,7 +120,8 @@ class PhaseView(Widget):
         """Every line: the canvas (H - 2 lines), then the legend."""
         if W < 8 or H < 6:
             return [Strip([Segment("too small for the phase portrait"[:W], self.rich_style)])]
-        chars, look = self.canvas(W, H - 2)
+        legend = self.legend(self.key(), W)
+        chars, look = self.canvas(W, H - len(legend))
         base, out = self.rich_style, []
         changes = look[:, 1:] != look[:, :-1]  # (H, W - 1) where a run of one style ends
         styles = {name: base + _style(name) for name in ("", *STYLE.values())}
@@ -128,7 +129,7 @@ class PhaseView(Widget):
             cuts = [0, *(np.flatnonzero(changes[r]) + 1).tolist(), W]
             out.append(Strip([Segment("".join(row[a:b]), styles[look[r, a]]) for a, b in zip(cuts, cuts[1:])], W))
         console = self.app.console
-        for line in self.legend(self.key()).split("\n"):
+        for line in legend:
             out.append(Strip(line.render(console)).apply_style(base).adjust_cell_length(W, base))
         return out
 
@@ -163,8 +164,9 @@ class PhaseView(Widget):
         put(trail[-1:], "●", STYLE["now"])
         return chars, look
 
-    def legend(self, k: tuple) -> Text:
-        """What the symbols mean, which plane this is, and what the fixed points are."""
+    def legend(self, k: tuple, width: int) -> list[Text]:
+        """What the symbols mean, which plane this is and its ranges, and what the fixed points are, in lines of
+        at most `width` cells (an item is never cut)."""
         sym = show_symbol(k[0])
         found = self.points.get(k)
         if found is None:
@@ -177,11 +179,19 @@ class PhaseView(Widget):
                 else f"{sym}: no fixed point"
             )
         held = describe(self.session.interventions)
-        t = Text(f"{self.plane.names[0]} →  {self.plane.names[1]} ↑  ")
-        for glyph, name in (("●", "now"), ("•", "trail"), *((g, k) for k, g in GLYPH.items())):
-            t.append(f"{glyph} {name}  ", STYLE[name])
-        t.append(f"\n{what}" + (f" · {held}" if held else ""))
-        return t
+        (x, y), (u0, u1, v0, v1) = self.plane.names, self.plane.bounds
+        items = [Text(f"{x} → {u0:+.2f} to {u1:+.2f}"), Text(f"{y} ↑ {v0:+.2f} to {v1:+.2f}")]
+        shown = (("●", "now", "now"), ("•", "trail", "last 8"), ("•", "old", f"last {TRAIL}"))
+        items += [
+            Text(f"{g} {words}", STYLE[name]) for g, name, words in (*shown, *((g, k, k) for k, g in GLYPH.items()))
+        ]
+        lines = [Text()]
+        for item in items:
+            if lines[-1].cell_len and lines[-1].cell_len + 2 + item.cell_len > width:
+                lines.append(Text())
+            lines[-1].append_text(Text("  ") if lines[-1].cell_len else Text())
+            lines[-1].append_text(item)
+        return [*lines, Text(what + (f" · {held}" if held else ""))]
 
 
 VIEW = View(
