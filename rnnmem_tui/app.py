@@ -43,6 +43,7 @@ class RnnmemApp(App):
     CSS_PATH = "app.tcss"
     TITLE = "rnnmem-tui"
     crash: BaseException | None = None  # an unhandled exception that ended the app
+    export_dir: Path = Path(".")  # where the screen's exports go
 
     BINDINGS = [Binding("ctrl+c", "interrupt", "Interrupt", show=False, priority=True)]
 
@@ -61,6 +62,10 @@ class RnnmemApp(App):
     def parting_words(self) -> str | None:
         """What an interrupted app says as it goes; nothing by default."""
         return None
+
+    def export_svg(self, stem: str) -> str:
+        """Save the screen as `stem.svg` in the export directory (`stem-2.svg`... if taken); returns its path."""
+        return str(write_svg(self, self.export_dir / f"{stem}.svg"))
 
     def _handle_exception(self, error: Exception) -> None:
         """Keep the exception for the runner, which reports it in one line (Textual would print a traceback)."""
@@ -87,9 +92,11 @@ class CompareApp(RnnmemApp):
         names: tuple[str, str] = ("A", "B"),
         mode: str = "teacher",
         play: bool = False,
+        export_dir: str | Path = ".",
     ) -> None:
         super().__init__()
         self.nets, self.rnn_task, self.seed, self.names, self.mode, self.play = (a, b), task, seed, names, mode, play
+        self.export_dir = Path(export_dir)
 
     def get_default_screen(self) -> Screen:
         """The comparison."""
@@ -182,10 +189,6 @@ class ExplorerApp(RnnmemApp):
             self.notify(f"saved {self.export_svg('rnnmem-tui-screen')}", timeout=4)
         except (OSError, ValueError) as e:
             self.notify(f"could not export: {e}", severity="error", timeout=6)
-
-    def export_svg(self, stem: str) -> str:
-        """Save the screen as `stem.svg` in the export directory (`stem-2.svg`... if taken); returns its path."""
-        return str(write_svg(self, self.export_dir / f"{stem}.svg"))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Textual's commands (its screenshot replaced by ours, into the export folder), the help, then every

@@ -37,7 +37,8 @@ async def test_two_4_neuron_networks_read_one_stream_at_80x24():
             text = panel(app, k)
             assert all(f"{i} " in text for i in range(4)), text  # every neuron on screen
         await pilot.press("m", "a", "b", "a")
-        assert a.mode == b.mode == "type" and a.symbols(3) == b.symbols(3) == "aba" and a.frame.t == 33
+        # the teacher's unfinished line is finished by the rules first: a typed unit starts a line of its own
+        assert a.mode == b.mode == "type" and a.symbols(3) == b.symbols(3) == "aba" and a.frame.t == b.frame.t >= 33
         assert a.frame.prefix == b.frame.prefix
         assert "A bad mass" not in str(app.screen.query_one("#compare-status").render())
 
@@ -72,3 +73,26 @@ def test_compare_takes_no_sampling_mode():
     with pytest.raises(click.UsageError):
         parse(compare, ["count-2", "count-2", "--mode", "sample"])
     assert task_for(net).name == "count"
+
+
+async def test_an_intervention_acts_on_the_side_in_focus_and_tab_moves_the_focus():
+    """Issue 24: compare was a reduced app: z, c, ←, ? and s did nothing, and +/- showed at the next step."""
+    from rnnmem_tui.app import CompareApp
+    from rnnmem_tui.weights import load, task_for
+
+    a, b = load("grammar-4"), load("grammar-optimal-4")
+    app = CompareApp(a, b, task_for(a), names=("grammar-4", "grammar-optimal-4"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        await pilot.press("n", "n", "n", "down", "z")
+        assert screen.sessions[0].interventions.of(1) == "zeroed" and not screen.sessions[1].interventions
+        await pilot.press("tab", "c")
+        assert screen.sessions[1].interventions.of(1).startswith("clamped") and screen.side == 1
+        assert "▶B" in str(screen.query_one("#neurons-1").border_title)
+        t = screen.sessions[0].frame.t
+        await pilot.press("left")
+        assert screen.sessions[0].frame.t == t - 1 == screen.sessions[1].frame.t
+        await pilot.press("plus")
+        assert "20 steps/s" in str(screen.query_one("#compare-status").render())
+        await pilot.press("X")
+        assert not screen.sessions[1].interventions and screen.sessions[0].interventions

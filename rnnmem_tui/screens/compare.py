@@ -1,4 +1,5 @@
-"""Two networks of one task side by side, reading one input stream: their sparkbars, next-symbol bars and scores."""
+"""Two networks of one task side by side, reading one input stream: their sparkbars with their roles, next-symbol
+bars and scores; an intervention acts on the side in focus."""
 
 from __future__ import annotations
 
@@ -14,10 +15,11 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Static
 
-from ..session import Session
+from ..session import Session, describe
 from ..widgets.neurons import NeuronData, NeuronsView
 from ..widgets.output import OutputData, OutputView, show_symbol
 from ..widgets.status import badge, mood, score
+from ..widgets.workers import RolesFound, find_side_roles
 from .explorer import FPS, SPARK
 from .keys import SPEEDS
 
@@ -30,17 +32,27 @@ class CompareScreen(Screen):
     BINDINGS = [
         Binding("space", "play", "Play", tooltip="Play or pause"),
         Binding("n,right", "step", "Step", key_display="n/→", tooltip="One step forward"),
+        Binding("left", "back", "Step back", key_display="←", show=False, tooltip="One step back, both sides"),
         Binding("m", "mode", "Mode", tooltip="Mode: teacher (valid units fed in) or type (you type)"),
+        Binding("tab", "side", "Side", priority=True, tooltip="Move the focus to the other network"),
+        Binding("z", "zero", "Zero", tooltip="Zero the selected neuron of the side in focus"),
+        Binding("c", "clamp", "Clamp", show=False, tooltip="Clamp it at its value now"),
+        Binding("C", "cycle_clamp", "Clamp ±1", show=False, tooltip="Clamp it at +1, then -1"),
+        Binding("x", "release", "Free", show=False, tooltip="Release it"),
+        Binding("X", "release_all", "Free all", show=False, tooltip="Release every neuron of the side in focus"),
         Binding("up", "select(-1)", "Up", key_display="↑", show=False, tooltip="Select the neuron above"),
         Binding("down", "select(1)", "Down", key_display="↓", show=False, tooltip="Select the neuron below"),
-        Binding("plus,equals_sign", "speed(1)", "Faster", key_display="+", show=False, tooltip="Play faster"),
-        Binding("minus", "speed(-1)", "Slower", key_display="-", show=False, tooltip="Play slower"),
+        Binding("plus,equals_sign", "speed(1)", "Speed up", key_display="+", show=False, tooltip="Play faster"),
+        Binding("minus", "speed(-1)", "Speed down", show=False, key_display="-", tooltip="Play slower"),
         Binding("r", "reset", "Reset", tooltip="Reset both: h = 0, the same stream"),
+        Binding("s", "export", "SVG", show=False, tooltip="Save the screen as an SVG file"),
+        Binding("question_mark", "help", "Help", key_display="?", tooltip="The keys of the comparison"),
     ]
 
     playing: reactive[bool] = reactive(False)
     speed: reactive[int] = reactive(SPEEDS.index(10))
     selected: reactive[int] = reactive(0)
+    side: reactive[int] = reactive(0)  # the network in focus: interventions act on it
 
     def __init__(self, sessions: Sequence[Session], names: Sequence[str], mode: str = "teacher") -> None:
         super().__init__()
@@ -50,6 +62,7 @@ class CompareScreen(Screen):
         for s in self.sessions:
             s.mode = mode
         self._timer: Timer | None = None
+        self.labels: list[tuple[str, ...]] = [() for _ in self.sessions]  # each side's roles, once found
 
     def compose(self) -> ComposeResult:
         """A column per network: its neurons, then its next-symbol bars; the scores and the keys below."""
@@ -63,11 +76,41 @@ class CompareScreen(Screen):
 
     def on_mount(self) -> None:
         """Title each side with its name, size and recorded verdict; draw; play if asked."""
-        for k, (s, name) in enumerate(zip(self.sessions, self.names)):
-            self.query_one(f"#neurons-{k}").border_title = f"{'AB'[k]} {name} · {s.net.hidden} · {badge(s.net.meta)}"
+        self.title_sides()
+        for k, s in enumerate(self.sessions):
             self.query_one(f"#output-{k}").border_title = f"{'AB'[k]} next symbol"
+            self.query_one(f"#neurons-{k}").border_subtitle = "finding roles…"
+            find_side_roles(self, k, s.net, s.task)
         self.show()
         self.playing = getattr(self.app, "play", False)
+
+    def title_sides(self) -> None:
+        """Title each side with its name, size and recorded verdict, the one in focus marked; the verdict alone
+        where the panel is too narrow for all."""
+        for k, (s, name) in enumerate(zip(self.sessions, self.names)):
+            panel = self.query_one(f"#neurons-{k}")
+            mark = "▶" if k == self.side else " "
+            full = f"{mark}{'AB'[k]} {name} · {s.net.hidden} · {badge(s.net.meta)}"
+            short = f"{mark}{'AB'[k]} {name} · {badge(s.net.meta).split(' [')[0]}"
+            room = panel.size.width - 6
+            panel.border_title = full if room <= 0 or len(full) <= room else short
+            panel.set_class(k == self.side, "in-focus")
+
+    def on_resize(self) -> None:
+        """Titles fit the new width."""
+        self.call_after_refresh(self.title_sides)
+
+    def on_roles_found(self, message: RolesFound) -> None:
+        """Show one side's roles beside its neurons."""
+        self.labels[message.side] = tuple(n.short for n in message.roles)
+        self.query_one(f"#neurons-{message.side}").border_subtitle = ""
+        self.show()
+
+    def watch_side(self) -> None:
+        """Mark the side in focus."""
+        if self.is_mounted:
+            self.title_sides()
+            self.show_status()
 
     @property
     def mode(self) -> str:
@@ -83,10 +126,12 @@ class CompareScreen(Screen):
         return min(max(i, 0), max(s.net.hidden for s in self.sessions) - 1)
 
     def watch_speed(self, i: int) -> None:
-        """A new timer at the new rate, paused unless playing."""
+        """A new timer at the new rate, paused unless playing; the status says the new speed at once."""
         if self._timer is not None:
             self._timer.stop()
         self._timer = self.set_interval(1.0 / min(SPEEDS[i], FPS), self.tick, pause=not self.playing)
+        if self.is_mounted:
+            self.show_status()
 
     def watch_playing(self, playing: bool) -> None:
         """Start or stop the timer."""
@@ -119,7 +164,7 @@ class CompareScreen(Screen):
             f = s.frame
             selected = min(self.selected, s.net.hidden - 1)
             self.query_one(f"#neurons-{k}", NeuronsView).data = NeuronData(
-                s.window(SPARK), s.interventions, selected, symbols=s.symbols(SPARK)
+                s.window(SPARK), s.interventions, selected, self.labels[k], s.symbols(SPARK)
             )
             self.query_one(f"#output-{k}", OutputView).data = OutputData(
                 s.net.vocab, f.step.p, f.legal, s.next_symbol(), "teacher" if s.mode == "teacher" else "next", f.bad
@@ -141,7 +186,8 @@ class CompareScreen(Screen):
         for k, s in enumerate(self.sessions):
             r = s.running()
             if r is not None:
-                low.append(f"{'AB'[k]} {r.name} ")
+                held = describe(s.interventions)
+                low.append(f"{'▶' if k == self.side else ''}{'AB'[k]}{' ' + held if held else ''} {r.name} ")
                 colour = {"good": "green", "bad": "bold red", "dim": "dim"}[mood(r, r.now)]
                 low.append(score(r, r.now, r.n_now), style=colour)
                 low.append("   ")
@@ -188,6 +234,68 @@ class CompareScreen(Screen):
     def action_speed(self, delta: int) -> None:
         """Faster or slower."""
         self.speed += delta
+
+    def action_side(self) -> None:
+        """Move the focus to the other network."""
+        self.side = (self.side + 1) % len(self.sessions)
+
+    def focused_session(self) -> Session:
+        """The session in focus."""
+        return self.sessions[self.side]
+
+    def neuron(self) -> int | None:
+        """The selected neuron of the side in focus, or None when that network has fewer neurons."""
+        return self.selected if self.selected < self.focused_session().net.hidden else None
+
+    def hold(self, act: str, *args) -> None:
+        """Zero, clamp or release the selected neuron of the side in focus, and redraw at once."""
+        i = self.neuron()
+        if i is None:
+            self.notify(f"{'AB'[self.side]} has no neuron {self.selected}", timeout=3)
+            return
+        getattr(self.focused_session(), act)(i, *args)
+        self.show()
+
+    def action_zero(self) -> None:
+        """Zero the selected neuron of the side in focus."""
+        self.hold("zero")
+
+    def action_clamp(self) -> None:
+        """Clamp it at its value now."""
+        self.hold("clamp")
+
+    def action_cycle_clamp(self) -> None:
+        """Clamp it at +1, then -1."""
+        self.hold("cycle_clamp")
+
+    def action_release(self) -> None:
+        """Release it."""
+        self.hold("release")
+
+    def action_release_all(self) -> None:
+        """Release every neuron of the side in focus."""
+        self.focused_session().release_all()
+        self.show()
+
+    def action_back(self) -> None:
+        """One step back, both sides."""
+        for s in self.sessions:
+            s.back()
+        self.show()
+
+    def action_export(self) -> None:
+        """Save the screen as SVG into the app's export folder."""
+        try:
+            path = self.app.export_svg(f"compare-{'-'.join(self.names)}-step{self.sessions[0].frame.t}")
+        except (OSError, ValueError) as e:
+            self.notify(f"could not export: {e}", severity="error", timeout=6)
+            return
+        self.notify(f"saved {path}", timeout=4)
+
+    def action_help(self) -> None:
+        """The comparison's keys."""
+        rows = "\n".join(f"{b.key_display or b.key:>6}  {b.tooltip}" for b in self.BINDINGS)
+        self.notify(rows + "\n     q  Quit", title="compare: keys", timeout=15)
 
     def action_reset(self) -> None:
         """Both back to h = 0 and the start of the same stream."""

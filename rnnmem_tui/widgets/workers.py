@@ -23,11 +23,11 @@ SWEEP = Protocol(units=1000)  # the ablation view's measure: `rnnmem-tui ablate`
 
 
 class RolesFound(Message):
-    """The roles worker labelled every neuron."""
+    """The roles worker labelled every neuron (of one side, in compare)."""
 
-    def __init__(self, roles: list[NeuronRoles]) -> None:
+    def __init__(self, roles: list[NeuronRoles], side: int = 0) -> None:
         super().__init__()
-        self.roles = roles
+        self.roles, self.side = roles, side
 
 
 class SweepProgress(Message):
@@ -52,8 +52,23 @@ class SweepDone(Message):
 
 @work(thread=True, exclusive=True, group="roles")
 def find_roles(screen: Screen, net: RNN, task: Task) -> None:
-    """Measure every neuron's roles as `rnnmem-tui explain` does (the screen shows no causal evidence, so
-    none is measured); posts RolesFound.
+    """Measure every neuron's roles as `rnnmem-tui explain` does (`measure_roles`); posts RolesFound."""
+    roles = measure_roles(net, task)
+    if roles is not None:
+        screen.post_message(RolesFound(roles))
+
+
+@work(thread=True, group="compare-roles")
+def find_side_roles(screen: Screen, side: int, net: RNN, task: Task) -> None:
+    """The roles of one side of a comparison (`measure_roles`); posts RolesFound with the side."""
+    roles = measure_roles(net, task)
+    if roles is not None:
+        screen.post_message(RolesFound(roles, side))
+
+
+def measure_roles(net: RNN, task: Task) -> list[NeuronRoles] | None:
+    """Every neuron's roles as `rnnmem-tui explain` finds them; None when the worker was cancelled or the
+    measurement failed.
 
     The measurement runs in a process of its own (`roles.serve`): in a thread it would hold the
     interpreter for seconds, and the keys would wait.
@@ -74,12 +89,11 @@ def find_roles(screen: Screen, net: RNN, task: Task) -> None:
             except subprocess.TimeoutExpired:
                 sent = None  # sent once; communicate keeps what it read so far
                 if worker.is_cancelled:
-                    return
+                    return None
     finally:
         child.kill()
         child.wait()
-    if child.returncode == 0 and not worker.is_cancelled:
-        screen.post_message(RolesFound(pickle.loads(out)))
+    return pickle.loads(out) if child.returncode == 0 and not worker.is_cancelled else None
 
 
 @work(thread=True, exclusive=True, group="ablation")
