@@ -545,6 +545,13 @@ def figures_table(cache: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def keys_table() -> str:
+    """The explorer's keys, from its bindings and the views' registry (`screens.keys.markdown`)."""
+    from .screens.keys import markdown
+
+    return markdown() + "\n"
+
+
 def study_rules() -> str:
     """The written rules that choose each claim's word, from the rules' own docstrings."""
     from .claims import rules_text
@@ -568,6 +575,7 @@ BLOCKS: dict[str, Callable[[Path, dict], str]] = {  # a block's name -> its text
     "study": lambda root, cache: study_table(root, cache),
     "study-rules": lambda root, cache: study_rules(),
     "figures": lambda root, cache: figures_table(cache),
+    "keys": lambda root, cache: keys_table(),
 }
 
 
