@@ -66,3 +66,14 @@ def test_the_row_figures_name_the_neurons_their_roles_confirm():
     assert "no neuron passes" not in caption
     keys, caption = row_figure(TOP, "the top row")(labels[:2])
     assert "no neuron passes for the top row complete" in caption and keys[:3] == ("h", "0", "i")
+
+
+def test_a_figure_uses_the_bundled_font_and_renders_the_same_png_twice():
+    from rnnmem_tui.picture import FAMILY, FONTS, png, portable
+
+    svg = (ROOT / "docs" / "figures" / "opt.svg").read_text()
+    out = portable(svg)
+    assert "@font-face" not in out and "cdnjs" not in out and f'"{FAMILY}"' in out
+    assert (FONTS / "LICENSE-DejaVu.txt").is_file() and len(list(FONTS.glob("*.ttf"))) == 2
+    first = png(svg)
+    assert first[:8] == b"\x89PNG\r\n\x1a\n" and png(svg) == first
