@@ -44,18 +44,18 @@ def bar(v: float, top: float) -> str:
 def table(d: AblationData, styles: dict[str, Style]) -> Table:
     """A row per zeroed neuron: the drop in validity, its TVD and bad mass, a damage bar and its role."""
     t = Table(box=None, padding=(0, 1), header_style=styles["head"], expand=False)
-    t.add_column("n", justify="right")
-    t.add_column("Δvalid", justify="right")
-    t.add_column("TVD", justify="right")
-    t.add_column("bad", justify="right")
+    t.add_column("n", justify="right", no_wrap=True)
+    t.add_column("Δvalid", justify="right", no_wrap=True, min_width=6)
+    t.add_column("TVD", justify="right", no_wrap=True, min_width=5)
+    t.add_column("bad", justify="right", no_wrap=True, min_width=5)
     t.add_column("damage", no_wrap=True)
-    t.add_column("role", no_wrap=True, overflow="ellipsis")
+    t.add_column("role", overflow="fold", ratio=1)  # the role wraps under itself; the figures are never cut
     top = max((a.damage for a in d.rows), default=0.0)
     for a in d.rows:
         s, drop = a.scores, a.scores.validity - a.intact.validity
         hurt = styles["bad"] if a.damage >= 0.05 else styles["dim"]
         i = a.neurons[0]
-        role = d.roles[i] if i < len(d.roles) else "…"
+        role = d.roles[i] if i < len(d.roles) else ""
         t.add_row(
             f"{'▶' if i == d.selected else ''}{','.join(map(str, a.neurons))}",
             Text(f"{drop:+.3f}", hurt),
@@ -87,7 +87,7 @@ class AblationView(Vertical):
         if self.sweep is None:
             self.sweep = AblationData(0, self.session.net.hidden)
             run_sweep(self, self.session.net, self.session.task)
-        self.data = replace(self.sweep, roles=seen.labels, selected=seen.selected)
+        self.data = replace(self.sweep, roles=seen.short, selected=seen.selected)
 
     def on_sweep_progress(self, message: SweepProgress) -> None:
         """Move the progress bar."""
@@ -138,6 +138,6 @@ VIEW = View(
     tip="Zero each neuron in turn: damage and role",
     make=AblationView,
     show=AblationView.show_seen,
-    depends=lambda seen: (seen.selected, len(seen.roles)),
+    depends=lambda seen: (seen.selected, seen.short),
     subtitle="damage: the fall in valid − TVD − bad",
 )
