@@ -7,6 +7,8 @@ look at every SVG in tests/__snapshots__/ before committing it.
 
 from __future__ import annotations
 
+import pytest
+
 from rnnmem_tui.app import CompareApp, ExplorerApp
 from rnnmem_tui.weights import default_network, load, shipped, task_for
 
@@ -183,3 +185,15 @@ def test_exporting_the_steps_with_a_neuron_zeroed(snap_compare, tmp_path, monkey
 
     assert snap_compare(app, terminal_size=(100, 30), run_before=run)
     assert (tmp_path / "exports" / "count-2-steps0-13.npz").is_file()
+
+
+VIEW_KEYS = {"grammar": ("h", "w", "a", "d", "k"), "fill": ("p",)}
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+@pytest.mark.parametrize("task, key", [(t, k) for t, keys in VIEW_KEYS.items() for k in keys])
+def test_every_view_at_both_sizes(snap_compare, task, key, size):
+    """Each view of the default network at the smallest and a roomy terminal (issue 24's space review)."""
+    net = load(default_network(task))
+    app = ExplorerApp(net, task_for(net), seed=0, source=default_network(task).name)
+    assert snap_compare(app, terminal_size=size, run_before=steps(30, key))
