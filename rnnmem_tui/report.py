@@ -97,12 +97,34 @@ CACHE = "report-cache.json"  # beside the pages, under docs/
 
 
 def analysis_key(path: Path, analysis: str) -> str:
-    """What a cached analysis of a file rests on: the file's bytes and the code of the analysis."""
+    """What a cached analysis of a file rests on: the file's bytes and the code of the analysis; of the random
+    nulls (nulls.json), only the shapes the file's networks have, so that measuring another shape's null
+    leaves the rest of the cache standing."""
     h = hashlib.sha256(path.read_bytes())
     pkg = Path(__file__).resolve().parent
     for name in ANALYSES[analysis]:
-        h.update(name.encode() + b"\0" + (pkg / name).read_bytes())
+        data = null_part(path) if name == "nulls.json" else (pkg / name).read_bytes()
+        h.update(name.encode() + b"\0" + data)
     return h.hexdigest()[:20]
+
+
+def null_part(path: Path) -> bytes:
+    """The entries of the shipped null table that an analysis of `path` rests on, with the table's version: a
+    weights file's own shape, or each shape a controls file lists."""
+    import tomllib
+
+    from .nulls import SHIPPED, shape_key
+    from .tasks import load_task
+    from .weights import task_for
+
+    if path.suffix == ".npz":
+        net = load(path)
+        shapes = [shape_key(task_for(net), net.hidden)]
+    else:
+        shapes = [shape_key(load_task(name), h) for name, h in tomllib.loads(path.read_text())["shapes"]]
+    table = json.loads(SHIPPED.read_text())
+    part = {"version": table.get("version"), "shapes": {k: table.get("shapes", {}).get(k) for k in shapes}}
+    return json.dumps(part, sort_keys=True).encode()
 
 
 def neuron_roles(path: Path) -> list[dict]:

@@ -120,3 +120,24 @@ def test_check_fails_on_a_result_typed_outside_a_block(tmp_path, capsys):
     (root / "docs" / "changelog.md").write_text("0.9935 [0.9928, 0.9942] on 2026-12-05\n")  # a log is exempt
     page.write_text(page.read_text().replace("(0.9935 [0.9928, 0.9942])", "(see the table)"))
     assert main(["report", "--root", str(root), "--check"]) == 0
+
+
+def test_an_analysis_rests_on_its_own_shapes_null_only(tmp_path, monkeypatch):
+    import json
+
+    from rnnmem_tui import nulls
+
+    table = json.loads(nulls.SHIPPED.read_text())
+    fake = tmp_path / "nulls.json"
+    fake.write_text(json.dumps(table))
+    monkeypatch.setattr(nulls, "SHIPPED", fake)
+    path = data_dir("weights") / "fill-10.npz"
+    before = report.analysis_key(path, "neuron_roles")
+    other = next(k for k in table["shapes"] if not k.startswith("fill {"))
+    table["shapes"][other] = {"nets": 1, "top": {}}
+    fake.write_text(json.dumps(table))
+    assert report.analysis_key(path, "neuron_roles") == before  # another shape's null changed
+    own = next(k for k in table["shapes"] if k.startswith("fill {") and k.endswith("H=10"))
+    table["shapes"][own] = {"nets": 1, "top": {}}
+    fake.write_text(json.dumps(table))
+    assert report.analysis_key(path, "neuron_roles") != before
