@@ -45,7 +45,9 @@ def evidence(r: Role) -> str:
     """A role's figures after its label: interval, controls and causal evidence."""
     lo, hi = r.interval
     random = "-" if r.control["random"] is None else f"{r.control['random']:.3f}"
-    out = f"[{lo:.3f}, {hi:.3f}] · input alone {r.control['input']:.3f} · random {random}"
+    p = r.control.get("p")
+    against = f" (p {p:.4f})" if p is not None and p < 1 else " (p > 0.05)" if p is not None else ""
+    out = f"[{lo:.3f}, {hi:.3f}] · input alone {r.control['input']:.3f} · random {random}{against}"
     if r.causal:
         c = r.causal
         out += f" · {c.measure} +zero {c.zero:+.3f} +clamp {c.clamp:+.3f} (at {c.clamp_value:+.2f})"
@@ -57,7 +59,8 @@ def evidence(r: Role) -> str:
     short_help="what each neuron holds, with controls and evidence",
     help="Score every neuron against the task's state features (at lags -1, 0, +1 and in each phase) over several "
     "teacher streams. A role passes when it beats what the symbols just read explain and random networks of the "
-    "same shape; each comes with an interval, its stability and what zeroing or clamping the neuron breaks.",
+    "same shape (an empirical p-value per feature, Benjamini-Hochberg at 0.05 over the neuron's features); each "
+    "comes with an interval, its stability and what zeroing or clamping the neuron breaks.",
 )
 @click.argument("path", metavar="PATH")
 @click.option(
@@ -101,7 +104,9 @@ LEGEND = (
     "ρ: Spearman's rank correlation, r: Pearson's, AUC: area under the ROC curve, each the weaker of its "
     "value over all steps and within the steps that read the same symbols; [lo, hi] over the streams, "
     "'?' when it straddles the threshold; input alone: the same measure for the best guess from the "
-    "symbols just read; random: the 99th percentile of random networks of this shape; zero and clamp "
+    "symbols just read; random: the score the random networks of this shape ask for (p: the share of them, "
+    "out of those drawn plus one, whose best neuron scored as high, over the feature's lags and phases; "
+    "Benjamini-Hochberg at 0.05 over the neuron's features decides what passes); zero and clamp "
     "(at the value the neuron takes where its feature rests): the rise in teacher-forced bad mass on "
     "the steps the feature governs, over 5 streams; whole: the change in sampled validity and in bad mass "
     "over all steps, zeroed and clamped, over 5 streams of 400 units (JSON: each with its 95% interval); "
@@ -186,7 +191,7 @@ def ablate(path, pairs, as_json, units, seed, roles) -> int:
 
 @click.command(
     "calibrate",
-    short_help="measure the random-network null thresholds that explain compares against",
+    short_help="measure the per-network random null that explain's p-values come from",
     help="For the shape (task and hidden size) of each weights file, probe random networks with N(0, 1) weights "
     "(200 or more; 1.5 x the task's features / 0.05) and keep, for each feature, the best score of each network's "
     "neurons: the per-network null that explain's p-values come from. explain does this itself, once, for a "
