@@ -214,9 +214,10 @@ def layout_record(path: Path) -> dict:
 
 def in_words(lay: list) -> str:
     """A layout in few words: its cell bits as one list (`cell bits 0, 1 x3, 4`), then each other role."""
-    cells = Counter(int(text.split()[1]) for kind, text in lay if kind == "bit" and text.startswith("cell "))
+    cells = Counter(text.split()[1] for kind, text in lay if kind == "bit" and text.startswith("cell "))
     rest = Counter(f"{kind}: {text}" for kind, text in lay if not (kind == "bit" and text.startswith("cell ")))
-    said = ["cell bits " + ", ".join(f"{c}" + (f" x{k}" if k > 1 else "") for c, k in sorted(cells.items()))]
+    order = sorted(cells, key=lambda c: (len(c), c))  # cells by their symbol: 0-9, then a-f on a 4x4 grid
+    said = ["cell bits " + ", ".join(f"{c}" + (f" x{cells[c]}" if cells[c] > 1 else "") for c in order)]
     said = said if cells else []
     said += [f"{k} x {role}" if k > 1 else role for role, k in rest.items()]
     return " + ".join(said) or "no memory role"
