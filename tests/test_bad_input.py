@@ -494,7 +494,7 @@ def flat(tmp_path, suffix: str, few: int, many: int) -> None:
         assert d["symbols"].dtype == "<U1" and d["vocab"].shape == (11,) and d["clamped"].shape == (0, 2)
     else:
         with out.open() as f:
-            assert sum(1 for _ in f) == many + 1
+            assert sum(1 for _ in f) == many + 2  # the `# rnnmem-tui trace:` line, the header, a line per step
 
 
 @linux
@@ -530,7 +530,7 @@ def test_ctrl_c_writes_the_steps_done_and_exits_130(tmp_path, suffix):
         assert np.allclose(d["p"].sum(axis=1), 1)
     else:
         with out.open() as f:
-            assert sum(1 for _ in f) == rows + 1
+            assert sum(1 for _ in f) == rows + 2  # the `# rnnmem-tui trace:` line, the header, a line per step
     assert [p.name for p in tmp_path.iterdir()] == [out.name]  # no temporary file left
 
 

@@ -281,7 +281,8 @@ def test_explain_json_follows_the_contract(capsys):
         assert n["kind"] == n["roles"][0]["kind"] and n["score"] == n["roles"][0]["score"]
         assert n["measure"] in {"r", "spearman", "auc"} and isinstance(n["lag"], int) and n["lag"] in (-1, 0, 1)
         lo, hi = n["interval"]
-        assert lo <= n["score"] <= hi and set(n["control"]) == {"input", "random"}
+        assert lo <= n["score"] <= hi and set(n["control"]) == {"input", "random", "p"}
+        assert n["control"]["p"] is None or 0 < n["control"]["p"] <= 1
         assert set(n["causal"]) == {"zero", "clamp", "zero_interval", "clamp_interval", "clamp_value", "measure"}
         assert set(n["whole"]) == {"zero", "clamp", "clamp_value"} and not n["unread"]
         assert n["causal"]["measure"] in CAUSAL_MEASURES and isinstance(n["confident"], bool)

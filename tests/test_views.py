@@ -214,8 +214,8 @@ async def test_E_and_the_palette_export_the_steps_kept_as_trace_does(tmp_path):
         assert "Export data" in commands
         await commands["Export data as CSV"].callback()  # as the palette runs it
         await pilot.pause()
-        rows = (tmp_path / "fill-10-steps0-6.csv").read_text().splitlines()
-        assert len(rows) == 8 and rows[0].startswith("t,symbol,h0,h1")
+        about, *rows = (tmp_path / "fill-10-steps0-6.csv").read_text().splitlines()
+        assert about.startswith("# rnnmem-tui trace: ") and len(rows) == 8 and rows[0].startswith("t,symbol,h0,h1")
 
 
 async def test_the_palette_opens_a_view_to_act_on_it():
