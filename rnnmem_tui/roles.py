@@ -254,6 +254,7 @@ class NeuronRoles:
             self.top.as_json()
             if self.top
             else dict.fromkeys(("feature", "text", "lag", "phase", "measure", "score", "interval", "control", "causal"))
+            | {"correlational": False}  # no role, so no correlational one: every neuron object has the same keys
         )
         for extra in ("sign", "threshold"):
             top.pop(extra, None)

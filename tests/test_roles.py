@@ -277,7 +277,11 @@ def test_explain_json_follows_the_contract(capsys):
     assert [n["neuron"] for n in out] == [0, 1, 2, 3]
     for n in out:
         assert role_keys | {"neuron", "roles", "stability", "runner_up", "unread", "whole"} <= set(n)
-        assert n["roles"] and all(role_keys <= set(r) for r in n["roles"])
+        if not n["roles"]:  # neuron 2, "b seen": random 4-neuron networks hold it as well as any can
+            assert n["kind"] == "unexplained" and n["runner_up"]["feature"] == "seen" and n["score"] is None
+            assert n["correlational"] is False and set(n["whole"]) == {"zero", "clamp", "clamp_value"}
+            continue
+        assert all(role_keys <= set(r) for r in n["roles"])
         assert n["kind"] == n["roles"][0]["kind"] and n["score"] == n["roles"][0]["score"]
         assert n["measure"] in {"r", "spearman", "auc"} and isinstance(n["lag"], int) and n["lag"] in (-1, 0, 1)
         lo, hi = n["interval"]
