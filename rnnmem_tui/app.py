@@ -67,6 +67,13 @@ class RnnmemApp(App):
         """Save the screen as `stem.svg` in the export directory (`stem-2.svg`... if taken); returns its path."""
         return str(write_svg(self, self.export_dir / f"{stem}.svg"))
 
+    def save_screen(self, stem: str) -> None:
+        """`export_svg`, saying where the file went, or in a notice why it could not be written."""
+        try:
+            self.notify(f"saved {self.export_svg(stem)}", timeout=4)
+        except (OSError, ValueError) as e:
+            self.notify(f"could not export: {e}", severity="error", timeout=6)
+
     def _handle_exception(self, error: Exception) -> None:
         """Keep the exception for the runner, which reports it in one line (Textual would print a traceback)."""
         self.crash = self.crash or error
@@ -184,11 +191,8 @@ class ExplorerApp(RnnmemApp):
         """The palette's Screenshot: the explorer's export where it is open, else the screen as it is."""
         if isinstance(self.screen, ExploreScreen):
             self.screen.action_export()
-            return
-        try:
-            self.notify(f"saved {self.export_svg('rnnmem-tui-screen')}", timeout=4)
-        except (OSError, ValueError) as e:
-            self.notify(f"could not export: {e}", severity="error", timeout=6)
+        else:
+            self.save_screen("rnnmem-tui-screen")
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Textual's commands (its screenshot replaced by ours, into the export folder), the help, then every

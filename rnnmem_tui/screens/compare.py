@@ -285,12 +285,7 @@ class CompareScreen(Screen):
 
     def action_export(self) -> None:
         """Save the screen as SVG into the app's export folder."""
-        try:
-            path = self.app.export_svg(f"compare-{'-'.join(self.names)}-step{self.sessions[0].frame.t}")
-        except (OSError, ValueError) as e:
-            self.notify(f"could not export: {e}", severity="error", timeout=6)
-            return
-        self.notify(f"saved {path}", timeout=4)
+        self.app.save_screen(f"compare-{'-'.join(self.names)}-step{self.sessions[0].frame.t}")
 
     def action_help(self) -> None:
         """The comparison's keys."""

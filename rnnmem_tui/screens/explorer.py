@@ -341,12 +341,7 @@ class ExploreScreen(Screen):
     def action_export(self) -> None:
         """Save the screen as SVG, named after the network, the view and the step."""
         view = "explorer" if self.view == "main" else self.view
-        try:
-            path = self.app.export_svg(f"{self.stem()}-{view}-step{self.session.frame.t}")
-        except (OSError, ValueError) as e:
-            self.notify(f"could not export: {e}", severity="error", timeout=6)
-            return
-        self.notify(f"saved {path}", timeout=4)
+        self.app.save_screen(f"{self.stem()}-{view}-step{self.session.frame.t}")
 
     def figure_caption(self) -> str:
         """What a figure of this screen shows: the network, its recorded verdict with its interval, the view,
