@@ -96,3 +96,34 @@ async def test_an_intervention_acts_on_the_side_in_focus_and_tab_moves_the_focus
         assert "20 steps/s" in str(screen.query_one("#compare-status").render())
         await pilot.press("X")
         assert not screen.sessions[1].interventions and screen.sessions[0].interventions
+
+
+async def test_compare_opens_the_explorers_views_on_the_side_in_focus():
+    """Issue 24: compare gets the explorer's views through the same registry: h, w, a, d, k open on the side in
+    focus, tab turns the open view to the other side, escape goes back, and ? shows compare's own keys."""
+    from rnnmem_tui.app import CompareApp
+    from rnnmem_tui.screens.help import HelpScreen
+    from rnnmem_tui.weights import load, task_for
+
+    a, b = load("grammar-4"), load("grammar-optimal-4")
+    app = CompareApp(a, b, task_for(a), names=("grammar-4", "grammar-optimal-4"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        await pilot.press("n", "n", "h")
+        switcher = screen.query_one("#views")
+        assert switcher.current == "heatmap-0" and "grammar-4" in str(screen.query_one("#heatmap-0").border_title)
+        await pilot.press("tab")
+        assert switcher.current == "heatmap-1" and "grammar-optimal-4" in str(
+            screen.query_one("#heatmap-1").border_title
+        )
+        await pilot.press("z", "u")  # an intervention and a view's own key act on B, the side in focus
+        assert screen.sessions[1].interventions and not screen.sessions[0].interventions
+        assert screen.query_one("#heatmap-1").autoscale
+        await pilot.press("w")
+        assert switcher.current == "weights-1"
+        await pilot.press("escape")
+        assert switcher.current == "main"
+        await pilot.press("p")  # the probability heatmap is for grid tasks: not offered here
+        assert switcher.current == "main"
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen) and app.screen.title_ == "compare: keys"

@@ -170,6 +170,21 @@ def test_compare_grammar_4_with_its_construction_at_80x24(snap_compare):
     assert snap_compare(app, run_before=run)
 
 
+def test_compare_opens_the_heatmap_on_the_side_in_focus(snap_compare):
+    """Issue 24: compare opens the explorer's views on the side in focus (here B, the construction, zeroed)."""
+
+    async def run(pilot) -> None:
+        await pilot.pause()
+        for _ in range(30):
+            pilot.app.screen.action_step()
+        await pilot.press("tab", "down", "z", "h")
+        await pilot.pause()
+
+    a, b = load(shipped("grammar")), load(shipped("grammar", optimal=True))
+    app = CompareApp(a, b, task_for(a), names=("grammar-4.npz", "grammar-optimal-4.npz"))
+    assert snap_compare(app, run_before=run)
+
+
 def test_exporting_the_steps_with_a_neuron_zeroed(snap_compare, tmp_path, monkeypatch):
     """E writes the steps kept, as `trace` does, and says where (a relative folder, so the path is fixed)."""
     from pathlib import Path

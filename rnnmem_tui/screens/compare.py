@@ -1,5 +1,5 @@
 """Two networks of one task side by side, reading one input stream: their sparkbars with their roles, next-symbol
-bars and scores; an intervention acts on the side in focus."""
+bars and scores; an intervention acts on the side in focus, and the explorer's views open on it."""
 
 from __future__ import annotations
 
@@ -7,21 +7,24 @@ from collections.abc import Sequence
 
 from rich.text import Text
 from textual import events
+from textual.actions import parse
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Static
+from textual.widgets import ContentSwitcher, Footer, Input, Static
 
+from ..roles import NeuronRoles
 from ..session import Session, describe
 from ..widgets.neurons import NeuronData, NeuronsView
 from ..widgets.output import OutputData, OutputView, show_symbol
 from ..widgets.status import badge, mood, score
 from ..widgets.workers import RolesFound, find_side_roles
 from .explorer import FPS, SPARK
-from .keys import SPEEDS
+from .keys import SPEEDS, view_bindings
+from .views import VIEWS, Seen, View
 
 MODES = ("teacher", "type")  # both networks read the same symbols: fed valid units, or typed ones
 
@@ -47,12 +50,15 @@ class CompareScreen(Screen):
         Binding("r", "reset", "Reset", tooltip="Reset both: h = 0, the same stream"),
         Binding("s", "export", "SVG", show=False, tooltip="Save the screen as an SVG file"),
         Binding("question_mark", "help", "Help", key_display="?", tooltip="The keys of the comparison"),
+        Binding("escape", "view('main')", "Back", key_display="esc", tooltip="Back to the two networks"),
+        *view_bindings(VIEWS),  # the explorer's views, opened on the side in focus
     ]
 
     playing: reactive[bool] = reactive(False)
     speed: reactive[int] = reactive(SPEEDS.index(10))
     selected: reactive[int] = reactive(0)
-    side: reactive[int] = reactive(0)  # the network in focus: interventions act on it
+    side: reactive[int] = reactive(0)  # the network in focus: interventions act on it, views show it
+    view: reactive[str] = reactive("main")  # both networks' panels, or the name of a view open on the side in focus
 
     def __init__(self, sessions: Sequence[Session], names: Sequence[str], mode: str = "teacher") -> None:
         super().__init__()
@@ -63,14 +69,25 @@ class CompareScreen(Screen):
             s.mode = mode
         self._timer: Timer | None = None
         self.labels: list[tuple[str, ...]] = [() for _ in self.sessions]  # each side's roles, once found
+        self.roles: list[list[NeuronRoles]] = [[] for _ in self.sessions]
+        task = self.sessions[0].task
+        self.views = {v.name: v for v in VIEWS if v.applies(task)}  # those this task offers
+        self._drawn: dict[str, object] = {}  # a view's widget -> what it was last drawn from
 
     def compose(self) -> ComposeResult:
         """A column per network: its neurons, then its next-symbol bars; the scores and the keys below."""
-        with Horizontal(id="compare"):
-            for k in range(len(self.sessions)):
-                with Vertical(classes="side"):
-                    yield NeuronsView(id=f"neurons-{k}", classes="compare-neurons")
-                    yield OutputView(id=f"output-{k}", classes="compare-output")
+        with ContentSwitcher(id="views", initial="main"):
+            with Horizontal(id="main"):
+                for k in range(len(self.sessions)):
+                    with Vertical(classes="side"):
+                        yield NeuronsView(id=f"neurons-{k}", classes="compare-neurons")
+                        yield OutputView(id=f"output-{k}", classes="compare-output")
+            for k, s in enumerate(self.sessions):
+                for v in self.views.values():
+                    widget = v.make(s)
+                    widget.id = f"{v.name}-{k}"
+                    widget.add_class("view")
+                    yield widget
         yield Static(id="compare-status")
         yield Footer(compact=True, show_command_palette=False)
 
@@ -80,6 +97,10 @@ class CompareScreen(Screen):
         for k, s in enumerate(self.sessions):
             self.query_one(f"#output-{k}").border_title = f"{'AB'[k]} next symbol"
             self.query_one(f"#neurons-{k}").border_subtitle = "finding roles…"
+            for v in self.views.values():
+                widget = self.query_one(f"#{v.name}-{k}")
+                widget.border_title = f"{'AB'[k]} {self.names[k]} · {v.title}"
+                widget.border_subtitle = v.subtitle
             find_side_roles(self, k, s.net, s.task)
         self.show()
         self.playing = getattr(self.app, "play", False)
@@ -90,10 +111,16 @@ class CompareScreen(Screen):
         for k, (s, name) in enumerate(zip(self.sessions, self.names)):
             panel = self.query_one(f"#neurons-{k}")
             mark = "▶" if k == self.side else " "
-            full = f"{mark}{'AB'[k]} {name} · {s.net.hidden} · {badge(s.net.meta)}"
-            short = f"{mark}{'AB'[k]} {name} · {badge(s.net.meta).split(' [')[0]}"
+            name = name.removesuffix(".npz")
+            verdict = badge(s.net.meta)
+            titles = (
+                f"{mark}{'AB'[k]} {name} · {s.net.hidden} · {verdict}",
+                f"{mark}{'AB'[k]} {name} · {verdict.split(' [')[0]}",
+                f"{mark}{'AB'[k]} {name} · {verdict.split()[0] if '[' in verdict else verdict}",
+                f"{mark}{'AB'[k]} {name}",
+            )
             room = panel.size.width - 6
-            panel.border_title = full if room <= 0 or len(full) <= room else short
+            panel.border_title = next((t for t in titles if room <= 0 or len(t) <= room), titles[-1])
             panel.set_class(k == self.side, "in-focus")
 
     def on_resize(self) -> None:
@@ -102,15 +129,24 @@ class CompareScreen(Screen):
 
     def on_roles_found(self, message: RolesFound) -> None:
         """Show one side's roles beside its neurons."""
+        self.roles[message.side] = message.roles
         self.labels[message.side] = tuple(n.short for n in message.roles)
         self.query_one(f"#neurons-{message.side}").border_subtitle = ""
         self.show()
 
     def watch_side(self) -> None:
-        """Mark the side in focus."""
+        """Mark the side in focus; an open view turns to it."""
         if self.is_mounted:
             self.title_sides()
-            self.show_status()
+            self.watch_view(self.view)
+
+    def watch_view(self, view: str) -> None:
+        """Show both networks, or the view asked for on the side in focus."""
+        self.query_one(ContentSwitcher).current = "main" if view == "main" else f"{view}-{self.side}"
+        if view == "main":
+            self.call_after_refresh(self.title_sides)  # the panels' width was unknown while hidden
+        self.refresh_bindings()
+        self.show()
 
     @property
     def mode(self) -> str:
@@ -169,7 +205,21 @@ class CompareScreen(Screen):
             self.query_one(f"#output-{k}", OutputView).data = OutputData(
                 s.net.vocab, f.step.p, f.legal, s.next_symbol(), "teacher" if s.mode == "teacher" else "next", f.bad
             )
+        self.show_view()
         self.show_status()
+
+    def show_view(self, force: bool = False) -> None:
+        """Hand the view open on the side in focus what it shows, when that changed since it was last drawn."""
+        v = self.views.get(self.view)
+        if v is None:
+            return
+        k, s = self.side, self.focused_session()
+        selected = min(self.selected, s.net.hidden - 1)
+        seen = Seen(s, s.frame, s.interventions, selected, tuple(self.roles[k]), self.labels[k])
+        key, name = v.depends(seen), f"{v.name}-{k}"
+        if force or self._drawn.get(name, self) != key:
+            self._drawn[name] = key
+            v.show(self.query_one(f"#{name}"), seen)
 
     def show_status(self) -> None:
         """The mode and step, then each network's running score (bad mass per step while fed)."""
@@ -205,8 +255,37 @@ class CompareScreen(Screen):
             self.show()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Playing and stepping do nothing in type mode."""
-        return None if self.mode == "type" and action in ("play", "step") else True
+        """Playing and stepping do nothing in type mode; a view's keys show while it is open."""
+        if self.mode == "type" and action in ("play", "step"):
+            return None
+        if action == "view":
+            return parameters[0] != self.view and self.offers(action, parameters)
+        if action == "in_view":
+            return self.owner(str(parameters[0])) is self.views.get(self.view) is not None
+        return True
+
+    def offers(self, action: str, parameters: tuple[object, ...]) -> bool:
+        """Whether the task has the action at all: the views it offers and their keys."""
+        if action == "view":
+            return parameters[0] == "main" or parameters[0] in self.views
+        return action != "in_view" or self.owner(str(parameters[0])) is not None
+
+    def owner(self, action: str) -> View | None:
+        """The view whose keys include action."""
+        return next((v for v in self.views.values() if any(b.action == action for b in v.keys)), None)
+
+    def action_view(self, view: str) -> None:
+        """Open a view on the side in focus, or (escape) both networks; escape while typing in a view drops the typing."""
+        if view == "main" and self.view != "main" and isinstance(self.focused, Input):
+            widget = self.query_one(f"#{self.view}-{self.side}")
+            getattr(widget, "action_escape", lambda: self.set_focus(None))()
+            return
+        self.view = view
+
+    def action_in_view(self, action: str) -> None:
+        """A key of the open view: its widget's `action_<action>`, then a redraw."""
+        getattr(self.query_one(f"#{self.view}-{self.side}"), f"action_{action}")()
+        self.show_view(force=True)
 
     def action_play(self) -> None:
         """Play or pause."""
@@ -288,9 +367,16 @@ class CompareScreen(Screen):
         self.app.save_screen(f"compare-{'-'.join(self.names)}-step{self.sessions[0].frame.t}")
 
     def action_help(self) -> None:
-        """The comparison's keys."""
-        rows = "\n".join(f"{b.key_display or b.key:>6}  {b.tooltip}" for b in self.BINDINGS)
-        self.notify(rows + "\n     q  Quit", title="compare: keys", timeout=15)
+        """The comparison's keys, its modes and the views it opens, on the help screen."""
+        from .help import MODES as EXPLAINED, HelpScreen
+
+        offered = [b for b in self.BINDINGS if self.offers(*parse(b.action)[1:])]
+        modes = [m for m in EXPLAINED if m[0] in MODES]
+        panels = [
+            ("sides", "Each network's neurons with their roles, and its next-symbol bars; ▶ marks the side in focus.")
+        ]
+        offered.append(Binding("q", "quit", "Quit", tooltip="Quit"))
+        self.app.push_screen(HelpScreen(offered, modes, panels, tuple(self.views.values()), "compare: keys"))
 
     def action_reset(self) -> None:
         """Both back to h = 0 and the start of the same stream."""

@@ -13,7 +13,7 @@ from textual.widgets import Static
 from ..widgets.neurons import scale_rgb
 from .explorer import ExploreScreen
 from .keys import key_rows
-from .views import VIEWS
+from .views import VIEWS, View
 
 MODES = [
     (
@@ -84,9 +84,9 @@ def terms(rows: list[tuple[str, str]]) -> Table:
     return table
 
 
-def keys_table() -> Table:
-    """The explorer's bindings in declaration order, in two columns, the digits folded into one row."""
-    rows = key_rows(ExploreScreen.BINDINGS)
+def keys_table(bindings: list[Binding] = ExploreScreen.BINDINGS) -> Table:
+    """The bindings in declaration order, in two columns, the digits folded into one row."""
+    rows = key_rows(bindings)
     half = (len(rows) + 1) // 2
     table = Table.grid(padding=(0, 1))
     for _ in range(2):
@@ -107,19 +107,32 @@ def colour_scale() -> Text:
 
 
 class HelpScreen(ModalScreen):
-    """Keys, modes and panels; any of escape, ? or q closes it."""
+    """Keys, modes and panels (the explorer's unless given); any of escape, ? or q closes it."""
 
     BINDINGS = [Binding("escape,question_mark,q", "app.pop_screen", "Close")]
+
+    def __init__(
+        self,
+        bindings: list[Binding] = ExploreScreen.BINDINGS,
+        modes: list[tuple[str, str]] = MODES,
+        panels: list[tuple[str, str]] = PANELS,
+        views: tuple[View, ...] = VIEWS,
+        title: str = "rnnmem-tui keys",
+    ) -> None:
+        super().__init__()
+        self.bindings, self.modes, self.panels, self.views, self.title_ = bindings, modes, panels, views, title
 
     def compose(self) -> ComposeResult:
         """Keys, modes, panels and the colour scale, scrollable."""
         with VerticalScroll(id="help"):
-            yield Static(keys_table())
-            yield Static(terms(MODES), classes="help-section")
-            yield Static(terms(PANELS + [(f"{v.key} {v.name}", v.help) for v in VIEWS]), classes="help-section")
+            yield Static(keys_table(self.bindings))
+            yield Static(terms(self.modes), classes="help-section")
+            yield Static(
+                terms(self.panels + [(f"{v.key} {v.name}", v.help) for v in self.views]), classes="help-section"
+            )
             yield Static(colour_scale(), classes="help-section")
 
     def on_mount(self) -> None:
         """Title the help."""
-        self.query_one("#help").border_title = "rnnmem-tui keys"
+        self.query_one("#help").border_title = self.title_
         self.query_one("#help").border_subtitle = "esc to close"
