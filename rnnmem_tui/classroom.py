@@ -14,15 +14,12 @@ from aiohttp import WSCloseCode, web
 from textual_serve.app_service import AppService
 from textual_serve.server import Server, to_int
 
+from .words import plural
+
 log = logging.getLogger("rnnmem-tui")
 
 QUIT_SECONDS = 5.0  # how long a session's process gets to quit when asked, before it is killed
 WILDCARDS = ("0.0.0.0", "::", "")  # hosts that listen on every network interface
-
-
-def plural(n: int, word: str) -> str:
-    """`1 session`, `8 sessions`."""
-    return f"{n} {word}{'s' * (n != 1)}"
 
 
 def minutes(seconds: float) -> str:

@@ -65,7 +65,8 @@ async def test_role_labels_beside_the_bars_give_up_the_kind_before_the_words_or_
     async with app.run_test(size=SIZE) as pilot:  # ten neurons on nineteen lines: a line each
         await settled(pilot)
         text = panel_text(app)
-        assert "cell 6 filled (AUC 1.00)" in text and "all cells fi… (AUC 1.00)" in text
+        # the bars keep one whole game (ten steps), so the labels keep 22 cells: no kind, words cut, measure whole
+        assert "cell 6 fil… (AUC 1.00)" in text and "all cells… (AUC 1.00)" in text and "bit:" not in text
 
 
 async def test_roles_find_fill_optimal_10s_cell_bits():

@@ -25,13 +25,14 @@ from ..nulls import calibrate, check_table, shape_key, user_cache, write_table
 from ..paths import data_dir
 from ..probe import STREAMS, UNITS
 from ..recipes import settings_for
+from ..report import interval
 from ..roles import Role, explain, find_feature, lookup
 from ..searches import Record, append, check_record, checkpoints
 from ..tasks import Task, load_task, spec_name
 from ..train import TrainConfig, train_population
 from ..weights import load, task_for
+from ..words import plural
 from . import options as o
-from ..report import interval
 from .measure import read
 from .output import Table, progress, right, table
 
@@ -85,7 +86,7 @@ def explain_(path, feature, as_json, streams, units, seed) -> int:
         print(json.dumps([n.as_json() for n in neurons], indent=2))
         return 0
     print(
-        f"{path}: {task.name}, {net.hidden} neurons; {streams} teacher streams x {units} units "
+        f"{path}: {task.name}, {plural(net.hidden, 'neuron')}; {streams} teacher streams x {units} units "
         f"(seeds {seed}..{seed + streams - 1})"
     )
     for n in neurons:

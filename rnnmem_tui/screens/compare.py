@@ -22,7 +22,8 @@ from ..widgets.neurons import NeuronData, NeuronsView
 from ..widgets.output import OutputData, OutputView, show_symbol
 from ..widgets.status import badge, mood, score
 from ..widgets.workers import RolesFound, find_side_roles
-from .explorer import FPS, SPARK
+from ..words import plural
+from .explorer import FPS
 from .keys import SPEEDS, view_bindings
 from .views import VIEWS, Seen, View
 
@@ -199,9 +200,7 @@ class CompareScreen(Screen):
         for k, s in enumerate(self.sessions):
             f = s.frame
             selected = min(self.selected, s.net.hidden - 1)
-            self.query_one(f"#neurons-{k}", NeuronsView).data = NeuronData(
-                s.window(SPARK), s.interventions, selected, self.labels[k], s.symbols(SPARK)
-            )
+            self.query_one(f"#neurons-{k}", NeuronsView).data = NeuronData.of(s, selected, self.labels[k])
             self.query_one(f"#output-{k}", OutputView).data = OutputData(
                 s.net.vocab, f.step.p, f.legal, s.next_symbol(), "teacher" if s.mode == "teacher" else "next", f.bad
             )
@@ -226,7 +225,7 @@ class CompareScreen(Screen):
         s0 = self.sessions[0]
         top = Text(f" {self.mode.upper()} ", style="reverse bold")
         top.append(
-            f"  {'▶ playing' if self.playing else 'paused'} at {SPEEDS[self.speed]} step{'s' * (SPEEDS[self.speed] != 1)}/s"
+            f"  {'▶ playing' if self.playing else 'paused'} at {plural(SPEEDS[self.speed], 'step')}/s"
             f"  step {s0.frame.t}  units {s0.frame.units}"
         )
         low = Text(" ")
@@ -368,7 +367,8 @@ class CompareScreen(Screen):
 
     def action_help(self) -> None:
         """The comparison's keys, its modes and the views it opens, on the help screen."""
-        from .help import MODES as EXPLAINED, HelpScreen
+        from .help import MODES as EXPLAINED
+        from .help import HelpScreen
 
         offered = [b for b in self.BINDINGS if self.offers(*parse(b.action)[1:])]
         modes = [m for m in EXPLAINED if m[0] in MODES]

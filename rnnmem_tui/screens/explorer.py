@@ -22,15 +22,16 @@ from ..widgets.lines import LinesView
 from ..widgets.neurons import NeuronData, NeuronsView
 from ..widgets.output import OutputData, OutputView, show_symbol
 from ..widgets.status import StatusBar, StatusData, badge
+from ..widgets.taskview import TaskView
 from ..widgets.workers import RolesFound, find_roles
-from .exports import export_steps, save_figure, save_network
 from . import keys
+from .exports import export_steps, save_figure, save_network
 from .keys import KEYS, SPEEDS, DigitPicker
 from .views import VIEWS, Seen, View
 
+LEFT = (36, 64)  # the left column's least and most columns; 45% of the screen between, when its panels need it
 FPS = 30  # at most this many redraws a second; faster playback takes several steps per redraw
 CATCH_UP = 3  # at most this many ticks' worth of steps in one tick, after a late one
-SPARK = 240  # hidden states handed to the neuron panel: its widest sparkbar
 
 
 class ExploreScreen(Screen):
@@ -92,6 +93,9 @@ class ExploreScreen(Screen):
         src = self.source or "network"
         self.query_one("#task").border_title = src if src.startswith(s.task.name) else f"{s.task.name} · {src}"
         self.query_one("#output").border_title = "next symbol"
+        # the left column takes what its panels need (borders and padding included), the neurons the rest
+        needs = max(self.query_one("#task", TaskView).needs(), 2 * len(s.net.vocab)) + 4
+        self.query_one("#left").styles.max_width = min(LEFT[1], max(LEFT[0], needs))
         self.title_neurons()
         for v in self.views.values():
             widget = self.query_one(f"#{v.name}")
@@ -206,10 +210,7 @@ class ExploreScreen(Screen):
 
     def show_neurons(self) -> None:
         """Hand the recent hidden states, interventions and selection to the neuron panel."""
-        s = self.session
-        self.query_one(NeuronsView).data = NeuronData(
-            s.window(SPARK), s.interventions, self.selected, self.labels, s.symbols(SPARK)
-        )
+        self.query_one(NeuronsView).data = NeuronData.of(self.session, self.selected, self.labels)
 
     def show_status(self) -> None:
         """Hand the counts and the running score to the status bar."""

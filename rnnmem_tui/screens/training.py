@@ -17,6 +17,7 @@ from textual_plotext import PlotextPlot
 from ..session import Session
 from ..tasks import Task
 from ..train import Progress, TrainConfig, TrainResult, train
+from ..words import plural
 from .explorer import ExploreScreen
 
 
@@ -55,7 +56,7 @@ class TrainScreen(Screen):
         """Title the plot and start training."""
         c = self.config
         self.query_one("#curve").border_title = (
-            f"training {self.rnn_task.name}, {c.hidden} neurons, seed {c.seed}, "
+            f"training {self.rnn_task.name}, {plural(c.hidden, 'neuron')}, seed {c.seed}, "
             f"at most {c.max_steps} updates or {c.max_seconds:g} s"
         )
         self.query_one("#train-status").update("starting: the first figures come after the first validation")

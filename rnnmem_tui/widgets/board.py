@@ -34,6 +34,10 @@ class BoardView(TaskView):
         super().__init__(**kwargs)
         self.grid = task
 
+    def needs(self) -> int:
+        """The board, a gap, then a game's moves and its mark."""
+        return 4 * self.grid.cols + 1 + 2 + self.grid.max_len + 2
+
     def board(self, game: str) -> list[Text]:
         """The grid of a game's moves (the clear token, if any, excluded), drawn in box characters.
 

@@ -28,6 +28,10 @@ class LinesView(TaskView):
         super().__init__(**kwargs)
         self.longest = longest  # the longest valid line, newline included: where the marks go
 
+    def needs(self) -> int:
+        """The longest line, a gap and its mark."""
+        return self.longest + 3
+
     def line(self, text: str, broke_at: int | None, cursor: bool, width: int, began: int | None = None) -> Text:
         """One line's symbols, red from where it broke the rules, the last one lit when it is the cursor,
         and a HELD mark where the interventions changed.

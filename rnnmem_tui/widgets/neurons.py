@@ -18,11 +18,14 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ..model import NONE, Interventions
+from ..session import Session
 
 EIGHTHS = " ▁▂▃▄▅▆▇█"
 LEVELS = 20  # colour steps on each side of 0
 TALLEST = 12  # lines per neuron at most: a line of text above the bars, then the bars
-LABEL = 40  # the most cells a role label takes from the sparkbar when it shares the bar's line
+LABEL = 48  # the most cells a role label takes from the sparkbar when it shares the bar's line
+SPARK = 240  # hidden states handed to the panel: its widest sparkbar
+LEAST_LABEL = 20  # the cells a label keeps when the sparkbar widens to show one whole unit
 SPLIT = 19  # the narrowest column of neurons when they stand in two columns
 VALUE = 7  # the value and intervention columns before the bars, when the label is above them
 SHORT = {"zeroed": "z", "clamped": "c"}  # an intervention in one cell, as the keys that make it
@@ -68,7 +71,7 @@ def fit(label: str, n: int) -> str:
         return label
     head, paren, tail = label.rpartition(" (")
     if paren and n - len(tail) - 3 >= 4:
-        return f"{head[: n - len(tail) - 3]}… ({tail}"
+        return f"{head[: n - len(tail) - 3].rstrip()}… ({tail}"
     return label[: n - 1] + "…"
 
 
@@ -82,6 +85,14 @@ class NeuronData:
     selected: int = 0
     labels: Sequence[str | None] = ()  # an optional short role per neuron, e.g. "counter: c's still to print (ρ 0.99)"
     symbols: str = ""  # (T,) the symbol each of those steps read, shown under the bars
+    unit: int = 0  # the steps of one unit (a game, a line): the sparkbar shows one whole where the labels leave room
+
+    @classmethod
+    def of(cls, session: Session, selected: int, labels: Sequence[str | None] = ()) -> NeuronData:
+        """The session's last SPARK states and symbols, its interventions and its task's longest unit."""
+        return cls(
+            session.window(SPARK), session.interventions, selected, labels, session.symbols(SPARK), session.task.max_len
+        )
 
 
 class NeuronsView(ScrollView, can_focus=False):
@@ -174,7 +185,8 @@ class NeuronsView(ScrollView, can_focus=False):
             return index, max(8, width - index - 2 - VALUE), 1, max(0, width - index - 2)
         label = max((len(s or "") for s in d.labels), default=0) if self.columns() == 1 else 0
         fixed = 1 + index + 1 + 1 + 5  # marker, index, the intervention's cell, a gap, value
-        spark = max(8, width - fixed - (min(label, LABEL) + 1 if label else 0))
+        least = max(8, min(d.unit, width - fixed - 1 - LEAST_LABEL))  # one unit, leaving the label its least
+        spark = max(least, width - fixed - (min(label, LABEL) + 1 if label else 0))
         return index, spark, 1, max(0, width - fixed - spark - 1)
 
     def look(self) -> dict:

@@ -11,6 +11,7 @@ from textual.reactive import reactive
 from ..meta import Meta
 from ..model import Interventions
 from ..session import Running, describe
+from ..words import plural
 from .textlines import TextLines
 
 
@@ -73,7 +74,7 @@ def score(r: Running, v: float | None, n: int) -> str:
     """A running score and what it counts: `97% of 100` units, or `0.004 over 100 steps`."""
     if r.name == "valid":
         return f"{percent(v)} of {n}"
-    return f"{'—' if v is None else f'{v:.3f}'} over {n} steps"
+    return f"{'—' if v is None else f'{v:.3f}'} over {plural(n, 'step')}"
 
 
 def mood(r: Running, v: float | None) -> str:

@@ -20,3 +20,7 @@ class TaskView(TextLines):
         if not unit.own:
             mark.stylize(self.style("dim"))
         return mark
+
+    def needs(self) -> int:
+        """The columns that show a whole unit with its mark."""
+        raise NotImplementedError

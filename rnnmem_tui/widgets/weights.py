@@ -51,18 +51,25 @@ def grids(net: RNN) -> list[tuple[str, np.ndarray, list[str]]]:
     ]  # column: the symbol scored
 
 
-def cell_width(net: RNN, width: int) -> int:
-    """Columns per weight: 2, up to 4 when the three grids fit the width with wider cells, 1 when they
-    fit only so (thirty neurons at 80 columns)."""
+WIDEST, TALLEST = 8, 5  # the most columns and lines a weight's cell takes
+NUMBERED = 6  # cells this wide print their weight
+BELOW = 6  # lines under the grids and above them: titles, labels, scales, the selection
+
+
+def cell_size(net: RNN, width: int, height: int) -> tuple[int, int]:
+    """Columns and lines per weight: 2 x 1, wider and taller where the three grids fit (a few neurons on a
+    big screen: then each cell prints its weight), 1 column when they fit only so (thirty neurons at 80)."""
     n = sum(w.shape[1] for _, w, _ in grids(net))
     fits = (width - len(str(net.hidden - 1)) - 2 - 2 * GAP) // n
-    return min(max(fits, 1 if fits == 1 else 2), 4)
+    cw = min(max(fits, 1 if fits == 1 else 2), WIDEST)
+    rows = max(1, min(TALLEST, (height - BELOW - (net.hidden > 10)) // net.hidden))
+    return cw, rows if cw >= NUMBERED else 1
 
 
-def figure(d: WeightsData, styles: dict[str, Style], cw: int = 2) -> Text:
+def figure(d: WeightsData, styles: dict[str, Style], cw: int = 2, rh: int = 1) -> Text:
     """Titles, column labels (tens above units), a row per neuron, then the scales and the selection.
 
-    Each weight takes cw columns.
+    Each weight takes cw columns and rh lines; a cell NUMBERED wide prints its weight on its middle line.
     """
     net, sel = d.net, d.selected
     H, index = net.hidden, len(str(net.hidden - 1)) + 2
@@ -92,12 +99,17 @@ def figure(d: WeightsData, styles: dict[str, Style], cw: int = 2) -> Text:
     for i in range(H):
         held = d.interventions.of(i)
         look = styles["selected"] if i == sel else styles["held"] if held else styles["label"]
-        out.append(f"\n{'▶' if i == sel else ' '}{i:>{index - 2}} ", look)
-        for (title, w, _), width, top in zip(blocks, widths, scales):
-            for j in range(w.shape[1]):
-                marked = i == sel or (title == "Whh" and j == sel)
-                out.append(("·" * cw if marked else " " * cw), _paint(level_of(w[i, j] / top), marked))
-            out.append(" " * (width - cw * w.shape[1] + GAP))
+        for line in range(rh):
+            middle = line == rh // 2
+            out.append(f"\n{'▶' if i == sel else ' '}{i:>{index - 2}} " if middle else "\n" + " " * index, look)
+            for (title, w, _), width, top in zip(blocks, widths, scales):
+                for j in range(w.shape[1]):
+                    marked = i == sel or (title == "Whh" and j == sel)
+                    text = f"{w[i, j]:+.2f}"[: cw - 1].center(cw) if middle and cw >= NUMBERED else " " * cw
+                    out.append(
+                        "·" * cw if marked and not text.strip() else text, _paint(level_of(w[i, j] / top), marked)
+                    )
+                out.append(" " * (width - cw * w.shape[1] + GAP))
     out.append(
         "\n\nscales "
         + " · ".join(f"{t} ±{top:.2f}" for (t, _, _), top in zip(blocks, scales))
@@ -130,11 +142,12 @@ class WeightsView(ScrollableContainer, can_focus=False):
         if d is None:
             return
         styles = {k: self.get_component_rich_style(f"weights--{k}") for k in ("title", "label", "selected", "held")}
-        cw = cell_width(d.net, self.scrollable_content_region.width)
-        self.query_one("#weights-figure", Static).update(figure(d, styles, cw))
+        region = self.scrollable_content_region
+        cw, rh = cell_size(d.net, region.width, region.height)
+        self.query_one("#weights-figure", Static).update(figure(d, styles, cw, rh))
 
     def on_resize(self) -> None:
-        """Wider cells when the grids fit."""
+        """Bigger cells when the grids fit."""
         self.watch_data(self.data)
 
 
