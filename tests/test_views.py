@@ -364,3 +364,24 @@ async def test_nothing_is_cut_short_at_80x24_in_any_view(task):
             # text is in the ablation view, which wraps it, and in `explain`); nothing else is cut
             cut = [line for line in screen_lines(app) if CUT.search(line.rstrip()) and "(ρ 0.9" not in line]
             assert not cut, (key, cut)
+
+
+@pytest.mark.slow
+async def test_nothing_is_cut_short_at_80x24_in_compare_or_its_views():
+    """Issue 24: compare's titles were cut at 80x24; its views are the explorer's. Role labels are excepted,
+    as in the explorer (they shorten their words where the panel is narrow)."""
+    from rnnmem_tui.app import CompareApp
+    from rnnmem_tui.weights import load, task_for
+
+    a, b = load("grammar-4"), load("grammar-optimal-4")
+    for key in [None, "h", "w", "a", "d", "k"]:
+        app = CompareApp(a, b, task_for(a), names=("grammar-4.npz", "grammar-optimal-4.npz"))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press(*"n" * 20, "tab", *([key] if key else []))
+            for _ in range(100):  # until the roles and the view's background work are done
+                await pilot.pause(0.1)
+                if not any("finding" in line or "extracting" in line or "ing…" in line for line in screen_lines(app)):
+                    break
+            role = re.compile(r"\((ρ|AUC|r) [01]\.\d\d\)")
+            cut = [line for line in screen_lines(app) if CUT.search(line.rstrip()) and not role.search(line)]
+            assert not cut, (key, cut)

@@ -99,9 +99,7 @@ class CompareScreen(Screen):
             self.query_one(f"#output-{k}").border_title = f"{'AB'[k]} next symbol"
             self.query_one(f"#neurons-{k}").border_subtitle = "finding roles…"
             for v in self.views.values():
-                widget = self.query_one(f"#{v.name}-{k}")
-                widget.border_title = f"{'AB'[k]} {self.names[k]} · {v.title}"
-                widget.border_subtitle = v.subtitle
+                self.query_one(f"#{v.name}-{k}").border_subtitle = v.subtitle
             find_side_roles(self, k, s.net, s.task)
         self.show()
         self.playing = getattr(self.app, "play", False)
@@ -122,6 +120,10 @@ class CompareScreen(Screen):
             )
             room = panel.size.width - 6
             panel.border_title = next((t for t in titles if room <= 0 or len(t) <= room), titles[-1])
+            for v in self.views.values():  # a view takes the screen's width: its title drops the name where narrow
+                titles = (f"{'AB'[k]} {name} · {v.title}", f"{'AB'[k]} · {v.title}")
+                fits = next((t for t in titles if len(t) <= self.size.width - 6), titles[-1])
+                self.query_one(f"#{v.name}-{k}").border_title = fits
             panel.set_class(k == self.side, "in-focus")
 
     def on_resize(self) -> None:
