@@ -1,0 +1,290 @@
+"""What a recurrent cell is to the rest of the tool: its parameters, its state's units, its kernels, and the
+network that holds one (`CellNet`), for every cell but the vanilla RNN (whose network is `model.RNN`)."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass
+from itertools import accumulate
+from typing import TYPE_CHECKING, ClassVar
+
+import numpy as np
+
+from ..model import NONE, Interventions, StepResult, encode, softmax
+
+if TYPE_CHECKING:
+    from ..meta import Meta
+
+READOUT = ("Why", "by")  # every cell's next-symbol readout, which reads h: p = softmax(Why h + by)
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """The logistic function, without overflow warnings for large negative x."""
+    return 0.5 * (1.0 + np.tanh(0.5 * x))
+
+
+class Cell:
+    """A recurrent cell: the parameters it adds to the readout, how its state steps, and its gradients.
+
+    The state is one vector of `width(H)` units, h first (an LSTM's is h then c); interventions hold its
+    units by index. A cell other than `rnn` supplies `advance` and `retreat` (one step forward, and back);
+    the stacked kernels here run S networks at once from them.
+    """
+
+    name: ClassVar[str]
+    gates: ClassVar[int]  # G: the rows of weight_ih and weight_hh are G blocks of H
+    bounded: ClassVar[bool]  # every unit stays within [-1, 1]
+    equation: ClassVar[str]  # the update, for the docs and --help
+
+    def width(self, H: int) -> int:
+        """The state's units: H (h alone)."""
+        return H
+
+    def unit_names(self, H: int) -> list[str]:
+        """A name per state unit: `0`, `1`, ... (an LSTM's: h0.., then c0..)."""
+        return [str(i) for i in range(H)]
+
+    def shapes(self, H: int, V: int) -> dict[str, tuple[int, ...]]:
+        """Every parameter's shape, in PyTorch's layout, then the readout."""
+        G = self.gates
+        return {
+            "weight_ih": (G * H, V),
+            "weight_hh": (G * H, H),
+            "bias_ih": (G * H,),
+            "bias_hh": (G * H,),
+            "Why": (V, H),
+            "by": (V,),
+        }
+
+    def init(self, H: int, V: int, rng: np.random.Generator, scale: float) -> dict[str, np.ndarray]:
+        """Gaussian weights of std `scale`, zero biases, drawn in the order of `shapes`."""
+        return {
+            k: rng.standard_normal(s) * scale if k.startswith("weight") or k == "Why" else np.zeros(s)
+            for k, s in self.shapes(H, V).items()
+        }
+
+    def net(self, params: dict[str, np.ndarray], vocab: tuple[str, ...], meta: Meta | None = None):
+        """The network holding these parameters."""
+        return CellNet(self, dict(params), tuple(vocab), meta)
+
+    def hidden_of(self, P: dict[str, np.ndarray]) -> int:
+        """H, from (stacked or single) parameters."""
+        return P["weight_hh"].shape[-1]
+
+    # ---- one step, on stacked states: implemented by each gated cell ----
+
+    def advance(self, a: np.ndarray, hh: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, tuple]:
+        """One step: input part a = W_ih x + b_ih and recurrent part hh = W_hh h + b_hh, both (..., G H), and
+        the state s (..., W); returns the new state and what `retreat` needs."""
+        raise NotImplementedError
+
+    def retreat(self, cache: tuple, ds: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Back through one step: from the gradient on the new state (..., W), the gradients on a and on hh
+        (..., G H) and on the old state through its direct paths (..., W), W_hh's path excluded."""
+        raise NotImplementedError
+
+    # ---- stacked kernels: S networks at once, each with its own parameters ----
+
+    def inputs(self, P: dict[str, np.ndarray], X: np.ndarray) -> np.ndarray:
+        """a = W_ih x + b_ih for index arrays X (S, ...): (S, ..., G H)."""
+        table = P["weight_ih"].transpose(0, 2, 1) + P["bias_ih"][:, None, :]  # (S, V, G H)
+        S = X.shape[0]
+        return table[np.arange(S).reshape((S,) + (1,) * (X.ndim - 1)), X]
+
+    def move(self, P: dict[str, np.ndarray], s: np.ndarray, a: np.ndarray) -> tuple[np.ndarray, tuple]:
+        """One step of S stacked networks from states s (S, B, W) with inputs a (S, B, G H)."""
+        H = self.hidden_of(P)
+        hh = s[..., :H] @ P["weight_hh"].transpose(0, 2, 1) + P["bias_hh"][:, None, :]
+        return self.advance(a, hh, s)
+
+    def stack_loss_and_grads(
+        self,
+        P: dict[str, np.ndarray],
+        X: np.ndarray,
+        Y: np.ndarray,
+        s0: np.ndarray,
+        interventions: Interventions = NONE,
+    ):
+        """As `model.stack_loss_and_grads`: mean cross-entropy per network (S,), gradients like P, last states."""
+        S, B, T = X.shape
+        H, V = self.hidden_of(P), P["by"].shape[-1]
+        a = self.inputs(P, X)  # (S, B, T, G H)
+        states, caches, s = [], [], s0
+        for t in range(T):
+            s, cache = self.move(P, s, a[:, :, t])
+            s = interventions.apply(s)
+            states.append(s)
+            caches.append(cache)
+        hs = np.stack([st[..., :H] for st in states], axis=2)  # (S, B, T, H)
+        loss, dh, dWhy, dby = readout_grads(P, hs, Y)
+        grads = {k: np.zeros_like(v) for k, v in P.items()}
+        grads["Why"], grads["by"] = dWhy, dby
+        onehot = np.zeros((S, B, V))
+        ds = np.zeros_like(s0)
+        WhhT = P["weight_hh"]
+        for t in range(T - 1, -1, -1):
+            ds[..., :H] += dh[:, :, t]
+            ds[..., interventions.idx] = 0.0  # a held unit passes no gradient
+            da, dhh, direct = self.retreat(caches[t], ds)
+            prev = states[t - 1] if t else s0
+            onehot[:] = 0.0
+            np.put_along_axis(onehot, X[:, :, t, None], 1.0, axis=2)
+            grads["weight_ih"] += da.transpose(0, 2, 1) @ onehot
+            grads["bias_ih"] += da.sum(axis=1)
+            grads["weight_hh"] += dhh.transpose(0, 2, 1) @ prev[..., :H]
+            grads["bias_hh"] += dhh.sum(axis=1)
+            ds = direct
+            ds[..., :H] += dhh @ WhhT
+        return loss, grads, states[-1].copy()
+
+    def stack_states(self, P: dict[str, np.ndarray], X: list[np.ndarray]) -> list[np.ndarray]:
+        """The states each network reaches from 0 on its own index sequence X[j] (T_j,): each (T_j, W)."""
+        S, T = len(X), max(len(x) for x in X)
+        idx = np.zeros((S, 1, T), dtype=np.intp)
+        for j, x in enumerate(X):
+            idx[j, 0, : len(x)] = x
+        a = self.inputs(P, idx)  # (S, 1, T, G H)
+        s = np.zeros((S, 1, self.width(self.hidden_of(P))))
+        out = np.empty((S, T, s.shape[-1]))
+        for t in range(T):
+            s, _ = self.move(P, s, a[:, :, t])
+            out[:, t] = s[:, 0]
+        return [out[j, : len(x)] for j, x in enumerate(X)]
+
+    def stack_sample(
+        self, P: dict[str, np.ndarray], x: int, n: int, rngs: list[np.random.Generator], stop: int, stop_count: int
+    ) -> list[np.ndarray]:
+        """`CellNet.sample` for S stacked networks from state 0, each with its own generator: the same symbols
+        as each alone (a test checks it), cut after the stop_count-th `stop`."""
+        S, H = len(rngs), self.hidden_of(P)
+        u = np.stack([r.random(n) for r in rngs], axis=1)  # (n, S) as CellNet.sample draws them
+        s = np.zeros((S, 1, self.width(H)))
+        xs = np.full(S, x)
+        out = np.zeros((n, S), dtype=np.intp)
+        ends, seen = np.full(S, n), np.zeros(S, dtype=np.intp)
+        table = P["weight_ih"].transpose(0, 2, 1) + P["bias_ih"][:, None, :]  # (S, V, G H)
+        for t in range(n):
+            s, _ = self.move(P, s, table[np.arange(S), xs][:, None])
+            y = (s[:, 0, :H, None] * P["Why"].transpose(0, 2, 1)).sum(axis=1) + P["by"]  # (S, V)
+            c = np.cumsum(np.exp(y - y.max(axis=1, keepdims=True)), axis=1)
+            xs = np.minimum((c <= u[t][:, None] * c[:, -1:]).sum(axis=1), c.shape[1] - 1)
+            out[t] = xs
+            seen += (xs == stop) & (ends == n)
+            ends[(seen >= stop_count) & (ends == n)] = t + 1
+            if (ends < n).all():
+                break
+        return [out[: ends[i], i].copy() for i in range(S)]
+
+
+def readout_grads(P: dict[str, np.ndarray], hs: np.ndarray, Y: np.ndarray):
+    """Mean cross-entropy of targets Y (S, B, T) under p = softmax(Why h + by) for states hs (S, B, T, H);
+    returns the loss per network (S,), the gradient on each h, and those on Why and by."""
+    S, B, T, H = hs.shape
+    N = B * T
+    logits = hs @ P["Why"].transpose(0, 2, 1)[:, None] + P["by"][:, None, None, :]  # (S, B, T, V)
+    logits -= logits.max(axis=-1, keepdims=True)
+    p = np.exp(logits)
+    p /= p.sum(axis=-1, keepdims=True)
+    picked = np.take_along_axis(p, Y[..., None], axis=-1)[..., 0]  # (S, B, T)
+    loss = -np.log(np.maximum(picked, 1e-300)).sum(axis=(1, 2)) / N
+    dy = p / N
+    np.put_along_axis(dy, Y[..., None], np.take_along_axis(dy, Y[..., None], axis=-1) - 1.0 / N, axis=-1)
+    dWhy = np.einsum("sbtv,sbth->svh", dy, hs)
+    dby = dy.sum(axis=(1, 2))
+    dh = dy @ P["Why"][:, None]  # (S, B, T, H)
+    return loss, dh, dWhy, dby
+
+
+@dataclass
+class CellNet:
+    """A network of a gated or ReLU cell: its parameters (PyTorch's layout, then the readout Why, by), its
+    vocabulary and its meta. Its state has `hidden` units (an LSTM's h then c); `size` is H."""
+
+    cell: Cell
+    P: dict[str, np.ndarray]
+    vocab: tuple[str, ...]
+    meta: Meta | None = None
+
+    @property
+    def size(self) -> int:
+        """H, the cell's size: the name's number."""
+        return self.P["weight_hh"].shape[1]
+
+    @property
+    def hidden(self) -> int:
+        """The state's units: what the instruments show, hold and probe."""
+        return self.cell.width(self.size)
+
+    @property
+    def params(self) -> dict[str, np.ndarray]:
+        """The parameter arrays by name (views, not copies)."""
+        return self.P
+
+    @property
+    def Why(self) -> np.ndarray:
+        return self.P["Why"]
+
+    @property
+    def by(self) -> np.ndarray:
+        return self.P["by"]
+
+    def stacked(self) -> dict[str, np.ndarray]:
+        """The parameters as a population of one."""
+        return {k: v[None] for k, v in self.P.items()}
+
+    def index(self, symbols: str) -> np.ndarray:
+        """Map a string of symbols to vocabulary indices (a KeyError names an unknown symbol)."""
+        return encode(self.vocab, symbols)
+
+    def probabilities(self, states: np.ndarray) -> np.ndarray:
+        """Next-symbol probabilities (..., V) from states (..., hidden): the readout of their h units."""
+        return softmax(states[..., : self.size] @ self.P["Why"].T + self.P["by"])
+
+    def step(self, h: np.ndarray, x: int, interventions: Interventions = NONE) -> StepResult:
+        """Read symbol index x from state h (hidden,); returns the frozen result of the step."""
+        s, _ = self.cell.move(self.stacked(), h[None, None], self.cell.inputs(self.stacked(), np.array([[x]])))
+        s = interventions.apply(s[0, 0].copy())
+        return StepResult(int(x), s, self.probabilities(s), interventions.zeroed, interventions.clamped)
+
+    def forward(self, X: np.ndarray, h0: np.ndarray, interventions: Interventions = NONE):
+        """Run index batch X (B, T) from states h0 (B, hidden); returns states (B, T, hidden) and ps (B, T, V)."""
+        P = self.stacked()
+        a = self.cell.inputs(P, X[None])  # (1, B, T, G H)
+        s, out = h0[None], np.empty(X.shape + (self.hidden,))
+        for t in range(X.shape[1]):
+            s, _ = self.cell.move(P, s, a[:, :, t])
+            s = interventions.apply(s)
+            out[:, t] = s[0]
+        return out, self.probabilities(out)
+
+    def loss_and_grads(self, X: np.ndarray, Y: np.ndarray, h0: np.ndarray, interventions: Interventions = NONE):
+        """Mean cross-entropy, gradients like `params` and the last state, as `RNN.loss_and_grads`."""
+        loss, grads, s = self.cell.stack_loss_and_grads(self.stacked(), X[None], Y[None], h0[None], interventions)
+        return float(loss[0]), {k: g[0] for k, g in grads.items()}, s[0]
+
+    def sample(
+        self,
+        h: np.ndarray,
+        x: int,
+        n: int,
+        rng: np.random.Generator,
+        temperature: float = 1.0,
+        interventions: Interventions = NONE,
+        stop: int | None = None,
+        stop_count: int = 0,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Sample n symbols starting by reading index x from state h, as `RNN.sample` does."""
+        out = np.empty(n, dtype=np.intp)
+        u = rng.random(n).tolist()
+        seen = 0
+        for t in range(n):
+            h = self.step(h, x, interventions).h
+            y = (h[: self.size] @ self.P["Why"].T + self.P["by"]) / temperature
+            c = list(accumulate(np.exp(y - y.max()).tolist()))
+            x = min(bisect_right(c, u[t] * c[-1]), len(c) - 1)
+            out[t] = x
+            if x == stop:
+                seen += 1
+                if seen >= stop_count:
+                    return out[: t + 1], h
+        return out, h

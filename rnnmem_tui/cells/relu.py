@@ -1,0 +1,54 @@
+"""The ReLU RNN: h' = max(0, W_ih x + b_ih + W_hh h + b_hh), identity-initialised (IRNN, Le et al. 2015)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .base import Cell
+
+
+class ReLUCell(Cell):
+    name, gates, bounded = "relu", 1, False
+    equation = "h' = max(0, W_ih x + b_ih + W_hh h + b_hh)"
+
+    def init(self, H: int, V: int, rng: np.random.Generator, scale: float) -> dict[str, np.ndarray]:
+        """IRNN: W_hh = I, zero biases, Gaussian input and readout weights of std `scale`."""
+        P = super().init(H, V, rng, scale)
+        P["weight_hh"] = np.eye(H)
+        return P
+
+    def advance(self, a, hh, s):
+        pre = a + hh
+        return np.maximum(pre, 0.0), (pre > 0,)
+
+    def retreat(self, cache, ds):
+        (on,) = cache
+        d = ds * on
+        return d, d, np.zeros_like(ds)
+
+    @staticmethod
+    def reference(P: dict[str, np.ndarray], xs: list[int], ys: list[int], h0: np.ndarray):
+        """Loss and gradients of one sequence, written out step by step (min-char-rnn style): the check
+        for the stacked kernel."""
+        Wi, Wh, bi, bh, Why, by = (P[k] for k in ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "Why", "by"))
+        hs, ps, loss = {-1: h0}, {}, 0.0
+        for t, x in enumerate(xs):
+            hs[t] = np.maximum(0.0, Wi[:, x] + bi + Wh @ hs[t - 1] + bh)
+            y = Why @ hs[t] + by
+            ps[t] = np.exp(y - y.max()) / np.exp(y - y.max()).sum()
+            loss -= np.log(ps[t][ys[t]])
+        g = {k: np.zeros_like(v) for k, v in P.items()}
+        dnext = np.zeros_like(h0)
+        for t in reversed(range(len(xs))):
+            dy = ps[t].copy()
+            dy[ys[t]] -= 1.0
+            g["Why"] += np.outer(dy, hs[t])
+            g["by"] += dy
+            dh = Why.T @ dy + dnext
+            dpre = dh * (hs[t] > 0)
+            g["weight_ih"][:, xs[t]] += dpre
+            g["bias_ih"] += dpre
+            g["weight_hh"] += np.outer(dpre, hs[t - 1])
+            g["bias_hh"] += dpre
+            dnext = Wh.T @ dpre
+        return loss, g
