@@ -22,6 +22,8 @@ class Meta:
 
     task: str  # the family, e.g. "fill"
     hidden: int
+    cell: str | None = None  # the recurrent cell; None (absent) means rnn, as in every file of the first format
+    format: int | None = None  # 2 for a cell's PyTorch-layout arrays; None (absent) for the rnn's five arrays
     spec: str = ""  # the task spec's name, e.g. "fill-4x4"; the family's when empty
     params: dict = field(default_factory=dict)  # the task's parameters, e.g. {"rows": 3, "cols": 3}
     target: dict | None = None  # the task's target, so that a file from the user's own spec judges anywhere

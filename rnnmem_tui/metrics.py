@@ -6,7 +6,8 @@ from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 
-from .model import NONE, PARAMS, RNN, Interventions, softmax, stack_sample, stack_states
+from .cells import cell_of
+from .model import NONE, RNN, Interventions
 from .tasks import Task
 
 
@@ -127,9 +128,9 @@ def stack_bad_mass(nets: list[RNN], P: dict[str, np.ndarray], task: Task, rngs: 
     """`bad_mass` for stacked networks P at once, each with its own generator, with the same figures:
     the teacher-forced recurrences run in lockstep (`stack_states`)."""
     streams = [task.end + "".join(task.generate(rng, n)) for rng in rngs]
-    states = stack_states(P, [net.index(s[:-1]) for net, s in zip(nets, streams)])
+    states = cell_of(nets[0]).stack_states(P, [net.index(s[:-1]) for net, s in zip(nets, streams)])
     return [
-        illegal_mass(softmax(h[None] @ net.Why.T + net.by)[0], task.legal_mask(s[:-1]))  # as RNN.forward
+        illegal_mass(net.probabilities(h), task.legal_mask(s[:-1]))  # as the network's forward
         for net, s, h in zip(nets, streams, states)
     ]
 
@@ -156,12 +157,12 @@ def evaluate_many(nets: list[RNN], task: Task, protocols: list[Protocol]) -> lis
     """
     if len(nets) < LOCKSTEP:
         return [evaluate(net, task, p) for net, p in zip(nets, protocols)]
-    P = {k: np.stack([getattr(n, k) for n in nets]) for k in PARAMS}
+    P = {k: np.stack([n.params[k] for n in nets]) for k in nets[0].params}
     rngs = [np.random.default_rng(p.seed) for p in protocols]
     n = protocols[0].units
     assert all(p.units == n and p.temperature == 1.0 for p in protocols), "one sample size, temperature 1"
     end = int(nets[0].index(task.end)[0])
-    streams = stack_sample(P, end, _cap(task, n), rngs, stop=end, stop_count=n + 1)
+    streams = cell_of(nets[0]).stack_sample(P, end, _cap(task, n), rngs, stop=end, stop_count=n + 1)
     assert all(p.bad_units == protocols[0].bad_units for p in protocols), "one teacher-forced sample size"
     bads = stack_bad_mass(nets, P, task, rngs, protocols[0].bad_units)
     scores = []

@@ -150,6 +150,10 @@ class RNN:
         """Map a string of symbols to vocabulary indices (a KeyError names an unknown symbol)."""
         return encode(self.vocab, symbols)
 
+    def probabilities(self, states: np.ndarray) -> np.ndarray:
+        """Next-symbol probabilities (..., V) from hidden states (..., H)."""
+        return softmax(states @ self.Why.T + self.by)
+
     def step(self, h: np.ndarray, x: int, interventions: Interventions = NONE) -> StepResult:
         """Read symbol index x from state h (H,); returns the frozen result of the step."""
         h = np.tanh(self.Wxh[:, x] + self.Whh @ h + self.bh)  # (H,)

@@ -18,8 +18,9 @@ from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 
+from .cells import CELLS
 from .metrics import Protocol, Scores, _cap, evaluate, evaluate_many
-from .model import PARAMS, RNN, stack_loss_and_grads
+from .model import RNN
 from .recipes import RECIPES, SPECIFIC, Phase, cosine
 from .tasks import Task
 from .meta import Meta
@@ -40,6 +41,7 @@ class TrainConfig:
 
     hidden: int = 2
     seed: int = 0
+    cell: str = setting("rnn", "the recurrent cell: rnn (tanh), relu (IRNN), gru or lstm", choices=lambda: CELLS)
     recipe: str = setting(
         "windows",
         "windows: batched truncated BPTT on carried-state windows; lines: full BPTT over whole lines from h = 0, "
@@ -86,6 +88,8 @@ class TrainConfig:
     val_units: int = 300  # sampled units per validation
 
     def __post_init__(self) -> None:
+        if self.cell not in CELLS:
+            raise ValueError(f"unknown cell {self.cell!r}; known: {', '.join(CELLS)}")
         recipe = RECIPES.get(self.recipe)
         if recipe is None:
             raise ValueError(f"unknown recipe {self.recipe!r}; known: {', '.join(RECIPES)}")
@@ -106,11 +110,12 @@ class TrainConfig:
                 raise ValueError(f"{flag(name)} must be at least 0, got {value}")
 
     def settings(self) -> dict:
-        """The settings this run actually uses, for its meta: the recipe's own and the common ones."""
+        """The settings this run actually uses, for its meta: the recipe's own and the common ones (the cell is
+        the meta's own key)."""
         return {
             f.name: getattr(self, f.name)
             for f in fields(self)
-            if f.name not in SPECIFIC or f.name in RECIPES[self.recipe].defaults
+            if f.name != "cell" and (f.name not in SPECIFIC or f.name in RECIPES[self.recipe].defaults)
         }
 
 
@@ -283,9 +288,11 @@ class Keeper:
                 **self.confirmation.as_dict(),
             }
         )
+        cell = CELLS[self.cfg.cell]
         meta = Meta.made(
             self.task,
             self.cfg.hidden,
+            **({} if cell.name == "rnn" else {"cell": cell.name, "format": 2}),
             command=command,
             seed=self.cfg.seed,
             steps=steps,
@@ -295,7 +302,7 @@ class Keeper:
             confirmation=confirmation,
         )
         return TrainResult(
-            RNN(**self.params, vocab=net.vocab, meta=meta),
+            cell.net(self.params, net.vocab, meta),
             self.best,
             steps,
             seconds,
@@ -405,17 +412,17 @@ class Population:
     def __init__(
         self, members: list[Member], nets: list[RNN], cfg: TrainConfig, phase: Phase, base_lr: np.ndarray
     ) -> None:
-        self.members = members
-        self.P = {k: np.stack([getattr(n, k) for n in nets]) for k in PARAMS}  # (S, ...) each
+        self.members, self.cell = members, CELLS[cfg.cell]
+        self.P = {k: np.stack([n.params[k] for n in nets]) for k in nets[0].params}  # (S, ...) each
         self.opt = OPTIMIZERS[cfg.optimizer](self.P)
         self.base = base_lr  # (S,) the phase's rate per network, before its shape
         self.lr = base_lr.copy()  # (S,)
-        self.h = np.zeros((len(members), phase.batch, cfg.hidden))  # (S, B, H) carried states
+        self.h = np.zeros((len(members), phase.batch, self.cell.width(cfg.hidden)))  # (S, B, W) carried states
         self.smooth: np.ndarray | None = None  # (S,) smoothed training loss
 
     def net(self, j: int, vocab: tuple[str, ...]) -> RNN:
-        """Network j as an RNN (views into the stack)."""
-        return RNN(**{k: v[j] for k, v in self.P.items()}, vocab=vocab)
+        """Network j (views into the stack)."""
+        return self.cell.net({k: v[j] for k, v in self.P.items()}, vocab)
 
     def keep(self, mask: np.ndarray) -> None:
         """Drop the networks where mask is False from the computation."""
@@ -452,7 +459,8 @@ def train_population(
     is a Ctrl-C too.
     """
     check_population(cfgs)
-    cfg, recipe = cfgs[0], RECIPES[cfgs[0].recipe]
+    cfg, recipe, cell = cfgs[0], RECIPES[cfgs[0].recipe], CELLS[cfgs[0].cell]
+    V = len(task.vocab)
     members = [Member(task, c, callback) for c in cfgs]
     pop: Population | None = None
     start, step, stopped_by = time.perf_counter(), 0, ""
@@ -479,7 +487,7 @@ def train_population(
             if ready is False and not m.waiting:
                 m.keeper.consider(nets[j], step, float(loss[j]), got)
             else:
-                copy = RNN(**{k: v.copy() for k, v in nets[j].params.items()}, vocab=task.vocab)
+                copy = pop.cell.net({k: v.copy() for k, v in nets[j].params.items()}, task.vocab)
                 m.waiting.append(Waiting(step, float(loss[j]), copy, got, ready))
             if ready and m.steered(phase):  # now polish the distribution
                 pop.lr[j] *= phase.anneal
@@ -525,11 +533,11 @@ def train_population(
             if not live or stopped_by:
                 break
             if phase.start == "fresh":
-                nets = [RNN.init(cfg.hidden, task.vocab, m.rng, cfg.init_scale) for m in live]
+                nets = [cell.net(cell.init(cfg.hidden, V, m.rng, cfg.init_scale), task.vocab) for m in live]
                 for m, n in zip(live, nets):
                     m.first = m.first or {k: v.copy() for k, v in n.params.items()}
             else:
-                nets = [RNN(**m.keeper.params, vocab=task.vocab) for m in live]
+                nets = [cell.net(m.keeper.params, task.vocab) for m in live]
             for m in live:
                 m.source = recipe.source(task, m.rng, phase.batch, cfg.window)
             base = np.maximum(np.array([m.cfg.lr for m in live]) * phase.lr, phase.floor)  # (S,)
@@ -545,13 +553,13 @@ def train_population(
                 batches = [m.source.next(i) for m in pop.members]
                 X = np.stack([b[0] for b in batches])  # (S, B, T)
                 Y = np.stack([b[1] for b in batches])  # (S, B, T)
-                loss, grads, h = stack_loss_and_grads(pop.P, X, Y, pop.h)
+                loss, grads, h = cell.stack_loss_and_grads(pop.P, X, Y, pop.h)
                 if not np.isfinite(loss).all():  # diverged (a rate far too high): stop those, keep their best
                     bad = [m for m, ok in zip(pop.members, np.isfinite(loss)) if not ok]
                     settle()  # a waiting check may have reached the target before
                     for m in bad:
                         if not m.stopped_by:
-                            m.net = RNN(**(m.keeper.params or m.first), vocab=task.vocab)
+                            m.net = cell.net(m.keeper.params or m.first, task.vocab)
                             m.steps, m.stopped_by = step, "diverged"
                             m.seconds = time.perf_counter() - m.keeper.start
                     pop.keep(np.array([not m.stopped_by for m in pop.members], dtype=bool))
@@ -587,8 +595,8 @@ def train_population(
                 m.net = (
                     pop.net(j, task.vocab)
                     if j is not None
-                    else RNN.init(  # interrupted before its first weights
-                        cfg.hidden, task.vocab, np.random.default_rng(m.cfg.seed), cfg.init_scale
+                    else cell.net(  # interrupted before its first weights
+                        cell.init(cfg.hidden, V, np.random.default_rng(m.cfg.seed), cfg.init_scale), task.vocab
                     )
                 )
                 m.steps, m.stopped_by = step, why or "steps"

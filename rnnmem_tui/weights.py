@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .cells import CELLS
 from .meta import Meta
 from .model import PARAMS, RNN
 from .paths import data_dir, kind, write_atomically
@@ -85,11 +86,13 @@ def _read_arrays(path: Path) -> dict[str, np.ndarray]:
         raise WeightsError(f"{path}: not an .npz weights file ({e})") from None
     with zf:
         members = {n.removesuffix(".npy"): n for n in zf.namelist()}
-        missing = [k for k in (*PARAMS, "vocab", "meta") if k not in members]
+        second = "weight_hh" in members and "Whh" not in members  # the format of the other cells (2)
+        keys = tuple(CELLS["gru"].shapes(1, 1)) if second else PARAMS
+        missing = [k for k in (*keys, "vocab", "meta") if k not in members]
         if missing:
             raise WeightsError(f"{path}: missing array(s) {', '.join(missing)}")
         heads = {}
-        for k in ("Whh", "vocab", "meta", "Wxh", "Why", "bh", "by"):
+        for k in (*keys, "vocab", "meta"):
             try:
                 with zf.open(members[k]) as f:
                     version = np.lib.format.read_magic(f)
@@ -102,10 +105,17 @@ def _read_arrays(path: Path) -> dict[str, np.ndarray]:
             except (ValueError, OSError, zipfile.BadZipFile, EOFError) as e:
                 raise WeightsError(f"{path}: {k} is not a readable array ({e})") from None
             heads[k] = (shape, dtype)
-        (wshape, _), (vshape, vtype), (mshape, mtype) = heads["Whh"], heads["vocab"], heads["meta"]
-        if len(wshape) != 2 or wshape[0] != wshape[1]:
+        (wshape, _), (vshape, vtype), (mshape, mtype) = heads[keys[1]], heads["vocab"], heads["meta"]
+        if second:
+            gates = {c.gates: c for c in CELLS.values() if c.name != "rnn"}
+            if len(wshape) != 2 or not wshape[1] or wshape[0] % wshape[1] or wshape[0] // wshape[1] not in gates:
+                raise WeightsError(f"{path}: weight_hh has shape {wshape}, expected (G H, H) with G = 1, 3 or 4")
+            cell = gates[wshape[0] // wshape[1]]
+        elif len(wshape) != 2 or wshape[0] != wshape[1]:
             raise WeightsError(f"{path}: Whh has shape {wshape}, expected a square (H, H) matrix")
-        H = wshape[0]
+        else:
+            cell = CELLS["rnn"]
+        H = wshape[1]
         if not 1 <= H <= MAX_HIDDEN:
             raise WeightsError(f"{path}: Whh holds {H} neurons; a network has 1 to {MAX_HIDDEN}")
         if len(vshape) != 1 or vtype.kind != "U" or not 1 <= vshape[0] <= MAX_VOCAB:
@@ -113,8 +123,7 @@ def _read_arrays(path: Path) -> dict[str, np.ndarray]:
         if mshape != () or mtype.kind != "U" or mtype.itemsize > 4 * MAX_META:
             raise WeightsError(f"{path}: meta must be one JSON string of at most {MAX_META} bytes")
         V = vshape[0]
-        want = {"Wxh": (H, V), "Whh": (H, H), "Why": (V, H), "bh": (H,), "by": (V,)}
-        for k, shape in want.items():
+        for k, shape in cell.shapes(H, V).items():
             got, dtype = heads[k]
             if got != shape or dtype.kind != "f":
                 raise WeightsError(
@@ -145,17 +154,23 @@ def load(path: str | Path) -> RNN:
     vocab = tuple(str(c) for c in arrays["vocab"])
     if any(len(c) != 1 for c in vocab):
         raise WeightsError(f"{path}: vocab must be a 1-d array of single characters")
-    for k in PARAMS:
+    keys = [k for k in arrays if k not in ("vocab", "meta")]
+    for k in keys:
         if not np.all(np.isfinite(arrays[k])):
             raise WeightsError(f"{path}: {k} holds NaN or infinite values")
+    cell = CELLS.get(meta.cell or "rnn")
+    if cell is None:
+        raise WeightsError(f"{path}: meta names cell {meta.cell!r}; known: {', '.join(CELLS)}")
+    if set(cell.shapes(1, 1)) != set(keys) or cell.gates * arrays[keys[1]].shape[1] != arrays[keys[1]].shape[0]:
+        raise WeightsError(f"{path}: meta says cell {cell.name} but the arrays are another cell's")
     try:
         task = task_from_meta(meta)
     except TaskError as e:
         raise WeightsError(f"{path}: {e}") from None
-    H = arrays["Whh"].shape[0]
+    H = arrays[keys[1]].shape[1]
     if meta.hidden != H:
         raise WeightsError(f"{path}: meta says hidden={meta.hidden!r} but the arrays have {H} neurons")
-    net = RNN(**{k: arrays[k].astype(float) for k in PARAMS}, vocab=vocab, meta=meta)
+    net = cell.net({k: arrays[k].astype(float) for k in keys}, vocab, meta)
     if vocab != task.vocab:
         raise WeightsError(f"{path}: vocab {''.join(vocab)!r} does not match task {task.name!r}")
     return net

@@ -150,16 +150,17 @@ def test_ctrl_c_stops_a_sweep_at_once_with_what_is_finished():
 
 def test_a_diverging_run_stops_and_keeps_a_finite_network(monkeypatch):
     import rnnmem_tui.train as engine
+    from rnnmem_tui.cells import CELLS
     from rnnmem_tui.tasks import load_task
 
-    real, calls = engine.stack_loss_and_grads, [0]
+    real, calls = CELLS["rnn"].stack_loss_and_grads, [0]
 
     def blow_up(*a, **k):
         loss, grads, h = real(*a, **k)
         calls[0] += 1
         return (loss * np.nan if calls[0] > 300 else loss), grads, h
 
-    monkeypatch.setattr(engine, "stack_loss_and_grads", blow_up)
+    monkeypatch.setattr(CELLS["rnn"], "stack_loss_and_grads", blow_up)
     r = engine.train(load_task("count"), engine.TrainConfig(hidden=2, max_steps=1000))
     assert r.stopped_by == "diverged" and r.steps == 300
     assert all(np.isfinite(v).all() for v in r.net.params.values())
