@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .cells import cell_of
 from .model import NONE, RNN, Interventions
 from .probe import teacher_stream
 from .tasks import Task
@@ -50,31 +51,16 @@ class Point:
         }
 
 
-def reduced(net: RNN, x: int, iv: Interventions) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The map of symbol x over the free neurons only: F(h) = tanh(A h + c); and the free neurons' indices."""
-    free = np.setdiff1d(np.arange(net.hidden), iv.idx)
-    A = net.Whh[np.ix_(free, free)]  # (n, n)
-    c = net.Wxh[free, x] + net.bh[free] + net.Whh[np.ix_(free, iv.idx)] @ iv.val  # (n,)
-    return A, c, free
-
-
-def residual(A: np.ndarray, c: np.ndarray, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """F(h) - h (B, n) and its Jacobian diag(1 - F^2) A - I (B, n, n) at states h (B, n)."""
-    f = np.tanh(h @ A.T + c)  # (B, n)
-    J = (1 - f * f)[:, :, None] * A - np.eye(len(c))  # (B, n, n)
-    return f - h, J
-
-
-def descend(A: np.ndarray, c: np.ndarray, h: np.ndarray, iterations: int = ITERATIONS) -> np.ndarray:
+def descend(m, h: np.ndarray, bounded: bool = True, iterations: int = ITERATIONS) -> np.ndarray:
     """Minimise ||F(h) - h||^2 from every start h (B, n) at once by Levenberg-Marquardt, then polish the
     near-fixed ones with Newton steps; returns the final states.
 
     Each iteration works only on the starts still moving: a start leaves once it is fixed, or once its
     damping has grown so large that no step improves it (a local minimum: a slow point or nothing).
     """
-    n, h = len(c), h.copy()
+    n, h = h.shape[1], h.copy()
     lam = np.full(len(h), 1e-2)  # (B,) damping, per start
-    r, J = residual(A, c, h)
+    r, J = m.residual(h)
     cost = (r * r).sum(1)
     live = np.flatnonzero(cost > FIXED**2)
     for it in range(iterations):
@@ -86,8 +72,10 @@ def descend(A: np.ndarray, c: np.ndarray, h: np.ndarray, iterations: int = ITERA
         JT = Jl.transpose(0, 2, 1)
         g = JT @ rl[:, :, None]  # (L, n, 1)
         step = np.linalg.solve(JT @ Jl + lam[live, None, None] * np.eye(n), -g)[:, :, 0]
-        trial = np.clip(h[live] + step, -1, 1)  # the map's image lies in [-1, 1]^n, and so does every fixed point
-        r2, J2 = residual(A, c, trial)
+        trial = h[live] + step
+        if bounded:  # the map's image lies in [-1, 1]^n, and so does every fixed point
+            trial = np.clip(trial, -1, 1)
+        r2, J2 = m.residual(trial)
         cost2 = (r2 * r2).sum(1)
         better = cost2 < cost[live]
         won = live[better]
@@ -102,7 +90,7 @@ def descend(A: np.ndarray, c: np.ndarray, h: np.ndarray, iterations: int = ITERA
             trial = h[near] + np.linalg.solve(J[near], -r[near][:, :, None])[:, :, 0]
         except np.linalg.LinAlgError:
             break
-        r2, J2 = residual(A, c, trial)
+        r2, J2 = m.residual(trial)
         ok = (r2 * r2).sum(1) < cost[near]
         idx = near[ok]
         h[idx], r[idx], J[idx], cost[idx] = trial[ok], r2[ok], J2[ok], (r2[ok] ** 2).sum(1)
@@ -125,13 +113,15 @@ def dedup(h: np.ndarray, speed: np.ndarray, tol: float = DEDUP) -> np.ndarray:
 def starts(
     net: RNN, task: Task, iv: Interventions, rng: np.random.Generator, visited: int = VISITED, random: int = RANDOM
 ) -> np.ndarray:
-    """Start states (S, H): distinct states of a teacher-forced run from h = 0 under the interventions, then random."""
+    """Start states (S, H): distinct states of a teacher-forced run from h = 0 under the interventions, then random
+    ones in [-1, 1]^H (for a cell whose units are unbounded, over the range the run visits)."""
     _, xs, _ = teacher_stream(task, 0, 500)
     hs, _ = net.forward(xs[None], np.zeros((1, net.hidden)), iv)
     seen = np.unique(np.round(hs[0], 3), axis=0)  # (U, H)
     if len(seen) > visited:
         seen = seen[rng.choice(len(seen), visited, replace=False)]
-    return np.vstack([seen, rng.uniform(-1, 1, (random, net.hidden))])
+    lo, hi = (-1.0, 1.0) if cell_of(net).bounded else (hs[0].min(0) - 0.1, hs[0].max(0) + 0.1)
+    return np.vstack([seen, rng.uniform(lo, hi, (random, net.hidden))])
 
 
 def fixed_points(
@@ -145,16 +135,17 @@ def fixed_points(
     for x, sym in enumerate(net.vocab):
         if symbols is not None and sym not in symbols:
             continue
-        A, c, free = reduced(net, x, iv)
+        m = cell_of(net).step_map(net.params, x, iv)
+        free = m.free
         if not free.size:  # every neuron held: the map is constant, and its value is the one fixed point
             out.append(Point(sym, iv.apply(np.zeros(net.hidden)), 0.0, np.zeros(0)))
             continue
-        h = descend(A, c, h0[:, free])
-        r, J = residual(A, c, h)
+        h = descend(m, h0[:, free], cell_of(net).bounded)
+        r, J = m.residual(h)
         speed = np.sqrt((r * r).sum(1))
         ok = np.flatnonzero(speed < SLOW)
         ok = ok[dedup(h[ok], speed[ok])]
-        moduli = -np.sort(-np.abs(np.linalg.eigvals(J[ok] + np.eye(len(c)))), axis=1) if ok.size else []
+        moduli = -np.sort(-np.abs(np.linalg.eigvals(J[ok] + np.eye(len(free)))), axis=1) if ok.size else []
         points = []
         for i, m in zip(ok.tolist(), moduli):
             full = iv.apply(np.zeros(net.hidden))
@@ -187,12 +178,17 @@ class Plane:
 def plane_of(net: RNN, task: Task, units: int = 200) -> Plane:
     """The plane of a network's phase portrait (see Plane)."""
     H = net.hidden
-    if H == 1:
-        return Plane(np.zeros(1), np.array([[1.0], [0.0]]), (-1.05, 1.05, -1.0, 1.0), ("n0", ""))
-    if H == 2:
-        return Plane(np.zeros(2), np.eye(2), (-1.05, 1.05, -1.05, 1.05), ("n0", "n1"))
+    if H <= 2 and cell_of(net).bounded:
+        basis, names = (np.array([[1.0], [0.0]]), ("n0", "")) if H == 1 else (np.eye(2), ("n0", "n1"))
+        return Plane(np.zeros(H), basis, (-1.05, 1.05, -1.05 + 0.05 * (H == 1), 1.05 - 0.05 * (H == 1)), names)
     _, xs, _ = teacher_stream(task, 0, units)
     hs = net.forward(xs[None], np.zeros((1, H)))[0][0]  # (T, H)
+    if H <= 2:  # unbounded units: the plane itself, over the range the run visits
+        lo, hi = np.append(hs.min(0), -1.0)[:2], np.append(hs.max(0), 1.0)[:2]
+        pad = np.maximum((hi - lo) * 0.05, 1e-3)
+        basis = np.array([[1.0], [0.0]]) if H == 1 else np.eye(2)
+        names = ("n0", "") if H == 1 else ("n0", "n1")
+        return Plane(np.zeros(H), basis, (lo[0] - pad[0], hi[0] + pad[0], lo[1] - pad[1], hi[1] + pad[1]), names)
     mean = hs.mean(0)
     _, sv, vt = np.linalg.svd(hs - mean, full_matrices=False)
     share = sv**2 / max((sv**2).sum(), 1e-12)

@@ -18,7 +18,8 @@ PARAMS = ("Wxh", "Whh", "Why", "bh", "by")
 
 @dataclass(frozen=True)
 class Interventions:
-    """Neurons held at 0 (zeroed) or at a value in [-1, 1] (clamped); never an edit of the weights."""
+    """State units held at 0 (zeroed) or at a finite value (clamped; a tanh unit's lie in [-1, 1]); never an edit
+    of the weights."""
 
     zeroed: frozenset[int] = frozenset()
     clamped: tuple[tuple[int, float], ...] = ()  # sorted (neuron, value) pairs
@@ -28,8 +29,8 @@ class Interventions:
     def __post_init__(self) -> None:
         clamps = dict(self.clamped)
         for i, v in clamps.items():
-            if not -1.0 <= v <= 1.0:
-                raise ValueError(f"clamp value for neuron {i} must be in [-1, 1], got {v}")
+            if not np.isfinite(v):
+                raise ValueError(f"clamp value for neuron {i} must be finite, got {v}")
         both = self.zeroed & clamps.keys()
         if both:
             raise ValueError(f"neuron {min(both)} is both zeroed and clamped")
@@ -139,6 +140,11 @@ class RNN:
     @property
     def hidden(self) -> int:
         """Number of hidden neurons H."""
+        return self.Whh.shape[0]
+
+    @property
+    def size(self) -> int:
+        """H: the name's number (a cell's state may hold more units than this; this one's holds H)."""
         return self.Whh.shape[0]
 
     @property

@@ -10,10 +10,9 @@ from pathlib import Path
 
 import numpy as np
 
+from .cells import CELLS as CELL_KINDS
 from .meta import Meta
-from .model import RNN
 from .paths import PathError, check_destination, write_atomically
-from .model import stack_states
 from .probe import STREAMS, UNITS, Stopped, candidates, layout, resolution, score_stream
 from .tasks import Task
 
@@ -25,33 +24,31 @@ SHIPPED = Path(__file__).with_name("nulls.json")
 CELLS = 4_000_000  # activations scored at once (steps x neurons of several networks): about 32 MB a copy
 
 
-def draw(task: Task, hidden: int, seed: int) -> dict[str, np.ndarray]:
-    """The matrices and biases of one random network, each entry drawn from N(0, 1), in a fixed order."""
+def draw(task: Task, hidden: int, seed: int, cell: str = "rnn") -> dict[str, np.ndarray]:
+    """The matrices and biases of one random network of the cell, each entry drawn from N(0, 1), in the order
+    of the cell's parameters."""
     rng = np.random.default_rng(seed)
-    V = len(task.vocab)
-    shapes = {"Wxh": (hidden, V), "Whh": (hidden, hidden), "Why": (V, hidden), "bh": (hidden,), "by": (V,)}
+    shapes = CELL_KINDS[cell].shapes(hidden, len(task.vocab))
     return {k: rng.standard_normal(shape) for k, shape in shapes.items()}
 
 
-def random_net(task: Task, hidden: int, seed: int) -> RNN:
-    """A network whose matrices and biases are all drawn from N(0, 1)."""
-    return RNN(
-        **draw(task, hidden, seed),
-        vocab=task.vocab,
-        meta=Meta(
-            task=task.family,
-            hidden=hidden,
-            spec=task.name,
-            params=dict(task.params),
-            seed=seed,
-            construction="N(0, 1) null",
-        ),
+def random_net(task: Task, hidden: int, seed: int, cell: str = "rnn"):
+    """A network of the cell whose matrices and biases are all drawn from N(0, 1)."""
+    meta = Meta(
+        task=task.family,
+        hidden=hidden,
+        **({} if cell == "rnn" else {"cell": cell, "format": 2}),
+        spec=task.name,
+        params=dict(task.params),
+        seed=seed,
+        construction="N(0, 1) null",
     )
+    return CELL_KINDS[cell].net(draw(task, hidden, seed, cell), task.vocab, meta)
 
 
-def shape_key(task: Task, hidden: int) -> str:
-    """The table key of a shape: family, parameters and hidden size."""
-    return f"{task.family} {json.dumps(task.params, sort_keys=True)} H={hidden}"
+def shape_key(task: Task, hidden: int, cell: str = "rnn") -> str:
+    """The table key of a shape: family, parameters, hidden size, and the cell when it is not rnn."""
+    return f"{task.family} {json.dumps(task.params, sort_keys=True)} H={hidden}" + (f" cell={cell}" * (cell != "rnn"))
 
 
 @dataclass(frozen=True)
@@ -116,7 +113,7 @@ def feature_best(task: Task, score: np.ndarray) -> tuple[list[str], np.ndarray]:
 
 
 def maxima(
-    task: Task, hidden: int, seeds: range, should_stop: Callable[[], bool] | None = None
+    task: Task, hidden: int, seeds: range, should_stop: Callable[[], bool] | None = None, cell: str = "rnn"
 ) -> tuple[list[str], np.ndarray]:
     """Each random network's best score for each memory feature, over its neurons, lags and phases:
     (feature names, (networks, features)).
@@ -128,24 +125,26 @@ def maxima(
     """
     cands = candidates(task)
     T = max(len(layout(task, s, UNITS).symbols) for s in range(STREAMS))
-    chunk = max(1, CELLS // (T * hidden))
+    kind = CELL_KINDS[cell]
+    width = kind.width(hidden)  # the state's units: an LSTM's h and c
+    chunk = max(1, CELLS // (T * width))
     names, out = [], []
     for first in range(seeds.start, seeds.stop, chunk):
         group = range(first, min(first + chunk, seeds.stop))
-        drawn = [draw(task, hidden, s) for s in group]
+        drawn = [draw(task, hidden, s, cell) for s in group]
         P = {k: np.stack([d[k] for d in drawn]) for k in drawn[0]}
-        step = np.concatenate([resolution(RNN(**d, vocab=task.vocab)) for d in drawn])  # (n H,)
+        step = np.concatenate([resolution(kind.net(d, task.vocab)) for d in drawn])  # (n W,)
         scores = []
         for stream in range(STREAMS):
             if should_stop and should_stop():
                 raise Stopped
             lay = layout(task, stream, UNITS)
-            hs = np.concatenate(stack_states(P, [lay.symbols] * len(group)), axis=1)  # (T, n H)
+            hs = np.concatenate(kind.stack_states(P, [lay.symbols] * len(group)), axis=1)  # (T, n W)
             scores.append(score_stream(hs, step, lay, len(cands))[0])  # (C, n H)
         s = np.stack(scores)
         med = np.median(np.where(np.isnan(s), -np.inf, s), axis=0)  # a candidate undefined on a stream fails there
         names, best = feature_best(task, med)  # (F, n H)
-        out.append(best.reshape(len(names), len(group), hidden).max(axis=2).T)  # (n, F)
+        out.append(best.reshape(len(names), len(group), width).max(axis=2).T)  # (n, F)
     return names, np.maximum(np.concatenate(out), 0.0)
 
 
@@ -155,6 +154,7 @@ def calibrate(
     progress: Callable[[int, int], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     nets: int | None = None,
+    cell: str = "rnn",
 ) -> Null:
     """The per-network null of one shape, measured now.
 
@@ -169,7 +169,7 @@ def calibrate(
     names, got = [], []
     step = max(1, nets // 20)
     for first in range(0, nets, step):
-        names, block = maxima(task, hidden, range(SEED + first, SEED + min(first + step, nets)), should_stop)
+        names, block = maxima(task, hidden, range(SEED + first, SEED + min(first + step, nets)), should_stop, cell)
         got.append(block)
         if progress:
             progress(min(first + step, nets), nets)
@@ -225,7 +225,7 @@ def check_table(path: Path, force: bool = False) -> Path:
     return path
 
 
-def thresholds(task: Task, hidden: int, should_stop: Callable[[], bool] | None = None) -> Null:
+def thresholds(task: Task, hidden: int, should_stop: Callable[[], bool] | None = None, cell: str = "rnn") -> Null:
     """The per-network null of a shape: shipped, else cached, else calibrated now and cached if possible.
 
     The shipped networks' shapes ship in SHIPPED, made by `rnnmem-tui calibrate --out rnnmem_tui/nulls.json`;
@@ -233,12 +233,12 @@ def thresholds(task: Task, hidden: int, should_stop: Callable[[], bool] | None =
     `$XDG_CACHE_HOME/rnnmem-tui/nulls.json` (by default under `~/.cache`). A table that lacks one of the
     task's features (made before the feature was added) is calibrated again.
     """
-    name, wanted = shape_key(task, hidden), {f.name for f in task.state_features}
+    name, wanted = shape_key(task, hidden, cell), {f.name for f in task.state_features}
     for path in (SHIPPED, user_cache()):
         found = read_table(path).get(name)
         if found is not None and wanted <= set(found.get("top", {})):
             return Null.from_json(found)
-    null = calibrate(task, hidden, should_stop=should_stop)
+    null = calibrate(task, hidden, should_stop=should_stop, cell=cell)
     try:
         write_table(user_cache(), {name: null.as_json()})
     except (OSError, PathError):

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
+from .cells import cell_of
 from .model import RNN, encode
 from .scores import auc, average_ranks, corr, explained, group_means
 from .tasks import Task
@@ -180,10 +181,11 @@ def unread(net: RNN, task: Task, seed: int = 0, units: int = 200) -> np.ndarray:
     X, h0 = symbols[None, :], np.zeros((1, net.hidden))
     p = net.forward(X, h0)[1]
     out = np.zeros(net.hidden, dtype=bool)
+    cell = cell_of(net)
     for i in range(net.hidden):
-        Why, Whh = net.Why.copy(), net.Whh.copy()
-        Why[:, i], Whh[np.arange(net.hidden) != i, i] = 0.0, 0.0
-        out[i] = np.abs(replace(net, Why=Why, Whh=Whh).forward(X, h0)[1] - p).max() <= UNREAD
+        cut = cell.cut(net.params, i)
+        if cut is not None:
+            out[i] = np.abs(cell.net(cut, net.vocab).forward(X, h0)[1] - p).max() <= UNREAD
     return out
 
 
@@ -195,7 +197,7 @@ def resolution(net: RNN, unread: np.ndarray | None = None) -> np.ndarray:
     saturated random neuron that orders a count in its fifth decimal is not a counter. A neuron that
     nothing reads (`unread`, (H,) bool) is measured on its activation as if read with weight 1.
     """
-    reach = np.maximum(np.abs(net.Why).max(axis=0), np.abs(net.Whh).max(axis=0))  # (H,)
+    reach = cell_of(net).reach(net.params)  # (H,)
     if unread is not None:
         reach = np.where(unread, 1.0, reach)
     with np.errstate(divide="ignore"):

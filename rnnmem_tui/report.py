@@ -113,13 +113,14 @@ def null_part(path: Path) -> bytes:
     weights file's own shape, or each shape a controls file lists."""
     import tomllib
 
+    from .cells import cell_of
     from .nulls import SHIPPED, shape_key
     from .tasks import load_task
     from .weights import task_for
 
     if path.suffix == ".npz":
         net = load(path)
-        shapes = [shape_key(task_for(net), net.hidden)]
+        shapes = [shape_key(task_for(net), net.size, cell_of(net).name)]
     else:
         shapes = [shape_key(load_task(name), h) for name, h in tomllib.loads(path.read_text())["shapes"]]
     table = json.loads(SHIPPED.read_text())

@@ -9,8 +9,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .metrics import Protocol, bad_mass, evaluate_many, sample_units
-from .model import RNN, Interventions
+from .cells import cell_of
+from .metrics import Protocol, bad_mass, evaluate, evaluate_many, sample_units
+from .model import NONE, RNN, Interventions
 from .nulls import Q, Null, thresholds
 from .probe import STREAMS, UNITS, UNREAD, Probe, Stopped, oriented, probe, teacher_stream
 from .scores import auc
@@ -420,7 +421,13 @@ def held(net: RNN, neuron: int, value: float) -> RNN:
     """The network whose outputs are net's with `neuron` held at `value` (0: zeroed): what reads the neuron (its
     readout column and its recurrent weights) reads the constant, folded into the biases, so that a population
     of such networks measures many interventions at once. Zeroed, it is the intervention exactly; clamped, it
-    differs only at the first step, whose start state the intervention leaves at 0."""
+    differs only at the first step, whose start state the intervention leaves at 0. For a cell that `folds`."""
+    if cell_of(net).name != "rnn":
+        P = {k: v.copy() for k, v in net.params.items()}
+        P["bias_hh"] += P["weight_hh"][:, neuron] * value
+        P["by"] += P["Why"][:, neuron] * value
+        P["weight_hh"][:, neuron], P["Why"][:, neuron] = 0.0, 0.0
+        return cell_of(net).net(P, net.vocab, net.meta)
     Whh, Why = net.Whh.copy(), net.Why.copy()
     bh, by = net.bh + Whh[:, neuron] * value, net.by + Why[:, neuron] * value
     Whh[:, neuron], Why[:, neuron] = 0.0, 0.0
@@ -432,11 +439,18 @@ def whole_effects(net: RNN, task: Task, seed: int, values: np.ndarray) -> list[W
     teacher-forced bad mass over CAUSAL_STREAMS streams of WHOLE_UNITS units (seeds seed, seed + 1, ...), each
     intervention paired with the intact network on the same stream, all in one lockstep population."""
     H = net.hidden
-    nets = [net, *(held(net, i, 0.0) for i in range(H)), *(held(net, i, float(v)) for i, v in enumerate(values))]
     seeds = range(seed, seed + CAUSAL_STREAMS)
-    protocols = [Protocol(units=WHOLE_UNITS, bad_units=WHOLE_UNITS, seed=s) for s in seeds for _ in nets]
-    scores = evaluate_many([n for _ in seeds for n in nets], task, protocols)
-    runs = [scores[k * len(nets) : (k + 1) * len(nets)] for k in range(len(seeds))]  # per stream: intact first
+    if cell_of(net).folds():
+        nets = [net, *(held(net, i, 0.0) for i in range(H)), *(held(net, i, float(v)) for i, v in enumerate(values))]
+        protocols = [Protocol(units=WHOLE_UNITS, bad_units=WHOLE_UNITS, seed=s) for s in seeds for _ in nets]
+        scores = evaluate_many([n for _ in seeds for n in nets], task, protocols)
+        runs = [scores[k * len(nets) : (k + 1) * len(nets)] for k in range(len(seeds))]  # per stream: intact first
+    else:  # a cell whose state feeds its next state directly: the interventions themselves, one run each
+        ivs = [NONE, *(NONE.zero(i) for i in range(H)), *(NONE.clamp(i, float(v)) for i, v in enumerate(values))]
+        runs = [
+            [evaluate(net, task, Protocol(units=WHOLE_UNITS, bad_units=WHOLE_UNITS, seed=s), iv) for iv in ivs]
+            for s in seeds
+        ]
 
     def drop(j: int) -> Effect:
         return Effect.of([r[0].validity - r[j].validity for r in runs])
@@ -561,7 +575,9 @@ def verdict(
 ) -> Verdict:
     """Probe a network and summarise its scores against the null."""
     p = probe(net, task, range(seed, seed + streams), units, should_stop)
-    return Verdict(p, thresholds(task, net.hidden, should_stop) if null is None else null, task.step_word)
+    return Verdict(
+        p, thresholds(task, net.size, should_stop, cell_of(net).name) if null is None else null, task.step_word
+    )
 
 
 def ranked(v: Verdict, feature: Feature, hidden: int) -> list[tuple[NeuronRoles, bool]]:

@@ -71,6 +71,35 @@ class Cell:
         """H, from (stacked or single) parameters."""
         return P["weight_hh"].shape[-1]
 
+    def step_map(self, P: dict[str, np.ndarray], x: int, interventions: Interventions) -> StepMap:
+        """Symbol x's map over the free units, for `fixed-points`."""
+        return StepMap(self, P, x, interventions)
+
+    def reach(self, P: dict[str, np.ndarray]) -> np.ndarray:
+        """Each state unit's largest outgoing weight (W,): its readout column and its recurrent columns; a unit
+        that only its own cell reads (an LSTM's c, through h = o tanh(c)) reaches with weight 1."""
+        H = self.hidden_of(P)
+        out = np.ones(self.width(H))
+        out[:H] = np.maximum(np.abs(P["Why"]).max(axis=0), np.abs(P["weight_hh"]).max(axis=0))
+        return out
+
+    def cut(self, P: dict[str, np.ndarray], i: int) -> dict[str, np.ndarray] | None:
+        """P with what reads unit i from outside it set to zero (its readout column, and its recurrent weights
+        to the other units), for `unread`; None when only its own cell reads it (an LSTM's c)."""
+        H = self.hidden_of(P)
+        if i >= H:
+            return None
+        Q = {k: v.copy() for k, v in P.items()}
+        Q["Why"][:, i] = 0.0
+        others = np.arange(Q["weight_hh"].shape[0]) % H != i
+        Q["weight_hh"][others, i] = 0.0
+        return Q
+
+    def folds(self) -> bool:
+        """Whether holding a unit equals folding its value into the biases of what reads it (no direct path
+        from the state to the next: the rnn and relu cells)."""
+        return False
+
     # ---- one step, on stacked states: implemented by each gated cell ----
 
     def advance(self, a: np.ndarray, hh: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, tuple]:
@@ -174,6 +203,37 @@ class Cell:
             if (ends < n).all():
                 break
         return [out[: ends[i], i].copy() for i in range(S)]
+
+
+class StepMap:
+    """Symbol x's map over the free units, the held ones at their held values: F(h) - h and its Jacobian at
+    states h (B, n), by central differences of the cell's step (a cell may give its own)."""
+
+    EPS = 1e-6
+
+    def __init__(self, cell: Cell, P: dict[str, np.ndarray], x: int, interventions: Interventions) -> None:
+        self.cell, self.iv = cell, interventions
+        self.P = {k: v[None] for k, v in P.items()}
+        self.W = cell.width(cell.hidden_of(P))
+        self.free = np.setdiff1d(np.arange(self.W), interventions.idx)
+        self.a = cell.inputs(self.P, np.array([[x]]))[:, 0]  # (1, G H)
+
+    def F(self, h: np.ndarray) -> np.ndarray:
+        """The free units after one step from free units h (B, n)."""
+        full = np.tile(self.iv.apply(np.zeros(self.W)), (len(h), 1))
+        full[:, self.free] = h
+        s, _ = self.cell.move(self.P, full[None], np.broadcast_to(self.a[:, None], (1, len(h), self.a.shape[-1])))
+        return s[0][:, self.free]
+
+    def residual(self, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """F(h) - h (B, n) and its Jacobian dF/dh - I (B, n, n)."""
+        n = h.shape[1]
+        J = np.empty((len(h), n, n))
+        for k in range(n):
+            e = np.zeros(n)
+            e[k] = self.EPS
+            J[:, :, k] = (self.F(h + e) - self.F(h - e)) / (2 * self.EPS)
+        return self.F(h) - h, J - np.eye(n)
 
 
 def readout_grads(P: dict[str, np.ndarray], hs: np.ndarray, Y: np.ndarray):

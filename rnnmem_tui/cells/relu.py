@@ -17,6 +17,9 @@ class ReLUCell(Cell):
         P["weight_hh"] = np.eye(H)
         return P
 
+    def folds(self) -> bool:
+        return True
+
     def advance(self, a, hh, s):
         pre = a + hh
         return np.maximum(pre, 0.0), (pre > 0,)

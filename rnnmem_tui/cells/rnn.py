@@ -9,6 +9,21 @@ from .. import model
 from .base import Cell
 
 
+class TanhMap:
+    """Symbol x's map over the free neurons only, F(h) = tanh(A h + c), with its exact Jacobian."""
+
+    def __init__(self, P: dict[str, np.ndarray], x: int, iv: model.Interventions) -> None:
+        self.free = free = np.setdiff1d(np.arange(P["Whh"].shape[0]), iv.idx)
+        self.A = P["Whh"][np.ix_(free, free)]  # (n, n)
+        self.c = P["Wxh"][free, x] + P["bh"][free] + P["Whh"][np.ix_(free, iv.idx)] @ iv.val  # (n,)
+
+    def residual(self, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """F(h) - h (B, n) and its Jacobian diag(1 - F^2) A - I (B, n, n) at states h (B, n)."""
+        f = np.tanh(h @ self.A.T + self.c)  # (B, n)
+        J = (1 - f * f)[:, :, None] * self.A - np.eye(len(self.c))  # (B, n, n)
+        return f - h, J
+
+
 class RNNCell(Cell):
     name, gates, bounded = "rnn", 1, True
     equation = "h' = tanh(Wxh x + Whh h + bh)"
@@ -26,6 +41,20 @@ class RNNCell(Cell):
 
     def hidden_of(self, P):
         return P["Whh"].shape[-1]
+
+    def folds(self) -> bool:
+        return True
+
+    def step_map(self, P, x, interventions):
+        return TanhMap(P, x, interventions)
+
+    def reach(self, P):
+        return np.maximum(np.abs(P["Why"]).max(axis=0), np.abs(P["Whh"]).max(axis=0))
+
+    def cut(self, P, i):
+        Q = {k: v.copy() for k, v in P.items()}
+        Q["Why"][:, i], Q["Whh"][np.arange(Q["Whh"].shape[0]) != i, i] = 0.0, 0.0
+        return Q
 
     def stack_loss_and_grads(self, P, X, Y, s0, interventions=model.NONE):
         return model.stack_loss_and_grads(P, X, Y, s0, interventions)

@@ -41,7 +41,7 @@ def automaton_(path, as_json, resolution, zero, clamp) -> int:
     """Print the network's machine beside the task's, or its JSON."""
     net = read(path)
     task = task_for(net)
-    iv = parse_interventions(zero, clamp, net.hidden)
+    iv = parse_interventions(zero, clamp, net)
     began = time.perf_counter()
     r = automaton.report(net, task, iv, resolution)
     if as_json:
@@ -110,7 +110,7 @@ def fixed_points(path, as_json, everything, max_points, seed, zero, clamp) -> in
     """Print each symbol's stable points (and with --all the others), at most --max-points of them."""
     net = read(path)
     task = task_for(net)
-    iv = parse_interventions(zero, clamp, net.hidden)
+    iv = parse_interventions(zero, clamp, net)
     found = dynamics.fixed_points(net, task, iv, seed)
     shown = [p for p in found if everything or p.stable]
     capped = shown[:max_points]

@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 import numpy as np
 
+from ..cells import cell_of
 from ..limits import check_disk, check_memory
 from ..metrics import VerdictProtocol, judge
 from ..model import RNN, Interventions
@@ -31,27 +32,43 @@ def read(path) -> RNN:
     return net
 
 
-def parse_interventions(zero, clamp, hidden: int) -> Interventions:
+def unit(name: str, net) -> int:
+    """A state unit's index from its name: a number is that h unit; an LSTM's `h3` and `c3` are its h and c units."""
+    name, names = name.strip(), cell_of(net).unit_names(net.size)
+    if name in names:
+        return names.index(name)
+    if name.isdigit():
+        return int(name)
+    raise ValueError(f"no unit {name!r}: this network's units are {', '.join(names[:3])}{' ...' * (len(names) > 3)}")
+
+
+def parse_interventions(zero, clamp, net) -> Interventions:
     """Interventions from `--zero I` and `--clamp I=V` flags; raises ValueError with a clear message.
 
-    A neuron both zeroed and clamped, or clamped twice, is refused rather than one flag winning silently.
+    A neuron both zeroed and clamped, or clamped twice, is refused rather than one flag winning silently. A
+    tanh unit is clamped within [-1, 1]; a ReLU or c unit at any finite value.
     """
-    held = [item.partition("=")[0].strip() for item in clamp] + [str(i) for i in zero]
+    held = [unit(item.partition("=")[0], net) for item in clamp] + [unit(str(i), net) for i in zero]
     twice = sorted({i for i in held if held.count(i) > 1})
     if twice:
         raise ValueError(f"neuron {twice[0]} is given more than one of --zero and --clamp; choose one")
     iv = Interventions()
     for i in zero:
-        iv = iv.zero(i)
+        iv = iv.zero(unit(str(i), net))
+    bounded = cell_of(net).bounded
     for item in clamp:
         i, sep, v = item.partition("=")
-        try:
-            iv = iv.clamp(int(i), float(v))
-        except ValueError:
-            raise ValueError(f"--clamp wants NEURON=VALUE with VALUE in [-1, 1], got {item!r}") from None
         if not sep:
             raise ValueError(f"--clamp wants NEURON=VALUE, got {item!r}")
-    return iv.check(hidden)
+        try:
+            value = float(v)
+            if bounded and not -1.0 <= value <= 1.0:
+                raise ValueError
+            iv = iv.clamp(unit(i, net), value)
+        except ValueError:
+            span = "in [-1, 1]" if bounded else "finite"
+            raise ValueError(f"--clamp wants NEURON=VALUE with VALUE {span}, got {item!r}") from None
+    return iv.check(net.hidden)
 
 
 def describe(iv: Interventions) -> str:
@@ -155,7 +172,7 @@ def sample(path, n, zero, clamp, seed, temperature) -> int:
     """Print generated text as it comes, grid games one per row; a validity summary goes to stderr."""
     net = read(path)
     task = task_for(net)
-    iv = parse_interventions(zero, clamp, net.hidden)
+    iv = parse_interventions(zero, clamp, net)
     rng = np.random.default_rng(seed)
     h, x = np.zeros(net.hidden), int(net.index(task.end)[0])
     pending, ok, done, left = "", 0, 0, n
@@ -208,7 +225,7 @@ def trace(path, steps, zero, clamp, mode, seed, temperature, out, force) -> int:
     dest = check_destination(out, force)
     net = read(path)
     task = task_for(net)
-    iv = parse_interventions(zero, clamp, net.hidden)
+    iv = parse_interventions(zero, clamp, net)
     check_disk(dest.parent, tracing.disk_bytes(dest, steps, net.hidden, len(net.vocab)), f"--steps {steps}")
     with first_ctrl_c_asks() as stopped:
         about = {"network": str(path), "task": task.name, "mode": mode, "seed": seed, "temperature": temperature}

@@ -140,8 +140,13 @@ def record(help: str) -> Decorator:
 def interventions(f: Callable) -> Callable:
     """--zero I and --clamp I=V, each repeatable, for the verbs that run a network with neurons held."""
     return stack(
-        click.option("--zero", type=SEED, multiple=True, metavar="I", help="hold neuron I at 0 (repeatable)"),
-        click.option("--clamp", multiple=True, metavar="I=V", help="hold neuron I at V in [-1, 1] (repeatable)"),
+        click.option("--zero", multiple=True, metavar="I", help="hold neuron I at 0 (repeatable; an LSTM's h3 or c3)"),
+        click.option(
+            "--clamp",
+            multiple=True,
+            metavar="I=V",
+            help="hold neuron I at V, in [-1, 1] for tanh units (repeatable; an LSTM's h3=V or c3=V)",
+        ),
     )(f)
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import click
 
 from ..analysis import ablation_sweep
+from ..cells import cell_of
 from ..meta import source_id
 from ..metrics import Protocol, VerdictProtocol, judge_many
 from ..nulls import calibrate, check_table, shape_key, user_cache, write_table
@@ -82,15 +83,23 @@ def explain_(path, feature, as_json, streams, units, seed) -> int:
     if feature:
         return show_lookup(path, net, task, feature, as_json, dict(seed=seed, streams=streams, units=units))
     neurons = explain(net, task, seed=seed, streams=streams, units=units)
+    cell = cell_of(net)
+    names = cell.unit_names(net.size)
     if as_json:
-        print(json.dumps([n.as_json() for n in neurons], indent=2))
+        out = [n.as_json() for n in neurons]
+        if cell.width(net.size) > net.size:  # an LSTM: each unit's index within its own part, h or c
+            for obj in out:
+                i = obj["neuron"]
+                obj["neuron"], obj["state"] = i % net.size, names[i][0]
+        print(json.dumps(out, indent=2))
         return 0
+    what = plural(net.size, "neuron") if cell.width(net.size) == net.size else f"{net.size} h and {net.size} c units"
     print(
-        f"{path}: {task.name}, {plural(net.hidden, 'neuron')}; {streams} teacher streams x {units} units "
-        f"(seeds {seed}..{seed + streams - 1})"
+        f"{path}: {task.name}, {cell.name + ' cell, ' if cell.name != 'rnn' else ''}{what}; "
+        f"{streams} teacher streams x {units} units (seeds {seed}..{seed + streams - 1})"
     )
     for n in neurons:
-        head, whole = f"  neuron {n.neuron:>2}  ", f" · {n.whole.text}" if n.whole else ""
+        head, whole = f"  neuron {names[n.neuron]:>3}  ", f" · {n.whole.text}" if n.whole else ""
         if not n.roles:
             ru = n.runner_up
             print(f"{head}{n.label}" + (f" {evidence(ru)}" if ru else "") + f" · stable {n.stability:.1f}{whole}")
@@ -210,11 +219,13 @@ def calibrate_(paths, out, force) -> int:
     """Measure the random-network null of each file's shape (task and size) and merge it into a table."""
     dest = check_table(Path(out) if out else user_cache(), force)
     nets = [load(p) for p in paths] if paths else [load(p) for p in sorted(data_dir("weights").glob("*.npz"))]
-    shapes = {shape_key(task_for(n), n.hidden): (task_for(n), n.hidden) for n in nets}
+    shapes = {shape_key(task_for(n), n.size, cell_of(n).name): (task_for(n), n.size, cell_of(n).name) for n in nets}
     found = {}
-    for key, (task, hidden) in shapes.items():
-        with progress(1, f"calibrate {task.name} H={hidden}") as update:
-            null = calibrate(task, hidden, progress=lambda done, total: update(done / total, f"{done}/{total}"))
+    for key, (task, hidden, cell) in shapes.items():
+        with progress(1, f"calibrate {task.name} H={hidden}{' ' + cell if cell != 'rnn' else ''}") as update:
+            null = calibrate(
+                task, hidden, progress=lambda done, total: update(done / total, f"{done}/{total}"), cell=cell
+            )
         found[key] = null.as_json()
         write_table(dest, {key: found[key]})  # each shape as it is done: an interruption keeps the shapes before
         best = ", ".join(f"{k} {v[0]:.3f}" for k, v in null.top.items())
