@@ -7,10 +7,12 @@ from bisect import bisect_right
 from collections import deque
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from collections.abc import Sequence
 from itertools import accumulate, islice
 
 import numpy as np
 
+from .cells import cell_of
 from .metrics import illegal_mass, validity
 from .model import NONE, RNN, Interventions, StepResult
 from .tasks import Task
@@ -88,10 +90,10 @@ class ProbGrid:
         return float(illegal_mass(self.p, ~self.bad).mean())
 
 
-def describe(iv: Interventions) -> str:
-    """Interventions as short text, e.g. `n1 zeroed, n0 clamped +0.80`; '' when there are none."""
+def describe(iv: Interventions, names: Sequence[str] = ()) -> str:
+    """Interventions as short text, e.g. `n1 zeroed, n0 clamped +0.80` (an LSTM's `c1 zeroed`); '' when none."""
     held = sorted(set(iv.zeroed) | {i for i, _ in iv.clamped})
-    return ", ".join(f"n{i} {iv.of(i)}" for i in held)
+    return ", ".join(f"{names[i] if i < len(names) else f'n{i}'} {iv.of(i)}" for i in held)
 
 
 class Session:
@@ -128,6 +130,12 @@ class Session:
     def frame(self) -> Frame:
         """The newest frame: what is on screen."""
         return self.frames[-1]
+
+    @property
+    def unit_names(self) -> tuple[str, ...]:
+        """The state units' names when not n0, n1, ... (an LSTM's h0.., c0..); () otherwise."""
+        net = self.net
+        return tuple(cell_of(net).unit_names(net.size)) if net.hidden > net.size else ()
 
     def window(self, n: int) -> np.ndarray:
         """The hidden states of the last n frames (or fewer), oldest first: (n, H)."""

@@ -40,6 +40,11 @@ class Cell:
         """The state's units: H (h alone)."""
         return H
 
+    def size_text(self, H: int) -> str:
+        """A network's size in words: `2 neurons`, `gru, 2 neurons`, `lstm, 2 h and 2 c units`."""
+        units = f"{H} neuron{'s' * (H != 1)}" if self.width(H) == H else f"{H} h and {H} c units"
+        return units if self.name == "rnn" else f"{self.name}, {units}"
+
     def unit_names(self, H: int) -> list[str]:
         """A name per state unit: `0`, `1`, ... (an LSTM's: h0.., then c0..)."""
         return [str(i) for i in range(H)]

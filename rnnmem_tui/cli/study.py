@@ -32,7 +32,6 @@ from ..searches import Record, append, check_record, checkpoints
 from ..tasks import Task, load_task, spec_name
 from ..train import TrainConfig, train_population
 from ..weights import load, task_for
-from ..words import plural
 from . import options as o
 from .measure import read
 from .output import Table, progress, right, table
@@ -93,9 +92,8 @@ def explain_(path, feature, as_json, streams, units, seed) -> int:
                 obj["neuron"], obj["state"] = i % net.size, names[i][0]
         print(json.dumps(out, indent=2))
         return 0
-    what = plural(net.size, "neuron") if cell.width(net.size) == net.size else f"{net.size} h and {net.size} c units"
     print(
-        f"{path}: {task.name}, {cell.name + ' cell, ' if cell.name != 'rnn' else ''}{what}; "
+        f"{path}: {task.name}, {cell.size_text(net.size)}; "
         f"{streams} teacher streams x {units} units (seeds {seed}..{seed + streams - 1})"
     )
     for n in neurons:

@@ -237,7 +237,7 @@ class CompareScreen(Screen):
         for k, s in enumerate(self.sessions):
             r = s.running()
             if r is not None:
-                held = describe(s.interventions)
+                held = describe(s.interventions, s.unit_names)
                 low.append(f"{'▶' if k == self.side else ''}{'AB'[k]}{' ' + held if held else ''} {r.name} ")
                 colour = {"good": "green", "bad": "bold red", "dim": "dim"}[mood(r, r.now)]
                 low.append(score(r, r.now, r.n_now), style=colour)

@@ -15,6 +15,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import ContentSwitcher, Footer, Input, Static
 
+from ..cells import cell_of
 from ..roles import NeuronRoles
 from ..session import TEMPERATURES, Session, describe
 from ..widgets.board import BoardView
@@ -111,7 +112,7 @@ class ExploreScreen(Screen):
         too narrow for both (its interval is never cut)."""
         s, panel = self.session, self.query_one("#neurons")
         verdict = "trained here: no recorded verdict" if self.trained else badge(s.net.meta, self.note)
-        full = f"{s.net.hidden} neuron{'s' * (s.net.hidden != 1)} · {verdict}"
+        full = f"{cell_of(s.net).size_text(s.net.size)} · {verdict}"
         room = panel.size.width - 6  # the corners and the title's spaces
         panel.border_title = full if room <= 0 or len(full) <= room else verdict
 
@@ -226,6 +227,7 @@ class ExploreScreen(Screen):
             s.running(),
             s.interventions,
             typing,
+            s.unit_names,
         )
 
     # ---- keys ----
@@ -350,7 +352,7 @@ class ExploreScreen(Screen):
         s = self.session
         verdict = "trained here: no recorded verdict" if self.trained else badge(s.net.meta)
         view = "the explorer's panels" if self.view == "main" else self.views[self.view].label
-        held = describe(s.interventions) or "no neuron held"
+        held = describe(s.interventions, s.unit_names) or "no neuron held"
         return f"{self.source or s.task.name} · {verdict} · {view} · {s.mode} mode, seed {s.seed}, step {s.frame.t} · {held}"
 
     def figure_mode(self, on: bool) -> None:

@@ -17,6 +17,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from ..cells import cell_of
 from ..model import NONE, Interventions
 from ..session import Session
 
@@ -86,12 +87,22 @@ class NeuronData:
     labels: Sequence[str | None] = ()  # an optional short role per neuron, e.g. "counter: c's still to print (ρ 0.99)"
     symbols: str = ""  # (T,) the symbol each of those steps read, shown under the bars
     unit: int = 0  # the steps of one unit (a game, a line): the sparkbar shows one whole where the labels leave room
+    names: Sequence[str] = ()  # each row's name when not its number (an LSTM's h0.., c0..)
+    bounded: bool = True  # every unit within [-1, 1]; else each row's bars span its own range over the window
 
     @classmethod
     def of(cls, session: Session, selected: int, labels: Sequence[str | None] = ()) -> NeuronData:
-        """The session's last SPARK states and symbols, its interventions and its task's longest unit."""
+        """The session's last SPARK states and symbols, its interventions, its task's longest unit, and what its
+        cell says of its units."""
         return cls(
-            session.window(SPARK), session.interventions, selected, labels, session.symbols(SPARK), session.task.max_len
+            session.window(SPARK),
+            session.interventions,
+            selected,
+            labels,
+            session.symbols(SPARK),
+            session.task.max_len,
+            session.unit_names,
+            cell_of(session.net).bounded,
         )
 
 
@@ -180,7 +191,7 @@ class NeuronsView(ScrollView, can_focus=False):
         the bars, it takes the width, and the bars what the value and the intervention leave."""
         d = self.data
         H = d.history.shape[1]
-        index = len(str(H - 1))
+        index = max(map(len, d.names)) if d.names else len(str(H - 1))
         if above:
             return index, max(8, width - index - 2 - VALUE), 1, max(0, width - index - 2)
         label = max((len(s or "") for s in d.labels), default=0) if self.columns() == 1 else 0
@@ -197,7 +208,10 @@ class NeuronsView(ScrollView, can_focus=False):
             k, tall = self.rows()
             index, spark, held, label = self.layout_widths(width, tall < k)
             label = label if cols == 1 else 0
-            h = np.clip(d.history[-spark:], -1.0, 1.0)  # (T, H) newest last
+            h = d.history[-spark:]  # (T, H) newest last
+            if not d.bounded:  # unbounded units (ReLU, an LSTM's c): each row over its own range, at least [-1, 1]
+                h = h / np.maximum(np.abs(h).max(axis=0), 1.0)
+            h = np.clip(h, -1.0, 1.0)
             plain = self.rich_style
             self._look = dict(
                 width=width,
@@ -266,7 +280,7 @@ class NeuronsView(ScrollView, can_focus=False):
         what = mark(d.interventions, i) if bottom and not L["above"] else ""
         segs = [
             Segment("▶" if sel and bottom else " ", base),
-            Segment(f"{i:>{L['index']}}" if bottom else " " * L["index"], base + L["idx"]),
+            Segment(f"{d.names[i] if d.names else i:>{L['index']}}" if bottom else " " * L["index"], base + L["idx"]),
             Segment(what or " ", base + L["hold"] if what else base),
         ]  # beside: the intervention
         if L["above"]:  # the value and the intervention before the bars

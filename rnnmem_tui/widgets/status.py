@@ -28,6 +28,7 @@ class StatusData:
     running: Running | None
     interventions: Interventions
     typing: str = ""  # the symbols a user can type
+    names: tuple[str, ...] = ()  # the units' names when not n0, n1, ... (an LSTM's h0.., c0..)
 
 
 def percent(v: float | None) -> str:
@@ -66,7 +67,7 @@ class StatusBar(TextLines):
             low.append(f"{r.name} {score(r, r.now, r.n_now)}", self.style(mood(r, r.now)))
         if d.interventions:
             low.append("  ")
-            low.append(f" {describe(d.interventions)} ", self.style("held"))
+            low.append(f" {describe(d.interventions, d.names)} ", self.style("held"))
         return Text("\n").join([top, low])
 
 
