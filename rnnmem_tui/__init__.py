@@ -1,6 +1,7 @@
 """rnnmem-tui: a terminal explorer of how tiny recurrent networks store information.
 
-The Python API (see rnnmem_tui.api): `from rnnmem_tui import load, train, Session, evaluate, explain`.
+The Python API (see rnnmem_tui.api): `from rnnmem_tui import load, train, Session, evaluate, explain`, and
+`from_torch` for a PyTorch GRU, LSTM or ReLU RNN (rnnmem_tui.interop).
 """
 
 import os
@@ -17,7 +18,7 @@ pin_blas()  # one BLAS kernel on every x86 CPU with AVX2, so that its sums run i
 __version__ = "0.1.0"
 
 _API = ("load", "train", "Session", "evaluate", "explain")
-__all__ = [*_API, "__version__"]
+__all__ = [*_API, "from_torch", "__version__"]
 
 
 def __getattr__(name: str):
@@ -30,4 +31,8 @@ def __getattr__(name: str):
         from . import api
 
         return getattr(api, name)
+    if name == "from_torch":
+        from .interop import from_torch
+
+        return from_torch
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .cells import cell_of
 from .fsm import Comparison, Machine, compare, machine, minimise, run, tree
 from .model import NONE, RNN, Interventions
 from .probe import teacher_stream
@@ -29,10 +30,13 @@ class Extracted:
     points: np.ndarray  # (raw states, H) the hidden state each raw state was first reached at
     truncated: bool  # the exploration stopped at LIMIT states
     resolution: float  # the quantisation step
+    span: np.ndarray | None = (
+        None  # (H,) each unbounded unit's range (a ReLU's, an LSTM's c): its step is that much coarser
+    )
 
     def cell_state(self, h: np.ndarray) -> int:
         """The minimal state whose quantised cell holds the hidden state h (H,), or -1 if that cell was never explored."""
-        raw = self.keys.get(quantise(h[None], self.resolution)[0])
+        raw = self.keys.get(quantise(h[None], self.resolution, self.span)[0])
         return -1 if raw is None else int(self.block[raw])
 
     def state_of(self, h: np.ndarray) -> tuple[int, bool]:
@@ -44,9 +48,21 @@ class Extracted:
         return int(self.block[np.abs(self.points - h).max(axis=1).argmin()]), False
 
 
-def quantise(hs: np.ndarray, resolution: float) -> list[bytes]:
-    """The cell of each hidden state (n, H) on a grid of the given step, as hashable keys."""
-    return [row.tobytes() for row in np.round(hs / resolution).astype(np.int32)]
+def quantise(hs: np.ndarray, resolution: float, span: np.ndarray | None = None) -> list[bytes]:
+    """The cell of each hidden state (n, H) on a grid of the given step (times each unit's span, when given), as
+    hashable keys."""
+    step = resolution if span is None else resolution * span
+    return [row.tobytes() for row in np.round(hs / step).astype(np.int32)]
+
+
+def spans(net: RNN, task: Task, iv: Interventions) -> np.ndarray | None:
+    """For a cell whose units are unbounded, each unit's range over a teacher-forced run, at least 1 (the grid
+    covers the observed range as it covers [-1, 1] for tanh units); None for bounded units."""
+    if cell_of(net).bounded:
+        return None
+    _, xs, _ = teacher_stream(task, SEED, 200)
+    hs = net.forward(xs[None], np.zeros((1, net.hidden)), iv)[0][0]
+    return np.maximum(np.abs(hs).max(axis=0), 1.0)
 
 
 def extract(net: RNN, task: Task, iv: Interventions, resolution: float, limit: int = LIMIT) -> Extracted:
@@ -57,8 +73,9 @@ def extract(net: RNN, task: Task, iv: Interventions, resolution: float, limit: i
     states the exploration stops and the states left unexplored allow nothing.
     """
     V = len(net.vocab)
+    span = spans(net, task, iv)
     start = net.step(np.zeros(net.hidden), net.vocab.index(task.end), iv)
-    points, probs, keys = [start.h], [start.p], {quantise(start.h[None], resolution)[0]: 0}
+    points, probs, keys = [start.h], [start.p], {quantise(start.h[None], resolution, span)[0]: 0}
     rows: list[np.ndarray] = []
     frontier, truncated = np.array([0]), False
     while frontier.size:
@@ -68,7 +85,7 @@ def extract(net: RNN, task: Task, iv: Interventions, resolution: float, limit: i
         nxt, ps = net.forward(x[:, None], hs, iv)  # (E, 1, H), (E, 1, V): each allowed symbol read once
         block = np.full((frontier.size, V), -1)
         new = []
-        for e, k in enumerate(quantise(nxt, resolution)):
+        for e, k in enumerate(quantise(nxt, resolution, span)):
             s = keys.get(k)
             if s is None:
                 if len(points) >= limit:
@@ -86,7 +103,7 @@ def extract(net: RNN, task: Task, iv: Interventions, resolution: float, limit: i
     renumber[tree(delta)[0]] = np.arange(len(points))  # every state was reached, so every one is numbered
     raw = machine(delta, net.vocab)
     small, blocks = minimise(raw)
-    return Extracted(raw, small, blocks[renumber], keys, np.array(points), truncated, resolution)
+    return Extracted(raw, small, blocks[renumber], keys, np.array(points), truncated, resolution, span)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from .bugs import report_bug
 from .paths import check_folder
 from .tasks import is_spec_file, load_spec, load_task
 from .train import TrainConfig
-from .weights import default_network, load, resolve, shipped, smaller_that_meets, task_for
+from .weights import default_network, load, of_cell, resolve, shipped, smaller_that_meets, task_for
 
 MIN_COLUMNS, MIN_LINES = 80, 24
 
@@ -26,6 +26,12 @@ def prepare(args) -> dict:
         raise UsageError("give at most one of --weights, --optimal and --train")
     if args.weights and args.hidden is not None:
         raise UsageError("--hidden picks a shipped network; it cannot be combined with --weights")
+    cell = getattr(args, "cell", "rnn")
+    if cell != "rnn" and (args.optimal or args.weights):
+        raise UsageError(
+            "--cell picks a shipped or trained network; hand-built (--optimal) networks are rnn's, and a --weights "
+            "file says its own cell"
+        )
     check_folder(args.export_dir, "--export-dir")
     if args.weights:  # the file's own task; TASK must name the same one (its file need not be here)
         net = load(args.weights)
@@ -55,7 +61,9 @@ def prepare(args) -> dict:
             seed=args.seed,
             export_dir=args.export_dir,
             play=not args.paused,
-            train=TrainConfig(hidden=hidden, seed=args.seed, max_seconds=args.max_seconds, max_steps=args.max_steps),
+            train=TrainConfig(
+                hidden=hidden, seed=args.seed, cell=cell, max_seconds=args.max_seconds, max_steps=args.max_steps
+            ),
         )
     if is_spec_file(args.task):
         raise UsageError(
@@ -63,7 +71,9 @@ def prepare(args) -> dict:
             "--weights PATH for a network trained on it"
         )
     note = hint = ""
-    if args.hidden is None and not args.optimal:
+    if cell != "rnn":
+        path = of_cell(args.task, cell, args.hidden)
+    elif args.hidden is None and not args.optimal:
         path = default_network(args.task)
         if load(path).meta.recorded != "meets":
             note = "study's size, none meets"  # no shipped trained network meets its target

@@ -59,9 +59,10 @@ def smaller_that_meets(path: Path) -> Path | None:
     return meeting[0] if meeting and int(meeting[0].stem.rpartition("-")[2]) < int(size) else None
 
 
-def trained_that_meet(task: str) -> list[Path]:
-    """The shipped trained networks of a task whose recorded verdict is "meets", smallest first."""
-    mine = re.compile(rf"{re.escape(task)}-(\d+)\.npz")
+def trained_that_meet(task: str, cell: str = "rnn") -> list[Path]:
+    """The shipped trained networks of a task and cell (named TASK-H.npz for rnn, TASK-CELL-H.npz for the others)
+    whose recorded verdict is "meets", smallest first."""
+    mine = re.compile(rf"{re.escape(task)}-{'' if cell == 'rnn' else re.escape(cell) + '-'}(\d+)\.npz")
     sizes = sorted((int(m[1]), p) for p in data_dir("weights").glob("*.npz") if (m := mine.fullmatch(p.name)))
     meeting = []
     for _, p in sizes:
@@ -194,6 +195,25 @@ def save(net: RNN, path: str | Path, replace: bool = True) -> Path:
         raise WeightsError(f"{path}: a network without a meta cannot be saved")
     arrays["meta"] = np.array(net.meta.to_json())
     return write_atomically(path, lambda f: np.savez(f, **arrays), replace)
+
+
+def of_cell(task: str, cell: str, hidden: int | None = None) -> Path:
+    """The shipped network of a task and a cell other than rnn: at `hidden`, else the smallest that meets; raises
+    WeightsError naming what is shipped and how to train one."""
+    if hidden is not None:
+        path = data_dir("weights") / f"{task}-{cell}-{hidden}.npz"
+        found = [path] if path.is_file() else []
+    else:
+        found = trained_that_meet(task, cell)
+    if found:
+        return found[0]
+    mine = re.compile(rf"{re.escape(task)}-(({'|'.join(['optimal', *CELLS])})-)?\d+\.npz")  # not count-reverse-2
+    have = sorted(p.name for p in data_dir("weights").glob("*.npz") if mine.fullmatch(p.name))
+    size = f" of {hidden} neurons" if hidden is not None else " that meets"
+    raise WeightsError(
+        f"no shipped {cell} network{size} for {task}; shipped for {task}: {', '.join(have) or 'none'}; "
+        f"train one: rnnmem-tui {task} --cell {cell} --train"
+    )
 
 
 def shipped(task: str, hidden: int | None = None, optimal: bool = False) -> Path:

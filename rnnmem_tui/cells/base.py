@@ -294,7 +294,7 @@ class CellNet:
         return self.P["by"]
 
     def stacked(self) -> dict[str, np.ndarray]:
-        """The parameters as a population of one."""
+        """The parameters as a population of one (views)."""
         return {k: v[None] for k, v in self.P.items()}
 
     def index(self, symbols: str) -> np.ndarray:
@@ -307,7 +307,8 @@ class CellNet:
 
     def step(self, h: np.ndarray, x: int, interventions: Interventions = NONE) -> StepResult:
         """Read symbol index x from state h (hidden,); returns the frozen result of the step."""
-        s, _ = self.cell.move(self.stacked(), h[None, None], self.cell.inputs(self.stacked(), np.array([[x]])))
+        a = self.P["weight_ih"][:, x] + self.P["bias_ih"]  # (G H,) the input's part
+        s, _ = self.cell.move(self.stacked(), h[None, None], a[None, None])
         s = interventions.apply(s[0, 0].copy())
         return StepResult(int(x), s, self.probabilities(s), interventions.zeroed, interventions.clamped)
 

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 import click
 
 from ..explore import check_terminal, prepare, prepare_compare, run_app
+from ..cells import CELLS
 from ..tasks import task_names
 from ..train import TrainConfig
 from . import options as o
@@ -34,7 +35,9 @@ class Explorer(WithKeys):
 
     def format_usage(self, ctx, formatter) -> None:
         """`rnnmem-tui TASK [...]`: the task comes first, where no verb stands."""
-        formatter.write_usage(ctx.command_path, "TASK [--hidden N | --weights PATH | --optimal | --train] [OPTIONS]")
+        formatter.write_usage(
+            ctx.command_path, "TASK [--hidden N | --weights PATH | --optimal | --train] [--cell CELL] [OPTIONS]"
+        )
 
 
 class Compare(WithKeys):
@@ -74,6 +77,13 @@ class Compare(WithKeys):
     type=o.HIDDEN,
     default=None,
     help="the shipped network of N neurons (with --train: the size to train; default the seed's)",
+)
+@click.option(
+    "--cell",
+    type=click.Choice(list(CELLS)),
+    default="rnn",
+    help="the recurrent cell: the smallest shipped network of it that meets (or at --hidden N), or with --train "
+    "the cell to train (default rnn)",
 )
 @o.seed("seed of the sampling draws, and of --train")
 @o.setting("max_steps", TrainConfig.max_steps, f"update budget of --train (default {TrainConfig.max_steps})")

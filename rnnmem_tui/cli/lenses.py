@@ -9,10 +9,10 @@ import time
 import click
 
 from .. import automaton, dynamics
+from ..cells import cell_of
 from ..weights import task_for
 from . import options as o
 from .measure import describe, parse_interventions, read
-
 
 MAP_LINES = 8  # task states split over several network states, listed at most
 
@@ -49,7 +49,7 @@ def automaton_(path, as_json, resolution, zero, clamp) -> int:
         return 0
     ex, c, tm = r.extracted, r.comparison, r.task_machine
     held = f" with {describe(iv)}" if iv else ""
-    print(f"{path}: {task.name}, {neurons(net.hidden)}{held}")
+    print(f"{path}: {task.name}, {cell_of(net).size_text(net.size)}{held}")
     print(
         f"network's machine: {ex.machine.states} states, minimised from {ex.raw.states} quantised hidden states "
         f"(step {ex.resolution:g}){'; exploration stopped at the limit' if ex.truncated else ''}"
@@ -78,11 +78,6 @@ def automaton_(path, as_json, resolution, zero, clamp) -> int:
             print(f"  {show(e['input']) or '(start)':<20} {show(e['task_allows']):<12} | {net_allows}")
     print(f"({time.perf_counter() - began:.1f}s)")
     return 0
-
-
-def neurons(n: int) -> str:
-    """'1 neuron', '4 neurons'."""
-    return f"{n} neuron{'s' if n != 1 else ''}"
 
 
 def show(symbols: str) -> str:
@@ -119,7 +114,7 @@ def fixed_points(path, as_json, everything, max_points, seed, zero, clamp) -> in
     else:
         held = f" with {describe(iv)}" if iv else ""
         print(
-            f"{path}: {task.name}, {neurons(net.hidden)}{held}; slow-point threshold {dynamics.SLOW:g} "
+            f"{path}: {task.name}, {cell_of(net).size_text(net.size)}{held}; slow-point threshold {dynamics.SLOW:g} "
             f"(speed ||F(h) - h||), fixed below {dynamics.FIXED:g}; de-duplication tolerance {dynamics.DEDUP:g} "
             "per neuron"
         )

@@ -39,7 +39,9 @@ def unit(name: str, net) -> int:
         return names.index(name)
     if name.isdigit():
         return int(name)
-    raise ValueError(f"no unit {name!r}: this network's units are {', '.join(names[:3])}{' ...' * (len(names) > 3)}")
+    H = net.size
+    have = f"h0..h{H - 1} and c0..c{H - 1}" if len(names) > H else f"0..{H - 1}"
+    raise ValueError(f"no unit {name!r}: this network's units are {have}")
 
 
 def parse_interventions(zero, clamp, net) -> Interventions:
