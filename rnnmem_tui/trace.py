@@ -3,12 +3,13 @@ as .npz or .csv a block at a time; `rnnmem-tui trace` streams them, the explorer
 
 Row t is the step that read symbols[t]; row 0 reads the start token. An .npz holds
     symbols (T,) one character each · h (T, H) after the interventions · p (T, V) · vocab (V,)
+    c (T, H): an LSTM's c units, after the interventions (its `held` then has a column per h unit, then c unit)
     held (T, H) float: the value each neuron was held at on that step (0 when zeroed), NaN where free
     zeroed (k,) int · clamped (m, 2) float: neuron, value, as held at the last step
     about () a JSON object: the network, its task, the mode, the seed and the temperature
 and a .csv a first line `# rnnmem-tui trace: {the same JSON}` (read it with `comment="#"`), then the columns
 `t, symbol, h0..h{H-1}, p_<symbol>..., held_h0..held_h{H-1}` (a held column empty where the neuron is free), a
-newline written as `\\n`.
+newline written as `\\n`; an LSTM's c0..c{H-1} follow its h columns, and held_c0.. its held_h columns.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ class Trace:
     vocab: tuple[str, ...]
     interventions: Interventions = NONE  # held at the last step
     about: dict | None = None  # the network, its task, the mode, the seed and the temperature
+    names: tuple[str, ...] = ()  # the state units' column names (`names_of`); h0.. when empty
 
     @classmethod
     def of(
@@ -63,15 +65,17 @@ class Trace:
         vocab: tuple[str, ...],
         interventions: Interventions = NONE,
         about: dict | None = None,
+        names: tuple[str, ...] = (),
     ) -> Trace:
         """The trace of the given frames, oldest first."""
         steps = [f.step for f in frames]
-        return cls(*block(steps, np.array(vocab, dtype="<U1")), tuple(vocab), interventions, about)
+        return cls(*block(steps, np.array(vocab, dtype="<U1")), tuple(vocab), interventions, about, names)
 
     def write(self, path: str | Path, replace: bool = True) -> Path:
         """Write it atomically as .npz or .csv, by the path's suffix; raises TraceError for another suffix."""
         rows = [(self.symbols, self.h, self.p, self.held)]
-        return write(path, rows, self.vocab, self.h.shape[1], self.interventions, replace, self.about)[0]
+        names = self.names or names_of(self.h.shape[1])
+        return write(path, rows, self.vocab, names, self.interventions, replace, self.about)[0]
 
 
 def escape(c: str) -> str:
@@ -173,7 +177,8 @@ def run(net: RNN, task: Task, steps: int, interventions: Interventions = NONE, *
     """The `blocks` of a run as one Trace in memory, for a short run; `stream` writes a long one to a file.
     `how` holds blocks' other settings by name: mode, seed, temperature, should_stop."""
     parts = zip(*blocks(net, task, steps, interventions, **how))
-    return Trace(*(np.concatenate(p) for p in parts), tuple(net.vocab), interventions)
+    names = names_of(net.hidden, net.size)
+    return Trace(*(np.concatenate(p) for p in parts), tuple(net.vocab), interventions, None, names)
 
 
 def stream(
@@ -190,14 +195,20 @@ def stream(
     steps there are (see `write`); returns where the file went and how many rows it has. `how` as in `run`;
     `about` names the network, its task and the settings, for the file to record."""
     rows = blocks(net, task, steps, interventions, **how)
-    return write(path, rows, net.vocab, net.hidden, interventions, replace, about)
+    return write(path, rows, net.vocab, names_of(net.hidden, net.size), interventions, replace, about)
+
+
+def names_of(units: int, size: int | None = None) -> tuple[str, ...]:
+    """The state units' column names: h0..h{H-1}, and an LSTM's c0..c{H-1} after them (`units` > `size`)."""
+    size = size or units
+    return tuple(f"h{i}" for i in range(size)) + tuple(f"c{i}" for i in range(units - size))
 
 
 def write(
     path: str | Path,
     rows: Iterable[Block],
     vocab: tuple[str, ...],
-    hidden: int,
+    names: tuple[str, ...],
     interventions: Interventions = NONE,
     replace: bool = True,
     about: dict | None = None,
@@ -211,23 +222,23 @@ def write(
 
     def put(f: BinaryIO) -> None:
         if path.suffix == ".npz":
-            done.append(write_npz(f, rows, vocab, hidden, interventions, path.parent, about))
+            done.append(write_npz(f, rows, vocab, names, interventions, path.parent, about))
         else:
-            done.append(write_csv(f, rows, vocab, hidden, about))
+            done.append(write_csv(f, rows, vocab, names, about))
 
     return write_atomically(path, put, replace), done[0]
 
 
 def write_csv(
-    f: BinaryIO, rows: Iterable[Block], vocab: tuple[str, ...], hidden: int, about: dict | None = None
+    f: BinaryIO, rows: Iterable[Block], vocab: tuple[str, ...], names: tuple[str, ...], about: dict | None = None
 ) -> int:
     """The .csv's text into f: the `about` line, a header and then a line per row; returns how many rows."""
     text = io.TextIOWrapper(f, encoding="utf-8", newline="")
     if about:
         text.write(f"# rnnmem-tui trace: {json.dumps(about)}\n")
     w = csv.writer(text, lineterminator="\n")
-    held_names = (f"held_h{i}" for i in range(hidden))
-    w.writerow(["t", "symbol", *(f"h{i}" for i in range(hidden)), *(f"p_{escape(c)}" for c in vocab), *held_names])
+    held_names = (f"held_{n}" for n in names)
+    w.writerow(["t", "symbol", *names, *(f"p_{escape(c)}" for c in vocab), *held_names])
     t = 0
     for symbols, h, p, held in rows:
         w.writerows(
@@ -249,7 +260,7 @@ def write_npz(
     f: BinaryIO,
     rows: Iterable[Block],
     vocab: tuple[str, ...],
-    hidden: int,
+    names: tuple[str, ...],
     interventions: Interventions,
     folder: Path,
     about: dict | None = None,
@@ -257,18 +268,23 @@ def write_npz(
     """The .npz into f, laid out as np.savez does; returns how many rows. The columns of each block go to parts
     of their own (unnamed temporary files in `folder`, gone whatever happens); once the row count is known, each
     part is copied into the zip after its .npy header."""
-    widths = {"symbols": (), "h": (hidden,), "p": (len(vocab),), "held": (hidden,)}
+    H = sum(n.startswith("h") for n in names)  # an LSTM's c units go to a member of their own, c
+    widths = {"symbols": (), "h": (H,), "p": (len(vocab),), "held": (len(names),)} | (
+        {"c": (H,)} if H < len(names) else {}
+    )
+    kinds = {**COLUMNS, "c": COLUMNS["h"]}
     with ExitStack() as parts_open:
-        parts = {name: parts_open.enter_context(tempfile.TemporaryFile(dir=folder)) for name in COLUMNS}
+        parts = {name: parts_open.enter_context(tempfile.TemporaryFile(dir=folder)) for name in widths}
         T = 0
-        for row in rows:
-            for (name, part), a in zip(parts.items(), row):
-                part.write(np.ascontiguousarray(a, COLUMNS[name]).data)
-            T += len(row[0])
+        for symbols, h, p, held in rows:
+            for name, a in (("symbols", symbols), ("h", h[:, :H]), ("p", p), ("held", held), ("c", h[:, H:])):
+                if name in parts:
+                    parts[name].write(np.ascontiguousarray(a, kinds[name]).data)
+            T += len(symbols)
         with zipfile.ZipFile(f, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
             for name, part in parts.items():
                 with zf.open(f"{name}.npy", "w", force_zip64=True) as member:
-                    header = {"descr": COLUMNS[name], "fortran_order": False, "shape": (T, *widths[name])}
+                    header = {"descr": kinds[name], "fortran_order": False, "shape": (T, *widths[name])}
                     np.lib.format.write_array_header_1_0(member, header)
                     part.seek(0)
                     shutil.copyfileobj(part, member, BLOCK_BYTES)

@@ -85,10 +85,13 @@ def test_an_lstm_s_c_units_are_named_held_and_traced(tmp_path, count, capsys):
     out = tmp_path / "t.npz"
     assert main(["trace", str(path), "--steps", "40", "--zero", "c1", "--out", str(out)]) == 0
     t = np.load(out)
-    assert t["h"].shape == (40, 4) and (t["h"][:, 3] == 0).all()
+    assert t["h"].shape == t["c"].shape == (40, 2) and (t["c"][:, 1] == 0).all() and t["held"].shape == (40, 4)
+    csv = tmp_path / "t.csv"
+    assert main(["trace", str(path), "--steps", "5", "--out", str(csv)]) == 0
+    assert "h0,h1,c0,c1," in csv.read_text() and "held_c1" in csv.read_text()
     out2 = tmp_path / "t2.npz"
     assert main(["trace", str(path), "--steps", "10", "--clamp", "c0=5.5", "--out", str(out2)]) == 0  # c is unbounded
-    assert (np.load(out2)["h"][:, 2] == 5.5).all()
+    assert (np.load(out2)["c"][:, 0] == 5.5).all()
     assert main(["trace", str(path), "--steps", "10", "--zero", "c9", "--out", str(out2), "--force"]) == 2
     assert "no unit 'c9': this network's units are h0..h1 and c0..c1" in capsys.readouterr().err
 

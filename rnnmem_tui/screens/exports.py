@@ -9,7 +9,7 @@ from textual.app import App
 
 from ..paths import write_atomically
 from ..session import Session
-from ..trace import Trace
+from ..trace import Trace, names_of
 from ..weights import save
 
 
@@ -56,7 +56,8 @@ def export_steps(
         "seed": session.seed,
         "temperature": session.temperature,
     }
-    trace = Trace.of(frames, session.net.vocab, session.interventions, about)
+    names = names_of(session.net.hidden, session.net.size)
+    trace = Trace.of(frames, session.net.vocab, session.interventions, about, names)
     path = trace.write(free_name(folder, f"{stem}-steps{frames[0].t}-{frames[-1].t}", suffix))
     settings = {(f.step.zeroed, f.step.clamped) for f in frames}
     note = "; the interventions changed within them: each step's are in its held columns" if len(settings) > 1 else ""
