@@ -16,6 +16,7 @@ from textual.strip import Strip
 
 from textual.binding import Binding
 
+from ..cells import cell_of
 from ..model import NONE, Interventions
 from ..tasks import Task
 from .neurons import LEVELS, fit, scale_rgb
@@ -48,6 +49,7 @@ class HeatmapData:
     units: tuple[tuple[int, int, str], ...] = ()  # (start, stop, note) of each unit in symbols, to mark
     labels: tuple[str, ...] = ()  # each neuron's role, short (empty until the roles are known)
     autoscale: bool = False  # each row coloured over its own range on show, which its label gives
+    names: tuple[str, ...] = ()  # each row's name when not its number (an LSTM's h0.., c0..)
 
     @property
     def rows_shown(self) -> tuple[int, ...]:
@@ -64,6 +66,11 @@ class HeatmapView(ScrollView, can_focus=False):
     COMPONENT_CLASSES = {"heatmap--index", "heatmap--selected", "heatmap--held", "heatmap--symbol", "heatmap--game"}
 
     data: reactive[HeatmapData | None] = reactive(None, layout=False)
+
+    @staticmethod
+    def number(d: HeatmapData) -> int:
+        """The width of the rows' names (their numbers, or an LSTM's h0.. and c0..)."""
+        return max(map(len, d.names)) if d.names else len(str(d.history.shape[1] - 1))
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -162,7 +169,7 @@ class HeatmapView(ScrollView, can_focus=False):
         T, shown = d.history.shape[0], d.rows_shown
         H, notes = len(shown), self.notes()
         k, height = self.rows(), self.scrollable_content_region.height
-        index = len(str(d.history.shape[1] - 1)) + 2  # marker, number, gap
+        index = self.number(d) + 2  # marker, number, gap
         index += self.label_width(d, width - index)
         steps = min(T, max(1, (width - index) // CELL))
         pad = " " * (width - index - steps * CELL)
@@ -185,11 +192,12 @@ class HeatmapView(ScrollView, can_focus=False):
             look += self.get_component_rich_style("heatmap--held")
         if sel:
             look += self.get_component_rich_style("heatmap--selected")
-        number = len(str(d.history.shape[1] - 1))
+        number = self.number(d)
         row_values = d.history[-steps:, i]
         label = " " * index
         if sub == k // 2:
-            label = f"{'▶' if sel else ' '}{i:>{number}} {self.tag(d, i, row_values, index - number - 2)}"
+            name = d.names[i] if d.names else i
+            label = f"{'▶' if sel else ' '}{name:>{number}} {self.tag(d, i, row_values, index - number - 2)}"
         elif d.autoscale and k > 1 and sub == k // 2 + 1:
             label = " " * (number + 2) + span(row_values).ljust(index - number - 2)
         segs = [Segment(label[:index].ljust(index), look), Segment(pad, plain)]
@@ -255,7 +263,8 @@ def show(view: HeatmapView, seen: Seen) -> None:
         neurons,
         units_of(s.task, symbols),
         seen.short,
-        view.autoscale,
+        view.autoscale or not cell_of(s.net).bounded,  # unbounded units (ReLU, c) always span their own range
+        s.unit_names,
     )
 
 
