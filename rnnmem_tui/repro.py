@@ -51,7 +51,8 @@ def rerun(shipped: RNN) -> Rerun:
     if meta.seed is None or not meta.trainer:
         raise ValueError("a hand-built network has no training to rerun")
     task = task_for(shipped)
-    again = train_population(task, [TrainConfig(**meta.trainer)], command=meta.command)[0].net
+    cfg = TrainConfig(**meta.trainer, cell=meta.cell or "rnn")  # the cell is the meta's own key
+    again = train_population(task, [cfg], command=meta.command)[0].net
     record(again, *judge_many([again], task))
     return Rerun(shipped, again, differences(meta.as_dict()))
 
@@ -83,6 +84,8 @@ def command_for(meta, out: str) -> str:
     setting that today's defaults would change is given as a flag."""
     want, task = meta.trainer, meta.spec or meta.task
     words = ["rnnmem-tui", "train", task, "--hidden", str(want["hidden"]), "--seed", str(want["seed"])]
+    if meta.cell not in (None, "rnn"):
+        words += ["--cell", meta.cell]
     if want["recipe"] != TrainConfig.recipe:
         words += ["--recipe", want["recipe"]]
     today = settings_of(shlex.join([*words, "--out", out]))
