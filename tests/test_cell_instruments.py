@@ -60,13 +60,16 @@ def test_training_a_population_of_each_cell(count, cell):
 
 
 @pytest.mark.parametrize("cell", CELL_NAMES)
-def test_explain_ablate_automaton_and_fixed_points_run_on_each_cell(count, cell):
+def test_explain_ablate_automaton_and_fixed_points_run_on_each_cell(count, cell, monkeypatch):
     from rnnmem_tui.analysis import ablation_sweep
     from rnnmem_tui.automaton import report
     from rnnmem_tui.dynamics import fixed_points
     from rnnmem_tui.metrics import Protocol
     from rnnmem_tui.roles import explain
 
+    import rnnmem_tui.roles as roles_module
+
+    monkeypatch.setattr(roles_module, "WHOLE_UNITS", 60)  # the whole-behaviour runs, shortened for the test
     net = lively(count, cell)
     null = calibrate(count, 2, nets=20, cell=cell)
     roles = explain(net, count, streams=2, units=200, causal=cell == "gru", null=null)
