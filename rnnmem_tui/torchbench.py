@@ -1,4 +1,5 @@
-"""The PyTorch side of `bench`: a textbook nn.RNN loop on our data, validated by our own Keeper (extra [bench])."""
+"""The PyTorch side of `bench`: a textbook nn.RNN, nn.GRU or nn.LSTM loop on our data, validated by our own Keeper
+(extra [bench])."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import time
 
 import numpy as np
 
+from .interop import from_torch
 from .model import RNN
 from .metrics import evaluate
 from .recipes import Windows
@@ -24,8 +26,19 @@ def torch_version() -> str | None:
     return torch.__version__
 
 
-def train_torch(task: Task, hidden: int, seed: int, max_steps: int, max_seconds: float) -> TrainResult:
-    """Train PyTorch's nn.RNN(tanh) + nn.Linear until our confirmation check passes, as our trainer stops.
+MODULES = {
+    "rnn": ("RNN", {"nonlinearity": "tanh"}),
+    "relu": ("RNN", {"nonlinearity": "relu"}),
+    "gru": ("GRU", {}),
+    "lstm": ("LSTM", {}),
+}
+
+
+def train_torch(
+    task: Task, hidden: int, seed: int, max_steps: int, max_seconds: float, cell: str = "rnn"
+) -> TrainResult:
+    """Train PyTorch's nn.RNN(tanh) (or the cell's module: nn.RNN(relu), nn.GRU, nn.LSTM) + nn.Linear until our
+    confirmation check passes, as our trainer stops.
 
     Validation runs every as many characters as ours, with our Keeper on the same protocols, and its
     time counts. Returns the result as our trainer gives it: the best network with its meta, the updates and
@@ -37,12 +50,14 @@ def train_torch(task: Task, hidden: int, seed: int, max_steps: int, max_seconds:
     torch.set_num_threads(1)
     torch.manual_seed(seed)
     V = len(task.vocab)
-    rnn, out = nn.RNN(V, hidden, nonlinearity="tanh", batch_first=True), nn.Linear(hidden, V)
+    kind, extra = MODULES[cell]
+    rnn, out = getattr(nn, kind)(V, hidden, batch_first=True, **extra), nn.Linear(hidden, V)
     params = [*rnn.parameters(), *out.parameters()]
     opt = torch.optim.Adam(params, lr=SETTINGS["lr"])
     cfg = TrainConfig(
         hidden=hidden,
         seed=seed,
+        cell=cell,
         batch=SETTINGS["batch"],
         window=SETTINGS["window"],
         max_steps=max_steps,
@@ -52,11 +67,12 @@ def train_torch(task: Task, hidden: int, seed: int, max_steps: int, max_seconds:
     source = Windows(task, np.random.default_rng(seed), cfg.batch, cfg.window)
     every = max(1, cfg.eval_symbols // (cfg.batch * cfg.window))
     h = torch.zeros(1, cfg.batch, hidden)
+    h = (h, torch.zeros_like(h)) if cell == "lstm" else h  # an LSTM carries (h, c)
     start, step = time.perf_counter(), 0
     while step < max_steps and time.perf_counter() - start < max_seconds and not keeper.reached:
         X, Y = source.next(step)
         x = nn.functional.one_hot(torch.from_numpy(X), V).float()  # (B, T, V)
-        hs, h = rnn(x, h.detach())
+        hs, h = rnn(x, tuple(v.detach() for v in h) if cell == "lstm" else h.detach())
         loss = nn.functional.cross_entropy(out(hs).reshape(-1, V), torch.from_numpy(Y).reshape(-1))
         opt.zero_grad()
         loss.backward()
@@ -64,12 +80,18 @@ def train_torch(task: Task, hidden: int, seed: int, max_steps: int, max_seconds:
         opt.step()
         step += 1
         if step % every == 0:
-            net = as_rnn(rnn, out, task)
+            net = as_net(rnn, out, task, cell)
             scores = evaluate(net, task, keeper.val)
             check = evaluate(net, task, keeper.confirm) if keeper.ready(scores) else None
             keeper.consider(net, step, loss.item(), scores, check)
     stopped_by = "target" if keeper.reached else "steps" if step >= max_steps else "time"
-    return keeper.result(as_rnn(rnn, out, task), step, stopped_by, "rnnmem-tui bench", time.perf_counter() - start)
+    result = as_net(rnn, out, task, cell)
+    return keeper.result(result, step, stopped_by, "rnnmem-tui bench", time.perf_counter() - start)
+
+
+def as_net(rnn, out, task: Task, cell: str = "rnn"):
+    """Our network with PyTorch's weights: the rnn's (`as_rnn`), or the cell's in PyTorch's layout (`from_torch`)."""
+    return as_rnn(rnn, out, task) if cell == "rnn" else from_torch(rnn, out, task)
 
 
 def as_rnn(rnn, out, task: Task) -> RNN:

@@ -18,7 +18,8 @@ from ..arith import fingerprint
 from ..metrics import VerdictProtocol
 from ..recipes import settings_for
 from ..tasks import load_spec, load_task
-from ..torchbench import torch_version, train_torch
+from ..cells import CELLS
+from ..torchbench import MODULES, torch_version, train_torch
 from ..train import TrainConfig, TrainResult, train_population
 from ..weights import load
 from . import options as o
@@ -40,6 +41,12 @@ SEED_METHOD = dict(
 )
 @click.option("--tasks", default="count", help="tasks, e.g. count,fill,three-in-a-row,grammar (default count)")
 @click.option("--hidden", type=o.HIDDEN, default=None, help="hidden neurons (default: each task's study size)")
+@click.option(
+    "--cell",
+    type=click.Choice(list(CELLS)),
+    default="rnn",
+    help="the cell on both sides: ours, and PyTorch's nn.RNN, nn.GRU or nn.LSTM (default rnn)",
+)
 @o.seeds("seeds per side", default="3")
 @o.setting(
     "max_steps",
@@ -61,7 +68,7 @@ SEED_METHOD = dict(
     help="instead, time `train TASK --seeds ...` (TASK: the first of --tasks) against the same seeds trained one "
     "by one, as commands, in one run; the goal: at most 2x (--population --tasks fill --seeds 8)",
 )
-def bench(tasks, hidden, seeds, max_steps, max_seconds, as_json, throughput, population) -> int:
+def bench(tasks, hidden, cell, seeds, max_steps, max_seconds, as_json, throughput, population) -> int:
     """Time to target, interleaved seed by seed: our trainer, PyTorch (with the [bench] extra) and, on count,
     the seed study's method; each run judged; the median per task and the ratios."""
     names = tasks.split(",")
@@ -74,7 +81,7 @@ def bench(tasks, hidden, seeds, max_steps, max_seconds, as_json, throughput, pop
     say(
         "PyTorch "
         + (
-            f"{version} (nn.RNN, Adam lr 0.01, 32 lanes x 32-step windows, norm clip 1, one thread)"
+            f"{version} (nn.{MODULES[cell][0]}, Adam lr 0.01, 32 lanes x 32-step windows, norm clip 1, one thread)"
             if version
             else "is not installed: pip install 'rnnmem-tui[bench]' to compare against it"
         )
@@ -91,12 +98,14 @@ def bench(tasks, hidden, seeds, max_steps, max_seconds, as_json, throughput, pop
         for name in names:
             task = load_task(name)
             size = hidden or load_spec(name).get("hidden", 2)
-            ours = settings_for(name, {"max_steps": max_steps} if max_steps else {})
+            ours = settings_for(name, {"max_steps": max_steps} if max_steps else {}) | {"cell": cell}
             budget = ours.get("max_steps", TrainConfig.max_steps)
             sides = {"ours": lambda seed: bench_ours(task, size, seed, ours, max_seconds)}
             if version:
-                sides["pytorch"] = lambda seed: train_torch(task, size, seed, budget, max_seconds)
-            if task.family == "count":  # one symbol per update: unless --max-steps is given, only time bounds it
+                sides["pytorch"] = lambda seed: train_torch(task, size, seed, budget, max_seconds, cell)
+            if (
+                task.family == "count" and cell == "rnn"
+            ):  # one symbol per update: unless --max-steps is given, only time bounds it
                 method = {**SEED_METHOD, "max_steps": max_steps or 0}
                 sides["seed method"] = lambda seed: bench_ours(task, size, seed, method, max_seconds)
             for seed in seeds:  # interleaved, so that machine noise hits every side alike
@@ -104,7 +113,15 @@ def bench(tasks, hidden, seeds, max_steps, max_seconds, as_json, throughput, pop
                     r = run(seed)
                     (v,) = measure([r.net], task)
                     records.append(
-                        dict(task=name, hidden=size, side=side, seed=seed, seconds=round(r.seconds, 2), updates=r.steps)
+                        dict(
+                            task=name,
+                            cell=cell,
+                            hidden=size,
+                            side=side,
+                            seed=seed,
+                            seconds=round(r.seconds, 2),
+                            updates=r.steps,
+                        )
                         | dict(stopped_by=r.stopped_by, verdict=v.verdict, validity=v.validity, tvd=v.tvd)
                     )
                     shown.add(name, side, seed, v.verdict, f"{r.seconds:.1f}", r.steps)
