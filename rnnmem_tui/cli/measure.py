@@ -116,7 +116,7 @@ def eval_(paths, as_json, markdown, units, seeds, seed) -> int:
             {
                 "file": str(path),
                 "task": task.name,
-                "hidden": net.hidden,
+                "hidden": net.size,
                 **v.as_dict(),
                 "target": task.target,
                 "meets": v.verdict == "meets",
@@ -238,7 +238,7 @@ def trace(path, steps, zero, clamp, mode, seed, temperature, out, force) -> int:
         print(f"rnnmem-tui: {dest} was taken while this ran; wrote to {went} instead", file=sys.stderr)
     held = f" with {describe(iv)}" if iv else ""
     done = f"{rows} of {steps}" if rows < steps else f"{rows}"
-    says = f"wrote {went}: {done} steps of {net.hidden} neuron{'s' * (net.hidden != 1)}{held}"
+    says = f"wrote {went}: {done} steps of {cell_of(net).size_text(net.size)}{held}"
     print(f"interrupted: {says}" if stopped() else says, file=sys.stderr)
     return 130 if stopped() else 0
 
