@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .meta import Meta
+from .cells import cell_of
 from .paths import data_dir
 from .tasks import load_spec
 from .weights import load
@@ -113,7 +114,6 @@ def null_part(path: Path) -> bytes:
     weights file's own shape, or each shape a controls file lists."""
     import tomllib
 
-    from .cells import cell_of
     from .nulls import SHIPPED, shape_key
     from .tasks import load_task
     from .weights import task_for
@@ -324,9 +324,10 @@ def findings(cache: dict) -> str:
     """Per shipped network: its recorded verdict with the validity interval, and each neuron's strongest role."""
     lines = []
     for path in sorted(data_dir("weights").glob("*.npz")):
-        v = load(path).meta.verdict
+        net = load(path)
+        v, names = net.meta.verdict, cell_of(net).unit_names(net.size)  # an LSTM's h0.., c0..
         lo, hi = v["validity_interval"]
-        roles = "; ".join(f"{i} {n['label']}" for i, n in enumerate(cached(cache, path, neuron_roles)))
+        roles = "; ".join(f"{names[i]} {n['label']}" for i, n in enumerate(cached(cache, path, neuron_roles)))
         lines.append(f"- **{path.stem}**: {v['verdict']}, validity {v['validity']:.4f} [{lo:.4f}, {hi:.4f}]. {roles}.")
     return "\n".join(lines) + "\n"
 
