@@ -8,12 +8,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from . import session as _session
-from .metrics import Protocol, Scores, evaluate as _evaluate
+from .cells import cell_of
+from .metrics import Protocol, Scores
+from .metrics import evaluate as _evaluate
 from .model import NONE, RNN
 from .recipes import settings_for
-from .roles import NeuronRoles, explain as _explain
+from .roles import NeuronRoles
+from .roles import explain as _explain
 from .tasks import Task, load_task
-from .weights import load as _load, task_for
+from .weights import load as _load
+from .weights import task_for
 
 __all__ = ["Session", "evaluate", "explain", "load", "train"]
 
@@ -35,7 +39,8 @@ def train(task: str | Task, hidden: int, seed: int = 0, **settings) -> RNN:
     TrainConfig's (max_steps, lr, recipe, ...): the task's [train] table first, then the keywords given.
     E.g. `train("count", hidden=2, max_steps=3000)`.
     """
-    from .train import TrainConfig, train as _engine  # the engine loads only when it is used
+    from .train import TrainConfig  # the engine loads only when it is used
+    from .train import train as _engine
 
     if isinstance(task, str):
         settings, task = settings_for(task, settings), load_task(task)
@@ -81,7 +86,9 @@ def evaluate(
         iv = iv.zero(i)
     for i, v in (clamp or {}).items():
         iv = iv.clamp(i, v)
-    return _evaluate(net, task or task_for(net), Protocol(units=units, seed=seed), iv.check(net.hidden))
+    return _evaluate(
+        net, task or task_for(net), Protocol(units=units, seed=seed), iv.check(net.hidden, cell_of(net).bounded)
+    )
 
 
 def explain(net: RNN, task: Task | None = None, **options) -> list[NeuronRoles]:

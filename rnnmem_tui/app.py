@@ -16,15 +16,15 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from .model import RNN
-from .session import Session
-from .tasks import Task
-from .train import TrainConfig
 from .screens.compare import CompareScreen
 from .screens.explorer import ExploreScreen
 from .screens.exports import save_network, write_svg
 from .screens.help import HelpScreen
 from .screens.quitting import QuitScreen
 from .screens.training import TrainScreen
+from .session import Session
+from .tasks import Task
+from .train import TrainConfig
 
 
 class AbandoningExecutor(ThreadPoolExecutor):

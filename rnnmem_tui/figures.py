@@ -98,8 +98,8 @@ ROWS = ("top row complete", "bottom row complete", "middle row complete")  # the
 def role_labels(network: str) -> tuple[str, ...]:
     """Each neuron's role label as the generated results give it (`report.neuron_roles`): from the report's
     cache of this checkout when it holds the file's analysis for today's code, else measured now."""
-    from .report import CACHE, cached, neuron_roles
     from .paths import data_dir
+    from .report import CACHE, cached, neuron_roles
 
     path = resolve(network)
     cache_file = data_dir("weights").parent / "docs" / CACHE

@@ -42,11 +42,16 @@ class Interventions:
     def __bool__(self) -> bool:
         return bool(self.idx.size)
 
-    def check(self, hidden: int) -> Interventions:
-        """Return self, or raise ValueError if a neuron index is outside 0..hidden-1."""
+    def check(self, hidden: int, bounded: bool = True) -> Interventions:
+        """Return self, or raise ValueError if a neuron index is outside 0..hidden-1, or (for a network whose
+        units are `bounded`, tanh's) a clamp value outside [-1, 1]."""
         bad = [int(i) for i in self.idx if not 0 <= i < hidden]
         if bad:
             raise ValueError(f"neuron {bad[0]} is out of range: this network has neurons 0..{hidden - 1}")
+        outside = [(i, v) for i, v in self.clamped if bounded and not -1.0 <= v <= 1.0]
+        if outside:
+            i, v = outside[0]
+            raise ValueError(f"clamp value for neuron {i} must be in [-1, 1], got {v}")
         return self
 
     def zero(self, i: int) -> Interventions:

@@ -12,8 +12,8 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-from .meta import Meta
 from .cells import cell_of
+from .meta import Meta
 from .paths import data_dir
 from .tasks import load_spec
 from .weights import load
@@ -405,7 +405,8 @@ def sizes_table(root: Path) -> str:
     """Every size searched, from the search records in docs/searches/*.jsonl (superseded runs left out): the
     verdicts of its runs, the best and median verdict validity, and where no run meets, the one-sided 95%
     Clopper-Pearson upper bound on the rate of runs that meet (a size not found is a bound, not "impossible")."""
-    from .searches import distinct, load as load_records, summary
+    from .searches import distinct, summary
+    from .searches import load as load_records
 
     records = [r for p in sorted((root / "docs" / "searches").glob("*.jsonl")) for r in load_records(p)]
     lines = [
@@ -448,7 +449,8 @@ def minimums(root: Path) -> list[dict]:
     (None when there is none), the smallest searched size where some run meets, and the size just under it
     (`searches.Size`, None when either is not searched)."""
     from .constructions import sizes as built
-    from .searches import load as load_records, summary
+    from .searches import load as load_records
+    from .searches import summary
     from .tasks import load_task, task_names
 
     found = summary([r for p in sorted((root / "docs" / "searches").glob("*.jsonl")) for r in load_records(p)])

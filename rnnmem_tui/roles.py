@@ -12,7 +12,7 @@ import numpy as np
 from .cells import cell_of
 from .metrics import Protocol, bad_mass, evaluate, evaluate_many, sample_units
 from .model import NONE, RNN, Interventions
-from .nulls import Q, Null, thresholds
+from .nulls import Null, Q, thresholds
 from .probe import STREAMS, UNITS, UNREAD, Probe, Stopped, oriented, probe, teacher_stream
 from .scores import auc
 from .tasks import Task

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from collections.abc import Sequence
 from itertools import accumulate, islice
 
 import numpy as np
@@ -113,7 +113,7 @@ class Session:
         self.net, self.task, self.seed = net, task, seed
         self.mode = "sample"
         self.temperature = 1.0
-        self.interventions = interventions.check(net.hidden)  # held from the start: no twin to compare
+        self.interventions = interventions.check(net.hidden, cell_of(net).bounded)  # held from the start: no twin
         self._end = int(net.index(task.end)[0])
         self._col = {c: i for i, c in enumerate(net.vocab)}
         self._rng = np.random.default_rng(seed)  # the same uniforms, in order, as `rnnmem-tui sample`
@@ -218,7 +218,7 @@ class Session:
 
         The first intervention forks the intact twin from the step as it was; releasing all drops it.
         """
-        iv = iv.check(self.net.hidden)
+        iv = iv.check(self.net.hidden, cell_of(self.net).bounded)
         if iv == self.interventions:
             return
         f = self.frame

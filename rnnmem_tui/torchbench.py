@@ -8,8 +8,8 @@ import time
 import numpy as np
 
 from .interop import from_torch
-from .model import RNN
 from .metrics import evaluate
+from .model import RNN
 from .recipes import Windows
 from .tasks import Task
 from .train import Keeper, TrainConfig, TrainResult

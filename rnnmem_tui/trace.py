@@ -30,6 +30,7 @@ from typing import BinaryIO
 
 import numpy as np
 
+from .cells import cell_of
 from .model import NONE, RNN, Interventions, StepResult
 from .paths import write_atomically
 from .session import DRAWS, Frame
@@ -108,7 +109,7 @@ def explorer_steps(
     """The steps a Session takes from a reset with the interventions held and one mode throughout, endlessly,
     without its frames: row 0 reads the start token from h = 0, each later step the symbol the session's sampler
     draws (its uniforms, DRAWS at a time) or its teacher's next one. tests/test_trace.py holds them to Session's."""
-    iv = interventions.check(net.hidden)
+    iv = interventions.check(net.hidden, cell_of(net).bounded)
     uniforms, teacher = np.random.default_rng(seed), teacher_symbols(task, seed)
     col = {c: i for i, c in enumerate(net.vocab)}
     h, x = np.zeros(net.hidden), int(net.index(task.end)[0])

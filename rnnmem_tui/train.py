@@ -13,17 +13,17 @@ import sys
 import time
 import types
 from collections.abc import Callable
-from typing import Any
 from dataclasses import dataclass, field, fields, replace
+from typing import Any
 
 import numpy as np
 
 from .cells import CELLS
+from .meta import Meta
 from .metrics import Protocol, Scores, _cap, evaluate, evaluate_many
 from .model import RNN
 from .recipes import RECIPES, SPECIFIC, Phase, cosine
 from .tasks import Task
-from .meta import Meta
 
 
 def setting(default, help: str, **cli) -> Any:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rnnmem_tui.cells import CELLS, CellNet
+from rnnmem_tui.cells import CellNet
 from rnnmem_tui.nulls import calibrate, random_net
 from rnnmem_tui.tasks import load_task
 from rnnmem_tui.weights import WeightsError, load, save

@@ -62,8 +62,11 @@ def test_interventions_hold_neurons_and_leave_weights_alone():
 
 
 def test_bad_interventions_are_refused():
-    with pytest.raises(ValueError, match=r"\[-1, 1\]"):
-        Interventions(clamped=((0, 1.5),))
+    with pytest.raises(ValueError, match=r"\[-1, 1\]"):  # a tanh unit
+        Interventions(clamped=((0, 1.5),)).check(3)
+    assert Interventions(clamped=((0, 1.5),)).check(3, bounded=False)  # a ReLU or c unit: any finite value
+    with pytest.raises(ValueError, match="finite"):
+        Interventions(clamped=((0, float("nan")),))
     with pytest.raises(ValueError, match="out of range"):
         Interventions(frozenset({7})).check(3)
 

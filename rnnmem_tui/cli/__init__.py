@@ -7,7 +7,8 @@ import difflib
 import os
 import sys
 import threading
-from importlib.metadata import PackageNotFoundError, version as installed
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as installed
 
 import click
 

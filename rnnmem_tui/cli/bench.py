@@ -15,10 +15,10 @@ from pathlib import Path
 import click
 
 from ..arith import fingerprint
+from ..cells import CELLS
 from ..metrics import VerdictProtocol
 from ..recipes import settings_for
 from ..tasks import load_spec, load_task
-from ..cells import CELLS
 from ..torchbench import MODULES, torch_version, train_torch
 from ..train import TrainConfig, TrainResult, train_population
 from ..weights import load

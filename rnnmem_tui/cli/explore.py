@@ -6,8 +6,8 @@ from types import SimpleNamespace
 
 import click
 
-from ..explore import check_terminal, prepare, prepare_compare, run_app
 from ..cells import CELLS
+from ..explore import check_terminal, prepare, prepare_compare, run_app
 from ..tasks import task_names
 from ..train import TrainConfig
 from . import options as o

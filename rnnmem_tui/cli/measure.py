@@ -70,7 +70,7 @@ def parse_interventions(zero, clamp, net) -> Interventions:
         except ValueError:
             span = "in [-1, 1]" if bounded else "finite"
             raise ValueError(f"--clamp wants NEURON=VALUE with VALUE {span}, got {item!r}") from None
-    return iv.check(net.hidden)
+    return iv.check(net.hidden, bounded)
 
 
 def describe(iv: Interventions) -> str:

@@ -10,7 +10,8 @@ from contextlib import contextmanager
 from rich.console import Console
 from rich.live import Live
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
-from rich.table import Column, Table as RichTable
+from rich.table import Column
+from rich.table import Table as RichTable
 from rich.text import Text
 
 PLAIN_EVERY = 5.0  # seconds between progress lines when stderr is not a terminal

@@ -19,11 +19,11 @@ from ..metrics import Verdict, VerdictProtocol, record
 from ..parallel import judge_parallel, judge_turns, judging_bytes, train_parallel
 from ..paths import check_destination, make_folder
 from ..recipes import settings_for
+from ..report import interval
 from ..tasks import Task, load_spec, load_task, spec_name, task_names
 from ..train import TrainConfig, TrainResult, population_bytes
 from ..weights import save
 from . import options as o
-from ..report import interval
 from .output import progress
 
 TASKS = ", ".join(task_names()) + ", or a path to your own .toml spec"

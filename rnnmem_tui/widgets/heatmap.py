@@ -9,12 +9,11 @@ import numpy as np
 from rich.color import Color
 from rich.segment import Segment
 from rich.style import Style
+from textual.binding import Binding
 from textual.geometry import Size
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
-
-from textual.binding import Binding
 
 from ..cells import cell_of
 from ..model import NONE, Interventions
