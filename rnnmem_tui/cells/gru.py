@@ -14,8 +14,9 @@ class GRUCell(Cell):
     equation = "r, z = σ(...); n = tanh(W_in x + b_in + r (W_hn h + b_hn)); h' = (1 - z) n + z h"
 
     def advance(self, a, hh, s):
-        ar, az, an = np.split(a, 3, axis=-1)
-        hr, hz, hn = np.split(hh, 3, axis=-1)
+        H = s.shape[-1]  # slices, not np.split: the same views, without its overhead at every step
+        ar, az, an = a[..., :H], a[..., H : 2 * H], a[..., 2 * H :]
+        hr, hz, hn = hh[..., :H], hh[..., H : 2 * H], hh[..., 2 * H :]
         r, z = sigmoid(ar + hr), sigmoid(az + hz)
         n = np.tanh(an + r * hn)
         return (1.0 - z) * n + z * s, (r, z, n, hn, s)
