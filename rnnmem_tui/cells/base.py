@@ -307,11 +307,15 @@ class CellNet:
         """Next-symbol probabilities (..., V) from states (..., hidden): the readout of their h units."""
         return softmax(states[..., : self.size] @ self.P["Why"].T + self.P["by"])
 
+    def advance(self, h: np.ndarray, x: int, interventions: Interventions, P: dict[str, np.ndarray]) -> np.ndarray:
+        """The state after reading symbol index x from state h (hidden,), P being `stacked()`."""
+        a = self.P["weight_ih"][:, x] + self.P["bias_ih"]  # (G H,) the input's part
+        s, _ = self.cell.move(P, h[None, None], a[None, None])
+        return interventions.apply(s[0, 0].copy())
+
     def step(self, h: np.ndarray, x: int, interventions: Interventions = NONE) -> StepResult:
         """Read symbol index x from state h (hidden,); returns the frozen result of the step."""
-        a = self.P["weight_ih"][:, x] + self.P["bias_ih"]  # (G H,) the input's part
-        s, _ = self.cell.move(self.stacked(), h[None, None], a[None, None])
-        s = interventions.apply(s[0, 0].copy())
+        s = self.advance(h, x, interventions, self.stacked())
         return StepResult(int(x), s, self.probabilities(s), interventions.zeroed, interventions.clamped)
 
     def forward(self, X: np.ndarray, h0: np.ndarray, interventions: Interventions = NONE):
@@ -344,9 +348,9 @@ class CellNet:
         """Sample n symbols starting by reading index x from state h, as `RNN.sample` does."""
         out = np.empty(n, dtype=np.intp)
         u = rng.random(n).tolist()
-        seen = 0
+        seen, P = 0, self.stacked()  # made once; the step's probabilities are not needed here
         for t in range(n):
-            h = self.step(h, x, interventions).h
+            h = self.advance(h, x, interventions, P)
             y = (h[: self.size] @ self.P["Why"].T + self.P["by"]) / temperature
             c = list(accumulate(np.exp(y - y.max()).tolist()))
             x = min(bisect_right(c, u[t] * c[-1]), len(c) - 1)
