@@ -34,6 +34,8 @@ class Cell:
     name: ClassVar[str]
     gates: ClassVar[int]  # G: the rows of weight_ih and weight_hh are G blocks of H
     bounded: ClassVar[bool]  # every unit stays within [-1, 1]
+    h_bounded: ClassVar[bool] = True  # h, which the readout reads, stays within [-1, 1] (all but the ReLU's)
+    tied: ClassVar[bool] = True  # the gradients on a and on hh are the same (all but the GRU's)
     equation: ClassVar[str]  # the update, for the docs and --help
 
     def width(self, H: int) -> int:
@@ -107,14 +109,17 @@ class Cell:
 
     # ---- one step, on stacked states: implemented by each gated cell ----
 
-    def advance(self, a: np.ndarray, hh: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, tuple]:
+    def advance(
+        self, a: np.ndarray, hh: np.ndarray, s: np.ndarray, out: np.ndarray | None = None
+    ) -> tuple[np.ndarray, tuple]:
         """One step: input part a = W_ih x + b_ih and recurrent part hh = W_hh h + b_hh, both (..., G H), and
-        the state s (..., W); returns the new state and what `retreat` needs."""
+        the state s (..., W); returns the new state (written into `out` when given) and what `retreat` needs."""
         raise NotImplementedError
 
-    def retreat(self, cache: tuple, ds: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Back through one step: from the gradient on the new state (..., W), the gradients on a and on hh
-        (..., G H) and on the old state through its direct paths (..., W), W_hh's path excluded."""
+    def retreat(self, cache: tuple, ds: np.ndarray, da: np.ndarray, dhh: np.ndarray) -> np.ndarray:
+        """Back through one step: from the gradient on the new state ds (..., W), write the gradients on a and
+        on hh (..., G H) into da and dhh (the same array when `tied`), and return the gradient on the old state
+        through its direct paths (..., W), W_hh's path excluded."""
         raise NotImplementedError
 
     # ---- stacked kernels: S networks at once, each with its own parameters ----
@@ -125,11 +130,14 @@ class Cell:
         S = X.shape[0]
         return table[np.arange(S).reshape((S,) + (1,) * (X.ndim - 1)), X]
 
-    def move(self, P: dict[str, np.ndarray], s: np.ndarray, a: np.ndarray) -> tuple[np.ndarray, tuple]:
+    def move(
+        self, P: dict[str, np.ndarray], s: np.ndarray, a: np.ndarray, out: np.ndarray | None = None
+    ) -> tuple[np.ndarray, tuple]:
         """One step of S stacked networks from states s (S, B, W) with inputs a (S, B, G H)."""
         H = self.hidden_of(P)
-        hh = s[..., :H] @ P["weight_hh"].transpose(0, 2, 1) + P["bias_hh"][:, None, :]
-        return self.advance(a, hh, s)
+        hh = s[..., :H] @ P["weight_hh"].transpose(0, 2, 1)
+        hh += P["bias_hh"][:, None, :]
+        return self.advance(a, hh, s, out)
 
     def stack_loss_and_grads(
         self,
@@ -139,39 +147,45 @@ class Cell:
         s0: np.ndarray,
         interventions: Interventions = NONE,
     ):
-        """As `model.stack_loss_and_grads`: mean cross-entropy per network (S,), gradients like P, last states."""
+        """As `model.stack_loss_and_grads`: mean cross-entropy per network (S,), gradients like P, last states.
+
+        Time-major, as the rnn's kernel: the loops over steps do only what the recurrence needs, and each
+        weight's gradient is one product over all steps afterwards. A network's figures do not depend on S."""
         S, B, T = X.shape
-        H, V = self.hidden_of(P), P["by"].shape[-1]
-        a = self.inputs(P, X)  # (S, B, T, G H)
-        states, caches, s = [], [], s0
+        H, V, W = self.hidden_of(P), P["by"].shape[-1], s0.shape[-1]
+        GH, N = P["weight_hh"].shape[1], B * T
+        Xt = X.transpose(0, 2, 1)  # (S, T, B): rows in (t, b) order
+        a = self.inputs(P, Xt)  # (S, T, B, G H)
+        sx = np.empty((S, T + 1, B, W))  # s0, then the state after each step
+        sx[:, 0] = s0
+        caches = []
         for t in range(T):
-            s, cache = self.move(P, s, a[:, :, t])
-            s = interventions.apply(s)
-            states.append(s)
-            caches.append(cache)
-        hs = np.stack([st[..., :H] for st in states], axis=2)  # (S, B, T, H)
-        loss, dh, dWhy, dby = readout_grads(P, hs, Y)
-        grads = {k: np.zeros_like(v) for k, v in P.items()}
-        grads["Why"], grads["by"] = dWhy, dby
-        onehot = np.zeros((S, B, V))  # each step's inputs, set and cleared by flat index (cheaper than put_along_axis)
-        rows = (np.arange(S * B) * V).reshape(S, B)
-        ds = np.zeros_like(s0)
-        WhhT = P["weight_hh"]
+            caches.append(self.move(P, sx[:, t], a[:, t], out=sx[:, t + 1])[1])
+            interventions.apply(sx[:, t + 1])
+        hs = sx[:, 1:, :, :H].reshape(S, N, H)
+        loss, dh, dWhy, dby = readout_grads(P, hs, Y.transpose(0, 2, 1).reshape(S, N))
+        dh = dh.reshape(S, T, B, H)
+        dA = np.empty((S, T, B, GH))  # the gradients on a, and on hh, at each step
+        dHH = dA if self.tied else np.empty_like(dA)
+        ds, Whh = np.zeros_like(s0), P["weight_hh"]
         for t in range(T - 1, -1, -1):
-            ds[..., :H] += dh[:, :, t]
+            ds[..., :H] += dh[:, t]
             ds[..., interventions.idx] = 0.0  # a held unit passes no gradient
-            da, dhh, direct = self.retreat(caches[t], ds)
-            prev = states[t - 1] if t else s0
-            at = (rows + X[:, :, t]).ravel()
-            onehot.reshape(-1)[at] = 1.0
-            grads["weight_ih"] += da.transpose(0, 2, 1) @ onehot
-            onehot.reshape(-1)[at] = 0.0
-            grads["bias_ih"] += da.sum(axis=1)
-            grads["weight_hh"] += dhh.transpose(0, 2, 1) @ prev[..., :H]
-            grads["bias_hh"] += dhh.sum(axis=1)
-            ds = direct
-            ds[..., :H] += dhh @ WhhT
-        return loss, grads, states[-1].copy()
+            ds = self.retreat(caches[t], ds, dA[:, t], dHH[:, t])
+            ds[..., :H] += dHH[:, t] @ Whh
+        dA, dHH = dA.reshape(S, N, GH), dHH.reshape(S, N, GH)
+        onehot = np.zeros((S, N, V))  # the inputs
+        onehot.reshape(-1)[np.arange(S * N) * V + Xt.reshape(-1)] = 1.0
+        ones = np.ones(N)  # sums over rows as products: far cheaper than reductions over short axes
+        grads = {
+            "weight_ih": dA.transpose(0, 2, 1) @ onehot,
+            "weight_hh": dHH.transpose(0, 2, 1) @ sx[:, :-1, :, :H].reshape(S, N, H),
+            "bias_ih": ones @ dA,
+            "bias_hh": ones @ dHH,
+            "Why": dWhy,
+            "by": dby,
+        }
+        return loss, grads, sx[:, -1].copy()
 
     def stack_states(self, P: dict[str, np.ndarray], X: list[np.ndarray]) -> list[np.ndarray]:
         """The states each network reaches from 0 on its own index sequence X[j] (T_j,): each (T_j, W)."""
@@ -244,22 +258,21 @@ class StepMap:
 
 
 def readout_grads(P: dict[str, np.ndarray], hs: np.ndarray, Y: np.ndarray):
-    """Mean cross-entropy of targets Y (S, B, T) under p = softmax(Why h + by) for states hs (S, B, T, H);
-    returns the loss per network (S,), the gradient on each h, and those on Why and by."""
-    S, B, T, H = hs.shape
-    N = B * T
-    logits = hs @ P["Why"].transpose(0, 2, 1)[:, None] + P["by"][:, None, None, :]  # (S, B, T, V)
-    logits -= logits.max(axis=-1, keepdims=True)
-    p = np.exp(logits)
-    p /= p.sum(axis=-1, keepdims=True)
-    picked = np.take_along_axis(p, Y[..., None], axis=-1)[..., 0]  # (S, B, T)
-    loss = -np.log(np.maximum(picked, 1e-300)).sum(axis=(1, 2)) / N
-    dy = p / N
-    np.put_along_axis(dy, Y[..., None], np.take_along_axis(dy, Y[..., None], axis=-1) - 1.0 / N, axis=-1)
-    dWhy = np.einsum("sbtv,sbth->svh", dy, hs)
-    dby = dy.sum(axis=(1, 2))
-    dh = dy @ P["Why"][:, None]  # (S, B, T, H)
-    return loss, dh, dWhy, dby
+    """Mean cross-entropy of targets Y (S, N) under p = softmax(Why h + by) for states hs (S, N, H); returns
+    the loss per network (S,), the gradient on each h (S, N, H), and those on Why and by."""
+    S, N, H = hs.shape
+    V = P["by"].shape[-1]
+    p = hs @ P["Why"].transpose(0, 2, 1)  # (S, N, V) logits, then probabilities
+    p += P["by"][:, None, :]
+    p -= p.max(axis=-1, keepdims=True)
+    np.exp(p, out=p)
+    p /= (p @ np.ones(V))[..., None]
+    at = np.arange(S * N) * V + Y.reshape(-1)  # flat index of each target
+    loss = -np.log(np.maximum(p.reshape(-1)[at], 1e-300)).reshape(S, N).sum(axis=1) / N
+    dy = p
+    dy /= N
+    dy.reshape(-1)[at] -= 1.0 / N
+    return loss, dy @ P["Why"], dy.transpose(0, 2, 1) @ hs, np.ones(N) @ dy
 
 
 @dataclass
@@ -345,14 +358,24 @@ class CellNet:
         stop: int | None = None,
         stop_count: int = 0,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Sample n symbols starting by reading index x from state h, as `RNN.sample` does."""
+        """Sample n symbols starting by reading index x from state h, as `RNN.sample` does: one state vector,
+        plain products and a Python bisection, far cheaper per step than the stacked kernels at this size."""
         out = np.empty(n, dtype=np.intp)
         u = rng.random(n).tolist()
-        seen, P = 0, self.stacked()  # made once; the step's probabilities are not needed here
+        table = self.P["weight_ih"].T + self.P["bias_ih"]  # (V, G H) input contribution of each symbol
+        Whh, bhh, H = self.P["weight_hh"], self.P["bias_hh"], self.size
+        Why, by = self.P["Why"] / temperature, self.P["by"] / temperature
+        safe = (np.abs(Why).sum(axis=1) + np.abs(by)).max() < 600 and self.cell.h_bounded  # exp cannot overflow
+        held = list(zip(interventions.idx.tolist(), interventions.val.tolist()))  # scalar sets are cheaper
+        seen, advance = 0, self.cell.advance
         for t in range(n):
-            h = self.advance(h, x, interventions, P)
-            y = (h[: self.size] @ self.P["Why"].T + self.P["by"]) / temperature
-            c = list(accumulate(np.exp(y - y.max()).tolist()))
+            hh = Whh.dot(h[:H])
+            hh += bhh
+            h, _ = advance(table[x], hh, h)
+            for i, v in held:
+                h[i] = v
+            y = Why.dot(h[:H]) + by  # (V,)
+            c = list(accumulate(np.exp(y if safe else y - y.max()).tolist()))
             x = min(bisect_right(c, u[t] * c[-1]), len(c) - 1)
             out[t] = x
             if x == stop:

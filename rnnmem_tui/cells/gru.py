@@ -13,24 +13,29 @@ class GRUCell(Cell):
     name, gates, bounded = "gru", 3, True
     equation = "r, z = σ(...); n = tanh(W_in x + b_in + r (W_hn h + b_hn)); h' = (1 - z) n + z h"
 
-    def advance(self, a, hh, s):
-        H = s.shape[-1]  # slices, not np.split: the same views, without its overhead at every step
-        ar, az, an = a[..., :H], a[..., H : 2 * H], a[..., 2 * H :]
-        hr, hz, hn = hh[..., :H], hh[..., H : 2 * H], hh[..., 2 * H :]
-        r, z = sigmoid(ar + hr), sigmoid(az + hz)
-        n = np.tanh(an + r * hn)
-        return (1.0 - z) * n + z * s, (r, z, n, hn, s)
+    tied = False  # the n gate's recurrent part is scaled by r
 
-    def retreat(self, cache, ds):
-        r, z, n, hn, h = cache
+    def advance(self, a, hh, s, out=None):
+        H = s.shape[-1]  # slices, not np.split: the same views, without its overhead at every step
+        rz = sigmoid(a[..., : 2 * H] + hh[..., : 2 * H])  # r and z at once
+        r, z, hn = rz[..., :H], rz[..., H:], hh[..., 2 * H :]
+        n = np.tanh(a[..., 2 * H :] + r * hn)
+        return np.add((1.0 - z) * n, z * s, out=out), (rz, n, hn, s)
+
+    def retreat(self, cache, ds, da, dhh):
+        rz, n, hn, h = cache
+        H = ds.shape[-1]
+        r, z = rz[..., :H], rz[..., H:]
         dn = ds * (1.0 - z) * (1.0 - n * n)  # before n's tanh
-        dz = ds * (h - n) * z * (1.0 - z)  # before z's sigmoid
-        dr = dn * hn * r * (1.0 - r)  # before r's sigmoid
-        return (
-            np.concatenate([dr, dz, dn], axis=-1),
-            np.concatenate([dr, dz, dn * r], axis=-1),
-            ds * z,
-        )
+        np.multiply(dn, hn, out=da[..., :H])  # r's and z's output gradients, then times σ' = σ (1 - σ)
+        np.multiply(ds, h - n, out=da[..., H : 2 * H])
+        slope = 1.0 - rz
+        slope *= rz
+        da[..., : 2 * H] *= slope
+        da[..., 2 * H :] = dn
+        dhh[..., : 2 * H] = da[..., : 2 * H]
+        np.multiply(dn, r, out=dhh[..., 2 * H :])
+        return ds * z
 
     @staticmethod
     def reference(P: dict[str, np.ndarray], xs: list[int], ys: list[int], h0: np.ndarray):

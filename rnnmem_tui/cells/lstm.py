@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Cell, sigmoid
+from .base import Cell
 
 
 class LSTMCell(Cell):
@@ -20,25 +20,40 @@ class LSTMCell(Cell):
         """h0.., then c0.."""
         return [f"h{i}" for i in range(H)] + [f"c{i}" for i in range(H)]
 
-    def advance(self, a, hh, s):
+    def advance(self, a, hh, s, out=None):
         H = s.shape[-1] // 2
         pre = a + hh
-        i, f, o = sigmoid(pre[..., :H]), sigmoid(pre[..., H : 2 * H]), sigmoid(pre[..., 3 * H :])
-        g = np.tanh(pre[..., 2 * H : 3 * H])
+        t = pre * 0.5  # one tanh for all four gates: σ(x) = (1 + tanh(x / 2)) / 2, as `sigmoid`
+        t[..., 2 * H : 3 * H] = pre[..., 2 * H : 3 * H]
+        np.tanh(t, out=t)
+        gates = t + 1.0
+        gates *= 0.5
+        i, f, g, o = gates[..., :H], gates[..., H : 2 * H], t[..., 2 * H : 3 * H], gates[..., 3 * H :]
         c = s[..., H:]
-        c2 = f * c + i * g
-        tc = np.tanh(c2)
-        return np.concatenate([o * tc, c2], axis=-1), (i, f, g, o, c, tc)
+        out = np.empty(s.shape) if out is None else out
+        np.add(f * c, i * g, out=out[..., H:])  # c'
+        tc = np.tanh(out[..., H:])
+        np.multiply(o, tc, out=out[..., :H])  # h'
+        return out, (gates, g, c, tc)
 
-    def retreat(self, cache, ds):
-        i, f, g, o, c, tc = cache
-        H = i.shape[-1]
+    def retreat(self, cache, ds, da, dhh):
+        gates, g, c, tc = cache
+        H = g.shape[-1]
+        i, f, o = gates[..., :H], gates[..., H : 2 * H], gates[..., 3 * H :]
         dh, dc = ds[..., :H], ds[..., H:]
         dc = dc + dh * o * (1.0 - tc * tc)
-        d = np.concatenate(
-            [dc * g * i * (1.0 - i), dc * c * f * (1.0 - f), dc * i * (1.0 - g * g), dh * tc * o * (1.0 - o)], axis=-1
-        )
-        return d, d, np.concatenate([np.zeros_like(dh), dc * f], axis=-1)
+        np.multiply(dc, g, out=da[..., :H])  # each gate's output gradient, then times its derivative
+        np.multiply(dc, c, out=da[..., H : 2 * H])
+        np.multiply(dc, i, out=da[..., 2 * H : 3 * H])
+        np.multiply(dh, tc, out=da[..., 3 * H :])
+        slope = 1.0 - gates  # σ' = σ (1 - σ) for i, f and o; tanh' = 1 - g² for g
+        slope *= gates
+        np.multiply(g, g, out=slope[..., 2 * H : 3 * H])
+        np.subtract(1.0, slope[..., 2 * H : 3 * H], out=slope[..., 2 * H : 3 * H])
+        da *= slope
+        direct = np.zeros_like(ds)
+        np.multiply(dc, f, out=direct[..., H:])
+        return direct
 
     @staticmethod
     def reference(P: dict[str, np.ndarray], xs: list[int], ys: list[int], s0: np.ndarray):

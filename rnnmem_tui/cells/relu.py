@@ -8,7 +8,7 @@ from .base import Cell
 
 
 class ReLUCell(Cell):
-    name, gates, bounded = "relu", 1, False
+    name, gates, bounded, h_bounded = "relu", 1, False, False
     equation = "h' = max(0, W_ih x + b_ih + W_hh h + b_hh)"
 
     def init(self, H: int, V: int, rng: np.random.Generator, scale: float) -> dict[str, np.ndarray]:
@@ -20,14 +20,14 @@ class ReLUCell(Cell):
     def folds(self) -> bool:
         return True
 
-    def advance(self, a, hh, s):
+    def advance(self, a, hh, s, out=None):
         pre = a + hh
-        return np.maximum(pre, 0.0), (pre > 0,)
+        return np.maximum(pre, 0.0, out=out), (pre > 0,)
 
-    def retreat(self, cache, ds):
+    def retreat(self, cache, ds, da, dhh):
         (on,) = cache
-        d = ds * on
-        return d, d, np.zeros_like(ds)
+        np.multiply(ds, on, out=da)
+        return np.zeros_like(ds)
 
     @staticmethod
     def reference(P: dict[str, np.ndarray], xs: list[int], ys: list[int], h0: np.ndarray):
