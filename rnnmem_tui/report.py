@@ -103,10 +103,19 @@ def analysis_key(path: Path, analysis: str) -> str:
     leaves the rest of the cache standing."""
     h = hashlib.sha256(path.read_bytes())
     pkg = Path(__file__).resolve().parent
-    for name in ANALYSES[analysis]:
+    for name in ANALYSES[analysis] + cell_code(path):
         data = null_part(path) if name == "nulls.json" else (pkg / name).read_bytes()
         h.update(name.encode() + b"\0" + data)
     return h.hexdigest()[:20]
+
+
+def cell_code(path: Path) -> tuple[str, ...]:
+    """The code a weights file's cell adds to what its analyses rest on: none for the rnn, whose kernels are
+    model.py's; a gated or ReLU cell's module and the stacked kernels of cells/base.py otherwise."""
+    if path.suffix != ".npz":
+        return ()
+    cell = cell_of(load(path)).name
+    return () if cell == "rnn" else ("cells/base.py", f"cells/{cell}.py")
 
 
 def null_part(path: Path) -> bytes:
@@ -526,20 +535,33 @@ def sizes_against_study(root: Path) -> str:
 
 
 def bench_table(root: Path) -> str:
-    """Each recorded bench run (`bench --json`, kept in docs/bench/*.json): per task and side, the runs whose
-    verdict meets the target, and the median time and updates of those that do."""
+    """Each recorded bench run (`bench --json`, kept in docs/bench/*.json): per task, cell and side, the runs
+    whose verdict meets the target, the median time and updates of those that do, and the other side's median
+    time over ours."""
     lines = [
-        "| record | task | hidden | side | meets | median seconds (runs that meet) | median updates (runs that meet) |",
-        "|---|---|---|---|---|---|---|",
+        "| record | task | cell | hidden | side | meets | median seconds (runs that meet) "
+        "| median updates (runs that meet) | time against ours |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for path in sorted((root / "docs" / "bench").glob("*.json")):
         runs = json.loads(path.read_text())["runs"]
-        for key in dict.fromkeys((r["task"], r["hidden"], r["side"]) for r in runs):
-            got = [r for r in runs if (r["task"], r["hidden"], r["side"]) == key]
-            met = [r for r in got if r["verdict"] == "meets"]
-            secs = f"{statistics.median(r['seconds'] for r in met):.1f}" if met else "-"
+        groups = {
+            key: [r for r in runs if (r["task"], r.get("cell", "rnn"), r["hidden"], r["side"]) == key]
+            for key in dict.fromkeys((r["task"], r.get("cell", "rnn"), r["hidden"], r["side"]) for r in runs)
+        }
+        medians = {
+            key: statistics.median(r["seconds"] for r in met)
+            for key, got in groups.items()
+            if (met := [r for r in got if r["verdict"] == "meets"])
+        }
+        for key, got in groups.items():
+            met, ours = [r for r in got if r["verdict"] == "meets"], medians.get((*key[:3], "ours"))
+            secs = f"{medians[key]:.1f}" if key in medians else "-"
             ups = f"{statistics.median(r['updates'] for r in met):.0f}" if met else "-"
-            lines.append(f"| {path.stem} | {key[0]} | {key[1]} | {key[2]} | {len(met)} / {len(got)} | {secs} | {ups} |")
+            ratio = f"{medians[key] / ours:.1f}x" if key[3] != "ours" and ours and key in medians else ""
+            lines.append(
+                f"| {path.stem} | {' | '.join(map(str, key))} | {len(met)} / {len(got)} | {secs} | {ups} | {ratio} |"
+            )
     return "\n".join(lines) + "\n"
 
 
