@@ -15,6 +15,7 @@ from .tasks import Task
 from .train import Keeper, TrainConfig, TrainResult
 
 SETTINGS = dict(lr=1e-2, batch=32, window=32, clip_norm=1.0)  # one-hot input, Adam, carried state, one thread
+SHARED = ("lr", "batch", "window", "clip_norm", "margin", "anneal")  # what a task's [train] table sets for both sides
 
 
 def torch_version() -> str | None:
@@ -35,10 +36,17 @@ MODULES = {
 
 
 def train_torch(
-    task: Task, hidden: int, seed: int, max_steps: int, max_seconds: float, cell: str = "rnn"
+    task: Task,
+    hidden: int,
+    seed: int,
+    max_steps: int,
+    max_seconds: float,
+    cell: str = "rnn",
+    table: dict | None = None,
 ) -> TrainResult:
     """Train PyTorch's nn.RNN(tanh) (or the cell's module: nn.RNN(relu), nn.GRU, nn.LSTM) + nn.Linear until our
-    confirmation check passes, as our trainer stops.
+    confirmation check passes, as our trainer stops. The task's `[train]` table (`table`) sets the rate, the
+    batch, the window, the norm clip, the stopping margin and the anneal on target for both sides alike.
 
     Validation runs every as many characters as ours, with our Keeper on the same protocols, and its
     time counts. Returns the result as our trainer gives it: the best network with its meta, the updates and
@@ -53,16 +61,17 @@ def train_torch(
     kind, extra = MODULES[cell]
     rnn, out = getattr(nn, kind)(V, hidden, batch_first=True, **extra), nn.Linear(hidden, V)
     params = [*rnn.parameters(), *out.parameters()]
-    opt = torch.optim.Adam(params, lr=SETTINGS["lr"])
+    s = SETTINGS | {k: v for k, v in (table or {}).items() if k in SHARED and v is not None}
+    opt = torch.optim.Adam(params, lr=s["lr"])
     cfg = TrainConfig(
         hidden=hidden,
         seed=seed,
         cell=cell,
-        batch=SETTINGS["batch"],
-        window=SETTINGS["window"],
         max_steps=max_steps,
         max_seconds=max_seconds,
+        **{k: s[k] for k in ("batch", "window", "margin", "anneal") if k in s},
     )
+    annealed = cfg.anneal in (None, 1.0)
     keeper = Keeper(task, cfg, None)
     source = Windows(task, np.random.default_rng(seed), cfg.batch, cfg.window)
     every = max(1, cfg.eval_symbols // (cfg.batch * cfg.window))
@@ -76,14 +85,19 @@ def train_torch(
         loss = nn.functional.cross_entropy(out(hs).reshape(-1, V), torch.from_numpy(Y).reshape(-1))
         opt.zero_grad()
         loss.backward()
-        nn.utils.clip_grad_norm_(params, SETTINGS["clip_norm"])
+        nn.utils.clip_grad_norm_(params, s["clip_norm"])
         opt.step()
         step += 1
         if step % every == 0:
             net = as_net(rnn, out, task, cell)
             scores = evaluate(net, task, keeper.val)
-            check = evaluate(net, task, keeper.confirm) if keeper.ready(scores) else None
+            ready = keeper.ready(scores)
+            check = evaluate(net, task, keeper.confirm) if ready else None
             keeper.consider(net, step, loss.item(), scores, check)
+            if ready and not annealed:  # as our trainer: polish the distribution once the target first holds
+                for group in opt.param_groups:
+                    group["lr"] *= cfg.anneal
+                annealed = True
     stopped_by = "target" if keeper.reached else "steps" if step >= max_steps else "time"
     result = as_net(rnn, out, task, cell)
     return keeper.result(result, step, stopped_by, "rnnmem-tui bench", time.perf_counter() - start)

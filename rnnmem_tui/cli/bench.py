@@ -81,7 +81,8 @@ def bench(tasks, hidden, cell, seeds, max_steps, max_seconds, as_json, throughpu
     say(
         "PyTorch "
         + (
-            f"{version} (nn.{MODULES[cell][0]}, Adam lr 0.01, 32 lanes x 32-step windows, norm clip 1, one thread)"
+            f"{version} (nn.{MODULES[cell][0]}, Adam, one thread; lr 0.01, 32 lanes x 32-step windows and norm "
+            "clip 1 unless the task's [train] table sets them, with its margin and anneal, for both sides)"
             if version
             else "is not installed: pip install 'rnnmem-tui[bench]' to compare against it"
         )
@@ -102,7 +103,7 @@ def bench(tasks, hidden, cell, seeds, max_steps, max_seconds, as_json, throughpu
             budget = ours.get("max_steps", TrainConfig.max_steps)
             sides = {"ours": lambda seed: bench_ours(task, size, seed, ours, max_seconds)}
             if version:
-                sides["pytorch"] = lambda seed: train_torch(task, size, seed, budget, max_seconds, cell)
+                sides["pytorch"] = lambda seed: train_torch(task, size, seed, budget, max_seconds, cell, ours)
             if (
                 task.family == "count" and cell == "rnn"
             ):  # one symbol per update: unless --max-steps is given, only time bounds it
