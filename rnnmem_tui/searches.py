@@ -28,7 +28,7 @@ class Record:
     """One run of a size search: what was trained, what its verdict was, and the code that ran it."""
 
     task: str  # the spec's name, e.g. "fill-4x4"
-    cell: str  # "rnn" for every search so far
+    cell: str  # "rnn", "relu", "gru" or "lstm"
     hidden: int
     seed: int
     lr: float
@@ -281,7 +281,7 @@ def from_files(paths: list[str | Path]) -> list[Record]:
         out.append(
             Record(
                 task=m.spec or m.task,
-                cell="rnn",
+                cell=m.cell or "rnn",
                 hidden=m.hidden,
                 seed=m.seed,
                 lr=t.get("lr"),
@@ -331,7 +331,8 @@ class _Block:
         words = shlex.split(command)
         self.verb, self.task, self.line = words[1], words[2], line
         self.f = flags(command)
-        self.base = dict(task=self.task, cell="rnn", code=code, superseded=superseded, command=command, curve=None)
+        cell = self.f.get("--cell", "rnn")
+        self.base = dict(task=self.task, cell=cell, code=code, superseded=superseded, command=command, curve=None)
         self.records: list[Record] = []
         self.budget, self.recipe, self.expected = None, None, 0
         if self.verb == "train":

@@ -364,7 +364,7 @@ def shared(task: str, cfg: TrainConfig) -> dict:
     """What every record of one sweep shares: the spec, the recipe, the budget, the code and the command."""
     return dict(
         task=spec_name(task),
-        cell="rnn",  # the only cell built today
+        cell=cfg.cell,
         recipe=cfg.recipe,
         budget=cfg.max_steps,
         code=source_id(),
