@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from rnnmem_tui.app import CompareApp, ExplorerApp
+from rnnmem_tui.paths import data_dir
 from rnnmem_tui.weights import default_network, load, shipped, task_for
 
 
@@ -51,6 +52,15 @@ def test_count(snap_compare):
 
 def test_fill(snap_compare):
     assert snap_compare(app_for("fill"), run_before=steps(25))
+
+
+def test_an_lstm_s_c_units_are_rows_of_their_own_and_hold_when_zeroed(snap_compare):
+    """grammar-lstm-3: rows h0-h2, then c0-c2 drawn over their own ranges; c0 (the selection moved down
+    three rows) zeroed."""
+    path = data_dir("weights") / "grammar-lstm-3.npz"
+    net = load(path)
+    app = ExplorerApp(net, task_for(net), seed=0, source=path.name)
+    assert snap_compare(app, run_before=steps(40, "down", "down", "down", "z"))
 
 
 def test_three_in_a_row_at_100x30(snap_compare):
