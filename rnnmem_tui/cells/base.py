@@ -6,7 +6,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass
 from itertools import accumulate
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Callable, ClassVar
 
 import numpy as np
 
@@ -81,6 +81,19 @@ class Cell:
     def step_map(self, P: dict[str, np.ndarray], x: int, interventions: Interventions) -> StepMap:
         """Symbol x's map over the free units, for `fixed-points`."""
         return StepMap(self, P, x, interventions)
+
+    def vector_step(self, P: dict[str, np.ndarray]) -> Callable[[np.ndarray, int], np.ndarray]:
+        """One network's step on one state vector, s (W,) and symbol index x to the next state (a new array),
+        for the sampler: a cell may fold its biases and gate scales into its weights once, here, so that a
+        step takes as few numpy calls as it can (the same values to rounding)."""
+        table, Whh, bhh, H = P["weight_ih"].T + P["bias_ih"], P["weight_hh"], P["bias_hh"], self.hidden_of(P)
+
+        def step(s: np.ndarray, x: int) -> np.ndarray:
+            hh = Whh.dot(s[:H])
+            hh += bhh
+            return self.advance(table[x], hh, s)[0]
+
+        return step
 
     def reach(self, P: dict[str, np.ndarray]) -> np.ndarray:
         """Each state unit's largest outgoing weight (W,): its readout column and its recurrent columns; a unit
@@ -362,16 +375,13 @@ class CellNet:
         plain products and a Python bisection, far cheaper per step than the stacked kernels at this size."""
         out = np.empty(n, dtype=np.intp)
         u = rng.random(n).tolist()
-        table = self.P["weight_ih"].T + self.P["bias_ih"]  # (V, G H) input contribution of each symbol
-        Whh, bhh, H = self.P["weight_hh"], self.P["bias_hh"], self.size
+        step, H = self.cell.vector_step(self.P), self.size
         Why, by = self.P["Why"] / temperature, self.P["by"] / temperature
         safe = (np.abs(Why).sum(axis=1) + np.abs(by)).max() < 600 and self.cell.h_bounded  # exp cannot overflow
         held = list(zip(interventions.idx.tolist(), interventions.val.tolist()))  # scalar sets are cheaper
-        seen, advance = 0, self.cell.advance
+        seen = 0
         for t in range(n):
-            hh = Whh.dot(h[:H])
-            hh += bhh
-            h, _ = advance(table[x], hh, h)
+            h = step(h, x)
             for i, v in held:
                 h[i] = v
             y = Why.dot(h[:H]) + by  # (V,)

@@ -22,6 +22,23 @@ class GRUCell(Cell):
         n = np.tanh(a[..., 2 * H :] + r * hn)
         return np.add((1.0 - z) * n, z * s, out=out), (rz, n, hn, s)
 
+    def vector_step(self, P):
+        """r's and z's σ with their halves and both biases folded into the weights; n keeps b_hn inside r (...)."""
+        H = self.hidden_of(P)
+        k = np.ones(3 * H)
+        k[: 2 * H] = 0.5
+        table = (P["weight_ih"].T + P["bias_ih"]) * k
+        table[:, : 2 * H] += P["bias_hh"][: 2 * H] * 0.5
+        W, bn = P["weight_hh"] * k[:, None], P["bias_hh"][2 * H :]
+
+        def step(s, x):
+            a, hh = table[x], W.dot(s)
+            rz = np.tanh(a[: 2 * H] + hh[: 2 * H]) * 0.5 + 0.5
+            n = np.tanh(a[2 * H :] + rz[:H] * (hh[2 * H :] + bn))
+            return n + rz[H:] * (s - n)
+
+        return step
+
     def retreat(self, cache, ds, da, dhh):
         rz, n, hn, h = cache
         H = ds.shape[-1]
