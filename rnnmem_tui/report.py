@@ -549,14 +549,11 @@ def bench_table(root: Path) -> str:
             key: [r for r in runs if (r["task"], r.get("cell", "rnn"), r["hidden"], r["side"]) == key]
             for key in dict.fromkeys((r["task"], r.get("cell", "rnn"), r["hidden"], r["side"]) for r in runs)
         }
-        medians = {
-            key: statistics.median(r["seconds"] for r in met)
-            for key, got in groups.items()
-            if (met := [r for r in got if r["verdict"] == "meets"])
-        }
+        meets = {key: [r for r in got if r["verdict"] == "meets"] for key, got in groups.items()}
+        medians = {key: statistics.median(r["seconds"] for r in met) for key, met in meets.items() if met}
         for key, got in groups.items():
-            met, ours = [r for r in got if r["verdict"] == "meets"], medians.get((*key[:3], "ours"))
-            secs = f"{medians[key]:.1f}" if key in medians else "-"
+            met, ours = meets[key], medians.get((*key[:3], "ours"))
+            secs = f"{medians[key]:.1f}" if met else "-"
             ups = f"{statistics.median(r['updates'] for r in met):.0f}" if met else "-"
             ratio = f"{medians[key] / ours:.1f}x" if key[3] != "ours" and ours and key in medians else ""
             lines.append(

@@ -171,9 +171,11 @@ class Cell:
         a = self.inputs(P, Xt)  # (S, T, B, G H)
         sx = np.empty((S, T + 1, B, W))  # s0, then the state after each step
         sx[:, 0] = s0
-        caches = []
+        caches, WhhT, bhh = [], P["weight_hh"].transpose(0, 2, 1), P["bias_hh"][:, None, :]  # as `move`, once
         for t in range(T):
-            caches.append(self.move(P, sx[:, t], a[:, t], out=sx[:, t + 1])[1])
+            hh = sx[:, t, :, :H] @ WhhT
+            hh += bhh
+            caches.append(self.advance(a[:, t], hh, sx[:, t], out=sx[:, t + 1])[1])
             interventions.apply(sx[:, t + 1])
         hs = sx[:, 1:, :, :H].reshape(S, N, H)
         loss, dh, dWhy, dby = readout_grads(P, hs, Y.transpose(0, 2, 1).reshape(S, N))
@@ -333,15 +335,11 @@ class CellNet:
         """Next-symbol probabilities (..., V) from states (..., hidden): the readout of their h units."""
         return softmax(states[..., : self.size] @ self.P["Why"].T + self.P["by"])
 
-    def advance(self, h: np.ndarray, x: int, interventions: Interventions, P: dict[str, np.ndarray]) -> np.ndarray:
-        """The state after reading symbol index x from state h (hidden,), P being `stacked()`."""
-        a = self.P["weight_ih"][:, x] + self.P["bias_ih"]  # (G H,) the input's part
-        s, _ = self.cell.move(P, h[None, None], a[None, None])
-        return interventions.apply(s[0, 0].copy())
-
     def step(self, h: np.ndarray, x: int, interventions: Interventions = NONE) -> StepResult:
         """Read symbol index x from state h (hidden,); returns the frozen result of the step."""
-        s = self.advance(h, x, interventions, self.stacked())
+        a = self.P["weight_ih"][:, x] + self.P["bias_ih"]  # (G H,) the input's part
+        s, _ = self.cell.move(self.stacked(), h[None, None], a[None, None])
+        s = interventions.apply(s[0, 0].copy())
         return StepResult(int(x), s, self.probabilities(s), interventions.zeroed, interventions.clamped)
 
     def forward(self, X: np.ndarray, h0: np.ndarray, interventions: Interventions = NONE):

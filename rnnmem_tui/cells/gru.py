@@ -23,7 +23,8 @@ class GRUCell(Cell):
         return np.add((1.0 - z) * n, z * s, out=out), (rz, n, hn, s)
 
     def vector_step(self, P):
-        """r's and z's σ with their halves and both biases folded into the weights; n keeps b_hn inside r (...)."""
+        """r's and z's σ with their halves and both biases folded into the weights; n's recurrent bias b_hn stays
+        inside r's product, as the equation has it."""
         H = self.hidden_of(P)
         k = np.ones(3 * H)
         k[: 2 * H] = 0.5
