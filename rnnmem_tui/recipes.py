@@ -163,26 +163,34 @@ RECIPES = {
 SPECIFIC = set().union(*(r.defaults for r in RECIPES.values()))  # the settings recipes differ on
 
 
-def table_settings(task_name: str) -> dict:
-    """A task's own training defaults: the `[train]` table of its TOML (maybe empty); raises TaskError."""
+def table_settings(task_name: str, cell: str = "rnn") -> dict:
+    """A task's own training defaults for a cell: the `[train]` table of its TOML (maybe empty), then its
+    `[train.CELL]` table when it has one; raises TaskError."""
+    from .cells import CELLS
     from .train import TrainConfig  # the settings are TrainConfig's fields
 
     table = dict(load_spec(task_name).get("train", {}))
-    try:
-        TrainConfig(**table)
-    except (TypeError, ValueError) as e:
-        raise TaskError(f"task {task_name!r}: bad [train] table: {e}") from None
-    if {"hidden", "seed"} & table.keys():
-        raise TaskError(f"task {task_name!r}: the [train] table may not set hidden or seed")
+    cells = {k: table.pop(k) for k in [k for k, v in table.items() if isinstance(v, dict)]}
+    if unknown := sorted(cells.keys() - CELLS.keys()):
+        raise TaskError(f"task {task_name!r}: [train.{unknown[0]}] names no cell; known: {', '.join(CELLS)}")
+    for name, own in {"train": {}, **{f"train.{c}": t for c, t in cells.items()}}.items():
+        try:
+            TrainConfig(**(table | own))
+        except (TypeError, ValueError) as e:
+            raise TaskError(f"task {task_name!r}: bad [{name}] table: {e}") from None
+        if {"hidden", "seed", "cell"} & (table.keys() | own.keys()):
+            raise TaskError(f"task {task_name!r}: the [{name}] table may not set hidden, seed or cell")
+    table |= cells.get(cell, {})
     return table
 
 
 def settings_for(task_name: str, given: dict) -> dict:
-    """The settings of a run: the task's `[train]` table, overridden by the flags the user gave.
+    """The settings of a run: the task's `[train]` table and its cell's `[train.CELL]`, overridden by the
+    flags the user gave.
 
     A table belongs to its recipe: a user who picks another recipe gets that recipe's defaults.
     """
-    table = table_settings(task_name)
+    table = table_settings(task_name, given.get("cell", "rnn"))
     if given.get("recipe", table.get("recipe", "windows")) != table.get("recipe", "windows"):
         table = {}
     return {**table, **given}

@@ -72,6 +72,23 @@ def test_the_task_table_gives_defaults_and_flags_override_it(monkeypatch):
         recipes.settings_for("grammar", {})
 
 
+def test_a_cell_s_own_table_overrides_the_task_s_for_that_cell_alone(monkeypatch):
+    spec = {"family": "count", "train": {"lr": 0.02, "margin": 0.4, "relu": {"lr": 0.01, "carry": False}}}
+    monkeypatch.setattr(recipes, "load_spec", lambda name: spec)
+    assert recipes.settings_for("count", {}) == {"lr": 0.02, "margin": 0.4}
+    assert recipes.settings_for("count", {"cell": "relu"}) == {"lr": 0.01, "margin": 0.4, "carry": False, "cell": "relu"}
+    assert recipes.settings_for("count", {"cell": "relu", "lr": 0.05})["lr"] == 0.05  # a flag still wins
+    spec["train"]["tanh"] = {"lr": 0.01}
+    with pytest.raises(TaskError, match=r"\[train.tanh\] names no cell"):
+        recipes.settings_for("count", {})
+    spec["train"] = {"gru": {"speed": 2}}
+    with pytest.raises(TaskError, match=r"bad \[train.gru\] table"):
+        recipes.settings_for("count", {})  # checked whichever cell runs
+    spec["train"] = {"lstm": {"hidden": 3}}
+    with pytest.raises(TaskError, match=r"\[train.lstm\] table may not set hidden"):
+        recipes.settings_for("count", {"cell": "lstm"})
+
+
 def test_clipping_by_global_norm_is_per_network():
     rng = np.random.default_rng(0)
     grads = {

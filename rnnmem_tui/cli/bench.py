@@ -99,7 +99,7 @@ def bench(tasks, hidden, cell, seeds, max_steps, max_seconds, as_json, throughpu
         for name in names:
             task = load_task(name)
             size = hidden or load_spec(name).get("hidden", 2)
-            ours = settings_for(name, {"max_steps": max_steps} if max_steps else {}) | {"cell": cell}
+            ours = settings_for(name, {"cell": cell} | ({"max_steps": max_steps} if max_steps else {}))
             budget = ours.get("max_steps", TrainConfig.max_steps)
             sides = {"ours": lambda seed: bench_ours(task, size, seed, ours, max_seconds)}
             if version:
