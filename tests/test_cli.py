@@ -44,6 +44,9 @@ def cli(*args: str) -> subprocess.CompletedProcess:
         ),
         (["explain", FILL_OPT, "--streams", "0"], "argument --streams: must be at least 1"),
         (["calibrate", "missing.npz"], "missing.npz: no such weights file"),
+        (["eval", "count-2", "--n-max", "9"], "task 'count' (count) has no length test"),
+        (["eval", "grammar-4", "--n-max", "51"], "--n-max for grammar must be in 10..50"),
+        (["eval", "grammar-4", "--plot"], "--plot charts the length test: give --n-max too"),
     ],
 )
 def test_bad_input_gets_one_clear_line_and_exit_2(args, message):

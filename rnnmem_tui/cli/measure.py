@@ -14,6 +14,7 @@ import click
 import numpy as np
 
 from ..cells import cell_of
+from ..lengths import CLEAN, lengths
 from ..limits import check_disk, check_memory
 from ..metrics import VerdictProtocol, judge
 from ..model import RNN, Interventions
@@ -21,7 +22,7 @@ from ..paths import check_destination, check_folder
 from ..report import interval, results_markdown, target_text
 from ..weights import WeightsError, load, resolve, task_for
 from . import options as o
-from .output import Table, progress, right
+from .output import Table, chart, progress, right
 
 
 def read(path) -> RNN:
@@ -93,10 +94,26 @@ def describe(iv: Interventions) -> str:
 @click.option("--units", type=o.COUNT, default=5000, help="sampled units per seed (default 5000)")
 @o.seeds("the sampling seeds", default="10")
 @o.seed("the first sampling seed, when --seeds is a count")
-def eval_(paths, as_json, markdown, units, seeds, seed) -> int:
+@click.option(
+    "--n-max",
+    type=o.COUNT,
+    metavar="N",
+    help="instead of the verdict, the length test (grammar, anbncn, dyck): teacher-force one unit of each size "
+    "up to N, past the training bound and up to the family's (grammar 50, anbncn 30, dyck depth 10), and give "
+    f"the largest n with every unit up to it clean: no step puts over {CLEAN} on symbols illegal in the language "
+    "without its bound",
+)
+@click.option("--plot", is_flag=True, help="with --n-max: also chart each file's worst illegal mass against n")
+def eval_(paths, as_json, markdown, units, seeds, seed, n_max, plot) -> int:
     """Judge networks under the verdict protocol and print a table, JSON or the README's markdown."""
     if as_json and markdown:
         raise click.UsageError("give --json or --markdown, not both")
+    if plot and not n_max:
+        raise click.UsageError("--plot charts the length test: give --n-max too")
+    if n_max:
+        if markdown:
+            raise click.UsageError("--markdown is the verdict's table: not with --n-max")
+        return length_test(paths, n_max, as_json, plot)
     seeds = [seed + s for s in seeds] if seeds == list(range(len(seeds))) else seeds
     consecutive = seeds == list(range(seeds[0], seeds[0] + len(seeds)))
     vp = VerdictProtocol(seeds=len(seeds), units=units, first_seed=seeds[0], listed=() if consecutive else tuple(seeds))
@@ -130,6 +147,56 @@ def eval_(paths, as_json, markdown, units, seeds, seed) -> int:
         print_rows(rows, vp)
     for e in errors:
         print(f"rnnmem-tui: error: {e}", file=sys.stderr)
+    return 2 if errors else 0
+
+
+def length_test(paths, n_max: int, as_json: bool, plot: bool) -> int:
+    """eval --n-max: each file's length test as a table or JSON, then the errors, then the chart."""
+    rows, errors, series = [], [], {}
+    for path in paths:
+        try:
+            net = read(path)
+            task = task_for(net)
+            got = lengths(net, task, n_max)
+        except (WeightsError, ValueError) as e:
+            errors.append(str(e))
+            continue
+        rows.append({"file": str(path), "hidden": net.size, "cell": cell_of(net).name, **got.as_dict()})
+        series[Path(path).stem] = (list(got.sizes), list(got.worst))
+    if rows and as_json:
+        print(json.dumps(rows, indent=2))
+    elif rows:
+        caption = (
+            "one unit per size, teacher-forced after one burn-in unit; clean: every step puts at most "
+            f"{CLEAN} on symbols illegal in the language without its bound"
+        )
+        with Table(
+            [
+                "file",
+                "task",
+                "cell",
+                right("H"),
+                right("trained to"),
+                right("clean to"),
+                "first unclean n (worst mass)",
+            ],
+            caption,
+        ) as t:
+            for r in rows:
+                bad = next(((n, w) for n, w in r["worst"].items() if w > CLEAN), None)
+                t.add(
+                    Path(r["file"]).name,
+                    r["task"],
+                    r["cell"],
+                    r["hidden"],
+                    r["trained"],
+                    "none" if r["clean"] is None else r["clean"],
+                    "none" if bad is None else f"{bad[0]} ({bad[1]:.3f})",
+                )
+    for e in errors:
+        print(f"rnnmem-tui: error: {e}", file=sys.stderr)
+    if series and plot and not as_json:
+        print(chart(series, "worst illegal mass per unit, against its size n", "n", (0, 1)))
     return 2 if errors else 0
 
 

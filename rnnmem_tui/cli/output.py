@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -15,6 +16,27 @@ from rich.table import Table as RichTable
 from rich.text import Text
 
 PLAIN_EVERY = 5.0  # seconds between progress lines when stderr is not a terminal
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def chart(
+    series: dict[str, tuple[list, list]], title: str, xlabel: str, ylim: tuple[float, float] | None = None, xticks=None
+) -> str:
+    """A plotext line chart of each labelled series (xs, ys), without colour codes."""
+    import plotext as plt
+
+    plt.clear_figure()
+    plt.plotsize(70, 18)
+    plt.theme("clear")
+    for label, (xs, ys) in series.items():
+        plt.plot(xs, ys, label=label, marker="braille")
+    if ylim:
+        plt.ylim(*ylim)
+    if xticks:
+        plt.xticks(xticks)
+    plt.title(title)
+    plt.xlabel(xlabel)
+    return ANSI.sub("", plt.build())
 
 
 class Table:

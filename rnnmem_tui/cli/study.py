@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import math
 import multiprocessing
-import re
 import shlex
 import signal
 import statistics
@@ -34,9 +33,8 @@ from ..train import TrainConfig, train_population
 from ..weights import load, task_for
 from . import options as o
 from .measure import read
-from .output import Table, progress, right, table
+from .output import Table, chart, progress, right, table
 
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
 VERDICTS = ("meets", "undecided", "misses")
 FLAT = 0.005  # sweep --grow-to: a median curve that gains less than this over its budget's last half has flattened
 CHUNK = 10  # sweep: seeds per job, so that records are appended as each group finishes
@@ -394,20 +392,9 @@ def flattened(points: list[tuple[int, float, float]]) -> str:
     return f"{points[-1][1] - half:+.3f}"
 
 
-def chart(sizes: list[int], best: list[float], median: list[float], title: str) -> str:
-    """A plotext chart of validity against hidden size, without colour codes."""
-    import plotext as plt
-
-    plt.clear_figure()
-    plt.plotsize(70, 18)
-    plt.theme("clear")
-    plt.plot(sizes, best, label="best", marker="braille")
-    plt.plot(sizes, median, label="median", marker="braille")
-    plt.ylim(0, 1)
-    plt.xticks(sizes)
-    plt.title(title)
-    plt.xlabel("hidden neurons")
-    return ANSI.sub("", plt.build())
+def size_chart(sizes: list[int], best: list[float], median: list[float], title: str) -> str:
+    """A chart of validity against hidden size."""
+    return chart({"best": (sizes, best), "median": (sizes, median)}, title, "hidden neurons", (0, 1), sizes)
 
 
 @click.command(
@@ -547,7 +534,7 @@ def sweep(task, hidden, seeds, jobs, scheduler, rates, grow_to, list_runs, recor
         [(h, *(f"{med:.3f}/{best:.3f}" for _, med, best in points), flattened(points)) for h, points in curves.items()],
     )
     print(
-        chart(
+        size_chart(
             [r["hidden"] for r in rows],
             [r["best"] for r in rows],
             [r["median"] for r in rows],

@@ -140,6 +140,17 @@ class Task:
         """The symbols that may follow `prefix`, a partial unit; empty if the prefix is already wrong."""
         raise NotImplementedError
 
+    LONG: ClassVar[str | None] = None  # the bound a length test goes past; the parameter's own upper limit ends it
+
+    def long_unit(self, n: int) -> str:
+        """The length test's unit of size n, end symbol included (families with LONG)."""
+        raise NotImplementedError
+
+    def open_next(self, prefix: str) -> frozenset[str]:
+        """The symbols that may follow a valid partial unit in the language without its upper bound LONG
+        (after ten a's another a is legal), found without enumerating lines (families with LONG)."""
+        raise NotImplementedError
+
     def features_of(self, prefix: str) -> dict[str, float]:
         """Ground-truth state features after reading `prefix`, a valid partial unit, keyed by the names of
         `state_features`; NaN where a feature is undefined (b's still to print before the middle)."""

@@ -38,6 +38,7 @@ class DyckTask(FormalTask):
     n_min..n_max and the line uniform among those of n pairs."""
 
     family = "dyck"
+    LONG = "max_depth"  # tested on one fully nested line per depth
     PARAMS = {
         "n_min": Param(int, 1, 10, default=1),
         "n_max": Param(int, 1, 10, default=8),
@@ -58,6 +59,15 @@ class DyckTask(FormalTask):
 
         grow("", 0, 0)
         return out
+
+    def long_unit(self, n: int) -> str:
+        """The fully nested line of depth n, `((()))`."""
+        return "(" * n + ")" * n + self.end
+
+    def open_next(self, prefix: str) -> frozenset[str]:
+        """Any depth and any number of pairs: open at will, close while open, end at depth 0."""
+        depth = prefix.count("(") - prefix.count(")")
+        return frozenset("()" if depth else "(" + self.end * bool(prefix))
 
     def is_valid(self, unit: str) -> bool:
         if unit[-1:] != "\n" or set(unit[:-1]) - set("()"):
@@ -85,6 +95,7 @@ class AnBnCnTask(FormalTask):
     """a^n b^n c^n, e.g. `aabbcc`; n uniform on n_min..n_max."""
 
     family = "anbncn"
+    LONG = "n_max"
     PARAMS = {"n_min": Param(int, 1, 30, default=1), "n_max": Param(int, 1, 30, default=8)}
     phases = ("in the a's", "in the b's", "in the c's")
 

@@ -92,6 +92,19 @@ class LineTask(Task):
         """Symbols that continue `prefix` towards some line of the language."""
         return self._next.get(prefix, frozenset())
 
+    def long_unit(self, n: int) -> str:
+        """The line of size n: the family's one line of that size (families with one line per size)."""
+        return self.lines_of(n)[0] + self.end
+
+    def open_next(self, prefix: str) -> frozenset[str]:
+        """By the lines of sizes up to len(prefix) + 1, for a family with one line per size that grows with
+        it: every longer line starts as that one does."""
+        lines = [self.lines_of(m)[0] for m in range(self.sizes.start, len(prefix) + 2)]
+        return frozenset(
+            {line[len(prefix)] for line in lines if len(line) > len(prefix) and line.startswith(prefix)}
+            | ({self.end} if prefix in lines else set())
+        )
+
     def unit_param(self, unit: str) -> int | None:
         """The size of a valid line (k, n or L)."""
         return self.language.get(unit)
@@ -176,6 +189,7 @@ class GrammarTask(LineTask):
     """Lines of S -> uSv | w, that is u^n w v^n; by default a^n b a b^n, e.g. `aababb`."""
 
     family = "grammar"
+    LONG = "n_max"
     PARAMS = {
         "n_min": Param(int, 0, 50),
         "n_max": Param(int, 0, 50),
