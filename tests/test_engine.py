@@ -76,7 +76,12 @@ def test_a_cell_s_own_table_overrides_the_task_s_for_that_cell_alone(monkeypatch
     spec = {"family": "count", "train": {"lr": 0.02, "margin": 0.4, "relu": {"lr": 0.01, "carry": False}}}
     monkeypatch.setattr(recipes, "load_spec", lambda name: spec)
     assert recipes.settings_for("count", {}) == {"lr": 0.02, "margin": 0.4}
-    assert recipes.settings_for("count", {"cell": "relu"}) == {"lr": 0.01, "margin": 0.4, "carry": False, "cell": "relu"}
+    assert recipes.settings_for("count", {"cell": "relu"}) == {
+        "lr": 0.01,
+        "margin": 0.4,
+        "carry": False,
+        "cell": "relu",
+    }
     assert recipes.settings_for("count", {"cell": "relu", "lr": 0.05})["lr"] == 0.05  # a flag still wins
     spec["train"]["tanh"] = {"lr": 0.01}
     with pytest.raises(TaskError, match=r"\[train.tanh\] names no cell"):
@@ -415,3 +420,11 @@ def test_judging_over_two_processes_gives_the_same_verdicts():
     task = load_task("count")
     nets = [RNN.init(2, task.vocab, np.random.default_rng(s), 1.0) for s in range(3)]
     assert judge_parallel(nets, task, 2) == judge_many(nets, task)
+
+
+def test_a_population_s_files_are_named_as_the_shipped_ones_with_their_cell(tmp_path):
+    from rnnmem_tui.cli.train import member_paths
+
+    names = lambda cell: [p.name for p in member_paths("count", cell, 2, str(tmp_path / cell), False, [0, 3])]  # noqa: E731
+    assert names("rnn") == ["count-2-s0.npz", "count-2-s3.npz"]
+    assert names("gru") == ["count-gru-2-s0.npz", "count-gru-2-s3.npz"]

@@ -202,12 +202,14 @@ def saved(net, path: Path, force: bool) -> Path:
     return went
 
 
-def member_paths(task: str, hidden: int, out: str, force: bool, seeds: list[int] | None) -> list[Path]:
-    """Where each network goes: `out` itself for one seed, else OUT/TASK-H-sS.npz; checked before training."""
+def member_paths(task: str, cell: str, hidden: int, out: str, force: bool, seeds: list[int] | None) -> list[Path]:
+    """Where each network goes: `out` itself for one seed, else OUT/TASK[-CELL]-H-sS.npz as the shipped files are
+    named (no CELL for rnn); checked before training."""
     if not seeds:
         return [check_destination(out, force)]
     folder = make_folder(out, "with --seeds, --out names a folder")
-    return [check_destination(folder / f"{spec_name(task)}-{hidden}-s{s}.npz", force) for s in seeds]
+    name = spec_name(task) + ("" if cell == "rnn" else f"-{cell}")
+    return [check_destination(folder / f"{name}-{hidden}-s{s}.npz", force) for s in seeds]
 
 
 @click.command(
@@ -217,7 +219,7 @@ def member_paths(task: str, hidden: int, out: str, force: bool, seeds: list[int]
     "holds on the confirmation check (one 5,000-unit sample, with --margin to spare); keeps the best network by "
     "validation. The saved file's meta records the verdict under the verdict protocol (10 sampling seeds x 5,000 "
     "units, with 95% intervals). With --seeds, trains one network per seed at once in one batched computation and "
-    "writes DIR/TASK-H-sS.npz for each; a population that needs over half of the memory available is refused "
+    "writes DIR/TASK[-CELL]-H-sS.npz for each (no CELL for rnn); a population that needs over half of the memory available is refused "
     "before any work. Ctrl-C stops within a second or two: while training it saves each network's best so far "
     "(without a verdict) for as long as a second allows; later, what was saved stays. Settings come from the "
     "recipe, then the task's [train] table when it has one, then the flags given.",
@@ -253,7 +255,7 @@ def train(task, hidden, seed, seeds, out, force, jobs, **settings) -> int:
     with CtrlC() as ctrl_c:
         try:
             say(seeds, f"setting up {n} networks: checking their files in {out}")
-            outs = member_paths(task, hidden, out, force, seeds)
+            outs = member_paths(task, cfg.cell, hidden, out, force, seeds)
             check_disk(outs[0].parent, n * FILE_BYTES, what)
             cfgs = [replace(cfg, seed=s) for s in seeds or [cfg.seed]]
             done.doing = "training"
