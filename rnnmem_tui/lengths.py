@@ -54,10 +54,13 @@ def check_long(task: Task, n_max: int) -> None:
 
 def lengths(net, task: Task, n_max: int) -> Lengths:
     """Teacher-force each size's unit in the language without its bound: from h = 0, the start token and one
-    burn-in unit (the smallest size's), as the verdict protocol's samples follow one; only the unit is scored."""
+    burn-in unit, the training range's middle size (a typical line, as the verdict protocol's samples follow one
+    burn-in unit; the smallest would leave some networks that meet in a state they never sample); only the unit
+    is scored, from the step that predicts its first symbol."""
     check_long(task, n_max)
     start = 1 if task.family == "dyck" else task.sizes.start
-    sizes, burn = tuple(range(start, n_max + 1)), task.end + task.long_unit(start)
+    sizes = tuple(range(start, n_max + 1))
+    burn = task.end + task.long_unit((start + task.params[task.LONG]) // 2)
     col = {c: i for i, c in enumerate(task.vocab)}
     worst = []
     for n in sizes:
@@ -66,5 +69,5 @@ def lengths(net, task: Task, n_max: int) -> Lengths:
         for t, prefix in enumerate(task.prefixes(stream[:-1])):
             legal[t, [col[c] for c in task.open_next(prefix)]] = True
         _, ps = net.forward(net.index(stream[:-1])[None, :], np.zeros((1, net.hidden)))
-        worst.append(float(illegal_mass(ps[0], legal)[len(burn) - 1 :].max()))  # from the step that predicts it
+        worst.append(float(illegal_mass(ps[0], legal)[len(burn) - 1 :].max()))
     return Lengths(task.name, task.params[task.LONG], sizes, tuple(worst))

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
+from . import cellstudy
 from .cells import cell_of
 from .meta import Meta
 from .paths import data_dir
@@ -618,6 +619,8 @@ BLOCKS: dict[str, Callable[[Path, dict], str]] = {  # a block's name -> its text
     "minimums": lambda root, cache: minimums_table(root),
     "against-study": lambda root, cache: sizes_against_study(root),
     "bench": lambda root, cache: bench_table(root),
+    "lengths": lambda root, cache: cellstudy.lengths_table(root),
+    "predictions": lambda root, cache: cellstudy.predictions(root),
     "study": lambda root, cache: study_table(root, cache),
     "study-rules": lambda root, cache: study_rules(),
     "figures": lambda root, cache: figures_table(cache),

@@ -42,12 +42,15 @@ class Record:
     code: str  # the code that ran it: "git:COMMIT" (meta.source_id)
     superseded: bool  # made on code whose training has since changed, so that it no longer reproduces
     command: str  # the command that ran it
+    bad_mean_interval: tuple[float, float] | None = None  # the verdict's 95% interval on the mean teacher-forced
+    # bad mass, for the recognition setting; None in records made before it was kept
 
     def to_json(self) -> str:
         """The record as one line of JSON, keys in the declared order, without the newline."""
         out = asdict(self)
         out["validity_interval"] = list(self.validity_interval)
         out["curve"] = None if self.curve is None else list(self.curve)
+        out["bad_mean_interval"] = None if self.bad_mean_interval is None else list(self.bad_mean_interval)
         return json.dumps(out)
 
     @classmethod
@@ -57,7 +60,7 @@ class Record:
             raise ValueError("is not a JSON object")
         names = [f.name for f in fields(cls)]
         unknown = sorted(set(obj) - set(names))
-        missing = [n for n in names if n not in obj]
+        missing = [n for n in names if n not in obj and n != "bad_mean_interval"]  # older records lack it
         if unknown or missing:
             raise ValueError(f"unknown key {unknown[0]!r}" if unknown else f"lacks the key {missing[0]!r}")
         r = dict(obj)
@@ -77,6 +80,10 @@ class Record:
         c = r["curve"]
         ok = c is None or (isinstance(c, list) and len(c) == CHECKPOINTS and all(_real(x) and 0 <= x <= 1 for x in c))
         _want(ok, "curve", f"null or {CHECKPOINTS} numbers in 0..1")
+        bad = r.get("bad_mean_interval")
+        ok = bad is None or (isinstance(bad, list) and len(bad) == 2 and all(_real(x) and 0 <= x <= 1 for x in bad))
+        _want(ok and (bad is None or bad[0] <= bad[1]), "bad_mean_interval", "null or [lo, hi] in 0..1")
+        r["bad_mean_interval"] = None if bad is None else (float(bad[0]), float(bad[1]))
         r["validity_interval"] = (float(iv[0]), float(iv[1]))
         r["curve"] = None if c is None else tuple(float(x) for x in c)
         r["lr"], r["validity"] = float(r["lr"]), float(r["validity"])

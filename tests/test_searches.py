@@ -216,6 +216,14 @@ def bad_line(**change) -> str:
     return json.dumps({**json.loads(RUN.to_json()), **change})
 
 
+def test_a_record_keeps_its_bad_mass_interval_and_an_older_one_without_it_still_loads(tmp_path):
+    path = tmp_path / "s.jsonl"
+    kept = replace(RUN, bad_mean_interval=(0.001, 0.004))
+    older = {k: v for k, v in json.loads(RUN.to_json()).items() if k != "bad_mean_interval"}
+    path.write_text(kept.to_json() + "\n" + json.dumps(older) + "\n")
+    assert load(path) == [kept, RUN]
+
+
 def test_sweep_appends_only_after_a_whole_last_line(tmp_path, capsys):
     path = tmp_path / "s.jsonl"
     path.write_text(RUN.to_json())  # a record, but no newline: the next line would be glued to it
@@ -236,6 +244,7 @@ def test_sweep_appends_only_after_a_whole_last_line(tmp_path, capsys):
         (bad_line(curve=[0.5]) + "\n", "curve wants null or 8 numbers in 0..1"),
         (bad_line(hidden=True) + "\n", "hidden wants a whole number >= 1"),
         (bad_line(updates=-1) + "\n", "updates wants a whole number or null"),
+        (bad_line(bad_mean_interval=[0.2, 0.1]) + "\n", "bad_mean_interval wants null or [lo, hi] in 0..1"),
         (b"\xff\n", "cannot be read as text"),
     ],
 )

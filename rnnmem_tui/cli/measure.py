@@ -161,13 +161,25 @@ def length_test(paths, n_max: int, as_json: bool, plot: bool) -> int:
         except (WeightsError, ValueError) as e:
             errors.append(str(e))
             continue
-        rows.append({"file": str(path), "hidden": net.size, "cell": cell_of(net).name, **got.as_dict()})
+        judged = net.meta.verdict or {}  # the training range's verdict, as recorded
+        rows.append(
+            {
+                "file": str(path),
+                "hidden": net.size,
+                "cell": cell_of(net).name,
+                "seed": net.meta.seed,
+                "verdict": judged.get("verdict"),
+                "bad_mean_interval": judged.get("bad_mean_interval"),
+                "command": net.meta.command,
+                **got.as_dict(),
+            }
+        )
         series[Path(path).stem] = (list(got.sizes), list(got.worst))
     if rows and as_json:
         print(json.dumps(rows, indent=2))
     elif rows:
         caption = (
-            "one unit per size, teacher-forced after one burn-in unit; clean: every step puts at most "
+            "one unit per size, teacher-forced after one burn-in unit of the training range's middle size; clean: every step puts at most "
             f"{CLEAN} on symbols illegal in the language without its bound"
         )
         with Table(

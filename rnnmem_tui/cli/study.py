@@ -383,6 +383,7 @@ def as_record(run: dict, made: dict) -> Record:
         validity=run["validity"],
         validity_interval=tuple(run["validity_interval"]),
         updates=run["steps"],
+        bad_mean_interval=tuple(run["bad_mean_interval"]) if run.get("bad_mean_interval") else None,
     )
 
 
@@ -572,6 +573,7 @@ def recorded_runs(dest: Path, made: dict) -> dict[tuple, dict]:
             "validity_interval": list(r.validity_interval),
             "tvd": math.nan,
             "bad_mean": math.nan,
+            "bad_mean_interval": list(r.bad_mean_interval) if r.bad_mean_interval else None,
             "curve": history,
         }
     return out
