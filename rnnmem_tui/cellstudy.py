@@ -130,3 +130,87 @@ def predictions(root: Path) -> str:
             f"depth: median {said(median)} [{said(a)}, {said(b)}], trained to depth {single[0]['trained']}."
         )
     return "\n".join(lines) + "\n"
+
+
+SEARCHES = Path("docs") / "searches"  # the rnn's search records, and the other cells' under cells/
+A_SIZE, BELOW = 20, 60  # the runs the protocol asks for at each size up to the smallest that meets, and below it
+
+
+def searched(root: Path) -> list:
+    """Every search record: the rnn's and the other cells'."""
+    from .searches import load
+
+    folder = root / SEARCHES
+    return [r for p in [*sorted(folder.glob("*.jsonl")), *sorted(folder.glob("cells/*.jsonl"))] for r in load(p)]
+
+
+def parameters(cell: str, hidden: int, vocab: int) -> int:
+    """How many numbers a network of the cell holds, as its file stores them (the gated and ReLU cells keep
+    PyTorch's two bias vectors)."""
+    import numpy as np
+
+    from .cells import CELLS
+
+    return sum(v.size for v in CELLS[cell].init(hidden, vocab, np.random.default_rng(0), 0.1).values())
+
+
+def recognises(run) -> bool | None:
+    """Whether a run recognises its language (the verdict protocol's mean teacher-forced bad mass at most 0.01,
+    by its interval's upper end); None when its record predates the bad-mass interval."""
+    return None if run.bad_mean_interval is None else run.bad_mean_interval[1] <= 0.01
+
+
+def spans(runs: dict[int, int]) -> list[str]:
+    """Sizes short of runs, consecutive ones with the same count joined: `1-4: 0 runs`, `5: 10 runs`."""
+    out: list[list] = []
+    for h, k in sorted(runs.items()):
+        if out and out[-1][1] == h - 1 and out[-1][2] == k:
+            out[-1][1] = h
+        else:
+            out.append([h, h, k])
+    return [f"{a}{f'-{b}' if b > a else ''}: {k} runs" for a, b, k in out]
+
+
+def cell_sizes(root: Path) -> str:
+    """Per task and cell: the smallest searched size where a run meets (generation) and where a run recognises,
+    each with its parameters, and the size below with its runs and bound; the protocol's runs, where short."""
+    from .searches import distinct, summary
+    from .tasks import load_task
+
+    records = searched(root)
+    sizes = summary(records)
+    runs = distinct(records)
+    lines = [
+        "| task | cell | generation: smallest that meets (parameters) | the size below | recognition: smallest "
+        "(parameters) | short of the protocol |",
+        "|---|---|---|---|---|---|",
+    ]
+    pairs = sorted({(s.task, s.cell) for s in sizes}, key=lambda p: (p[0], CELLS.index(p[1])))
+    for task, cell in pairs:
+        V = len(load_task(task).vocab)
+        mine = {s.hidden: s for s in sizes if (s.task, s.cell) == (task, cell)}
+        low = min((h for h, s in mine.items() if s.meets), default=None)
+        known = [r for r in runs if (r.task, r.cell) == (task, cell) and recognises(r) is not None]
+        heard = min((r.hidden for r in known if recognises(r)), default=None)
+        gen = (
+            f"{low} ({parameters(cell, low, V)}): {mine[low].meets} of {mine[low].runs} runs"
+            if low
+            else "none searched meets"
+        )
+        under = (low - 1) if low else max(mine)  # with none that meets: the largest searched
+        if low == 1:
+            below = "none: 1 is the smallest"
+        elif under in mine:
+            b = mine[under]
+            bound = f", meets in at most {b.upper:.2f} of runs (95%)" if b.upper is not None else ""
+            below = f"{under}: {b.meets} of {b.runs} meet{bound}"
+        else:
+            below = f"{under}: not searched"
+        rec = "not recorded" if not known else f"{heard} ({parameters(cell, heard, V)})" if heard else "none searched"
+        top = low or max(mine)
+        have = {h: mine[h].runs if h in mine else 0 for h in range(1, top + 1)}
+        short = spans({h: k for h, k in have.items() if k < A_SIZE})
+        if low and low > 1 and (under not in mine or mine[under].runs < BELOW):
+            short.append(f"below ({under}): {mine[under].runs if under in mine else 0} of {BELOW} runs")
+        lines.append(f"| {task} | {cell} | {gen} | {below} | {rec} | {'; '.join(short) or 'none'} |")
+    return "\n".join(lines) + "\n"

@@ -619,6 +619,7 @@ BLOCKS: dict[str, Callable[[Path, dict], str]] = {  # a block's name -> its text
     "minimums": lambda root, cache: minimums_table(root),
     "against-study": lambda root, cache: sizes_against_study(root),
     "bench": lambda root, cache: bench_table(root),
+    "cell-sizes": lambda root, cache: cellstudy.cell_sizes(root),
     "lengths": lambda root, cache: cellstudy.lengths_table(root),
     "predictions": lambda root, cache: cellstudy.predictions(root),
     "study": lambda root, cache: study_table(root, cache),

@@ -1,0 +1,29 @@
+"""The study across cells: the rules that judge the published predictions, and the size table's pieces."""
+
+from __future__ import annotations
+
+from rnnmem_tui.cellstudy import parameters, spans, weiss_verdict
+
+
+def population(clean: list[int | None], trained: int = 10) -> list[dict]:
+    return [{"clean": c, "trained": trained, "verdict": "meets"} for c in clean]
+
+
+def test_weiss_s_prediction_is_judged_by_its_written_rule():
+    far, near = population([16, 20, 30, 15, 50, 18, 16, 17, 40, 22]), population([9, 10, 10, 8, None, 10, 9, 7, 10, 10])
+    assert weiss_verdict({"lstm": far, "relu": far, "gru": near, "rnn": near})[0] == "reproduced"
+    assert weiss_verdict({"lstm": near, "relu": near, "gru": far, "rnn": far})[0] == "refuted"
+    assert weiss_verdict({"lstm": far, "relu": near, "gru": near, "rnn": near})[0] == "not reproduced"
+    overlap = population([16, 20, 30, 15, 50, 18, 16, 17, 40, 60])
+    assert weiss_verdict({"lstm": near + population([51]), "relu": near, "gru": overlap, "rnn": overlap})[0] == (
+        "not reproduced"  # reversed, but the ranges meet
+    )
+    verdict, why = weiss_verdict({"lstm": far, "relu": far[:9], "gru": near, "rnn": near})
+    assert verdict == "untestable with our controls" and "ReLU" in why
+
+
+def test_the_table_counts_parameters_as_the_files_store_them_and_joins_sizes_short_of_runs():
+    assert parameters("rnn", 3, 3) == 3 * 3 + 3 * 3 + 3 + 3 * 3 + 3
+    gates = lambda cell: parameters(cell, 4, 5) - parameters("relu", 4, 5)  # noqa: E731  beyond one gate's
+    assert gates("gru") == 2 * (4 * 5 + 4 * 4 + 2 * 4) and gates("lstm") == 3 * (4 * 5 + 4 * 4 + 2 * 4)
+    assert spans({1: 0, 2: 0, 3: 0, 5: 10, 6: 0, 7: 0}) == ["1-3: 0 runs", "5: 10 runs", "6-7: 0 runs"]
