@@ -214,3 +214,51 @@ def cell_sizes(root: Path) -> str:
             short.append(f"below ({under}): {mine[under].runs if under in mine else 0} of {BELOW} runs")
         lines.append(f"| {task} | {cell} | {gen} | {below} | {rec} | {'; '.join(short) or 'none'} |")
     return "\n".join(lines) + "\n"
+
+
+CELL_LAYOUTS = (  # the populations of docs/study/layouts the study across cells reads, ten seeds each
+    "count-2",
+    "count-relu-2",
+    "count-gru-1",
+    "count-lstm-2",
+    "grammar-4",
+    "grammar-relu-3",
+    "grammar-gru-3",
+    "grammar-lstm-3",
+)
+SWITCH = ("flag", "phase")  # the study's "switch": a neuron that holds which part of the line it is in
+
+
+def holds(records: list[dict], kinds: tuple[str, ...], units: slice | None = None) -> int:
+    """How many networks have a neuron (among `units` when given) whose memory roles include one of `kinds`."""
+    return sum(any(any(k in kinds for k, _ in n) for n in r["neurons"][units or slice(None)]) for r in records)
+
+
+def cell_layouts(records_of) -> str:
+    """Per population: how many networks meet, how many of those hold a counter and a switch (for an LSTM, in
+    its h units and in its c units apart), and the commonest layout by each neuron's strongest role."""
+    from collections import Counter
+
+    from .report import in_words
+
+    lines = [
+        "| population | cell | networks that meet | with a counter | with a switch (flag or phase) | the commonest "
+        "layout among those that meet |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name in CELL_LAYOUTS:
+        records = records_of(name)
+        if not records:
+            continue
+        cell = next((c for c in CELLS[1:] if f"-{c}-" in name), "rnn")
+        met = [r for r in records if r["verdict"] == "meets"]
+        if cell == "lstm":
+            H = len(met[0]["neurons"]) // 2 if met else 0
+            count = f"{holds(met, ('counter',), slice(0, H))} in h, {holds(met, ('counter',), slice(H, None))} in c"
+            switch = f"{holds(met, SWITCH, slice(0, H))} in h, {holds(met, SWITCH, slice(H, None))} in c"
+        else:
+            count, switch = str(holds(met, ("counter",))), str(holds(met, SWITCH))
+        common = Counter(tuple(map(tuple, r["primary"])) for r in met).most_common(1)
+        said = f"{in_words(list(common[0][0]))} ({common[0][1]} of {len(met)})" if common else "-"
+        lines.append(f"| {name} | {cell} | {len(met)} of {len(records)} | {count} | {switch} | {said} |")
+    return "\n".join(lines) + "\n"

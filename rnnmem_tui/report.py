@@ -621,6 +621,7 @@ BLOCKS: dict[str, Callable[[Path, dict], str]] = {  # a block's name -> its text
     "bench": lambda root, cache: bench_table(root),
     "cell-sizes": lambda root, cache: cellstudy.cell_sizes(root),
     "lengths": lambda root, cache: cellstudy.lengths_table(root),
+    "cell-layouts": lambda root, cache: cellstudy.cell_layouts(layout_records(root, cache)),
     "predictions": lambda root, cache: cellstudy.predictions(root),
     "study": lambda root, cache: study_table(root, cache),
     "study-rules": lambda root, cache: study_rules(),
