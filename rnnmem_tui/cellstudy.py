@@ -226,6 +226,15 @@ CELL_LAYOUTS = (  # the populations of docs/study/layouts the study across cells
     "grammar-gru-3",
     "grammar-lstm-3",
 )
+CELL_MACHINES = (
+    "count-2",
+    "count-relu-2",
+    "count-gru-1",
+    "count-lstm-2",
+    "grammar-4",
+    "grammar-gru-3",
+    "grammar-lstm-3",
+)
 SWITCH = ("flag", "phase")  # the study's "switch": a neuron that holds which part of the line it is in
 
 

@@ -383,14 +383,14 @@ def points_of(path: Path) -> dict:
     return dict(sorted(Counter(p.kind for p in fixed_points(net, task_for(net))).items()))
 
 
-def machines_table(cache: dict) -> str:
-    """The extracted machines and fixed points of the networks the dynamics page reads."""
+def machines_table(cache: dict, names: tuple[str, ...] = MACHINES) -> str:
+    """The extracted machines and fixed points of the named shipped networks (the dynamics page's by default)."""
     lines = [
         "| network | its machine: states (quantised, step) | the task's states | one to one | agreement (steps) "
         "| fixed and slow points, over every symbol's map |",
         "|---|---|---|---|---|---|",
     ]
-    for name in MACHINES:
+    for name in names:
         path = data_dir("weights") / f"{name}.npz"
         m, pts = cached(cache, path, machine_of), cached(cache, path, points_of)
         kinds = ", ".join(f"{n} {k}" for k, n in pts.items())
@@ -622,6 +622,7 @@ BLOCKS: dict[str, Callable[[Path, dict], str]] = {  # a block's name -> its text
     "cell-sizes": lambda root, cache: cellstudy.cell_sizes(root),
     "lengths": lambda root, cache: cellstudy.lengths_table(root),
     "cell-layouts": lambda root, cache: cellstudy.cell_layouts(layout_records(root, cache)),
+    "cell-machines": lambda root, cache: machines_table(cache, cellstudy.CELL_MACHINES),
     "predictions": lambda root, cache: cellstudy.predictions(root),
     "study": lambda root, cache: study_table(root, cache),
     "study-rules": lambda root, cache: study_rules(),
