@@ -75,7 +75,7 @@ def bench(tasks, hidden, cell, seeds, max_steps, max_seconds, as_json, throughpu
     if throughput:
         return cmd_throughput(names[0])
     if population:
-        return cmd_population(names[0], hidden, seeds, max_steps, max_seconds)
+        return cmd_population(names[0], hidden, cell, seeds, max_steps, max_seconds)
     version = torch_version()
     say = (lambda text: print(text, file=sys.stderr)) if as_json else print
     say(
@@ -250,11 +250,13 @@ def timed_train(argv: list[str], folder: Path) -> tuple[float, list[str]]:
     return seconds, [(load(f).meta.verdict or {}).get("verdict", "?") for f in files]
 
 
-def cmd_population(name: str, hidden: int | None, seeds: list[int], max_steps: int | None, max_seconds: float) -> int:
+def cmd_population(
+    name: str, hidden: int | None, cell: str, seeds: list[int], max_steps: int | None, max_seconds: float
+) -> int:
     """The population goal: `train TASK --seeds ...` against the same seeds trained one by one, in one run."""
     hidden = hidden or load_spec(name).get("hidden", 2)
     budget = ["--max-steps", str(max_steps)] if max_steps else []
-    common = [name, "--hidden", str(hidden), *budget, "--max-seconds", f"{max_seconds:g}"]
+    common = [name, "--cell", cell, "--hidden", str(hidden), *budget, "--max-seconds", f"{max_seconds:g}"]
     together = [*common, "--seeds", ",".join(map(str, seeds))]
     print(
         f"rnnmem-tui train {' '.join(together)} against each seed trained alone, as commands (start, training, "
