@@ -109,8 +109,10 @@ def tvd(task: Task, units: list[str], valid: list[bool] | None = None) -> float:
 
 
 def illegal_mass(p: np.ndarray, legal: np.ndarray) -> np.ndarray:
-    """The probability each step puts on illegal next symbols: p (T, V) and legal (T, V) bool give (T,)."""
-    return np.where(legal, 0.0, p).sum(axis=-1)  # (T,)
+    """The probability each step puts on illegal next symbols: p (T, V) and legal (T, V) bool give (T,). A step
+    whose probabilities are undefined (an unbounded unit's state overflowed) counts as wholly illegal."""
+    mass = np.where(legal, 0.0, p).sum(axis=-1)  # (T,)
+    return np.where(np.isfinite(mass), mass, 1.0)
 
 
 def bad_mass(

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -680,3 +681,18 @@ def test_ctrl_c_while_judging_a_population_keeps_every_file_and_the_verdicts_mad
     metas = check_files(tmp_path, 300, line)
     judged = int(line.split(", ")[-1].split()[0])
     assert len(metas) == 300 and 0 < judged < 300 and sum(m.verdict is not None for m in metas) == judged
+
+
+def test_a_relu_network_whose_state_overflows_gets_a_defined_verdict_without_warnings(tmp_path):
+    """An unbounded unit that overflows gives NaN probabilities: its units come out invalid and its steps count as
+    wholly illegal, instead of a NaN bad mass and numpy's warnings."""
+    from rnnmem_tui.metrics import judge, VerdictProtocol
+    from rnnmem_tui.weights import task_for
+
+    net = load(data_dir("weights") / "count-relu-2.npz")
+    net.params["weight_hh"][:] = 50 * np.eye(2)
+    net.params["bias_ih"][:] = 5.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        v = judge(net, task_for(net), VerdictProtocol(seeds=2, units=200))
+    assert v.verdict == "misses" and v.validity == 0.0 and 0.5 < v.bad_mean <= 1.0 and v.bad_max == 1.0

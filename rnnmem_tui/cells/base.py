@@ -202,6 +202,7 @@ class Cell:
         }
         return loss, grads, sx[:, -1].copy()
 
+    @np.errstate(over="ignore", invalid="ignore")  # an unbounded unit may overflow: NaN probabilities (`sample`)
     def stack_states(self, P: dict[str, np.ndarray], X: list[np.ndarray]) -> list[np.ndarray]:
         """The states each network reaches from 0 on its own index sequence X[j] (T_j,): each (T_j, W)."""
         S, T = len(X), max(len(x) for x in X)
@@ -216,6 +217,7 @@ class Cell:
             out[:, t] = s[:, 0]
         return [out[j, : len(x)] for j, x in enumerate(X)]
 
+    @np.errstate(over="ignore", invalid="ignore")  # an unbounded unit may overflow: NaN probabilities (`sample`)
     def stack_sample(
         self, P: dict[str, np.ndarray], x: int, n: int, rngs: list[np.random.Generator], stop: int, stop_count: int
     ) -> list[np.ndarray]:
@@ -331,6 +333,7 @@ class CellNet:
         """Map a string of symbols to vocabulary indices (a KeyError names an unknown symbol)."""
         return encode(self.vocab, symbols)
 
+    @np.errstate(over="ignore", invalid="ignore")  # an unbounded unit may overflow: NaN probabilities (`sample`)
     def probabilities(self, states: np.ndarray) -> np.ndarray:
         """Next-symbol probabilities (..., V) from states (..., hidden): the readout of their h units."""
         return softmax(states[..., : self.size] @ self.P["Why"].T + self.P["by"])
@@ -342,6 +345,7 @@ class CellNet:
         s = interventions.apply(s[0, 0].copy())
         return StepResult(int(x), s, self.probabilities(s), interventions.zeroed, interventions.clamped)
 
+    @np.errstate(over="ignore", invalid="ignore")  # an unbounded unit may overflow: NaN probabilities (`sample`)
     def forward(self, X: np.ndarray, h0: np.ndarray, interventions: Interventions = NONE):
         """Run index batch X (B, T) from states h0 (B, hidden); returns states (B, T, hidden) and ps (B, T, V)."""
         P = self.stacked()
@@ -358,6 +362,7 @@ class CellNet:
         loss, grads, s = self.cell.stack_loss_and_grads(self.stacked(), X[None], Y[None], h0[None], interventions)
         return float(loss[0]), {k: g[0] for k, g in grads.items()}, s[0]
 
+    @np.errstate(over="ignore", invalid="ignore")  # an unbounded unit may overflow: NaN probabilities (`sample`)
     def sample(
         self,
         h: np.ndarray,
@@ -384,7 +389,7 @@ class CellNet:
                 h[i] = v
             y = Why.dot(h[:H]) + by  # (V,)
             c = list(accumulate(np.exp(y if safe else y - y.max()).tolist()))
-            x = min(bisect_right(c, u[t] * c[-1]), len(c) - 1)
+            x = min(bisect_right(c, u[t] * c[-1]), len(c) - 1) if c[-1] == c[-1] else 0  # NaN: as stack_sample
             out[t] = x
             if x == stop:
                 seen += 1
