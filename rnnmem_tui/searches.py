@@ -302,6 +302,7 @@ def from_files(paths: list[str | Path]) -> list[Record]:
                 code=m.source or "",
                 superseded=False,
                 command=m.command,
+                bad_mean_interval=tuple(v["bad_mean_interval"]) if v.get("bad_mean_interval") else None,
             )
         )
     return out
