@@ -271,3 +271,34 @@ def cell_layouts(records_of) -> str:
         said = f"{in_words(list(common[0][0]))} ({common[0][1]} of {len(met)})" if common else "-"
         lines.append(f"| {name} | {cell} | {len(met)} of {len(records)} | {count} | {switch} | {said} |")
     return "\n".join(lines) + "\n"
+
+
+FREE = {"max_steps", "max_seconds", "cell"}  # settings a run may give and still be the default trainer's
+
+
+def at_defaults(run) -> bool:
+    """Whether a search run is the default trainer's for its cell: its command sets no training flag but --lr at
+    its default for the task and cell, and its budget is the default one."""
+    from .recipes import settings_for
+    from .searches import flags
+    from .train import SETTINGS, TrainConfig
+
+    given = {f[2:].replace("-", "_").removeprefix("no_") for f in flags(run.command)}  # --no-carry: carry
+    lr = settings_for(run.task, {"cell": run.cell}).get("lr", TrainConfig.lr)
+    return not (given & (set(SETTINGS) - FREE - {"lr"})) and run.lr == lr and run.budget == TrainConfig.max_steps
+
+
+def defaults_table(root: Path) -> str:
+    """Per task, cell and size: of seeds 0-9 trained by the default trainer, how many meet the target."""
+    from .searches import distinct
+
+    groups: dict[tuple, dict[int, str]] = defaultdict(dict)
+    for r in distinct([r for r in searched(root) if r.seed < 10 and at_defaults(r)]):
+        groups[r.task, r.cell, r.hidden][r.seed] = r.verdict
+    lines = ["| task | cell | H | seeds 0-9 that meet at the defaults | at least 9 of 10 |", "|---|---|---|---|---|"]
+    for (task, cell, hidden), got in sorted(groups.items(), key=lambda kv: (kv[0][0], CELLS.index(kv[0][1]), kv[0][2])):
+        if len(got) < 10:
+            continue
+        meets = sum(v == "meets" for v in got.values())
+        lines.append(f"| {task} | {cell} | {hidden} | {meets} of 10 | {'yes' if meets >= 9 else 'no'} |")
+    return "\n".join(lines) + "\n"

@@ -27,3 +27,33 @@ def test_the_table_counts_parameters_as_the_files_store_them_and_joins_sizes_sho
     gates = lambda cell: parameters(cell, 4, 5) - parameters("relu", 4, 5)  # noqa: E731  beyond one gate's
     assert gates("gru") == 2 * (4 * 5 + 4 * 4 + 2 * 4) and gates("lstm") == 3 * (4 * 5 + 4 * 4 + 2 * 4)
     assert spans({1: 0, 2: 0, 3: 0, 5: 10, 6: 0, 7: 0}) == ["1-3: 0 runs", "5: 10 runs", "6-7: 0 runs"]
+
+
+def test_a_run_is_the_default_trainer_s_only_without_training_flags_at_the_default_rate_and_budget():
+    from dataclasses import replace
+
+    from rnnmem_tui.cellstudy import at_defaults
+    from rnnmem_tui.searches import Record
+
+    run = Record(
+        "grammar",
+        "gru",
+        3,
+        0,
+        0.01,
+        "windows",
+        20000,
+        None,
+        "meets",
+        0.995,
+        (0.99, 0.996),
+        9000,
+        "git:x",
+        False,
+        "rnnmem-tui sweep grammar --cell gru --hidden 3 --seeds 0..9 --max-steps 20000 --jobs 1",
+    )
+    assert at_defaults(run)  # grammar's table sets the rate 0.01
+    assert not at_defaults(replace(run, lr=0.05, command=run.command + " --lr 0.05"))
+    assert not at_defaults(replace(run, command=run.command + " --clip-norm 2"))
+    assert not at_defaults(replace(run, command=run.command + " --no-carry"))
+    assert not at_defaults(replace(run, budget=10000))
