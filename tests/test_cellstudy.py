@@ -19,7 +19,10 @@ def test_weiss_s_prediction_is_judged_by_its_written_rule():
         "not reproduced"  # reversed, but the ranges meet
     )
     verdict, why = weiss_verdict({"lstm": far, "relu": far[:9], "gru": near, "rnn": near})
-    assert verdict == "untestable with our controls" and "ReLU" in why
+    assert verdict == "untestable with our controls" and "ReLU 9" in why
+    failed = [dict(r, verdict="misses") for r in far[:3]]  # a network that never learnt the range says nothing
+    verdict, why = weiss_verdict({"lstm": far, "relu": far[3:] + failed, "gru": near, "rnn": near})
+    assert verdict == "untestable with our controls" and "ReLU 7" in why
 
 
 def test_the_table_counts_parameters_as_the_files_store_them_and_joins_sizes_short_of_runs():
