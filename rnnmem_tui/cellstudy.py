@@ -1,5 +1,5 @@
-"""The study across cells, from its records: how far each cell counts past its training range, judged against the
-published predictions."""
+"""The study across cells, from its records: sizes and defaults per cell, how far each counts past its training range
+against the published predictions, and what each cell's units hold."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 from .metrics import wilson
 
 LENGTHS = Path("docs") / "searches" / "lengths"  # `eval FILES --n-max N --json` of each population, TASK-CELL-H.json
-CELLS = ("rnn", "relu", "gru", "lstm")
+ORDER = ("rnn", "relu", "gru", "lstm")  # the cells, in the order the tables give them
 NAMES = {"rnn": "tanh", "relu": "ReLU", "gru": "GRU", "lstm": "LSTM"}
 STRETCH = 1.5  # a counter generalises when its median clean n reaches the training bound times this
 WEISS = "Weiss, Goldberg & Yahav (2018)"
@@ -24,7 +24,7 @@ def length_groups(root: Path) -> dict[tuple[str, str, int], list[dict]]:
     for path in sorted((root / LENGTHS).glob("*.json")):
         for row in json.loads(path.read_text()):
             groups[row["task"], row["cell"], row["hidden"]].append(row)
-    return dict(sorted(groups.items(), key=lambda kv: (kv[0][0], CELLS.index(kv[0][1]), kv[0][2])))
+    return dict(sorted(groups.items(), key=lambda kv: (kv[0][0], ORDER.index(kv[0][1]), kv[0][2])))
 
 
 def clean_of(row: dict) -> int:
@@ -38,9 +38,9 @@ def said(n: float) -> str:
 
 
 def summary_of(rows: list[dict]) -> tuple[float, int, int]:
-    """The median largest clean n of a population, and its range."""
+    """The (lower) median largest clean n of a population, and its range."""
     got = [clean_of(r) for r in rows]
-    return statistics.median(got), min(got), max(got)
+    return statistics.median_low(got), min(got), max(got)  # the lower median: a size some network reached
 
 
 def lengths_table(root: Path) -> str:
@@ -65,7 +65,7 @@ def chosen(groups: dict, task: str) -> dict[str, list[dict]]:
     """Per cell, the population of a task the prediction is judged on: the size where most networks meet the
     training target (the larger on a tie)."""
     out = {}
-    for cell in CELLS:
+    for cell in ORDER:
         mine = [
             (sum(r["verdict"] == "meets" for r in rows), h, rows)
             for (t, c, h), rows in groups.items()
@@ -84,9 +84,9 @@ def weiss_verdict(pops: dict[str, list[dict]]) -> tuple[str, str]:
     med = {c: summary_of(rows) for c, rows in learnt.items() if rows}
     figures = "median largest clean n [range] of those that meet: " + "; ".join(
         f"{NAMES[c]} {said(med[c][0])} [{said(med[c][1])}, {said(med[c][2])}]" if c in med else f"{NAMES[c]} -"
-        for c in CELLS
+        for c in ORDER
     )
-    short = [f"{NAMES[c]} {len(learnt.get(c, []))}" for c in CELLS if len(learnt.get(c, [])) < 10]
+    short = [f"{NAMES[c]} {len(learnt.get(c, []))}" for c in ORDER if len(learnt.get(c, [])) < 10]
     if short:
         return (
             "untestable with our controls",
@@ -117,7 +117,7 @@ def predictions(root: Path) -> str:
     for task in sorted({t for t, _, _ in groups}):
         pops = chosen(groups, task)
         verdict, figures = weiss_verdict(pops)
-        sizes = ", ".join(f"{NAMES[c]} {pops[c][0]['hidden']}" for c in CELLS if c in pops)
+        sizes = ", ".join(f"{NAMES[c]} {pops[c][0]['hidden']}" for c in ORDER if c in pops)
         trained = next(iter(pops.values()))[0]["trained"]
         lines.append(f"  - {task} (trained to n = {trained}; sizes {sizes}): **{verdict}**: {figures}.")
     single = groups.get(("dyck", "lstm", 1), [])
@@ -191,7 +191,7 @@ def cell_sizes(root: Path) -> str:
         "(parameters) | short of the protocol |",
         "|---|---|---|---|---|---|",
     ]
-    pairs = sorted({(s.task, s.cell) for s in sizes}, key=lambda p: (p[0], CELLS.index(p[1])))
+    pairs = sorted({(s.task, s.cell) for s in sizes}, key=lambda p: (p[0], ORDER.index(p[1])))
     for task, cell in pairs:
         V = len(load_task(task).vocab)
         mine = {s.hidden: s for s in sizes if (s.task, s.cell) == (task, cell)}
@@ -265,7 +265,7 @@ def cell_layouts(records_of) -> str:
         records = records_of(name)
         if not records:
             continue
-        cell = next((c for c in CELLS[1:] if f"-{c}-" in name), "rnn")
+        cell = next((c for c in ORDER[1:] if f"-{c}-" in name), "rnn")
         met = [r for r in records if r["verdict"] == "meets"]
         if cell == "lstm":
             H = len(met[0]["neurons"]) // 2 if met else 0
@@ -302,7 +302,7 @@ def defaults_table(root: Path) -> str:
     for r in distinct([r for r in searched(root) if r.seed < 10 and at_defaults(r)]):
         groups[r.task, r.cell, r.hidden][r.seed] = r.verdict
     lines = ["| task | cell | H | seeds 0-9 that meet at the defaults | at least 9 of 10 |", "|---|---|---|---|---|"]
-    for (task, cell, hidden), got in sorted(groups.items(), key=lambda kv: (kv[0][0], CELLS.index(kv[0][1]), kv[0][2])):
+    for (task, cell, hidden), got in sorted(groups.items(), key=lambda kv: (kv[0][0], ORDER.index(kv[0][1]), kv[0][2])):
         if len(got) < 10:
             continue
         meets = sum(v == "meets" for v in got.values())
