@@ -6,7 +6,7 @@ from rnnmem_tui.cellstudy import parameters, spans, weiss_verdict
 
 
 def population(clean: list[int | None], trained: int = 10) -> list[dict]:
-    return [{"clean": c, "trained": trained, "verdict": "meets"} for c in clean]
+    return [{"clean": c, "trained": trained, "verdict": "meets", "bad_mean_interval": [0.001, 0.002]} for c in clean]
 
 
 def test_weiss_s_prediction_is_judged_by_its_written_rule():
@@ -20,7 +20,7 @@ def test_weiss_s_prediction_is_judged_by_its_written_rule():
     )
     verdict, why = weiss_verdict({"lstm": far, "relu": far[:9], "gru": near, "rnn": near})
     assert verdict == "untestable with our controls" and "ReLU 9" in why
-    failed = [dict(r, verdict="misses") for r in far[:3]]  # a network that never learnt the range says nothing
+    failed = [dict(r, bad_mean_interval=[0.005, 0.02]) for r in far[:3]]  # one that never learnt the range: mute
     verdict, why = weiss_verdict({"lstm": far, "relu": far[3:] + failed, "gru": near, "rnn": near})
     assert verdict == "untestable with our controls" and "ReLU 7" in why
 
