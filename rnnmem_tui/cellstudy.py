@@ -107,6 +107,7 @@ def weiss_verdict(pops: dict[str, list[dict]]) -> tuple[str, str]:
 
 def predictions(root: Path) -> str:
     """Each published prediction about cells, with the rule that decides it and what our records say."""
+    from .tasks import load_task
 
     groups = length_groups(root)
     lines = [
