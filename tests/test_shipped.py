@@ -33,6 +33,9 @@ ROWS = {
     "count-gru-1.npz": {"validity": 0.99, "tvd": 0.05},  # the other cells (issue 25): the smallest sizes found
     "count-lstm-2.npz": {"validity": 0.99, "tvd": 0.05},
     "count-relu-2.npz": {"validity": 0.99, "tvd": 0.05},
+    "count-relu-1.npz": {"validity": 0.99, "tvd": 0.05},
+    "count-lstm-1.npz": {"validity": 0.99, "tvd": 0.05},
+    "grammar-gru-4.npz": {"validity": 0.99, "tvd": 0.1},
     "grammar-gru-3.npz": {"validity": 0.99, "tvd": 0.1},
     "grammar-lstm-3.npz": {"validity": 0.99, "tvd": 0.1},
 }
