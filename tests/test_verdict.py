@@ -43,7 +43,7 @@ def test_a_bound_the_target_does_not_name_is_not_judged():
 
 @pytest.mark.slow  # judges shipped files under the full protocol
 def test_shipped_files_under_the_verdict_protocol():
-    """grammar-4 meets on the full protocol, but a small sample cannot tell; count-reverse-2 misses."""
+    """grammar-4 meets on the full protocol, but a small sample cannot tell; fill-5 misses."""
     net = load("grammar-4")
     full = judge(net, task_for(net))
     assert full.verdict == "meets" and full.units == 50_000 and full.seeds == 10
@@ -51,5 +51,5 @@ def test_shipped_files_under_the_verdict_protocol():
     assert full.first.units == 5000  # the first seed's figures are the standard protocol's
     small = judge(net, task_for(net), VerdictProtocol(seeds=3, units=1000))
     assert small.verdict == "undecided" and small.validity_interval[0] < 0.99 < small.validity_interval[1]
-    bad = load("count-reverse-2")
+    bad = load("fill-5")
     assert judge(bad, task_for(bad), VerdictProtocol(seeds=3, units=2000)).verdict == "misses"
