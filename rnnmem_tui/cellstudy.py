@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import statistics
 from collections import defaultdict
+from functools import cache
 from pathlib import Path
 
 from .metrics import wilson
@@ -198,6 +199,7 @@ def spans(runs: dict[int, int]) -> list[str]:
 def cell_sizes(root: Path) -> str:
     """Per task and cell: the smallest searched size where a run meets (generation) and where a run recognises,
     each with its parameters, and the size below with its runs and bound; the protocol's runs, where short."""
+    from .report import below_text
     from .searches import distinct, summary
     from .tasks import load_task
 
@@ -222,14 +224,13 @@ def cell_sizes(root: Path) -> str:
             else "none searched meets"
         )
         under = (low - 1) if low else max(mine)  # with none that meets: the largest searched
-        if low == 1:
-            below = "none: 1 is the smallest"
-        elif under in mine:
-            b = mine[under]
-            bound = f", meets in at most {b.upper:.2f} of runs (95%)" if b.upper is not None else ""
-            below = f"{under}: {b.meets} of {b.runs} meet{bound}"
-        else:
-            below = f"{under}: not searched"
+        below = (
+            "none: 1 is the smallest"
+            if low == 1
+            else below_text(mine[under])
+            if under in mine
+            else f"{under}: not searched"
+        )
         rec = "not recorded" if not known else f"{heard} ({parameters(cell, heard, V)})" if heard else "none searched"
         top = low or max(mine)
         have = {h: mine[h].runs if h in mine else 0 for h in range(1, top + 1)}
@@ -300,16 +301,24 @@ def cell_layouts(records_of) -> str:
 FREE = {"max_steps", "max_seconds", "cell"}  # settings a run may give and still be the default trainer's
 
 
+@cache
+def default_lr(task: str, cell: str) -> float:
+    """The rate the default trainer uses for a task and cell."""
+    from .recipes import settings_for
+    from .train import TrainConfig
+
+    return settings_for(task, {"cell": cell}).get("lr", TrainConfig.lr)
+
+
 def at_defaults(run) -> bool:
     """Whether a search run is the default trainer's for its cell: its command sets no training flag but --lr at
     its default for the task and cell, and its budget is the default one."""
-    from .recipes import settings_for
     from .searches import flags
     from .train import SETTINGS, TrainConfig
 
     given = {f[2:].replace("-", "_").removeprefix("no_") for f in flags(run.command)}  # --no-carry: carry
-    lr = settings_for(run.task, {"cell": run.cell}).get("lr", TrainConfig.lr)
-    return not (given & (set(SETTINGS) - FREE - {"lr"})) and run.lr == lr and run.budget == TrainConfig.max_steps
+    lr_ok = run.lr == default_lr(run.task, run.cell)
+    return not (given & (set(SETTINGS) - FREE - {"lr"})) and lr_ok and run.budget == TrainConfig.max_steps
 
 
 def defaults_table(root: Path) -> str:
