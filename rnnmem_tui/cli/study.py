@@ -427,8 +427,9 @@ def size_chart(sizes: list[int], best: list[float], median: list[float], title: 
 @o.settings(
     skip=("lr",),
     max_steps=(
-        10_000,
-        "the budget per run, in updates: the same seeds give the same table on the same arithmetic, and the same verdicts elsewhere (10000)",
+        TrainConfig.max_steps,
+        "the budget per run, in updates, as train's: the same seeds give the same table on the same arithmetic, "
+        f"and the same verdicts elsewhere ({TrainConfig.max_steps})",
     ),
     max_seconds=(600.0, "a safety cap per run, in seconds (600); 0 sets none; a run it stops is listed as such"),
 )
