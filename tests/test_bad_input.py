@@ -696,3 +696,17 @@ def test_a_relu_network_whose_state_overflows_gets_a_defined_verdict_without_war
         warnings.simplefilter("error")
         v = judge(net, task_for(net), VerdictProtocol(seeds=2, units=200))
     assert v.verdict == "misses" and v.validity == 0.0 and 0.5 < v.bad_mean <= 1.0 and v.bad_max == 1.0
+
+
+def test_explain_says_when_the_state_overflows(tmp_path, capsys):
+    """A ReLU file whose state reaches inf gets one warning line before its roles, not silent NaN measures."""
+    from rnnmem_tui.weights import save
+
+    net = load(data_dir("weights") / "count-relu-2.npz")
+    net.params["weight_hh"][:] = 3 * np.eye(2)
+    save(net, tmp_path / "blown.npz")
+    assert run(["explain", str(tmp_path / "blown.npz"), "--streams", "2", "--units", "100"]) == 0
+    err = [line for line in capsys.readouterr().err.splitlines() if "warning" in line]
+    assert len(err) == 1 and err[0].startswith("rnnmem-tui: warning: the state overflows (inf or NaN) on ")
+    assert run(["explain", "count-relu-2", "--streams", "2", "--units", "100"]) == 0
+    assert "warning" not in capsys.readouterr().err

@@ -16,6 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import click
+import numpy as np
 
 from ..analysis import ablation_sweep
 from ..cells import cell_of
@@ -23,7 +24,7 @@ from ..meta import source_id
 from ..metrics import Protocol, VerdictProtocol, judge_many
 from ..nulls import calibrate, check_table, shape_key, user_cache, write_table
 from ..paths import data_dir
-from ..probe import STREAMS, UNITS
+from ..probe import STREAMS, UNITS, teacher_stream
 from ..recipes import settings_for
 from ..report import interval
 from ..roles import Role, explain, find_feature, lookup
@@ -53,6 +54,15 @@ def evidence(r: Role) -> str:
     return out
 
 
+@np.errstate(over="ignore", invalid="ignore")
+def overflow(net, task, seed: int, units: int = 200) -> float:
+    """The share of a teacher stream's steps at which some unit's state is not finite: a ReLU or c unit that
+    grows without bound reaches inf, and every measure taken there is void."""
+    _, symbols, _ = teacher_stream(task, seed, units)
+    states = net.forward(symbols[None, :], np.zeros((1, net.hidden)))[0][0]
+    return float((~np.isfinite(states)).any(axis=-1).mean())
+
+
 @click.command(
     "explain",
     short_help="what each neuron holds, with controls and evidence",
@@ -79,6 +89,12 @@ def explain_(path, feature, as_json, streams, units, seed) -> int:
     task = task_for(net)
     if feature:
         return show_lookup(path, net, task, feature, as_json, dict(seed=seed, streams=streams, units=units))
+    if (share := overflow(net, task, seed)) > 0:
+        print(
+            f"rnnmem-tui: warning: the state overflows (inf or NaN) on {share:.0%} of a teacher stream's steps; "
+            "the measures taken there are void, so no role rests on them",
+            file=sys.stderr,
+        )
     neurons = explain(net, task, seed=seed, streams=streams, units=units)
     cell = cell_of(net)
     names = cell.unit_names(net.size)
