@@ -4,6 +4,7 @@ against the published predictions, and what each cell's units hold."""
 from __future__ import annotations
 
 import json
+import math
 import statistics
 from collections import defaultdict
 from functools import cache
@@ -14,6 +15,7 @@ from .metrics import wilson
 LENGTHS = Path("docs") / "searches" / "lengths"  # `eval FILES --n-max N --json` of each population, TASK-CELL-H.json
 ORDER = ("rnn", "relu", "gru", "lstm")  # the cells, in the order the tables give them
 NAMES = {"rnn": "tanh", "relu": "ReLU", "gru": "GRU", "lstm": "LSTM"}
+MARKS = {"tanh": "•", "ReLU": "x", "GRU": "o", "LSTM": "+"}  # each cell's character in the plain-text charts
 STRETCH = 1.5  # a counter generalises when its median clean n reaches the training bound times this
 WEISS = "Weiss, Goldberg & Yahav (2018)"
 SUZGUN = "Suzgun et al. (2019)"
@@ -239,6 +241,45 @@ def cell_sizes(root: Path) -> str:
             short.append(f"below ({under}): {mine[under].runs if under in mine else 0} of {BELOW} runs")
         lines.append(f"| {task} | {cell} | {gen} | {below} | {rec} | {'; '.join(short) or 'none'} |")
     return "\n".join(lines) + "\n"
+
+
+def nines(validity: float) -> float:
+    """-log10(1 - validity), at most NINES: 1 at 0.9, 2 at 0.99, so that the distance to perfect shows."""
+    return min(NINES, -math.log10(max(1.0 - validity, 10.0**-NINES)))
+
+
+NINES = 4.0
+
+
+def cell_parameters(root: Path) -> str:
+    """Per task searched in more than one cell, one chart: the best verdict validity at each searched size, in
+    nines, against the parameters that size holds, a line per cell; the target as a rule."""
+    from .cli.output import chart
+    from .searches import summary
+    from .tasks import load_task
+
+    sizes = summary(searched(root))
+    out = []
+    for task in sorted({s.task for s in sizes}):
+        spec = load_task(task)
+        mine = {c: sorted((s.hidden, s.best) for s in sizes if (s.task, s.cell) == (task, c)) for c in ORDER}
+        lines = {
+            NAMES[c]: ([parameters(c, h, len(spec.vocab)) for h, _ in hs], [nines(b) for _, b in hs])
+            for c, hs in mine.items()
+            if hs
+        }
+        if len(lines) > 1:
+            drawn = chart(
+                lines,
+                f"{task}: best validity, in nines (2 = 0.99)",
+                "parameters (log scale)",
+                (0, NINES),
+                log_x=True,
+                markers={name: MARKS[name] for name in lines},
+                hlines=(nines(spec.target["validity"]),),
+            )
+            out.append(f"```text\n{drawn.rstrip()}\n```")
+    return "\n\n".join(out) + "\n"
 
 
 CELL_LAYOUTS = (  # the populations of docs/study/layouts the study across cells reads, ten seeds each

@@ -620,6 +620,7 @@ BLOCKS: dict[str, Callable[[Path, dict], str]] = {  # a block's name -> its text
     "against-study": lambda root, cache: sizes_against_study(root),
     "bench": lambda root, cache: bench_table(root),
     "cell-sizes": lambda root, cache: cellstudy.cell_sizes(root),
+    "cell-parameters": lambda root, cache: cellstudy.cell_parameters(root),
     "cell-defaults": lambda root, cache: cellstudy.defaults_table(root),
     "lengths": lambda root, cache: cellstudy.lengths_table(root),
     "cell-layouts": lambda root, cache: cellstudy.cell_layouts(layout_records(root, cache)),

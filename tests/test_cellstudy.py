@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rnnmem_tui.cellstudy import parameters, spans, weiss_verdict
+from rnnmem_tui.cellstudy import nines, parameters, spans, weiss_verdict
 
 
 def population(clean: list[int | None], trained: int = 10) -> list[dict]:
@@ -60,3 +60,7 @@ def test_a_run_is_the_default_trainer_s_only_without_training_flags_at_the_defau
     assert not at_defaults(replace(run, command=run.command + " --clip-norm 2"))
     assert not at_defaults(replace(run, command=run.command + " --no-carry"))
     assert not at_defaults(replace(run, budget=10000))
+
+
+def test_validity_is_charted_in_nines_so_that_the_distance_to_perfect_shows():
+    assert nines(0.9) == 1.0 and abs(nines(0.99) - 2.0) < 1e-12 and nines(1.0) == 4.0 and nines(0.0) == 0.0

@@ -20,18 +20,30 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def chart(
-    series: dict[str, tuple[list, list]], title: str, xlabel: str, ylim: tuple[float, float] | None = None, xticks=None
+    series: dict[str, tuple[list, list]],
+    title: str,
+    xlabel: str,
+    ylim: tuple[float, float] | None = None,
+    xticks=None,
+    log_x: bool = False,
+    markers: dict[str, str] | None = None,
+    hlines: tuple[float, ...] = (),
 ) -> str:
-    """A plotext line chart of each labelled series (xs, ys), without colour codes."""
+    """A plotext line chart of each labelled series (xs, ys), without colour codes; with `markers` (a character
+    per label), a line of those characters, so that series tell apart in plain text."""
     import plotext as plt
 
     plt.clear_figure()
     plt.plotsize(70, 18)
     plt.theme("clear")
     for label, (xs, ys) in series.items():
-        plt.plot(xs, ys, label=label, marker="braille")
+        plt.plot(xs, ys, label=label, marker=markers[label] if markers else "braille")
+    for y in hlines:
+        plt.hline(y)
     if ylim:
         plt.ylim(*ylim)
+    if log_x:
+        plt.xscale("log")
     if xticks:
         plt.xticks(xticks)
     plt.title(title)
