@@ -546,3 +546,17 @@ async def test_an_exported_step_records_the_interventions_in_force_and_the_file_
     assert (held[21:, 0] == 0).all() and np.isfinite(held[21:, 1]).all()  # and n1 clamped
     about = json.loads(str(d["about"]))
     assert about == {"network": "count-2.npz", "task": "count", "mode": "teacher", "seed": 5, "temperature": 1.0}
+
+
+
+async def test_the_roles_of_a_network_with_a_large_task_arrive():
+    """dyck-5's question to the measuring process (about 36 KB pickled) arrives whole while the screen plays:
+    before, what `communicate` had not written within its first timeout was never sent, and the panel said
+    'finding roles…' for ever."""
+    app = app_for("dyck")
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(600):  # up to a minute: the measurement takes about 6 s on a quiet core
+            await pilot.pause(0.1)
+            if app.screen.roles:
+                break
+        assert len(app.screen.roles) == 5 and app.screen.query_one("#neurons").border_subtitle != "finding roles…"

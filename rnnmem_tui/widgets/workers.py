@@ -5,6 +5,7 @@ from __future__ import annotations
 import pickle
 import subprocess
 import sys
+import threading
 
 from textual import work
 from textual.message import Message
@@ -80,20 +81,38 @@ def measure_roles(net: RNN, task: Task) -> list[NeuronRoles] | None:
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
     )
-    sent: bytes | None = pickle.dumps((net, task))
+    # The question goes in and the answer comes out on threads of their own: `communicate` retried after a
+    # timeout sends no more of its input, so a question bigger than it writes in one timeout never arrived.
+    out: list[bytes] = []
+    pipes = [
+        threading.Thread(target=send, args=(child.stdin, pickle.dumps((net, task))), daemon=True),
+        threading.Thread(target=lambda: out.append(child.stdout.read()), daemon=True),
+    ]
+    for pipe in pipes:
+        pipe.start()
     try:
         while True:
             try:
-                out, _ = child.communicate(sent, timeout=0.05)
+                child.wait(timeout=0.05)
                 break
             except subprocess.TimeoutExpired:
-                sent = None  # sent once; communicate keeps what it read so far
                 if worker.is_cancelled:
                     return None
     finally:
         child.kill()
         child.wait()
-    return pickle.loads(out) if child.returncode == 0 and not worker.is_cancelled else None
+        for pipe in pipes:
+            pipe.join()
+    return pickle.loads(out[0]) if child.returncode == 0 and out and not worker.is_cancelled else None
+
+
+def send(stdin, payload: bytes) -> None:
+    """Write the whole payload and close the pipe; a child that ended early is not an error here."""
+    try:
+        with stdin:
+            stdin.write(payload)
+    except OSError:  # BrokenPipeError: the child is gone, and its exit code says why
+        pass
 
 
 @work(thread=True, exclusive=True, group="ablation")
