@@ -175,7 +175,7 @@ def table_settings(task_name: str, cell: str = "rnn") -> dict:
         raise TaskError(f"task {task_name!r}: [train.{unknown[0]}] names no cell; known: {', '.join(CELLS)}")
     for name, own in {"train": {}, **{f"train.{c}": t for c, t in cells.items()}}.items():
         try:
-            TrainConfig(**(table | own))
+            TrainConfig(**(table | own), cell=name.removeprefix("train.") if "." in name else "rnn")
         except (TypeError, ValueError) as e:
             raise TaskError(f"task {task_name!r}: bad [{name}] table: {e}") from None
         if {"hidden", "seed", "cell"} & (table.keys() | own.keys()):

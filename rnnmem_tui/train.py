@@ -28,7 +28,8 @@ from .tasks import Task
 
 def setting(default, help: str, **cli) -> Any:
     """A trainer setting with its command-line flag: its default, its help, and for the flag its `kind` (int,
-    float, bool), bounds (lo, hi, above, below), `choices` (a callable giving them) or another `flag` name."""
+    float, bool), bounds (lo, hi, above, below), `choices` (a callable giving them), another `flag` name or
+    the default as `--help` says it (`shown`, where None stands for the cell's own)."""
     return field(default=default, metadata={"help": help, **cli})
 
 
@@ -53,6 +54,12 @@ class TrainConfig:
     optimizer: str = setting("adam", "the optimizer", choices=lambda: OPTIMIZERS)
     lr: float = setting(0.05, "learning rate", kind=float, above=0.0)
     init_scale: float | None = setting(None, "std of the initial weights", kind=float, above=0.0)
+    identity: float | None = setting(
+        None, "relu: W_hh starts as this multiple of the identity", kind=float, lo=0.0, shown="1, as IRNN"
+    )
+    init_bias: float | None = setting(
+        None, "relu: the input bias every unit starts with", kind=float, shown="0, as IRNN"
+    )
     clip: float = setting(5.0, "element-wise gradient clip; 0 turns it off", kind=float, lo=0.0)
     clip_norm: float = setting(
         0.0, "clip each network's global gradient norm to this; 0 turns it off", kind=float, lo=0.0
@@ -104,6 +111,9 @@ class TrainConfig:
         for name in ("batch", "window", "max_steps", "val_units", "eval_symbols"):
             if name in self.settings() and self.settings()[name] < (0 if name == "max_steps" else 1):
                 raise ValueError(f"{flag(name)} must be at least {0 if name == 'max_steps' else 1}")
+        for name in CELL_INIT:
+            if getattr(self, name) is not None and self.cell != "relu":
+                raise ValueError(f"{flag(name)} applies to the relu cell only, not {self.cell}")
         for name in ("lr", "init_scale", "clip", "clip_norm", "margin", "max_seconds"):
             value = getattr(self, name)
             if value is not None and not value >= 0:
@@ -115,8 +125,18 @@ class TrainConfig:
         return {
             f.name: getattr(self, f.name)
             for f in fields(self)
-            if f.name != "cell" and (f.name not in SPECIFIC or f.name in RECIPES[self.recipe].defaults)
+            if f.name != "cell"
+            and (f.name not in SPECIFIC or f.name in RECIPES[self.recipe].defaults)
+            and (f.name not in CELL_INIT or getattr(self, f.name) is not None)
         }
+
+    def init(self, V: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        """A network's first weights, as its cell draws them with these settings."""
+        given = {name: getattr(self, name) for name in CELL_INIT if getattr(self, name) is not None}
+        return CELLS[self.cell].init(self.hidden, V, rng, self.init_scale, **given)
+
+
+CELL_INIT = ("identity", "init_bias")  # settings of one cell's initialisation, kept in a meta only when set
 
 
 def flag(name: str) -> str:
@@ -533,7 +553,7 @@ def train_population(
             if not live or stopped_by:
                 break
             if phase.start == "fresh":
-                nets = [cell.net(cell.init(cfg.hidden, V, m.rng, cfg.init_scale), task.vocab) for m in live]
+                nets = [cell.net(cfg.init(V, m.rng), task.vocab) for m in live]
                 for m, n in zip(live, nets):
                     m.first = m.first or {k: v.copy() for k, v in n.params.items()}
             else:
@@ -595,9 +615,9 @@ def train_population(
                 m.net = (
                     pop.net(j, task.vocab)
                     if j is not None
-                    else cell.net(  # interrupted before its first weights
-                        cell.init(cfg.hidden, V, np.random.default_rng(m.cfg.seed), cfg.init_scale), task.vocab
-                    )
+                    else cell.net(
+                        cfg.init(V, np.random.default_rng(m.cfg.seed)), task.vocab
+                    )  # before its first weights
                 )
                 m.steps, m.stopped_by = step, why or "steps"
         fresh = [m for m in members if m.keeper.params is None]  # stopped before their first validation

@@ -94,6 +94,33 @@ def test_a_cell_s_own_table_overrides_the_task_s_for_that_cell_alone(monkeypatch
         recipes.settings_for("count", {"cell": "lstm"})
 
 
+def test_the_relu_cell_s_initialisation_settings_belong_to_it_alone(monkeypatch):
+    """--identity and --init-bias shape a ReLU network's first weights (W_hh = d I, every input bias + b); at
+    their defaults the weights are IRNN's, bit for bit; any other cell, or a [train] table for every cell,
+    refuses them; a file's meta keeps them only when set."""
+    from rnnmem_tui.cells import CELLS
+
+    V, rng = 3, lambda: np.random.default_rng(4)
+    irnn = CELLS["relu"].init(5, V, rng(), 0.3)
+    assert all(
+        np.array_equal(v, TrainConfig(hidden=5, cell="relu", init_scale=0.3).init(V, rng())[k]) for k, v in irnn.items()
+    )
+    mine = TrainConfig(hidden=5, cell="relu", init_scale=0.3, identity=0.9, init_bias=0.2).init(V, rng())
+    assert np.array_equal(mine["weight_hh"], 0.9 * np.eye(5)) and np.array_equal(mine["bias_ih"], irnn["bias_ih"] + 0.2)
+    assert np.array_equal(mine["weight_ih"], irnn["weight_ih"])  # the same draws otherwise
+    with pytest.raises(ValueError, match="--identity applies to the relu cell only, not gru"):
+        TrainConfig(cell="gru", identity=0.9)
+    assert "identity" not in TrainConfig(cell="relu").settings()
+    assert TrainConfig(cell="relu", init_bias=0.2).settings()["init_bias"] == 0.2
+    spec = {"family": "grammar", "train": {"relu": {"identity": 0.9, "init_bias": 0.2}}}
+    monkeypatch.setattr(recipes, "load_spec", lambda name: spec)
+    assert recipes.settings_for("grammar", {"cell": "relu"})["identity"] == 0.9
+    assert "identity" not in recipes.settings_for("grammar", {"cell": "gru"})
+    spec["train"] = {"identity": 0.9}
+    with pytest.raises(TaskError, match=r"bad \[train\] table: --identity applies to the relu cell only"):
+        recipes.settings_for("grammar", {"cell": "relu"})
+
+
 def test_clipping_by_global_norm_is_per_network():
     rng = np.random.default_rng(0)
     grads = {

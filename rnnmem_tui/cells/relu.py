@@ -11,10 +11,15 @@ class ReLUCell(Cell):
     name, gates, bounded, h_bounded = "relu", 1, False, False
     equation = "h' = max(0, W_ih x + b_ih + W_hh h + b_hh)"
 
-    def init(self, H: int, V: int, rng: np.random.Generator, scale: float) -> dict[str, np.ndarray]:
-        """IRNN: W_hh = I, zero biases, Gaussian input and readout weights of std `scale`."""
+    def init(
+        self, H: int, V: int, rng: np.random.Generator, scale: float, identity: float = 1.0, init_bias: float = 0.0
+    ) -> dict[str, np.ndarray]:
+        """IRNN: W_hh = I, zero biases, Gaussian input and readout weights of std `scale`. `identity` scales
+        W_hh's identity and `init_bias` starts every unit's input bias above 0, so that no unit starts dead
+        (all its inputs negative: it never fires, and no gradient reaches it)."""
         P = super().init(H, V, rng, scale)
-        P["weight_hh"] = np.eye(H)
+        P["weight_hh"] = identity * np.eye(H)
+        P["bias_ih"] = P["bias_ih"] + init_bias
         return P
 
     def folds(self) -> bool:

@@ -170,8 +170,8 @@ def defaults_text(name: str) -> str:
     per_recipe = [f"{r.name} {r.defaults[name]}" for r in RECIPES.values() if name in r.defaults]
     if per_recipe:
         return ", ".join(per_recipe)
-    default = SETTINGS[name].default
-    return f"{default:g}" if isinstance(default, float) else str(default)
+    default, meta = SETTINGS[name].default, SETTINGS[name].metadata
+    return meta["shown"] if "shown" in meta else f"{default:g}" if isinstance(default, float) else str(default)
 
 
 def setting(name: str, default=None, help: str | None = None) -> Decorator:
