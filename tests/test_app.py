@@ -548,7 +548,6 @@ async def test_an_exported_step_records_the_interventions_in_force_and_the_file_
     assert about == {"network": "count-2.npz", "task": "count", "mode": "teacher", "seed": 5, "temperature": 1.0}
 
 
-
 async def test_the_roles_of_a_network_with_a_large_task_arrive():
     """dyck-5's question to the measuring process (about 36 KB pickled) arrives whole while the screen plays:
     before, what `communicate` had not written within its first timeout was never sent, and the panel said
