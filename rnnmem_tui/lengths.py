@@ -58,7 +58,7 @@ def lengths(net, task: Task, n_max: int) -> Lengths:
     burn-in unit; the smallest would leave some networks that meet in a state they never sample); only the unit
     is scored, from the step that predicts its first symbol."""
     check_long(task, n_max)
-    start = 1 if task.family == "dyck" else task.sizes.start
+    start = task.long_start
     sizes = tuple(range(start, n_max + 1))
     burn = task.end + task.long_unit((start + task.params[task.LONG]) // 2)
     col = {c: i for i, c in enumerate(task.vocab)}

@@ -34,6 +34,11 @@ CAUSAL_MEASURES = {
 SHOWN = {"auc": "AUC", "spearman": "ρ", "r": "r"}  # a measure's name on screen
 
 
+def held_at(value: float) -> str:
+    """The value a clamp holds, as the text prints it: `+0.64`, or what it is when a unit overflowed."""
+    return f"{value:+.2f}" if np.isfinite(value) else "an overflowed value"
+
+
 @dataclass(frozen=True)
 class Effect:
     """What an intervention changes in one figure: the mean of its per-stream differences from the intact
@@ -119,7 +124,7 @@ class Whole:
         """E.g. `whole: zero validity -0.991 bad +0.412, clamp validity -0.004 bad +0.000 (at +0.64)`."""
         return (
             f"whole: zero validity {-self.zero_validity.mean:+.3f} bad {self.zero_bad.mean:+.3f}, clamp validity "
-            f"{-self.clamp_validity.mean:+.3f} bad {self.clamp_bad.mean:+.3f} (at {self.clamp_value:+.2f})"
+            f"{-self.clamp_validity.mean:+.3f} bad {self.clamp_bad.mean:+.3f} (at {held_at(self.clamp_value)})"
         )
 
     def as_json(self) -> dict:

@@ -706,7 +706,9 @@ def test_explain_says_when_the_state_overflows(tmp_path, capsys):
     net.params["weight_hh"][:] = 3 * np.eye(2)
     save(net, tmp_path / "blown.npz")
     assert run(["explain", str(tmp_path / "blown.npz"), "--streams", "2", "--units", "100"]) == 0
-    err = [line for line in capsys.readouterr().err.splitlines() if "warning" in line]
+    out, err = capsys.readouterr()
+    assert "nan" not in out and "(at an overflowed value)" in out  # the value a clamp holds, said, not NaN
+    err = [line for line in err.splitlines() if "warning" in line]
     assert len(err) == 1 and err[0].startswith("rnnmem-tui: warning: the state overflows (inf or NaN) on ")
     assert run(["explain", "count-relu-2", "--streams", "2", "--units", "100"]) == 0
     assert "warning" not in capsys.readouterr().err

@@ -490,3 +490,17 @@ def test_the_null_of_networks_run_together_is_each_network_probed_alone():
         med = np.median(np.where(np.isnan(p.score), -np.inf, p.score), axis=0)
         assert feature_best(task, med)[0] == names
         np.testing.assert_allclose(row, np.maximum(feature_best(task, med)[1].max(axis=1), 0), atol=1e-12)
+
+
+def test_every_shipped_network_s_shape_has_its_null_shipped():
+    """explain never calibrates for a shipped file: rnnmem_tui/nulls.json holds each shipped shape's null,
+    so a shipped network's roles take seconds, not the minutes a calibration takes."""
+    from rnnmem_tui.cells import cell_of
+    from rnnmem_tui.nulls import SHIPPED, read_table, shape_key
+    from rnnmem_tui.paths import data_dir
+    from rnnmem_tui.weights import load, task_for
+
+    table = read_table(SHIPPED)
+    for path in sorted(data_dir("weights").glob("*.npz")):
+        net = load(path)
+        assert shape_key(task_for(net), net.size, cell_of(net).name) in table, path.name

@@ -27,7 +27,7 @@ from ..paths import data_dir
 from ..probe import STREAMS, UNITS, teacher_stream
 from ..recipes import settings_for
 from ..report import interval
-from ..roles import Role, explain, find_feature, lookup
+from ..roles import Role, explain, find_feature, held_at, lookup
 from ..searches import Record, append, check_record, checkpoints
 from ..tasks import Task, load_task, spec_name
 from ..train import TrainConfig, train_population
@@ -50,7 +50,7 @@ def evidence(r: Role) -> str:
     out = f"[{lo:.3f}, {hi:.3f}] · input alone {r.control['input']:.3f} · random {random}{against}"
     if r.causal:
         c = r.causal
-        out += f" · {c.measure} +zero {c.zero:+.3f} +clamp {c.clamp:+.3f} (at {c.clamp_value:+.2f})"
+        out += f" · {c.measure} +zero {c.zero:+.3f} +clamp {c.clamp:+.3f} (at {held_at(c.clamp_value)})"
     return out
 
 

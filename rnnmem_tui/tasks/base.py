@@ -146,6 +146,11 @@ class Task:
         """The length test's unit of size n, end symbol included (families with LONG)."""
         raise NotImplementedError
 
+    @property
+    def long_start(self) -> int:
+        """The smallest size the length test tries: the smallest unit's, unless the family says otherwise."""
+        return self.sizes.start
+
     def open_next(self, prefix: str) -> frozenset[str]:
         """The symbols that may follow a valid partial unit in the language without its upper bound LONG
         (after ten a's another a is legal), found without enumerating lines (families with LONG)."""

@@ -60,6 +60,8 @@ class DyckTask(FormalTask):
         grow("", 0, 0)
         return out
 
+    long_start = 1  # depths from 1: the sizes of a dyck task count pairs, and its test counts depth
+
     def long_unit(self, n: int) -> str:
         """The fully nested line of depth n, `((()))`."""
         return "(" * n + ")" * n + self.end
