@@ -42,6 +42,7 @@ ROWS = {
     "dyck-lstm-5.npz": {"validity": 0.99, "tvd": 0.1},
     "anbncn-gru-4.npz": {"validity": 0.99, "tvd": 0.1},
     "anbncn-lstm-4.npz": {"validity": 0.99, "tvd": 0.1},
+    "grammar-relu-7.npz": {"validity": 0.99, "tvd": 0.1},  # the smallest where the ReLU defaults meet 9 of 10
 }
 
 
