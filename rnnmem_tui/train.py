@@ -112,8 +112,9 @@ class TrainConfig:
             if name in self.settings() and self.settings()[name] < (0 if name == "max_steps" else 1):
                 raise ValueError(f"{flag(name)} must be at least {0 if name == 'max_steps' else 1}")
         for name in CELL_INIT:
-            if getattr(self, name) is not None and self.cell != "relu":
-                raise ValueError(f"{flag(name)} applies to the relu cell only, not {self.cell}")
+            if getattr(self, name) is not None and name not in CELLS[self.cell].init_options:
+                owners = " and ".join(c for c, cell in CELLS.items() if name in cell.init_options)
+                raise ValueError(f"{flag(name)} applies to the {owners} cell only, not {self.cell}")
         for name in ("lr", "init_scale", "clip", "clip_norm", "margin", "max_seconds"):
             value = getattr(self, name)
             if value is not None and not value >= 0:
@@ -136,7 +137,7 @@ class TrainConfig:
         return CELLS[self.cell].init(self.hidden, V, rng, self.init_scale, **given)
 
 
-CELL_INIT = ("identity", "init_bias")  # settings of one cell's initialisation, kept in a meta only when set
+CELL_INIT = tuple(dict.fromkeys(o for cell in CELLS.values() for o in cell.init_options))  # kept in a meta when set
 
 
 def flag(name: str) -> str:

@@ -35,6 +35,7 @@ class Cell:
     gates: ClassVar[int]  # G: the rows of weight_ih and weight_hh are G blocks of H
     bounded: ClassVar[bool]  # every unit stays within [-1, 1]
     h_bounded: ClassVar[bool] = True  # h, which the readout reads, stays within [-1, 1] (all but the ReLU's)
+    init_options: ClassVar[tuple[str, ...]] = ()  # trainer settings its `init` takes besides the scale
     tied: ClassVar[bool] = True  # the gradients on a and on hh are the same (all but the GRU's)
     equation: ClassVar[str]  # the update, for the docs and --help
 

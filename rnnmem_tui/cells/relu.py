@@ -10,6 +10,7 @@ from .base import Cell
 class ReLUCell(Cell):
     name, gates, bounded, h_bounded = "relu", 1, False, False
     equation = "h' = max(0, W_ih x + b_ih + W_hh h + b_hh)"
+    init_options = ("identity", "init_bias")
 
     def init(
         self, H: int, V: int, rng: np.random.Generator, scale: float, identity: float = 1.0, init_bias: float = 0.0
