@@ -278,7 +278,7 @@ def cell_parameters(root: Path) -> str:
                 "parameters (log scale)",
                 (0, NINES),
                 log_x=True,
-                markers={name: MARKS[name] for name in lines},
+                markers=MARKS,
                 hlines=(nines(spec.target["validity"]),),
             )
             out.append(f"```text\n{drawn.rstrip()}\n```")

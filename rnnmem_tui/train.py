@@ -616,9 +616,7 @@ def train_population(
                 m.net = (
                     pop.net(j, task.vocab)
                     if j is not None
-                    else cell.net(
-                        cfg.init(V, np.random.default_rng(m.cfg.seed)), task.vocab
-                    )  # before its first weights
+                    else cell.net(cfg.init(V, np.random.default_rng(m.cfg.seed)), task.vocab)  # not yet trained
                 )
                 m.steps, m.stopped_by = step, why or "steps"
         fresh = [m for m in members if m.keeper.params is None]  # stopped before their first validation
