@@ -219,6 +219,7 @@ def score_stream(
             ranked[key] = average_ranks(xb)
         xr = ranked.get(key)
         s, d = oriented(score_block(xb, b.F, None, b.measure, xr, b.Fr), b.measure)
+        s[:, np.ptp(xb, axis=0) == 0] = np.nan  # a neuron constant on these steps ranks nothing (AUC's 0.5 is a tie)
         if b.memory:  # the same direction within each symbol group, or a low score
             within = score_block(xb, b.F, b.groups, b.measure, xr, b.Fr)
             centre = 0.5 if b.measure == "auc" else 0.0

@@ -362,6 +362,26 @@ def test_a_neuron_nothing_reads_keeps_its_role_and_is_marked_unread():
     assert explain(net, task, null=thresholds(task, 10), causal=False)[10].unread
 
 
+def test_a_dead_neuron_is_called_constant_with_no_best_guess():
+    """A unit that never moves (a dead ReLU unit, here a tanh unit with no weights in) has no best candidate:
+    it was 'unexplained (best: b seen, AUC 0.50)', AUC's tie read as a score."""
+    net = load("count-2")
+    H = net.hidden + 1
+    grow = lambda a, axis: np.concatenate([a, np.zeros_like(a.take([0], axis=axis))], axis=axis)  # noqa: E731
+    dead = RNN(
+        grow(net.Wxh, 0),
+        grow(grow(net.Whh, 0), 1),
+        grow(net.Why, 1),
+        grow(net.bh, 0),
+        net.by,
+        vocab=net.vocab,
+        meta=replace(net.meta, hidden=H),
+    )
+    n = explain(dead, task_for(dead), null=thresholds(task_for(net), 2), causal=False)[-1]
+    assert n.kind == "unexplained" and n.runner_up is None and n.unread
+    assert n.short == n.label == "unexplained (constant) · unread"
+
+
 # ---- causal evidence at two scales; correlation is not a role ----
 
 
