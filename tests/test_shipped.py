@@ -46,6 +46,7 @@ ROWS = {
     "count-reverse-gru-3.npz": {"validity": 0.99, "tvd": 0.05},  # the smallest gated sizes that meet
     "count-reverse-lstm-3.npz": {"validity": 0.99, "tvd": 0.05},
     "anbncn-relu-4.npz": {"validity": 0.99, "tvd": 0.1},  # with anbncn's [train.relu], 10 of 10 meet at 4
+    "anbncn-relu-3.npz": {"validity": 0.99, "tvd": 0.1},  # and 13 of 60 runs at 3, the smallest that meets
 }
 
 
