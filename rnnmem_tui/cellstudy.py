@@ -108,6 +108,22 @@ def weiss_verdict(pops: dict[str, list[dict]]) -> tuple[str, str]:
     return "not reproduced", figures
 
 
+def relu_start(tasks) -> str:
+    """How the ReLU networks of these tasks start, from each task's `[train.relu]` table (IRNN's I and 0 unless it
+    says otherwise)."""
+    from .recipes import table_settings
+
+    starts = {}
+    for task in tasks:
+        own = table_settings(task, "relu")
+        starts.setdefault((own.get("identity", 1.0), own.get("init_bias", 0.0)), []).append(task)
+    return "; ".join(
+        f"a ReLU network of {' and '.join([', '.join(names[:-1]), names[-1]] if names[:-1] else names)} starts from W_hh = {d:g} I and input biases of {b:g}"
+        + (" (IRNN)" if (d, b) == (1.0, 0.0) else ", not IRNN's I and 0")
+        for (d, b), names in sorted(starts.items())
+    )
+
+
 def predictions(root: Path) -> str:
     """Each published prediction about cells, with the rule that decides it and what our records say."""
     from .tasks import load_task
@@ -122,18 +138,17 @@ def predictions(root: Path) -> str:
         "cell, at the size where most of that cell's networks do; *untestable with our controls* when a cell has "
         "fewer."
     ]
-    judged = [rows[0]["hidden"] for t in {t for t, _, _ in groups} for rows in chosen(groups, t).values()]
+    by_task = {task: chosen(groups, task) for task in sorted({t for t, _, _ in groups})}
+    judged = [rows[0]["hidden"] for pops in by_task.values() for rows in pops.values()]
     lines.append(
         "  Where our setting differs: their empirical comparison trained LSTMs and GRUs to recognise a^n b^n and "
         "a^n b^n c^n; the ReLU RNN's counter is their construction, not a trained result. Ours are small "
         f"({min(judged)} to {max(judged)} units), trained to generate lines of a short range with our default "
-        "trainer (a ReLU network starts from W_hh = 0.9 I and input biases of 0.2 where its task's [train.relu] "
-        "says so, not IRNN's I and 0), and judged by the probability they put on illegal next symbols. "
+        f"trainer ({relu_start(by_task)}), and judged by the probability they put on illegal next symbols. "
         "El-Naggar et al. report trained LSTM counters failing far past their training range as activations "
         "saturate: a clean range that ends is no surprise."
     )
-    for task in sorted({t for t, _, _ in groups}):
-        pops = chosen(groups, task)
+    for task, pops in by_task.items():
         verdict, figures = weiss_verdict(pops)
         sizes = ", ".join(f"{NAMES[c]} {pops[c][0]['hidden']}" for c in ORDER if c in pops)
         trained = next(iter(pops.values()))[0]["trained"]
