@@ -366,16 +366,15 @@ def test_a_dead_neuron_is_called_constant_with_no_best_guess():
     """A unit that never moves (a dead ReLU unit, here a tanh unit with no weights in) has no best candidate:
     it was 'unexplained (best: b seen, AUC 0.50)', AUC's tie read as a score."""
     net = load("count-2")
-    H = net.hidden + 1
-    grow = lambda a, axis: np.concatenate([a, np.zeros_like(a.take([0], axis=axis))], axis=axis)  # noqa: E731
+    row, col = ((0, 1), (0, 0)), ((0, 0), (0, 1))  # pad one unit onto the rows, or onto the columns
     dead = RNN(
-        grow(net.Wxh, 0),
-        grow(grow(net.Whh, 0), 1),
-        grow(net.Why, 1),
-        grow(net.bh, 0),
+        np.pad(net.Wxh, row),
+        np.pad(net.Whh, (0, 1)),
+        np.pad(net.Why, col),
+        np.pad(net.bh, (0, 1)),
         net.by,
         vocab=net.vocab,
-        meta=replace(net.meta, hidden=H),
+        meta=replace(net.meta, hidden=net.hidden + 1),
     )
     n = explain(dead, task_for(dead), null=thresholds(task_for(net), 2), causal=False)[-1]
     assert n.kind == "unexplained" and n.runner_up is None and n.unread
@@ -518,7 +517,6 @@ def test_every_shipped_network_s_shape_has_its_null_shipped():
     from rnnmem_tui.cells import cell_of
     from rnnmem_tui.nulls import SHIPPED, read_table, shape_key
     from rnnmem_tui.paths import data_dir
-    from rnnmem_tui.weights import load, task_for
 
     table = read_table(SHIPPED)
     for path in sorted(data_dir("weights").glob("*.npz")):
