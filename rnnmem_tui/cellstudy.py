@@ -9,6 +9,7 @@ import statistics
 from collections import defaultdict
 from functools import cache
 from pathlib import Path
+from typing import Callable
 
 from .metrics import wilson
 
@@ -305,6 +306,9 @@ CELL_LAYOUTS = (  # the populations of docs/study/layouts the study across cells
     "count-relu-2",
     "count-gru-1",
     "count-lstm-2",
+    "fill-10",
+    "fill-gru-10",
+    "fill-lstm-10",
     "grammar-4",
     "grammar-relu-7",
     "grammar-gru-3",
@@ -320,24 +324,40 @@ CELL_MACHINES = (
     "grammar-lstm-3",
 )
 SWITCH = ("flag", "phase")  # the study's "switch": a neuron that holds which part of the line it is in
+GRID = "fill"  # the task whose study claim asks for a bit per grid cell
 
 
-def holds(records: list[dict], kinds: tuple[str, ...], units: slice | None = None) -> int:
-    """How many networks have a neuron (among `units` when given) whose memory roles include one of `kinds`."""
-    return sum(any(any(k in kinds for k, _ in n) for n in r["neurons"][units or slice(None)]) for r in records)
+def of_kinds(*kinds: str) -> Callable[[list], bool]:
+    """Whether some neuron among those given has a memory role of one of `kinds`."""
+    return lambda neurons: any(k in kinds for roles in neurons for k, _ in roles)
 
 
-def cell_layouts(records_of) -> str:
-    """Per population: how many networks meet, how many of those hold a counter and a switch (for an LSTM, in
-    its h units and in its c units apart), and the commonest layout by each neuron's strongest role."""
+def bits_need(root: Path) -> dict:
+    """The study's fill claim's requirement of bits (docs/study/claims.toml): a bit for most of the grid's cells."""
+    from .claims import claims
+
+    return next(n for c in claims(root) if c["task"] == GRID for n in c.get("roles", ()) if n["kind"] == "bit")
+
+
+def cell_layouts(root: Path, records_of) -> str:
+    """Per population: how many networks meet, how many of those hold a counter, a switch and (on fill) a bit for
+    most of the grid's cells, as the study's fill claim asks (for an LSTM, in its h units and in its c units
+    apart), and the commonest layout by each neuron's strongest role."""
     from collections import Counter
 
+    from .claims import holds
     from .report import in_words
 
+    need = bits_need(root)
+    tests = {
+        "counter": of_kinds("counter"),
+        "switch": of_kinds(*SWITCH),
+        "bits": lambda neurons: holds({"neurons": neurons}, need),
+    }
     lines = [
-        "| population | cell | networks that meet | with a counter | with a switch (flag or phase) | the commonest "
-        "layout among those that meet |",
-        "|---|---|---|---|---|---|",
+        "| population | cell | networks that meet | with a counter | with a switch (flag or phase) | with a bit for "
+        f"{need['features']} or more of {GRID}'s cells | the commonest layout among those that meet |",
+        "|---|---|---|---|---|---|---|",
     ]
     for name in CELL_LAYOUTS:
         records = records_of(name)
@@ -345,15 +365,21 @@ def cell_layouts(records_of) -> str:
             continue
         cell = next((c for c in ORDER[1:] if f"-{c}-" in name), "rnn")
         met = [r for r in records if r["verdict"] == "meets"]
-        if cell == "lstm":
-            H = len(met[0]["neurons"]) // 2 if met else 0
-            count = f"{holds(met, ('counter',), slice(0, H))} in h, {holds(met, ('counter',), slice(H, None))} in c"
-            switch = f"{holds(met, SWITCH, slice(0, H))} in h, {holds(met, SWITCH, slice(H, None))} in c"
-        else:
-            count, switch = str(holds(met, ("counter",))), str(holds(met, SWITCH))
+        H = len(met[0]["neurons"]) // 2 if met else 0
+        parts = (slice(0, H), slice(H, None)) if cell == "lstm" else (slice(None),)
+        n = {key: [sum(test(r["neurons"][units]) for r in met) for units in parts] for key, test in tests.items()}
+        said_n = {
+            key: ", ".join(f"{k} in {u}" for k, u in zip(v, "hc")) if cell == "lstm" else str(v[0])
+            for key, v in n.items()
+        }
+        if not name.startswith(f"{GRID}-"):
+            said_n["bits"] = "-"
         common = Counter(tuple(map(tuple, r["primary"])) for r in met).most_common(1)
         said = f"{in_words(list(common[0][0]))} ({common[0][1]} of {len(met)})" if common else "-"
-        lines.append(f"| {name} | {cell} | {len(met)} of {len(records)} | {count} | {switch} | {said} |")
+        lines.append(
+            f"| {name} | {cell} | {len(met)} of {len(records)} | {said_n['counter']} | {said_n['switch']} | "
+            f"{said_n['bits']} | {said} |"
+        )
     return "\n".join(lines) + "\n"
 
 

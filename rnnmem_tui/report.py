@@ -623,7 +623,7 @@ BLOCKS: dict[str, Callable[[Path, dict], str]] = {  # a block's name -> its text
     "cell-parameters": lambda root, cache: cellstudy.cell_parameters(root),
     "cell-defaults": lambda root, cache: cellstudy.defaults_table(root),
     "lengths": lambda root, cache: cellstudy.lengths_table(root),
-    "cell-layouts": lambda root, cache: cellstudy.cell_layouts(layout_records(root, cache)),
+    "cell-layouts": lambda root, cache: cellstudy.cell_layouts(root, layout_records(root, cache)),
     "cell-machines": lambda root, cache: machines_table(cache, cellstudy.CELL_MACHINES),
     "predictions": lambda root, cache: cellstudy.predictions(root),
     "study": lambda root, cache: study_table(root, cache),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rnnmem_tui.cellstudy import nines, parameters, spans, weiss_verdict
 
 
@@ -64,3 +66,18 @@ def test_a_run_is_the_default_trainer_s_only_without_training_flags_at_the_defau
 
 def test_validity_is_charted_in_nines_so_that_the_distance_to_perfect_shows():
     assert nines(0.9) == 1.0 and abs(nines(0.99) - 2.0) < 1e-12 and nines(1.0) == 4.0 and nines(0.0) == 0.0
+
+
+def test_the_layout_table_counts_fill_s_bits_per_cell_and_an_lstm_s_h_and_c_units_apart():
+    from rnnmem_tui.cellstudy import cell_layouts
+
+    bits = [[["bit", f"cell {k} filled"]] for k in range(8)]
+    lstm = [*bits[:7], [["counter", "cells filled"]], *bits]  # h: 7 bits and a counter; c: 8 bits
+    rnn = [*bits, [["flag", "all cells filled"]], []]
+    of = {"fill-10": [rnn, rnn[:7] + [[], [], []]], "fill-lstm-10": [lstm], "count-gru-1": [[[["counter", "c"]]]]}
+    record = lambda neurons: {"verdict": "meets", "neurons": neurons, "primary": [r for n in neurons for r in n]}  # noqa: E731
+    table = cell_layouts(Path(__file__).resolve().parents[1], lambda name: [record(n) for n in of.get(name, [])])
+    rows = {line.split(" | ")[0][2:]: line.split(" | ")[1:6] for line in table.splitlines()[2:]}
+    assert rows["fill-10"] == ["rnn", "2 of 2", "0", "1", "1"]
+    assert rows["fill-lstm-10"] == ["lstm", "1 of 1", "1 in h, 0 in c", "0 in h, 0 in c", "0 in h, 1 in c"]
+    assert rows["count-gru-1"] == ["gru", "1 of 1", "1", "0", "-"]
