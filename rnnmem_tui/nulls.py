@@ -112,6 +112,7 @@ def feature_best(task: Task, score: np.ndarray) -> tuple[list[str], np.ndarray]:
     return list(rows), np.stack([score[r].max(axis=0) for r in rows.values()])
 
 
+@np.errstate(over="ignore", invalid="ignore")  # a random ReLU network can overflow: its units score NaN, no warning
 def maxima(
     task: Task, hidden: int, seeds: range, should_stop: Callable[[], bool] | None = None, cell: str = "rnn"
 ) -> tuple[list[str], np.ndarray]:
