@@ -221,13 +221,30 @@ class Size:
     upper: float | None  # None when some run meets
 
 
+RUN_FLAGS = {"--hidden", "--seeds", "--seed", "--lr", "--cell", "--recipe", "--max-steps", "--grow-to", "--max-seconds"}
+RUN_FLAGS |= {
+    "--jobs",
+    "--runs",
+    "--record",
+    "--out",
+    "--scheduler",
+}  # what names a run or drives it, not how it trains
+
+
+def trained_with(command: str) -> tuple[tuple[str, str], ...]:
+    """A recorded command's training settings beyond what names the run (size, seed, rate, cell, recipe) and
+    drives it (budget, cap, jobs, files): `(("--identity", "1"),)`, or () at the task's defaults."""
+    return tuple(sorted((k, v) for k, v in flags(command).items() if k not in RUN_FLAGS))
+
+
 def distinct(records: list[Record]) -> list[Record]:
-    """One record per run: the same task, cell, size, seed, rate and recipe trained again on a larger budget
-    is the same run trained longer (its first updates are the same), not another trial; its largest budget
-    stands for it. Superseded runs are left out."""
+    """One record per run: the same task, cell, size, seed, rate, recipe and settings trained again on a larger
+    budget is the same run trained longer (its first updates are the same), not another trial; its largest
+    budget stands for it. Runs with other settings (`trained_with`) are other trials. Superseded runs are left
+    out."""
     best: dict[tuple, Record] = {}
     for r in records:
-        key = (r.task, r.cell, r.hidden, r.seed, r.lr, r.recipe)
+        key = (r.task, r.cell, r.hidden, r.seed, r.lr, r.recipe, trained_with(r.command))
         if not r.superseded and (key not in best or r.budget > best[key].budget):
             best[key] = r
     return list(best.values())

@@ -278,3 +278,13 @@ def test_a_missing_file_or_a_folder_is_not_a_search_file(tmp_path):
         load(tmp_path / "missing.jsonl")
     with pytest.raises(SearchError, match="is not a regular file"):
         load(tmp_path)
+
+
+def test_a_run_trained_longer_counts_once_and_a_run_with_other_settings_counts_apart():
+    from rnnmem_tui.searches import distinct, trained_with
+
+    longer = replace(RUN, budget=40000, command="rnnmem-tui sweep count --hidden 2 --max-steps 40000 --jobs 1")
+    other = replace(RUN, command="rnnmem-tui sweep count --hidden 2 --identity 1 --init-bias 0")
+    assert trained_with(other.command) == (("--identity", "1"), ("--init-bias", "0"))
+    assert distinct([RUN, longer]) == [longer]
+    assert distinct([RUN, longer, other]) == [longer, other]
