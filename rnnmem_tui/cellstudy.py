@@ -383,9 +383,6 @@ def cell_layouts(root: Path, records_of) -> str:
     return "\n".join(lines) + "\n"
 
 
-FREE = {"max_steps", "max_seconds", "cell"}  # settings a run may give and still be the default trainer's
-
-
 @cache
 def default_lr(task: str, cell: str) -> float:
     """The rate the default trainer uses for a task and cell."""
@@ -396,14 +393,18 @@ def default_lr(task: str, cell: str) -> float:
 
 
 def at_defaults(run) -> bool:
-    """Whether a search run is the default trainer's for its cell: its command sets no training flag but --lr at
-    its default for the task and cell, and its budget is the default one."""
-    from .searches import flags
-    from .train import SETTINGS, TrainConfig
+    """Whether a search run is the default trainer's for its cell: its command sets no training setting
+    (`searches.trained_with`), and its recipe, rate and budget are the defaults for its task and cell."""
+    from .searches import trained_with
+    from .train import TrainConfig
 
-    given = {f[2:].replace("-", "_").removeprefix("no_") for f in flags(run.command)}  # --no-carry: carry
     lr_ok = run.lr == default_lr(run.task, run.cell)
-    return not (given & (set(SETTINGS) - FREE - {"lr"})) and lr_ok and run.budget == TrainConfig.max_steps
+    return (
+        not trained_with(run.command)
+        and run.recipe == TrainConfig.recipe
+        and lr_ok
+        and run.budget == TrainConfig.max_steps
+    )
 
 
 def defaults_table(root: Path) -> str:

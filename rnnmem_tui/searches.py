@@ -221,20 +221,16 @@ class Size:
     upper: float | None  # None when some run meets
 
 
-RUN_FLAGS = {"--hidden", "--seeds", "--seed", "--lr", "--cell", "--recipe", "--max-steps", "--grow-to", "--max-seconds"}
-RUN_FLAGS |= {
-    "--jobs",
-    "--runs",
-    "--record",
-    "--out",
-    "--scheduler",
-}  # what names a run or drives it, not how it trains
+NAMING = {"lr", "cell", "recipe", "max_steps", "max_seconds"}  # settings that name a run, or only bound it
 
 
 def trained_with(command: str) -> tuple[tuple[str, str], ...]:
-    """A recorded command's training settings beyond what names the run (size, seed, rate, cell, recipe) and
-    drives it (budget, cap, jobs, files): `(("--identity", "1"),)`, or () at the task's defaults."""
-    return tuple(sorted((k, v) for k, v in flags(command).items() if k not in RUN_FLAGS))
+    """A recorded command's training settings (train.SETTINGS) beyond those that name the run (rate, cell,
+    recipe) or bound it (budget, cap): `(("--identity", "1"),)`, or () at the task's defaults."""
+    from .train import SETTINGS
+
+    name = lambda flag: flag[2:].replace("-", "_").removeprefix("no_")  # noqa: E731  --no-carry: carry
+    return tuple(sorted((k, v) for k, v in flags(command).items() if name(k) in set(SETTINGS) - NAMING))
 
 
 def distinct(records: list[Record]) -> list[Record]:

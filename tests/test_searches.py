@@ -139,11 +139,11 @@ def test_sweep_records_each_run_and_appends_to_its_own_file(tmp_path, capsys):
     assert load(dest)[:2] == records and sorted((r.hidden, r.seed) for r in load(dest)[2:]) == [(1, 1), (2, 1)]
 
 
-def test_a_sweep_of_another_cell_records_its_cell_and_reuses_no_rnn_run(tmp_path, capsys):
+def test_a_sweep_of_another_cell_or_other_settings_reuses_no_recorded_run(tmp_path, capsys):
     dest = tmp_path / "count.jsonl"
     args = ["sweep", "count", "--hidden", "1", "--seeds", "1", "--max-steps", "30", "--record", str(dest)]
-    assert run(args) == 0 and run([*args, "--cell", "gru"]) == 0
-    assert [r.cell for r in load(dest)] == ["rnn", "gru"]
+    assert run(args) == 0 and run([*args, "--cell", "gru"]) == 0 and run([*args, "--margin", "0.4"]) == 0
+    assert [r.cell for r in load(dest)] == ["rnn", "gru", "rnn"] and "--margin 0.4" in load(dest)[2].command
     assert "already in" not in capsys.readouterr().out
 
 

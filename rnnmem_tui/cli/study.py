@@ -460,7 +460,7 @@ def size_chart(sizes: list[int], best: list[float], median: list[float], title: 
 )
 @o.record(
     "append each run to FILE.jsonl as a search record as soon as its group of seeds finishes (a new file, or one "
-    "holding search records; checked before training); runs already there, same size, seed, rate, recipe and "
+    "holding search records; checked before training); runs already there, same size, seed, rate, recipe, settings and "
     "budget, are not run again, so an interrupted search resumes"
 )
 @o.json_flag()
@@ -566,15 +566,17 @@ def sweep(task, hidden, seeds, jobs, scheduler, rates, grow_to, list_runs, recor
 
 
 def recorded_runs(dest: Path, made: dict) -> dict[tuple, dict]:
-    """The runs a search record already holds for this sweep (same task, cell and recipe, not superseded),
-    by (hidden, lr, budget, seed), as sweep's run dicts: what is not recorded (seconds, TVD, bad mass) is NaN."""
+    """The runs a search record already holds for this sweep (same task, cell, recipe and settings, not
+    superseded), by (hidden, lr, budget, seed), as sweep's run dicts: what is not recorded (seconds, TVD, bad
+    mass) is NaN."""
     if not dest.exists():
         return {}
     from ..searches import load as load_records
+    from ..searches import trained_with
 
-    out = {}
+    out, mine = {}, (made["task"], made["cell"], made["recipe"], trained_with(made["command"]))
     for r in load_records(dest):
-        if (r.task, r.cell, r.recipe) != (made["task"], made["cell"], made["recipe"]) or r.superseded:
+        if (r.task, r.cell, r.recipe, trained_with(r.command)) != mine or r.superseded:
             continue
         history = [[r.budget * (k + 1) // len(r.curve), v] for k, v in enumerate(r.curve or [0.0])]
         out[(r.hidden, r.lr, r.budget, r.seed)] = {
