@@ -341,8 +341,8 @@ def bits_need(root: Path) -> dict:
 
 def cell_layouts(root: Path, records_of) -> str:
     """Per population: how many networks meet, how many of those hold a counter, a switch and (on fill) a bit for
-    most of the grid's cells, as the study's fill claim asks (for an LSTM, in its h units and in its c units
-    apart), and the commonest layout by each neuron's strongest role."""
+    most of the grid's cells, as the study's fill claim asks (for an LSTM over all its units, then in its h
+    units and in its c units apart), and the commonest layout by each neuron's strongest role."""
     from collections import Counter
 
     from .claims import holds
@@ -366,12 +366,9 @@ def cell_layouts(root: Path, records_of) -> str:
         cell = next((c for c in ORDER[1:] if f"-{c}-" in name), "rnn")
         met = [r for r in records if r["verdict"] == "meets"]
         H = len(met[0]["neurons"]) // 2 if met else 0
-        parts = (slice(0, H), slice(H, None)) if cell == "lstm" else (slice(None),)
+        parts = (slice(None), slice(0, H), slice(H, None)) if cell == "lstm" else (slice(None),)
         n = {key: [sum(test(r["neurons"][units]) for r in met) for units in parts] for key, test in tests.items()}
-        said_n = {
-            key: ", ".join(f"{k} in {u}" for k, u in zip(v, "hc")) if cell == "lstm" else str(v[0])
-            for key, v in n.items()
-        }
+        said_n = {key: f"{v[0]} ({v[1]} in h, {v[2]} in c)" if cell == "lstm" else str(v[0]) for key, v in n.items()}
         if not name.startswith(f"{GRID}-"):
             said_n["bits"] = "-"
         common = Counter(tuple(map(tuple, r["primary"])) for r in met).most_common(1)

@@ -79,5 +79,5 @@ def test_the_layout_table_counts_fill_s_bits_per_cell_and_an_lstm_s_h_and_c_unit
     table = cell_layouts(Path(__file__).resolve().parents[1], lambda name: [record(n) for n in of.get(name, [])])
     rows = {line.split(" | ")[0][2:]: line.split(" | ")[1:6] for line in table.splitlines()[2:]}
     assert rows["fill-10"] == ["rnn", "2 of 2", "0", "1", "1"]
-    assert rows["fill-lstm-10"] == ["lstm", "1 of 1", "1 in h, 0 in c", "0 in h, 0 in c", "0 in h, 1 in c"]
+    assert rows["fill-lstm-10"] == ["lstm", "1 of 1", "1 (1 in h, 0 in c)", "0 (0 in h, 0 in c)", "1 (0 in h, 1 in c)"]
     assert rows["count-gru-1"] == ["gru", "1 of 1", "1", "0", "-"]
