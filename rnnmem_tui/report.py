@@ -424,9 +424,10 @@ def sizes_table(root: Path) -> str:
         "| tried: seeds, rates, budgets, recipe | curves |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
+    runs = distinct(records)
     for s in summary(records):
         bound = f"{s.upper:.2f} of runs" if s.upper is not None else ""
-        mine = [r for r in distinct(records) if (r.task, r.cell, r.hidden) == (s.task, s.cell, s.hidden)]
+        mine = [r for r in runs if (r.task, r.cell, r.hidden) == (s.task, s.cell, s.hidden)]
         lines.append(
             f"| {s.task} | {s.hidden} | {s.runs} | {s.meets} | {s.undecided} | {s.misses} | {s.best:.4f} | "
             f"{s.median:.4f} | {bound} | {tried(mine)} | {rising(mine)} |"
