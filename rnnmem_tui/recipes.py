@@ -96,6 +96,11 @@ class Lines:
         return self.X, self.Y
 
 
+def falling(end: float, step: int, budget: int) -> float:
+    """The fraction of its rate a run keeps at update `step` of its budget: a cosine from 1 to `end`."""
+    return end + (1.0 - end) * 0.5 * (1.0 + np.cos(np.pi * min(step, budget) / budget))
+
+
 def cosine(lr, i: int, steps: int, floor: float = 1e-4):
     """Learning rate at step i of a cosine decay from lr (a number or an array) to floor over `steps`."""
     return floor + (lr - floor) * 0.5 * (1.0 + np.cos(np.pi * min(i, steps) / steps))
@@ -113,11 +118,14 @@ class Phase:
     cosine: bool = False  # decay to 1e-4 over the phase; otherwise constant
     every: int | None = None  # updates between validations; None: once, at the phase's end
     anneal: float = 1.0  # lr factor once a network's validity first reaches the target
+    decay: float | None = None  # the lr's fraction left at the budget's end (`falling`); None: constant
 
 
 def window_phases(cfg) -> Iterator[Phase]:
-    """One constant-rate phase with validation every cfg.eval_symbols symbols and anneal-on-target."""
-    yield Phase(None, "fresh", cfg.batch, every=max(1, cfg.eval_symbols // (cfg.batch * cfg.window)), anneal=cfg.anneal)
+    """One phase with validation every cfg.eval_symbols symbols and anneal-on-target, at a constant rate or
+    one falling over the budget."""
+    every = max(1, cfg.eval_symbols // (cfg.batch * cfg.window))
+    yield Phase(None, "fresh", cfg.batch, every=every, anneal=cfg.anneal, decay=cfg.decay)
 
 
 def line_phases(cfg) -> Iterator[Phase]:
@@ -145,7 +153,15 @@ class Recipe:
 RECIPES = {
     "windows": Recipe(
         "windows",
-        {"batch": 32, "window": 25, "init_scale": 0.1, "anneal": 0.2, "carry": True, "eval_symbols": 200_000},
+        {
+            "batch": 32,
+            "window": 25,
+            "init_scale": 0.1,
+            "anneal": 0.2,
+            "decay": None,
+            "carry": True,
+            "eval_symbols": 200_000,
+        },
         Windows,
         window_phases,
         "validity",

@@ -22,7 +22,7 @@ from .cells import CELLS
 from .meta import Meta
 from .metrics import Protocol, Scores, _cap, evaluate, evaluate_many
 from .model import RNN
-from .recipes import RECIPES, SPECIFIC, Phase, cosine
+from .recipes import RECIPES, SPECIFIC, Phase, cosine, falling
 from .tasks import Task
 
 
@@ -66,6 +66,14 @@ class TrainConfig:
     )
     anneal: float | None = setting(
         None, "windows: lr factor once validity first reaches the target; 1 disables", kind=float, above=0.0, hi=1.0
+    )
+    decay: float | None = setting(
+        None,
+        "windows: the learning rate falls along a cosine to this fraction of itself at the budget's end",
+        kind=float,
+        above=0.0,
+        hi=1.0,
+        shown="constant",
     )
     margin: float = setting(
         0.2,
@@ -128,7 +136,7 @@ class TrainConfig:
             for f in fields(self)
             if f.name != "cell"
             and (f.name not in SPECIFIC or f.name in RECIPES[self.recipe].defaults)
-            and (f.name not in CELL_INIT or getattr(self, f.name) is not None)
+            and (f.name not in OPTIONAL or getattr(self, f.name) is not None)
         }
 
     def init(self, V: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
@@ -138,6 +146,7 @@ class TrainConfig:
 
 
 CELL_INIT = tuple(dict.fromkeys(o for cell in CELLS.values() for o in cell.init_options))  # kept in a meta when set
+OPTIONAL = (*CELL_INIT, "decay")  # settings a meta keeps only when set, so older files' settings read the same
 
 
 def flag(name: str) -> str:
@@ -590,6 +599,8 @@ def train_population(
                 clip_grads(grads, cfg.clip, cfg.clip_norm)
                 if phase.cosine:
                     pop.lr = cosine(pop.base, i, steps)
+                elif phase.decay is not None:
+                    pop.lr = pop.base * falling(phase.decay, step, cfg.max_steps)
                 pop.opt.step(pop.P, grads, pop.lr)
                 i += 1
                 step += 1

@@ -167,11 +167,12 @@ def setting_type(meta: dict) -> click.ParamType:
 
 def defaults_text(name: str) -> str:
     """A setting's default, per recipe when the recipes differ on it, e.g. `windows 32, lines 128`."""
-    per_recipe = [f"{r.name} {r.defaults[name]}" for r in RECIPES.values() if name in r.defaults]
+    default, meta = SETTINGS[name].default, SETTINGS[name].metadata
+    shown = meta.get("shown")  # how a default of None reads
+    per_recipe = [f"{r.name} {shown or r.defaults[name]}" for r in RECIPES.values() if name in r.defaults]
     if per_recipe:
         return ", ".join(per_recipe)
-    default, meta = SETTINGS[name].default, SETTINGS[name].metadata
-    return meta["shown"] if "shown" in meta else f"{default:g}" if isinstance(default, float) else str(default)
+    return shown if shown else f"{default:g}" if isinstance(default, float) else str(default)
 
 
 def setting(name: str, default=None, help: str | None = None) -> Decorator:
