@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -226,11 +227,40 @@ NAMING = {"lr", "cell", "recipe", "max_steps", "max_seconds"}  # settings that n
 
 def trained_with(command: str) -> tuple[tuple[str, str], ...]:
     """A recorded command's training settings (train.SETTINGS) beyond those that name the run (rate, cell,
-    recipe) or bound it (budget, cap): `(("--identity", "1"),)`, or () at the task's defaults."""
+    recipe) or bound it (budget, cap), where they differ from today's defaults for its task, cell and recipe:
+    `(("--identity", "1"),)`, or () at the defaults."""
     from .train import SETTINGS
 
-    name = lambda flag: flag[2:].replace("-", "_").removeprefix("no_")  # noqa: E731  --no-carry: carry
-    return tuple(sorted((k, v) for k, v in flags(command).items() if name(k) in set(SETTINGS) - NAMING))
+    given, words = flags(command), shlex.split(command)
+    task = words[2] if len(words) > 2 else ""
+    defaults = run_defaults(task, given.get("--cell", "rnn"), given.get("--recipe"))
+    out = []
+    for k, v in given.items():
+        name = k[2:].replace("-", "_").removeprefix("no_")  # --no-carry: carry
+        if name not in set(SETTINGS) - NAMING:
+            continue
+        value = False if k.startswith("--no-") else SETTINGS[name].metadata.get("kind", str)(v)
+        if name not in defaults or value != defaults[name]:
+            out.append((k, v))
+    return tuple(sorted(out))
+
+
+@functools.cache
+def run_defaults(task: str, cell: str, recipe: str | None) -> dict:
+    """Today's default of every trainer setting for a task, cell and recipe (the recipe of the task's table
+    when None): its table, then the recipe's defaults, then the trainer's; {} for a task that cannot be read."""
+    from .recipes import RECIPES, settings_for
+    from .tasks import TaskError
+    from .train import SETTINGS
+
+    try:
+        table = settings_for(task, {"cell": cell} | ({"recipe": recipe} if recipe else {}))
+    except (TaskError, OSError, ValueError):
+        return {}
+    own = RECIPES.get(table.get("recipe", "windows"))
+    if own is None:
+        return {}
+    return {name: table.get(name, own.defaults.get(name, f.default)) for name, f in SETTINGS.items()}
 
 
 def distinct(records: list[Record]) -> list[Record]:

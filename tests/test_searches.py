@@ -142,9 +142,11 @@ def test_sweep_records_each_run_and_appends_to_its_own_file(tmp_path, capsys):
 def test_a_sweep_of_another_cell_or_other_settings_reuses_no_recorded_run(tmp_path, capsys):
     dest = tmp_path / "count.jsonl"
     args = ["sweep", "count", "--hidden", "1", "--seeds", "1", "--max-steps", "30", "--record", str(dest)]
-    assert run(args) == 0 and run([*args, "--cell", "gru"]) == 0 and run([*args, "--margin", "0.4"]) == 0
-    assert [r.cell for r in load(dest)] == ["rnn", "gru", "rnn"] and "--margin 0.4" in load(dest)[2].command
+    assert run(args) == 0 and run([*args, "--cell", "gru"]) == 0 and run([*args, "--margin", "0.3"]) == 0
+    assert [r.cell for r in load(dest)] == ["rnn", "gru", "rnn"] and "--margin 0.3" in load(dest)[2].command
     assert "already in" not in capsys.readouterr().out
+    assert run([*args, "--margin", "0.4"]) == 0 and len(load(dest)) == 3  # count's own margin: the same run
+    assert "already in" in capsys.readouterr().out
 
 
 def test_a_resumed_search_shows_the_recorded_runs_without_their_unrecorded_figures(tmp_path, capsys):
@@ -286,5 +288,6 @@ def test_a_run_trained_longer_counts_once_and_a_run_with_other_settings_counts_a
     longer = replace(RUN, budget=40000, command="rnnmem-tui sweep count --hidden 2 --max-steps 40000 --jobs 1")
     other = replace(RUN, command="rnnmem-tui sweep count --hidden 2 --identity 1 --init-bias 0")
     assert trained_with(other.command) == (("--identity", "1"), ("--init-bias", "0"))
+    assert trained_with("rnnmem-tui sweep grammar --hidden 2 --batch 64 --no-carry") == (("--no-carry", ""),)
     assert distinct([RUN, longer]) == [longer]
     assert distinct([RUN, longer, other]) == [longer, other]
