@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .paths import data_dir
+from .searches import distinct
 from .searches import load as load_records
 from .weights import load
 
@@ -42,12 +43,16 @@ class Finding:
 def runs_of(root: Path, source: str, task: str, hidden: int) -> list[Run]:
     """The recorded runs of a task at one size: `searches` (docs/searches/*.jsonl, superseded runs left out),
     `perfect` (docs/study/perfect.jsonl: populations trained to the 0.999 target) or `shipped` (weights/)."""
-    if source == "searches":
-        return [
-            Run(p.name, r.hidden, r.seed, r.verdict, r.validity, tuple(r.validity_interval))
+    if source == "searches":  # a run in two files, or trained again on a larger budget, counts once (`distinct`)
+        found = {
+            id(r): (p.name, r)
             for p in sorted((root / "docs" / "searches").glob("*.jsonl"))
             for r in load_records(p)
-            if r.task == task and r.hidden == hidden and not r.superseded
+            if r.task == task and r.hidden == hidden
+        }
+        return [
+            Run(found[id(r)][0], r.hidden, r.seed, r.verdict, r.validity, tuple(r.validity_interval))
+            for r in distinct([r for _, r in found.values()])
         ]
     if source == "perfect":
         path = root / "docs" / "study" / "perfect.jsonl"

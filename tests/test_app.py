@@ -264,7 +264,7 @@ async def test_W_is_offered_only_for_a_network_trained_in_the_app(tmp_path):
         ("grammar", "grammar-4.npz", "grammar-3"),
         ("three-in-a-row", "three-in-a-row-30.npz", "three-in-a-row-10"),
         ("count-reverse", "count-reverse-2.npz", ""),  # not run by the study: the smallest that meets
-        ("dyck", "dyck-5.npz", ""),
+        ("dyck", "dyck-4.npz", ""),
     ],
 )
 def test_a_bare_task_opens_the_study_s_size_when_it_meets_else_the_smallest_that_meets(task, source, smaller):
