@@ -96,11 +96,6 @@ class Lines:
         return self.X, self.Y
 
 
-def falling(end: float, step: int, budget: int) -> float:
-    """The fraction of its rate a run keeps at update `step` of its budget: a cosine from 1 to `end`."""
-    return end + (1.0 - end) * 0.5 * (1.0 + np.cos(np.pi * min(step, budget) / budget))
-
-
 def cosine(lr, i: int, steps: int, floor: float = 1e-4):
     """Learning rate at step i of a cosine decay from lr (a number or an array) to floor over `steps`."""
     return floor + (lr - floor) * 0.5 * (1.0 + np.cos(np.pi * min(i, steps) / steps))
@@ -118,7 +113,7 @@ class Phase:
     cosine: bool = False  # decay to 1e-4 over the phase; otherwise constant
     every: int | None = None  # updates between validations; None: once, at the phase's end
     anneal: float = 1.0  # lr factor once a network's validity first reaches the target
-    decay: float | None = None  # the lr's fraction left at the budget's end (`falling`); None: constant
+    decay: float | None = None  # the lr's fraction left at the budget's end, along a cosine; None: constant
 
 
 def window_phases(cfg) -> Iterator[Phase]:

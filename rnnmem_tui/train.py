@@ -22,7 +22,7 @@ from .cells import CELLS
 from .meta import Meta
 from .metrics import Protocol, Scores, _cap, evaluate, evaluate_many
 from .model import RNN
-from .recipes import RECIPES, SPECIFIC, Phase, cosine, falling
+from .recipes import RECIPES, SPECIFIC, Phase, cosine
 from .tasks import Task
 
 
@@ -600,7 +600,7 @@ def train_population(
                 if phase.cosine:
                     pop.lr = cosine(pop.base, i, steps)
                 elif phase.decay is not None:
-                    pop.lr = pop.base * falling(phase.decay, step, cfg.max_steps)
+                    pop.lr = pop.base * cosine(1.0, step, cfg.max_steps, floor=phase.decay)  # 1 falling to decay
                 pop.opt.step(pop.P, grads, pop.lr)
                 i += 1
                 step += 1
