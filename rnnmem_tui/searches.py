@@ -234,10 +234,10 @@ def trained_with(command: str) -> tuple[tuple[str, str], ...]:
     given, words = flags(command), shlex.split(command)
     task = words[2] if len(words) > 2 else ""
     defaults = run_defaults(task, given.get("--cell", "rnn"), given.get("--recipe"))
-    out = []
+    out, training = [], set(SETTINGS) - NAMING
     for k, v in given.items():
         name = k[2:].replace("-", "_").removeprefix("no_")  # --no-carry: carry
-        if name not in set(SETTINGS) - NAMING:
+        if name not in training:
             continue
         value = False if k.startswith("--no-") else SETTINGS[name].metadata.get("kind", str)(v)
         if name not in defaults or value != defaults[name]:

@@ -169,7 +169,11 @@ def defaults_text(name: str) -> str:
     """A setting's default, per recipe when the recipes differ on it, e.g. `windows 32, lines 128`."""
     default, meta = SETTINGS[name].default, SETTINGS[name].metadata
     shown = meta.get("shown")  # how a default of None reads
-    per_recipe = [f"{r.name} {shown or r.defaults[name]}" for r in RECIPES.values() if name in r.defaults]
+    per_recipe = [
+        f"{r.name} {shown if r.defaults[name] is None and shown else r.defaults[name]}"
+        for r in RECIPES.values()
+        if name in r.defaults
+    ]
     if per_recipe:
         return ", ".join(per_recipe)
     return shown if shown else f"{default:g}" if isinstance(default, float) else str(default)
