@@ -346,6 +346,22 @@ def test_calibrate_checks_its_destination_before_working(tmp_path):
     assert children_cpu() - start < 15 and theirs.read_text() == '{"a": 1}\n'
 
 
+def test_calibrate_missing_keeps_the_shapes_a_table_has(tmp_path):
+    """--missing: a shape already in the table, with all its task's features, is not measured again (fill's
+    gated shapes took 30 minutes to recompute the same numbers)."""
+    import shutil
+
+    from rnnmem_tui.nulls import SHIPPED
+
+    table = tmp_path / "nulls.json"
+    shutil.copy(SHIPPED, table)
+    start = children_cpu()
+    done = cli("calibrate", "fill-gru-10", "fill-lstm-10", "--out", str(table), "--missing")
+    assert done.returncode == 0, done.stderr
+    assert "2 shapes already in" in done.stderr and "0 shapes written" in done.stdout
+    assert children_cpu() - start < 15 and table.read_bytes() == SHIPPED.read_bytes()
+
+
 def test_a_thresholds_table_is_written_atomically_with_the_usual_mode(tmp_path):
     import os
 

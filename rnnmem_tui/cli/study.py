@@ -22,7 +22,7 @@ from ..analysis import ablation_sweep
 from ..cells import cell_of
 from ..meta import source_id
 from ..metrics import Protocol, VerdictProtocol, judge_many
-from ..nulls import calibrate, check_table, shape_key, user_cache, write_table
+from ..nulls import calibrate, check_table, current, read_table, shape_key, user_cache, write_table
 from ..paths import data_dir
 from ..probe import STREAMS, UNITS, teacher_stream
 from ..recipes import settings_for
@@ -227,11 +227,23 @@ def ablate(path, pairs, as_json, units, seed, roles) -> int:
     "is rnnmem_tui/nulls.json; checked before any work",
 )
 @click.option("--force", is_flag=True, help="replace a file at --out that is not a thresholds table of ours")
-def calibrate_(paths, out, force) -> int:
+@click.option(
+    "--missing",
+    is_flag=True,
+    help="only the shapes the table lacks, or whose entry lacks one of the task's features (the null of a "
+    "shape does not change: its networks' seeds are fixed)",
+)
+def calibrate_(paths, out, force, missing) -> int:
     """Measure the random-network null of each file's shape (task and size) and merge it into a table."""
     dest = check_table(Path(out) if out else user_cache(), force)
     nets = [load(p) for p in paths] if paths else [load(p) for p in sorted(data_dir("weights").glob("*.npz"))]
     shapes = {shape_key(task_for(n), n.size, cell_of(n).name): (task_for(n), n.size, cell_of(n).name) for n in nets}
+    if missing:
+        have = read_table(dest)
+        kept = [key for key, (task, _, _) in shapes.items() if current(have.get(key), task)]
+        shapes = {key: shape for key, shape in shapes.items() if key not in kept}
+        if kept:
+            print(f"{len(kept)} shapes already in {dest}: kept as they are", file=sys.stderr)
     found = {}
     for key, (task, hidden, cell) in shapes.items():
         with progress(1, f"calibrate {task.name} H={hidden}{' ' + cell if cell != 'rnn' else ''}") as update:
