@@ -212,12 +212,6 @@ def write_table(path: Path, shapes: dict[str, dict]) -> None:
     write_atomically(path, lambda f: f.write((json.dumps(table, indent=1) + "\n").encode()))
 
 
-def current(found: dict | None, task: Task) -> bool:
-    """Whether a table's entry for a shape (None when it has none) covers every one of the task's features:
-    an entry made before a feature was added is calibrated again."""
-    return found is not None and {f.name for f in task.state_features} <= set(found.get("top", {}))
-
-
 def check_table(path: Path, force: bool = False) -> Path:
     """Check, before calibrating, that the table at `path` can be written: a place for a file, and either no
     file yet or a thresholds table of this version to merge into (anything else only with `force`, which
@@ -241,10 +235,10 @@ def thresholds(task: Task, hidden: int, should_stop: Callable[[], bool] | None =
     `$XDG_CACHE_HOME/rnnmem-tui/nulls.json` (by default under `~/.cache`). A table that lacks one of the
     task's features (made before the feature was added) is calibrated again.
     """
-    name = shape_key(task, hidden, cell)
+    name, wanted = shape_key(task, hidden, cell), {f.name for f in task.state_features}
     for path in (SHIPPED, user_cache()):
         found = read_table(path).get(name)
-        if current(found, task):
+        if found is not None and wanted <= set(found.get("top", {})):
             return Null.from_json(found)
     null = calibrate(task, hidden, should_stop=should_stop, cell=cell)
     try:

@@ -22,7 +22,7 @@ from ..analysis import ablation_sweep
 from ..cells import cell_of
 from ..meta import source_id
 from ..metrics import Protocol, VerdictProtocol, judge_many
-from ..nulls import calibrate, check_table, current, read_table, shape_key, user_cache, write_table
+from ..nulls import calibrate, check_table, read_table, shape_key, user_cache, write_table
 from ..paths import data_dir
 from ..probe import STREAMS, UNITS, teacher_stream
 from ..recipes import settings_for
@@ -240,7 +240,7 @@ def calibrate_(paths, out, force, missing) -> int:
     shapes = {shape_key(task_for(n), n.size, cell_of(n).name): (task_for(n), n.size, cell_of(n).name) for n in nets}
     if missing:
         have = read_table(dest)
-        kept = [key for key, (task, _, _) in shapes.items() if current(have.get(key), task)]
+        kept = [key for key, (task, _, _) in shapes.items() if covers(have.get(key), task)]
         shapes = {key: shape for key, shape in shapes.items() if key not in kept}
         if kept:
             print(f"{len(kept)} shapes already in {dest}: kept as they are", file=sys.stderr)
@@ -256,6 +256,12 @@ def calibrate_(paths, out, force, missing) -> int:
         print(f"{task.name} H={hidden}: {null.nets} networks; the best of all: {best}", file=sys.stderr)
     print(f"{len(found)} shapes written to {dest}")
     return 0
+
+
+def covers(found: dict | None, task: Task) -> bool:
+    """Whether a table's entry for a shape (None: it has none) covers every feature of the task, the test
+    `nulls.thresholds` makes before it uses an entry."""
+    return found is not None and {f.name for f in task.state_features} <= set(found.get("top", {}))
 
 
 def parse_range(text: str) -> list[int]:
