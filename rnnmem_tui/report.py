@@ -446,13 +446,17 @@ def tried(runs: list) -> str:
 
 
 def rising(runs: list) -> str:
-    """Whether the runs' curves were still rising at the end of their budget: the median gain of the best
-    validation over the budget's second half, where the records hold curves ("unrecorded" where none does)."""
-    gains = [r.curve[-1] - r.curve[len(r.curve) // 2 - 1] for r in runs if r.curve]
-    if not gains:
+    """Whether a size's median curve was still rising at the end of its largest budget, as `sweep --grow-to`
+    judges it: what the median over the runs of each one's best validation so far gained over the budget's
+    second half ("unrecorded" where no run holds a curve)."""
+    from .searches import FLAT, growth
+
+    grew = growth(runs)
+    if grew is None:
         return "unrecorded"
-    gain = statistics.median(gains)
-    return f"{'still rising' if gain > 0.005 else 'flat'} (median gain {gain:+.3f} over the second half)"
+    budget, gain = grew
+    word = "still rising" if gain >= FLAT else "flat"
+    return f"{word} (the median curve gained {gain:+.4f} over the second half of {budget} updates)"
 
 
 def minimums(root: Path) -> list[dict]:

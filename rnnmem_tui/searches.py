@@ -16,6 +16,8 @@ from .paths import PathError, check_destination, write_atomically
 from .seeds import parse_seeds
 
 VERDICTS = ("meets", "undecided", "misses")
+FLAT = 0.005  # a median curve that gains less than this over its budget's last half has flattened
+GROWN = 160_000  # the largest budget a size below the smallest that meets is doubled to while it still rises
 CHECKPOINTS = 8  # a run's curve: its best validation so far at this many even points of its budget
 LEVEL = 0.95  # of the one-sided Clopper-Pearson bound on a size's success rate
 
@@ -168,6 +170,23 @@ def check_record(path: str | Path) -> Path:
             if size and (f.seek(size - 1), f.read(1))[1] != b"\n":  # the next record would be glued to it
                 raise SearchError(f"{dest}: its last line has no newline; end it with one before appending")
     return dest
+
+
+def half_gain(medians: list[float]) -> float:
+    """What a median curve (at each checkpoint, the median over runs of each run's best validation so far)
+    gained over the budget's last half; a curve that gains less than FLAT has flattened."""
+    return medians[-1] - medians[len(medians) // 2 - 1]
+
+
+def growth(runs: list[Record]) -> tuple[int, float] | None:
+    """A size's largest budget among the runs that recorded a curve, and what the median curve of that budget's
+    runs (at each checkpoint, the median over runs of each one's best validation so far) gained over its second
+    half; None when no run recorded a curve."""
+    budget = max((r.budget for r in runs if r.curve and r.budget), default=None)
+    curves = [r.curve for r in runs if r.curve and r.budget == budget]
+    if not curves:
+        return None
+    return budget, half_gain([statistics.median(c[k] for c in curves) for k in range(len(curves[0]))])
 
 
 def checkpoints(history: list[tuple[int, float]], budget: int, points: int = CHECKPOINTS) -> list[float]:

@@ -178,6 +178,21 @@ def test_a_budget_doubles_until_the_median_curve_flattens():
     assert study.grown({1: 100}, met, 400, []) == {}  # every run met: nothing to grow
 
 
+def test_the_sizes_page_calls_a_curve_rising_as_the_sweep_does():
+    """The median curve, not the median of each run's gain: two flat runs and one that rises between them
+    gain nothing in the median of their gains, yet their median curve rises, and the sweep doubles the budget."""
+    from rnnmem_tui.report import rising
+
+    steps = [[0.3] * 8, [0.7] * 8, [0.4] * 4 + [0.6] * 4]
+    early = replace(RUN, budget=10000, curve=(0.9,) * 8)  # a smaller budget's runs are left out
+    got = [replace(RUN, curve=tuple(c)) for c in steps] + [early]
+    assert rising(got).startswith("still rising (the median curve gained +0.2000 over the second half of 20000")
+    history = [[[20000 * (k + 1) // 8, v] for k, v in enumerate(c)] for c in steps]
+    rows = [{"hidden": 2, "budget": 20000, "verdict": "misses", "curve": h} for h in history]
+    assert study.grown({2: 20000}, rows, 40000, []) == {2: 40000}
+    assert rising([replace(RUN, curve=(0.5,) * 8)]).startswith("flat") and rising([RUN]) == "unrecorded"
+
+
 def test_a_rounds_record_names_the_command_that_reruns_it():
     made = {"command": "rnnmem-tui sweep fill --hidden 8 --max-steps 20000 --grow-to 160000 --record s.jsonl"}
     assert (

@@ -28,7 +28,7 @@ from ..probe import STREAMS, UNITS, teacher_stream
 from ..recipes import settings_for
 from ..report import interval
 from ..roles import Role, explain, find_feature, held_at, lookup
-from ..searches import Record, append, check_record, checkpoints
+from ..searches import FLAT, Record, append, check_record, checkpoints, half_gain
 from ..tasks import Task, load_task, spec_name
 from ..train import TrainConfig, train_population
 from ..weights import load, task_for
@@ -37,7 +37,6 @@ from .measure import read
 from .output import Table, chart, progress, right, table
 
 VERDICTS = ("meets", "undecided", "misses")
-FLAT = 0.005  # sweep --grow-to: a median curve that gains less than this over its budget's last half has flattened
 CHUNK = 10  # sweep: seeds per job, so that records are appended as each group finishes
 
 
@@ -421,10 +420,9 @@ def as_record(run: dict, made: dict) -> Record:
     )
 
 
-def flattened(points: list[tuple[int, float, float]]) -> str:
-    """What the median gained over the budget's last half: a curve that has flattened gains little."""
-    half = points[len(points) // 2 - 1][1]
-    return f"{points[-1][1] - half:+.3f}"
+def flattened(points: list[tuple[int, float, float]]) -> float:
+    """What the median curve gained over the budget's last half: a curve that has flattened gains little."""
+    return half_gain([median for _, median, _ in points])
 
 
 def size_chart(sizes: list[int], best: list[float], median: list[float], title: str) -> str:
@@ -473,8 +471,9 @@ def size_chart(sizes: list[int], best: list[float], median: list[float], title: 
     metavar="N",
     type=click.IntRange(min=1),
     default=None,
-    help=f"double a size's budget, from --max-steps, while the median run gained {FLAT} or more over the budget's "
-    "last half, up to N updates; each budget's runs are kept",
+    help="double a size's budget, from --max-steps, while the median curve (at each checkpoint, the median over "
+    f"the runs of each one's best validation so far) gained {FLAT} or more over the budget's last half, up to N "
+    "updates; each budget's runs are kept",
 )
 @o.record(
     "append each run to FILE.jsonl as a search record as soon as its group of seeds finishes (a new file, or one "
@@ -567,7 +566,10 @@ def sweep(task, hidden, seeds, jobs, scheduler, rates, grow_to, list_runs, recor
     print("validity against updates: each run's best validation (300 units) so far, median/best over the runs")
     table(
         [right("H"), *(right(str(at)) for at in checkpoints), right("median gain, last half")],
-        [(h, *(f"{med:.3f}/{best:.3f}" for _, med, best in points), flattened(points)) for h, points in curves.items()],
+        [
+            (h, *(f"{med:.3f}/{best:.3f}" for _, med, best in points), f"{flattened(points):+.4f}")
+            for h, points in curves.items()
+        ],
     )
     print(
         size_chart(
@@ -665,7 +667,7 @@ def grown(budgets: dict[int, int], got: list[dict], limit: int, notes: list[str]
         runs = [r for r in got if r["hidden"] == h and r["budget"] == b]
         if not runs or all(r["verdict"] == "meets" for r in runs):
             continue
-        gain = float(flattened(curve(runs, b)))
+        gain = flattened(curve(runs, b))
         if gain < FLAT:
             notes.append(f"H={h}: the median gained {gain:+.3f} over the last half of {b} updates: flat")
         elif b >= limit:
