@@ -385,12 +385,13 @@ def cell_layouts(root: Path, records_of) -> str:
 
 
 @cache
-def default_lr(task: str, cell: str) -> float:
-    """The rate the default trainer uses for a task and cell."""
+def default_of(task: str, cell: str, name: str):
+    """A setting of the default trainer for a task and cell (its rate, its update budget): the task's tables,
+    else the trainer's default."""
     from .recipes import settings_for
     from .train import TrainConfig
 
-    return settings_for(task, {"cell": cell}).get("lr", TrainConfig.lr)
+    return settings_for(task, {"cell": cell}).get(name, getattr(TrainConfig, name))
 
 
 def at_defaults(run) -> bool:
@@ -399,12 +400,11 @@ def at_defaults(run) -> bool:
     from .searches import trained_with
     from .train import TrainConfig
 
-    lr_ok = run.lr == default_lr(run.task, run.cell)
     return (
         not trained_with(run.command)
         and run.recipe == TrainConfig.recipe
-        and lr_ok
-        and run.budget == TrainConfig.max_steps
+        and run.lr == default_of(run.task, run.cell, "lr")
+        and run.budget == default_of(run.task, run.cell, "max_steps")
     )
 
 
