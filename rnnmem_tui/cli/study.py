@@ -669,14 +669,16 @@ def grown(budgets: dict[int, int], got: list[dict], limit: int, notes: list[str]
             continue
         gain = flattened(curve(runs, b))
         if gain < FLAT:
-            notes.append(f"H={h}: the median gained {gain:+.3f} over the last half of {b} updates: flat")
+            notes.append(f"H={h}: the median curve gained {gain:+.4f} over the last half of {b} updates: flat")
         elif b >= limit:
             notes.append(
-                f"H={h}: the median gained {gain:+.3f} over the last half of {b} updates, the most --grow-to allows"
+                f"H={h}: the median curve gained {gain:+.4f} over the last half of {b} updates, the most --grow-to allows"
             )
         else:
             out[h] = min(2 * b, limit)
-            notes.append(f"H={h}: the median gained {gain:+.3f} over the last half of {b} updates: doubled to {out[h]}")
+            notes.append(
+                f"H={h}: the median curve gained {gain:+.4f} over the last half of {b} updates: doubled to {out[h]}"
+            )
     return out
 
 
