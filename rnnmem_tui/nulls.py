@@ -22,18 +22,30 @@ SEED = 1_000_000  # their seeds are SEED, SEED + 1, ...; tests and acceptance us
 VERSION = 2  # bump whenever the probe's scores change: tables of another version are recalibrated
 SHIPPED = Path(__file__).with_name("nulls.json")
 CELLS = 4_000_000  # activations scored at once (steps x neurons of several networks): about 32 MB a copy
+PLAIN = "N(0, 1)"  # how random networks' weights are drawn (`rule`); a table entry that names no rule: so
+
+
+def rule(cell: str = "rnn") -> str:
+    """How a random network of the cell is drawn, as a shape's table entry records it: every matrix and bias
+    from N(0, 1), except an unbounded cell's recurrent weights. A random ReLU network's state has nothing to
+    hold it, and with N(0, 1) recurrent weights it grows to 1e112 within 200 steps at 30 units, where no unit
+    can score and the null asks nothing. From N(0, 1/H), the recurrent matrix's spectral radius is about 1."""
+    return PLAIN if CELL_KINDS[cell].h_bounded else PLAIN + ", recurrent N(0, 1/H)"
 
 
 def draw(task: Task, hidden: int, seed: int, cell: str = "rnn") -> dict[str, np.ndarray]:
-    """The matrices and biases of one random network of the cell, each entry drawn from N(0, 1), in the order
-    of the cell's parameters."""
+    """The matrices and biases of one random network of the cell, drawn as `rule` says, in the order of the
+    cell's parameters."""
     rng = np.random.default_rng(seed)
     shapes = CELL_KINDS[cell].shapes(hidden, len(task.vocab))
-    return {k: rng.standard_normal(shape) for k, shape in shapes.items()}
+    drawn = {k: rng.standard_normal(shape) for k, shape in shapes.items()}
+    if not CELL_KINDS[cell].h_bounded:
+        drawn["weight_hh"] /= np.sqrt(hidden)
+    return drawn
 
 
 def random_net(task: Task, hidden: int, seed: int, cell: str = "rnn"):
-    """A network of the cell whose matrices and biases are all drawn from N(0, 1)."""
+    """A random network of the cell, drawn as `rule` says."""
     meta = Meta(
         task=task.family,
         hidden=hidden,
@@ -41,7 +53,7 @@ def random_net(task: Task, hidden: int, seed: int, cell: str = "rnn"):
         spec=task.name,
         params=dict(task.params),
         seed=seed,
-        construction="N(0, 1) null",
+        construction=f"{rule(cell)} null",
     )
     return CELL_KINDS[cell].net(draw(task, hidden, seed, cell), task.vocab, meta)
 
@@ -59,6 +71,7 @@ class Null:
 
     nets: int
     top: dict[str, np.ndarray]  # feature -> the largest per-network maxima, descending
+    draw: str = PLAIN  # how its random networks were drawn (`rule`)
 
     def p(self, name: str, score: float) -> float:
         """The empirical p-value of a neuron's best score for feature `name`: (1 + networks whose best neuron
@@ -78,13 +91,15 @@ class Null:
         return float(top[j - 1])
 
     def as_json(self) -> dict:
-        """`{"nets": N, "top": {feature: [largest, ...]}}`, scores to 4 decimals."""
-        return {"nets": self.nets, "top": {k: [round(float(x), 4) for x in v] for k, v in self.top.items()}}
+        """`{"nets": N, "draw": rule, "top": {feature: [largest, ...]}}`, scores to 4 decimals."""
+        top = {k: [round(float(x), 4) for x in v] for k, v in self.top.items()}
+        return {"nets": self.nets, "draw": self.draw, "top": top}
 
     @classmethod
     def from_json(cls, obj: dict) -> Null:
         """The null of a table's shape entry."""
-        return cls(int(obj["nets"]), {k: np.asarray(v, dtype=float) for k, v in obj["top"].items()})
+        top = {k: np.asarray(v, dtype=float) for k, v in obj["top"].items()}
+        return cls(int(obj["nets"]), top, obj.get("draw", PLAIN))
 
 
 def kept(nets: int) -> int:
@@ -121,7 +136,7 @@ def maxima(
 
     A neuron's score is its median over STREAMS teacher streams of UNITS units, as `explain` scores any
     network (`probe.score_stream`, at each neuron's `resolution`). Random networks are run together, and
-    their neurons scored side by side. Every random neuron counts as read: with N(0, 1) weights nothing is
+    their neurons scored side by side. Every random neuron counts as read: with random weights nothing is
     cut off (`probe.unread` would need a forward pass per neuron).
     """
     cands = candidates(task)
@@ -160,9 +175,8 @@ def calibrate(
 ) -> Null:
     """The per-network null of one shape, measured now.
 
-    `nets_for(task)` random networks with every matrix and bias drawn from N(0, 1) (seeds SEED, SEED + 1,
-    ...) are probed like any network; for each memory feature, a network's draw is the best score among its
-    neurons, lags and phases. A neuron is then judged against networks, not pooled neurons: one random
+    `nets_for(task)` random networks drawn as `rule` says (seeds SEED, SEED + 1, ...) are probed like any
+    network; for each memory feature, a network's draw is the best score among its neurons, lags and phases. A neuron is then judged against networks, not pooled neurons: one random
     network whose oscillation fits a feature counts once, however many of its neurons share it, and the
     best of the lags and phases is what a neuron's best must beat. `roles.Verdict` turns these into p-values
     and controls the false discovery rate over the features.
@@ -177,7 +191,7 @@ def calibrate(
             progress(min(first + step, nets), nets)
     allm = np.concatenate(got)  # (nets, F)
     k = kept(nets)
-    return Null(nets, {n: np.sort(allm[:, j])[::-1][:k].copy() for j, n in enumerate(names)})
+    return Null(nets, {n: np.sort(allm[:, j])[::-1][:k].copy() for j, n in enumerate(names)}, rule(cell))
 
 
 def user_cache() -> Path:
@@ -227,18 +241,26 @@ def check_table(path: Path, force: bool = False) -> Path:
     return path
 
 
+def covers(found: dict | None, task: Task, cell: str = "rnn") -> bool:
+    """Whether a table's entry for a shape (None: it has none) can be used: it has every feature of the task
+    (one made before a feature was added has not), and its networks were drawn as `rule` says today."""
+    if found is None or found.get("draw", PLAIN) != rule(cell):
+        return False
+    return {f.name for f in task.state_features} <= set(found.get("top", {}))
+
+
 def thresholds(task: Task, hidden: int, should_stop: Callable[[], bool] | None = None, cell: str = "rnn") -> Null:
     """The per-network null of a shape: shipped, else cached, else calibrated now and cached if possible.
 
     The shipped networks' shapes ship in SHIPPED, made by `rnnmem-tui calibrate --out rnnmem_tui/nulls.json`;
     any other shape is calibrated on first use (a minute or a few) and kept in the user cache,
-    `$XDG_CACHE_HOME/rnnmem-tui/nulls.json` (by default under `~/.cache`). A table that lacks one of the
-    task's features (made before the feature was added) is calibrated again.
+    `$XDG_CACHE_HOME/rnnmem-tui/nulls.json` (by default under `~/.cache`). An entry that does not `cover` the
+    shape is calibrated again.
     """
-    name, wanted = shape_key(task, hidden, cell), {f.name for f in task.state_features}
+    name = shape_key(task, hidden, cell)
     for path in (SHIPPED, user_cache()):
         found = read_table(path).get(name)
-        if found is not None and wanted <= set(found.get("top", {})):
+        if covers(found, task, cell):
             return Null.from_json(found)
     null = calibrate(task, hidden, should_stop=should_stop, cell=cell)
     try:

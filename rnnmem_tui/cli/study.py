@@ -22,7 +22,7 @@ from ..analysis import ablation_sweep
 from ..cells import cell_of
 from ..meta import source_id
 from ..metrics import Protocol, VerdictProtocol, judge_many
-from ..nulls import calibrate, check_table, read_table, shape_key, user_cache, write_table
+from ..nulls import calibrate, check_table, covers, read_table, shape_key, user_cache, write_table
 from ..paths import data_dir
 from ..probe import STREAMS, UNITS, teacher_stream
 from ..recipes import settings_for
@@ -213,7 +213,8 @@ def ablate(path, pairs, as_json, units, seed, roles) -> int:
 @click.command(
     "calibrate",
     short_help="measure the per-network random null that explain's p-values come from",
-    help="For the shape (task and hidden size) of each weights file, probe random networks with N(0, 1) weights "
+    help="For the shape (task, hidden size and cell) of each weights file, probe random networks with N(0, 1) "
+    "weights (a ReLU network's recurrent ones from N(0, 1/H), or its state explodes) "
     "(200 or more; 1.5 x the task's features / 0.05) and keep, for each feature, the best score of each network's "
     "neurons: the per-network null that explain's p-values come from. explain does this itself, once, for a "
     "shape it has no table for.",
@@ -229,8 +230,8 @@ def ablate(path, pairs, as_json, units, seed, roles) -> int:
 @click.option(
     "--missing",
     is_flag=True,
-    help="only the shapes the table lacks, or whose entry lacks one of the task's features (the null of a "
-    "shape does not change: its networks' seeds are fixed)",
+    help="only the shapes the table lacks, or whose entry lacks one of the task's features or was drawn "
+    "another way (the null of a shape does not change: its networks' seeds are fixed)",
 )
 def calibrate_(paths, out, force, missing) -> int:
     """Measure the random-network null of each file's shape (task and size) and merge it into a table."""
@@ -239,7 +240,7 @@ def calibrate_(paths, out, force, missing) -> int:
     shapes = {shape_key(task_for(n), n.size, cell_of(n).name): (task_for(n), n.size, cell_of(n).name) for n in nets}
     if missing:
         have = read_table(dest)
-        kept = [key for key, (task, _, _) in shapes.items() if covers(have.get(key), task)]
+        kept = [key for key, (task, _, cell) in shapes.items() if covers(have.get(key), task, cell)]
         shapes = {key: shape for key, shape in shapes.items() if key not in kept}
         if kept:
             print(f"{len(kept)} shapes already in {dest}: kept as they are", file=sys.stderr)
@@ -255,12 +256,6 @@ def calibrate_(paths, out, force, missing) -> int:
         print(f"{task.name} H={hidden}: {null.nets} networks; the best of all: {best}", file=sys.stderr)
     print(f"{len(found)} shapes written to {dest}")
     return 0
-
-
-def covers(found: dict | None, task: Task) -> bool:
-    """Whether a table's entry for a shape (None: it has none) covers every feature of the task, the test
-    `nulls.thresholds` makes before it uses an entry."""
-    return found is not None and {f.name for f in task.state_features} <= set(found.get("top", {}))
 
 
 def parse_range(text: str) -> list[int]:
