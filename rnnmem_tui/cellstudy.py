@@ -221,7 +221,7 @@ def cell_sizes(root: Path) -> str:
     """Per task and cell: the smallest searched size where a run meets (generation) and where a run recognises,
     each with its parameters, and the size below with its runs and bound; the protocol's runs, where short."""
     from .report import below_text
-    from .searches import FLAT, GROWN, distinct, growth, summary
+    from .searches import FLAT, GROWN, distinct, growths, summary
     from .tasks import load_task
 
     records = searched(root)
@@ -259,9 +259,11 @@ def cell_sizes(root: Path) -> str:
         if low and low > 1 and (under not in mine or mine[under].runs < BELOW):
             short.append(f"below ({under}): {mine[under].runs if under in mine else 0} of {BELOW} runs")
         elif low and low > 1:
-            grew = growth([r for r in runs if (r.task, r.cell, r.hidden) == (task, cell, under)])
-            if grew and grew[1] >= FLAT and grew[0] < GROWN:
-                short.append(f"below ({under}): still rising at {grew[0]} updates (gained {grew[1]:+.4f})")
+            grew = growths([r for r in runs if (r.task, r.cell, r.hidden) == (task, cell, under)])
+            for recipe, (budget, gain) in grew.items():
+                if gain >= FLAT and budget < GROWN:
+                    named = f", {recipe}" if len(grew) > 1 else ""
+                    short.append(f"below ({under}{named}): still rising at {budget} updates (gained {gain:+.4f})")
         lines.append(f"| {task} | {cell} | {gen} | {below} | {rec} | {'; '.join(short) or 'none'} |")
     return "\n".join(lines) + "\n"
 

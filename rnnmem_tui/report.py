@@ -448,15 +448,19 @@ def tried(runs: list) -> str:
 def rising(runs: list) -> str:
     """Whether a size's median curve was still rising at the end of its largest budget, as `sweep --grow-to`
     judges it: what the median over the runs of each one's best validation so far gained over the budget's
-    second half ("unrecorded" where no run holds a curve)."""
-    from .searches import FLAT, growth
+    second half ("unrecorded" where no run holds a curve); for each recipe, when the size was searched with
+    more than one."""
+    from .searches import FLAT, growths
 
-    grew = growth(runs)
-    if grew is None:
+    grew = growths(runs)
+    if not grew:
         return "unrecorded"
-    budget, gain = grew
-    word = "still rising" if gain >= FLAT else "flat"
-    return f"{word} (the median curve gained {gain:+.4f} over the second half of {budget} updates)"
+    said = [
+        f"{'still rising' if gain >= FLAT else 'flat'} (the median curve gained {gain:+.4f} over the second half "
+        f"of {budget} updates)"
+        for budget, gain in grew.values()
+    ]
+    return said[0] if len(said) == 1 else "; ".join(f"{k}: {t}" for k, t in zip(grew, said))
 
 
 def minimums(root: Path) -> list[dict]:

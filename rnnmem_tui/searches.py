@@ -178,10 +178,17 @@ def half_gain(medians: list[float]) -> float:
     return medians[-1] - medians[len(medians) // 2 - 1]
 
 
+def growths(runs: list[Record]) -> dict[str, tuple[int, float]]:
+    """`growth` of each recipe's runs of a size, for the recipes whose runs recorded a curve: each recipe's
+    search is grown until its own median curve flattens."""
+    recipes = sorted({r.recipe for r in runs})
+    return {k: g for k in recipes if (g := growth([r for r in runs if r.recipe == k])) is not None}
+
+
 def growth(runs: list[Record]) -> tuple[int, float] | None:
     """A size's largest budget among the runs that recorded a curve, and what the median curve of that budget's
     runs (at each checkpoint, the median over runs of each one's best validation so far) gained over its second
-    half; None when no run recorded a curve."""
+    half; None when no run recorded a curve. Runs of one recipe (`growths`)."""
     budget = max((r.budget for r in runs if r.curve and r.budget), default=None)
     curves = [r.curve for r in runs if r.curve and r.budget == budget]
     if not curves:

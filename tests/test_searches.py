@@ -193,6 +193,21 @@ def test_the_sizes_page_calls_a_curve_rising_as_the_sweep_does():
     assert rising([replace(RUN, curve=(0.5,) * 8)]).startswith("flat") and rising([RUN]) == "unrecorded"
 
 
+def test_each_recipe_of_a_size_is_judged_on_its_own_curve():
+    """A size searched with both recipes: the windows runs flat at 160,000 updates hide nothing of the lines
+    runs still rising at 20,000; the page names each recipe, and its growth is its own."""
+    from rnnmem_tui.report import rising
+    from rnnmem_tui.searches import growths
+
+    flat = [replace(RUN, budget=160000, curve=(0.5,) * 8, seed=k) for k in range(3)]
+    lines = [replace(RUN, recipe="lines", curve=(0.1,) * 4 + (0.4,) * 4, seed=k) for k in range(3)]
+    assert growths(flat + lines) == {"lines": (20000, pytest.approx(0.3)), "windows": (160000, 0.0)}
+    said = rising(flat + lines)
+    assert said.startswith("lines: still rising (the median curve gained +0.3000 over the second half of 20000")
+    assert "; windows: flat (the median curve gained +0.0000 over the second half of 160000" in said
+    assert rising(flat) == rising(flat[:1])  # one recipe: no recipe named
+
+
 def test_a_rounds_record_names_the_command_that_reruns_it():
     made = {"command": "rnnmem-tui sweep fill --hidden 8 --max-steps 20000 --grow-to 160000 --record s.jsonl"}
     assert (
