@@ -63,6 +63,9 @@ ROWS = {
     "dyck-4.npz": {"validity": 0.99, "tvd": 0.1},  # the smallest tanh sizes that meet (dyck at 30,500 updates)
     "parity-4.npz": {"validity": 0.99, "tvd": 0.1},
     "fill-relu-30.npz": {"validity": 0.99, "bad_mean": 0.01},  # fill's [train.relu]: 10 of 10 at 30
+    "fill-lstm-9.npz": {"validity": 0.99, "bad_mean": 0.01},  # the smallest LSTM size that meets (2 of 10)
+    "parity-gru-3.npz": {"validity": 0.99, "tvd": 0.1},  # the smallest gated sizes that meet (0 of 60 at 2)
+    "parity-lstm-3.npz": {"validity": 0.99, "tvd": 0.1},
 }
 
 
