@@ -217,11 +217,29 @@ def spans(runs: dict[int, int]) -> list[str]:
     return [f"{a}{f'-{b}' if b > a else ''}: {k} runs" for a, b, k in out]
 
 
+def below_short(runs: list, under: int) -> list[str]:
+    """Where the search at the size below falls short of the protocol, per recipe (both recipes apply to every
+    task): fewer than BELOW runs, or a median curve still rising short of the largest budget."""
+    from .recipes import RECIPES
+    from .searches import FLAT, GROWN, growths
+
+    grew = growths(runs)
+    short = []
+    for recipe in RECIPES:
+        k = sum(r.recipe == recipe for r in runs)
+        budget, gain = grew.get(recipe, (GROWN, 0.0))
+        if k < BELOW:
+            short.append(f"{recipe} {k} of {BELOW} runs")
+        elif gain >= FLAT and budget < GROWN:
+            short.append(f"{recipe} still rising at {budget} updates (gained {gain:+.4f})")
+    return [f"below ({under}): {', '.join(short)}"] if short else []
+
+
 def cell_sizes(root: Path) -> str:
     """Per task and cell: the smallest searched size where a run meets (generation) and where a run recognises,
     each with its parameters, and the size below with its runs and bound; the protocol's runs, where short."""
     from .report import below_text
-    from .searches import FLAT, GROWN, distinct, growths, summary
+    from .searches import distinct, summary
     from .tasks import load_task
 
     records = searched(root)
@@ -256,14 +274,8 @@ def cell_sizes(root: Path) -> str:
         top = low or max(mine)
         have = {h: mine[h].runs if h in mine else 0 for h in range(1, top + 1)}
         short = spans({h: k for h, k in have.items() if k < A_SIZE})
-        if low and low > 1 and (under not in mine or mine[under].runs < BELOW):
-            short.append(f"below ({under}): {mine[under].runs if under in mine else 0} of {BELOW} runs")
-        elif low and low > 1:
-            grew = growths([r for r in runs if (r.task, r.cell, r.hidden) == (task, cell, under)])
-            for recipe, (budget, gain) in grew.items():
-                if gain >= FLAT and budget < GROWN:
-                    named = f", {recipe}" if len(grew) > 1 else ""
-                    short.append(f"below ({under}{named}): still rising at {budget} updates (gained {gain:+.4f})")
+        if low and low > 1:
+            short += below_short([r for r in runs if (r.task, r.cell, r.hidden) == (task, cell, under)], under)
         lines.append(f"| {task} | {cell} | {gen} | {below} | {rec} | {'; '.join(short) or 'none'} |")
     return "\n".join(lines) + "\n"
 

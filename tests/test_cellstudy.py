@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rnnmem_tui.cellstudy import nines, parameters, spans, weiss_verdict
+from rnnmem_tui.cellstudy import below_short, nines, parameters, spans, weiss_verdict
 
 
 def population(clean: list[int | None], trained: int = 10) -> list[dict]:
@@ -32,6 +32,20 @@ def test_the_table_counts_parameters_as_the_files_store_them_and_joins_sizes_sho
     gates = lambda cell: parameters(cell, 4, 5) - parameters("relu", 4, 5)  # noqa: E731  beyond one gate's
     assert gates("gru") == 2 * (4 * 5 + 4 * 4 + 2 * 4) and gates("lstm") == 3 * (4 * 5 + 4 * 4 + 2 * 4)
     assert spans({1: 0, 2: 0, 3: 0, 5: 10, 6: 0, 7: 0}) == ["1-3: 0 runs", "5: 10 runs", "6-7: 0 runs"]
+
+
+def test_the_size_below_asks_each_recipe_for_its_sixty_runs_and_a_flat_curve():
+    from dataclasses import replace
+
+    from rnnmem_tui.searches import Record
+
+    run = Record("grammar", "rnn", 2, 0, 0.01, "windows", 160000, (0.5,) * 8, "misses", 0.5, (0.4, 0.6), 160000, "", False, "")
+    flat = [replace(run, seed=k, lr=r) for k in range(20) for r in (0.01, 0.02, 0.05)]
+    rising = [replace(r, recipe="lines", budget=20000, curve=(0.1,) * 4 + (0.4,) * 4) for r in flat]
+    assert below_short(flat, 2) == ["below (2): lines 0 of 60 runs"]
+    assert below_short(flat + rising[:59], 2) == ["below (2): lines 59 of 60 runs"]
+    assert below_short(flat + rising, 2) == ["below (2): lines still rising at 20000 updates (gained +0.3000)"]
+    assert below_short(flat + [replace(r, budget=160000, updates=160000) for r in rising], 2) == []
 
 
 def test_a_run_is_the_default_trainer_s_only_without_training_flags_at_the_default_rate_and_budget():
