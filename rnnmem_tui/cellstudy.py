@@ -325,6 +325,7 @@ CELL_LAYOUTS = (  # the populations of docs/study/layouts the study across cells
     "count-gru-1",
     "count-lstm-2",
     "fill-10",
+    "fill-relu-30",
     "fill-gru-10",
     "fill-lstm-10",
     "grammar-4",
@@ -338,6 +339,7 @@ CELL_MACHINES = (
     "count-gru-1",
     "count-lstm-2",
     "grammar-4",
+    "grammar-relu-3",
     "grammar-gru-3",
     "grammar-lstm-3",
 )
