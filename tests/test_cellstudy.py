@@ -39,7 +39,9 @@ def test_the_size_below_asks_each_recipe_for_its_sixty_runs_and_a_flat_curve():
 
     from rnnmem_tui.searches import Record
 
-    run = Record("grammar", "rnn", 2, 0, 0.01, "windows", 160000, (0.5,) * 8, "misses", 0.5, (0.4, 0.6), 160000, "", False, "")
+    run = Record(
+        "grammar", "rnn", 2, 0, 0.01, "windows", 160000, (0.5,) * 8, "misses", 0.5, (0.4, 0.6), 160000, "", False, ""
+    )
     flat = [replace(run, seed=k, lr=r) for k in range(20) for r in (0.01, 0.02, 0.05)]
     rising = [replace(r, recipe="lines", budget=20000, curve=(0.1,) * 4 + (0.4,) * 4) for r in flat]
     assert below_short(flat, 2) == ["below (2): lines 0 of 60 runs"]
