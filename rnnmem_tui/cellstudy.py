@@ -274,7 +274,9 @@ def cell_sizes(root: Path) -> str:
         top = low or max(mine)
         have = {h: mine[h].runs if h in mine else 0 for h in range(1, top + 1)}
         short = spans({h: k for h, k in have.items() if k < A_SIZE})
-        if low and low > 1:
+        if not low:
+            short.insert(0, f"no size up to {top} meets: larger sizes unsearched")
+        elif low > 1:
             short += below_short([r for r in runs if (r.task, r.cell, r.hidden) == (task, cell, under)], under)
         lines.append(f"| {task} | {cell} | {gen} | {below} | {rec} | {'; '.join(short) or 'none'} |")
     return "\n".join(lines) + "\n"

@@ -97,3 +97,18 @@ def test_the_layout_table_counts_fill_s_bits_per_cell_and_an_lstm_s_h_and_c_unit
     assert rows["fill-10"] == ["rnn", "2 of 2", "0", "1", "1"]
     assert rows["fill-lstm-10"] == ["lstm", "1 of 1", "1 (1 in h, 0 in c)", "0 (0 in h, 0 in c)", "1 (0 in h, 1 in c)"]
     assert rows["count-gru-1"] == ["gru", "1 of 1", "1", "0", "-"]
+
+
+def test_a_cell_where_no_searched_size_meets_is_short_of_the_protocol(tmp_path: Path):
+    import json
+
+    from rnnmem_tui.cellstudy import cell_sizes
+
+    run = {"task": "count", "cell": "relu", "lr": 0.01, "recipe": "windows", "budget": 20000, "curve": [0.5] * 8}
+    run |= {"verdict": "misses", "validity": 0.5, "validity_interval": [0.4, 0.6], "updates": 20000, "code": "git:0"}
+    run |= {"superseded": False, "command": "rnnmem-tui sweep count", "bad_mean_interval": [0.1, 0.2]}
+    (tmp_path / "docs" / "searches").mkdir(parents=True)
+    lines = [json.dumps(run | {"hidden": h, "seed": k}) for h in (1, 2) for k in range(20)]
+    (tmp_path / "docs" / "searches" / "count-relu.jsonl").write_text("\n".join(lines) + "\n")
+    row = cell_sizes(tmp_path).splitlines()[-1]
+    assert "none searched meets" in row and row.endswith("| no size up to 2 meets: larger sizes unsearched |")
