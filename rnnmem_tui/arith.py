@@ -1,5 +1,5 @@
 """What decides the floating-point arithmetic: OpenBLAS's kernel, pinned before numpy loads, and the fingerprint
-that every file's meta records so that a rerun knows whether to expect the same bits or only the same verdict.
+that every file's meta records so that a rerun knows whether to expect the same bits or another draw.
 
 Measured on one AMD EPYC by emulating other CPUs (README, "Reproducibility"): OpenBLAS picks its kernels by
 CPU, and its SkylakeX `ddot`/`dgemv` kernels sum in another order than its Haswell ones; numpy's AVX-512 `exp`

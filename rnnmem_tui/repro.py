@@ -1,6 +1,6 @@
 """Reruns a trained file's recorded settings and says what may be expected of it: the same bits where the
-recorded arithmetic is this process's, and the same verdict with overlapping validity intervals elsewhere;
-and reads and writes the command that gives those settings under today's task defaults."""
+recorded arithmetic is this process's; elsewhere another draw of the recipe, compared by its verdict and
+validity interval, which a file picked near the target need not keep; and reads and writes the command that gives those settings under today's task defaults."""
 
 from __future__ import annotations
 
@@ -33,8 +33,8 @@ class Rerun:
         return not self.unlike
 
     def mismatches(self) -> list[str]:
-        """What breaks the promise: with the same arithmetic, any differing weight or recorded field; else a
-        different verdict word or validity intervals that do not overlap. Empty: the promise holds."""
+        """What differs: with the same arithmetic, any differing weight or recorded field (a broken promise);
+        else a different verdict word or validity intervals that do not overlap. Empty: none."""
         a, b = self.shipped.meta, self.again.meta
         if self.expects_same_bits:
             out = [k for k in EXACT if getattr(a, k) != getattr(b, k)]

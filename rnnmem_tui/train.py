@@ -88,8 +88,7 @@ class TrainConfig:
     )  # carry the hidden state from one window to the next
     max_steps: int = setting(
         20_000,
-        "the budget, in updates: the same flags give the same network on the same arithmetic (CPU, numpy, "
-        "BLAS kernel) and the same verdict elsewhere",
+        "the budget, in updates: the same flags give the same network on the same arithmetic (CPU, numpy, BLAS kernel)",
         kind=int,
         lo=1,
     )

@@ -455,8 +455,8 @@ def size_chart(sizes: list[int], best: list[float], median: list[float], title: 
     skip=("lr",),
     max_steps=(
         TrainConfig.max_steps,
-        "the budget per run, in updates, as train's: the same seeds give the same table on the same arithmetic, "
-        f"and the same verdicts elsewhere ({TrainConfig.max_steps})",
+        "the budget per run, in updates, as train's: the same seeds give the same table on the same arithmetic "
+        f"({TrainConfig.max_steps})",
     ),
     max_seconds=(600.0, "a safety cap per run, in seconds (600); 0 sets none; a run it stops is listed as such"),
 )
