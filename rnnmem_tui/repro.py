@@ -1,6 +1,7 @@
 """Reruns a trained file's recorded settings and says what may be expected of it: the same bits where the
 recorded arithmetic is this process's; elsewhere another draw of the recipe, compared by its verdict and
-validity interval, which a file picked near the target need not keep; and reads and writes the command that gives those settings under today's task defaults."""
+validity interval, which a file picked near the target need not keep; and reads and writes the command that
+gives those settings under today's task defaults."""
 
 from __future__ import annotations
 
