@@ -11,9 +11,9 @@ import os
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
-from .arith import pin_blas  # noqa: E402 (the thread settings above come first, as they must)
+from .arith import pin  # noqa: E402 (the thread settings above come first, as they must)
 
-pin_blas()  # one BLAS kernel on every x86 CPU with AVX2, so that its sums run in one order
+pin()  # one BLAS kernel and one set of numpy loops on every x86 CPU with AVX2: the same bits on each
 
 __version__ = "0.1.0"
 

@@ -1,21 +1,25 @@
-"""Reruns a trained file's recorded settings and says what may be expected of it: the same bits where the
-recorded arithmetic is this process's; elsewhere another draw of the recipe, compared by its verdict and
-validity interval, which a file picked near the target need not keep; and reads and writes the command that
-gives those settings under today's task defaults."""
+"""Reruns a trained file's recorded settings, in a process that asks for the file's recorded arithmetic, and says
+what may be expected of it: the same bits where that arithmetic is what the rerun got; elsewhere another draw of
+the recipe, compared by its verdict and validity interval, which a file picked near the target need not keep; and
+reads and writes the command that gives those settings under today's task defaults."""
 
 from __future__ import annotations
 
 import shlex
+import subprocess
+import sys
+import tempfile
 from dataclasses import dataclass, fields
+from pathlib import Path
 
 import numpy as np
 
-from .arith import differences
+from .arith import differences, env_for
 from .metrics import judge_many, record
 from .model import RNN
 from .recipes import settings_for
 from .train import SETTINGS, TrainConfig, flag, train_population
-from .weights import task_for
+from .weights import load, save, task_for
 
 EXACT = ("steps", "stopped_by", "metrics", "verdict", "trainer", "confirmation")  # meta fields a same-bits rerun keeps
 
@@ -47,15 +51,29 @@ class Rerun:
 
 def rerun(shipped: RNN) -> Rerun:
     """Train again with the file's recorded settings (`meta.trainer`, never today's defaults) and judge the
-    result under the verdict protocol, as `train` does; raises ValueError for a hand-built file."""
+    result under the verdict protocol, as `train` does, in a new process that asks for the recorded BLAS kernel
+    and SIMD targets (arith.env_for); raises ValueError for a hand-built file."""
     meta = shipped.meta
     if meta.seed is None or not meta.trainer:
         raise ValueError("a hand-built network has no training to rerun")
+    with tempfile.TemporaryDirectory(prefix="rnnmem-rerun-") as tmp:
+        given, out = Path(tmp) / "given.npz", Path(tmp) / "again.npz"
+        save(shipped, given)
+        cmd = [sys.executable, "-m", "rnnmem_tui.repro", str(given), str(out)]
+        done = subprocess.run(cmd, env=env_for(meta.as_dict()), capture_output=True, text=True)
+        if done.returncode:
+            raise RuntimeError(f"the rerun failed: {(done.stderr.strip().splitlines() or ['?'])[-1]}")
+        again = load(out)
+    return Rerun(shipped, again, differences(meta.as_dict(), again.meta.as_dict()))
+
+
+def train_again(shipped: RNN) -> RNN:
+    """The rerun itself, in this process: the recorded settings trained and judged."""
     task = task_for(shipped)
-    cfg = TrainConfig(**meta.trainer, cell=meta.cell or "rnn")  # the cell is the meta's own key
-    again = train_population(task, [cfg], command=meta.command)[0].net
+    cfg = TrainConfig(**shipped.meta.trainer, cell=shipped.meta.cell or "rnn")  # the cell is the meta's own key
+    again = train_population(task, [cfg], command=shipped.meta.command)[0].net
     record(again, *judge_many([again], task))
-    return Rerun(shipped, again, differences(meta.as_dict()))
+    return again
 
 
 def settings_of(command: str) -> dict:
@@ -101,3 +119,7 @@ def command_for(meta, out: str) -> str:
     if settings_of(shlex.join(words)) != want:
         raise ValueError(f"no command line gives {task}'s recorded settings today")
     return shlex.join(words)
+
+
+if __name__ == "__main__":  # `python -m rnnmem_tui.repro GIVEN OUT`: what `rerun` runs in its own process
+    save(train_again(load(sys.argv[1])), sys.argv[2])

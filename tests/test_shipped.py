@@ -125,16 +125,51 @@ QUICK = ("count-2.npz",)  # the rest are rerun in the slow tier
 
 @pytest.mark.parametrize("name", [n if n in QUICK else pytest.param(n, marks=pytest.mark.slow) for n in TRAINED])
 def test_a_rerun_of_the_recorded_settings_keeps_the_promise(name):
-    """A shipped file's recorded settings (meta.trainer, not today's defaults) trained again: the same bits
-    where the recorded arithmetic is this machine's. Elsewhere the rerun is another draw of the recipe, and
-    a file picked near the target from a sweep need not keep its verdict (measured on an AVX2-only EPYC):
-    there a rerun that breaks the verdict or its interval is an expected failure that says what differed."""
+    """A shipped file's recorded settings (meta.trainer, not today's defaults) trained again, in a process that
+    asks for the recorded arithmetic: the same bits where it got it (every file was trained under the pinned
+    X86_V3 loops and Haswell kernels, which any x86 CPU with AVX2 and FMA runs). On another CPU model the rerun
+    is held to the verdict and its interval; one that breaks them is an expected failure that says what
+    differed, since a file picked near the target need not keep its verdict on another draw."""
     from rnnmem_tui.repro import rerun
 
     r = rerun(load(data_dir("weights") / name))
     if not r.expects_same_bits and r.mismatches():
         pytest.xfail(f"another arithmetic ({'; '.join(r.unlike)}) gave {'; '.join(r.mismatches())}")
     assert r.mismatches() == [], r.unlike
+
+
+def run_python(code: str, **env: str) -> str:
+    """What a fresh interpreter prints, with this environment less numpy's and OpenBLAS's settings, plus env."""
+    import os
+    import subprocess
+    import sys
+
+    from rnnmem_tui.arith import OWN
+
+    base = {k: v for k, v in os.environ.items() if k not in OWN}
+    return subprocess.run(
+        [sys.executable, "-c", code], env=base | env, capture_output=True, text=True, check=True
+    ).stdout
+
+
+SIMD = "import rnnmem_tui, numpy; from rnnmem_tui.arith import fingerprint as f; print(f()['simd'], f()['blas_core'])"
+
+
+def test_a_process_runs_the_pinned_arithmetic_and_a_user_s_own_setting_wins():
+    from rnnmem_tui.arith import pinnable
+
+    if not pinnable():
+        pytest.skip("not an x86 CPU with AVX2 and FMA")
+    assert run_python(SIMD).split() == ["X86_V3", "Haswell"]
+    assert run_python(SIMD, NPY_DISABLE_CPU_FEATURES="X86_V3").split() == ["baseline", "Haswell"]
+
+
+def test_a_rerun_asks_for_the_recorded_simd_targets_and_kernel():
+    from rnnmem_tui.arith import env_for
+
+    env = env_for({"simd": "X86_V3 X86_V4 AVX512_ICL", "blas_core": "SkylakeX"})
+    assert env["NPY_DISABLE_CPU_FEATURES"] == "AVX512_SPR" and env["OPENBLAS_CORETYPE"] == "SkylakeX"
+    assert env_for({"simd": "X86_V3"})["NPY_DISABLE_CPU_FEATURES"] == "X86_V4 AVX512_ICL AVX512_SPR"
 
 
 def faked(unlike_machine: bool):
