@@ -123,13 +123,14 @@ def row_figure(games: str, ended: str) -> Callable[[list[str]], tuple[tuple[str,
         picked = [next((i for i, lab in enumerate(labels) if holds(lab, row)), None) for row in ROWS]
         cell = next((i for i, lab in enumerate(labels) if lab.startswith("bit: cell ")), None)
         neurons = [i for i in (*picked, cell) if i is not None]
-        named = "; ".join(f"{i}: {labels[i]}" for i in neurons) or "no neuron has a row's role"
-        missing = "" if picked[0] is not None else "; no neuron passes for the top row complete"
+        named = "; ".join(f"{i}: {labels[i]}" for i in neurons) or "no neuron has a row's role or a cell's"
+        if any(i is not None for i in picked):
+            head = "the neurons of the row flags and a cell bit"
+            missing = "" if picked[0] is not None else "; no neuron passes for the top row complete"
+        else:
+            head, missing = "no neuron passes for a row complete, so a cell bit alone", ""
         keys = ("h", *pin(*neurons), *TYPE, *typed(games))
-        return (
-            keys,
-            f"three-in-a-row, the neurons of the row flags and a cell bit ({named}){missing}; games ended by {ended}",
-        )
+        return keys, f"three-in-a-row, {head} ({named}){missing}; games ended by {ended}"
 
     return choose
 

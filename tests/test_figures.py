@@ -66,6 +66,8 @@ def test_the_row_figures_name_the_neurons_their_roles_confirm():
     assert "no neuron passes" not in caption
     keys, caption = row_figure(TOP, "the top row")(labels[:2])
     assert "no neuron passes for the top row complete" in caption and keys[:3] == ("h", "0", "i")
+    keys, caption = row_figure(TOP, "the top row")(labels[:1])
+    assert "no neuron passes for a row complete, so a cell bit alone (0: bit: cell 4" in caption
 
 
 def test_a_figure_uses_the_bundled_font_and_renders_the_same_png_twice():

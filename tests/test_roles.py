@@ -406,10 +406,23 @@ def test_a_role_with_no_effect_at_either_scale_is_correlational_and_no_finding()
 
 
 def test_a_flag_low_where_its_feature_is_on_says_so():
-    """three-in-a-row-30's neuron 26 sits at -1 at the top row's completions: its label carries the sign."""
-    net = load("three-in-a-row-30")
-    n = explain(net, task_for(net))[26]
-    assert n.top.sign == -1 and "top row complete (low)" in n.label
+    """The hand-built top-row neuron with its sign flipped (its incoming weights and its readout negated: the
+    same network, the neuron at -1 where it was at +1): its label carries the sign."""
+    task = load_task("fill")
+    net = with_top_row_neuron(task)
+    flip = np.ones(net.hidden)
+    flip[10] = -1.0
+    net = RNN(
+        flip[:, None] * net.Wxh,
+        flip[:, None] * net.Whh * flip,
+        net.Why * flip,
+        flip * net.bh,
+        net.by,
+        vocab=net.vocab,
+        meta=net.meta,
+    )
+    n = explain(net, task, null=thresholds(task, 10))[10]
+    assert n.top.sign == -1 and top(n) == ("flag", "row0_complete", None) and "top row complete (low)" in n.label
 
 
 def test_held_is_the_intervention_folded_into_the_biases():

@@ -119,12 +119,12 @@ def test_activation_heatmap_of_thirty_neurons_frozen_and_scrolled(snap_compare):
 
 
 def test_heatmap_of_four_pinned_neurons_sorted_by_role(snap_compare):
-    """Four neurons of three-in-a-row-30 (the top, bottom and middle row flags and cell 2's bit, as explain
-    labels them with the shipped null), pinned and sorted once their roles are known."""
+    """Four neurons of three-in-a-row-30 (two unexplained, then cell 7's and cell 3's bits, as explain labels
+    them with the shipped null), pinned and sorted once their roles are known: the bits first."""
     from rnnmem_tui.figures import pin
 
     async def run(pilot) -> None:
-        await steps(30, "h", *pin(26, 24, 25, 29))(pilot)
+        await steps(30, "h", *pin(23, 1, 0, 16))(pilot)
         await pilot.press("g")
         await pilot.pause()
 

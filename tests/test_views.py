@@ -147,21 +147,30 @@ async def test_activation_heatmap_follows_the_stream_until_frozen():
         assert app.screen.view == "main"
 
 
+async def test_a_key_between_two_digits_ends_the_number():
+    """`1 i 0 i` pins neuron 1, then neuron 0: the pin between the digits ends the first number."""
+    app = app_for("three-in-a-row")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settled(pilot)
+        await pilot.press("h", "1", "i", "0", "i")
+        assert app.screen.query_one(HeatmapView).data.rows_shown == (1, 0)
+
+
 @pytest.mark.slow  # explains fill-10; a snapshot shows the same view
 async def test_heatmap_shows_pinned_neurons_sorted_by_role_and_games_by_the_line_that_ended_them():
     app = app_for("three-in-a-row")
     async with app.run_test(size=(120, 40)) as pilot:
         await settled(pilot)
-        await pilot.press("h", "2", "6", "i", "2", "4", "i", "2", "5", "i", "2", "9", "i")
+        await pilot.press("h", "2", "3", "i", "0", "i", "1", "i", "1", "6", "i")
         view = app.screen.query_one(HeatmapView)
-        assert view.data.rows_shown == (26, 24, 25, 29) and "pinned 26 24 25 29" in str(view.border_subtitle)
+        assert view.data.rows_shown == (23, 0, 1, 16) and "pinned 23 0 1 16" in str(view.border_subtitle)
         await pilot.press("g")
         kinds = [app.screen.roles[i].kind for i in view.data.rows_shown]
         order = ("bit", "counter", "flag", "phase", "parity", "input", "unexplained")
-        assert sorted(view.data.rows_shown) == [24, 25, 26, 29] and kinds == sorted(kinds, key=order.index)
-        assert kinds[0] == "bit" and view.data.rows_shown[0] == 25  # cell 2's bit before the row flags
-        await pilot.press("g", "2", "9", "i")  # unpin 29
-        assert view.data.rows_shown == (26, 24, 25)
+        assert sorted(view.data.rows_shown) == [0, 1, 16, 23] and kinds == sorted(kinds, key=order.index)
+        assert kinds[:2] == ["bit", "bit"] and set(view.data.rows_shown[:2]) == {0, 16}  # the cell bits first
+        await pilot.press("g", "1", "6", "i")  # unpin 16
+        assert view.data.rows_shown == (23, 0, 1)
         await pilot.press("m", "m", *"0712948210925160")
         units = view.data.units
         assert [note for _, _, note in units][:2] == ["top row", "top row + main diagonal"]

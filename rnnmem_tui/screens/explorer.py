@@ -237,6 +237,8 @@ class ExploreScreen(Screen):
         key whose action does nothing here says why."""
         if isinstance(self.focused, Input):
             return
+        if not (event.character or "").isdigit():
+            self._digits.end()
         if self.session.mode != "type":
             self.say_why_not(event.key)
             return

@@ -130,6 +130,10 @@ class DigitPicker:
         self._last, self._digits = now, both if one_number else str(digit)
         return int(self._digits) if int(self._digits) < hidden else None
 
+    def end(self) -> None:
+        """Another key came: the next digit starts a new number (`1 i 0` pins 1, then selects 0, never 10)."""
+        self._digits = ""
+
 
 if __name__ == "__main__":  # python -m rnnmem_tui.screens.keys --markdown: the README's key table
     import sys
