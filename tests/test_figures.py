@@ -64,10 +64,11 @@ def test_the_row_figures_name_the_neurons_their_roles_confirm():
     assert keys[:7] == ("h", "2", "i", "3", "i", "0", "i")  # top row, bottom row, then the cell bit
     assert "2: flag: top row complete (low) (AUC 0.99)" in caption and "· correlational" in caption
     assert "no neuron passes" not in caption
+    keys, caption = row_figure(TOP, "the top row")([labels[0], labels[1], labels[1], labels[3]])
+    assert "no neuron passes for the top row complete" in caption and keys[:5] == ("h", "3", "i", "0", "i")
     keys, caption = row_figure(TOP, "the top row")(labels[:2])
-    assert "no neuron passes for the top row complete" in caption and keys[:3] == ("h", "0", "i")
-    keys, caption = row_figure(TOP, "the top row")(labels[:1])
     assert "no neuron passes for a row complete, so a cell bit alone (0: bit: cell 4" in caption
+    assert keys[:3] == ("h", "0", "i")
 
 
 def test_a_figure_uses_the_bundled_font_and_renders_the_same_png_twice():
