@@ -68,8 +68,10 @@ def pin() -> None:
 def env_for(recorded: dict) -> dict[str, str]:
     """This process's environment, but asking a new process for a recorded arithmetic: its BLAS kernel, and
     numpy's dispatch held to the recorded SIMD targets (those this CPU lacks stay off regardless)."""
-    from numpy._core._multiarray_umath import __cpu_dispatch__
-
+    try:
+        from numpy._core._multiarray_umath import __cpu_dispatch__
+    except ImportError:  # another numpy layout: nothing to hold back, and the rerun's meta says what ran
+        __cpu_dispatch__ = ()
     env = {k: v for k, v in os.environ.items() if k not in OWN}
     wanted = (recorded.get("simd") or "").split()
     env["NPY_DISABLE_CPU_FEATURES"] = " ".join(t for t in __cpu_dispatch__ if t not in wanted)

@@ -126,10 +126,11 @@ QUICK = ("count-2.npz",)  # the rest are rerun in the slow tier
 @pytest.mark.parametrize("name", [n if n in QUICK else pytest.param(n, marks=pytest.mark.slow) for n in TRAINED])
 def test_a_rerun_of_the_recorded_settings_keeps_the_promise(name):
     """A shipped file's recorded settings (meta.trainer, not today's defaults) trained again, in a process that
-    asks for the recorded arithmetic: the same bits where it got it (every file was trained under the pinned
-    X86_V3 loops and Haswell kernels, which any x86 CPU with AVX2 and FMA runs). On another CPU model the rerun
-    is held to the verdict and its interval; one that breaks them is an expected failure that says what
-    differed, since a file picked near the target need not keep its verdict on another draw."""
+    asks for the recorded arithmetic: the same bits where it got it (a file trained under the pin asks for the
+    X86_V3 loops and Haswell kernels, which any x86 CPU with AVX2 and FMA runs; an older one for its AVX-512
+    targets). On another CPU model the rerun is held to the verdict and its interval; one that breaks them is
+    an expected failure that says what differed, since a file picked near the target need not keep its
+    verdict on another draw."""
     from rnnmem_tui.repro import rerun
 
     r = rerun(load(data_dir("weights") / name))
