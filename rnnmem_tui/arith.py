@@ -4,9 +4,9 @@ loads, and the fingerprint that every file's meta records so that a rerun knows 
 Measured on AMD EPYCs with and without AVX-512 (docs: measures, "Reproducibility"): OpenBLAS picks its kernels by
 CPU, and its SkylakeX `ddot`/`dgemv` kernels sum in another order than its Haswell ones; numpy's AVX-512 `exp`
 and `log` differ from its AVX2 ones in the last bit of about 1 value in 20. Either turns a training run onto
-another path within a few hundred updates, and 15 of 54 files trained on AVX-512 lost their verdict when trained
-again on AVX2. So on an x86 CPU with AVX2 and FMA both are held to what every such CPU runs: OpenBLAS's Haswell
-kernels and numpy's X86_V3 (AVX2) loops. A rerun asks for the arithmetic its file recorded (`env_for`).
+another path within a few hundred updates, and 15 of 54 files trained on AVX-512 lost their verdict or its
+interval when trained again on AVX2. So on an x86 CPU with AVX2 and FMA both are held to what every such CPU
+runs: OpenBLAS's Haswell kernels and numpy's X86_V3 (AVX2) loops. A rerun asks for the arithmetic its file recorded (`env_for`).
 """
 
 from __future__ import annotations
@@ -32,8 +32,7 @@ def cpu_flags() -> set[str]:
     return set()
 
 
-PINNED_SIMD = "X86_V3"  # numpy's AVX2 and FMA loops
-ABOVE_PINNED = ("X86_V4", "AVX512_ICL", "AVX512_SPR")  # numpy's dispatch targets beyond them, as numpy 2.4 names them
+ABOVE_PINNED = ("X86_V4", "AVX512_ICL", "AVX512_SPR")  # numpy's targets beyond X86_V3 (AVX2, FMA), as 2.4 names them
 OWN = ("OPENBLAS_CORETYPE", "NPY_DISABLE_CPU_FEATURES", "NPY_ENABLE_CPU_FEATURES")  # a user's own settings win
 
 
