@@ -546,15 +546,17 @@ def sizes_against_study(root: Path) -> str:
 
 def bench_table(root: Path) -> str:
     """Each recorded bench run (`bench --json`, kept in docs/bench/*.json): per task, cell and side, the runs
-    whose verdict meets the target, the median time and updates of those that do, and the other side's median
-    time over ours."""
+    whose verdict meets the target, the median time and updates of those that do, the other side's median
+    time over ours, and the arithmetic the record names (numpy's SIMD targets and OpenBLAS's kernels)."""
     lines = [
         "| record | task | cell | hidden | side | meets | median seconds (runs that meet) "
-        "| median updates (runs that meet) | time against ours |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| median updates (runs that meet) | time against ours | arithmetic |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for path in sorted((root / "docs" / "bench").glob("*.json")):
-        runs = json.loads(path.read_text())["runs"]
+        bench = json.loads(path.read_text())
+        runs, where = bench["runs"], bench.get("machine", {})
+        arith = f"{where['simd']}; {where['blas_core']}" if "simd" in where else "not recorded"
         groups = {
             key: [r for r in runs if (r["task"], r.get("cell", "rnn"), r["hidden"], r["side"]) == key]
             for key in dict.fromkeys((r["task"], r.get("cell", "rnn"), r["hidden"], r["side"]) for r in runs)
@@ -567,7 +569,38 @@ def bench_table(root: Path) -> str:
             ups = f"{statistics.median(r['updates'] for r in met):.0f}" if met else "-"
             ratio = f"{medians[key] / ours:.1f}x" if key[3] != "ours" and ours and key in medians else ""
             lines.append(
-                f"| {path.stem} | {' | '.join(map(str, key))} | {len(met)} / {len(got)} | {secs} | {ups} | {ratio} |"
+                f"| {path.stem} | {' | '.join(map(str, key))} | {len(met)} / {len(got)} | {secs} | {ups} | {ratio} "
+                f"| {arith} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+STOPS = {  # why a bench run stopped, by its stopped_by
+    "steps": "it ran its whole budget of {} updates",
+    "target": "it stopped at {} updates, once one confirming stream met the target with the margin to spare",
+    "time": "the time cap stopped it at {} updates",
+}
+
+
+def bench_misses(root: Path) -> str:
+    """Per recorded bench and task, whether our trainer met the target on at least nine seeds in ten, and each of
+    its runs that did not meet, with why: the verdict and validity, and how the run stopped."""
+    lines = []
+    for path in sorted((root / "docs" / "bench").glob("*.json")):
+        ours = [r for r in json.loads(path.read_text())["runs"] if r["side"] == "ours"]
+        for task in dict.fromkeys((r["task"], r.get("cell", "rnn"), r["hidden"]) for r in ours):
+            got = [r for r in ours if (r["task"], r.get("cell", "rnn"), r["hidden"]) == task]
+            met = sum(r["verdict"] == "meets" for r in got)
+            goal = "reaches" if met >= 0.9 * len(got) else "falls short of"
+            misses = [
+                f"seed {r['seed']} {r['verdict']} at validity {r['validity']:.4f} "
+                f"({STOPS.get(r['stopped_by'], r['stopped_by']).format(r['updates'])})"
+                for r in got
+                if r["verdict"] != "meets"
+            ]
+            lines.append(
+                f"- {path.stem}, {task[0]} ({task[1]}, {task[2]} units): meets on {met} of {len(got)} seeds, so "
+                f"{goal} nine in ten" + (f"; {'; '.join(misses)}" if misses else "") + "."
             )
     return "\n".join(lines) + "\n"
 
@@ -628,6 +661,7 @@ BLOCKS: dict[str, Callable[[Path, dict], str]] = {  # a block's name -> its text
     "minimums": lambda root, cache: minimums_table(root),
     "against-study": lambda root, cache: sizes_against_study(root),
     "bench": lambda root, cache: bench_table(root),
+    "bench-misses": lambda root, cache: bench_misses(root),
     "cell-sizes": lambda root, cache: cellstudy.cell_sizes(root),
     "cell-parameters": lambda root, cache: cellstudy.cell_parameters(root),
     "cell-defaults": lambda root, cache: cellstudy.defaults_table(root),

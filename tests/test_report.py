@@ -150,3 +150,27 @@ def test_an_analysis_rests_on_its_own_shapes_null_only(tmp_path, monkeypatch):
     table["shapes"][own] = {"nets": 1, "top": {}}
     fake.write_text(json.dumps(table))
     assert report.analysis_key(path, "neuron_roles") != before
+
+
+def test_a_bench_record_says_whether_the_goal_is_reached_and_why_each_run_missed(tmp_path):
+    """Nine seeds in ten is the default trainer's goal; a miss names its seed, verdict and how it stopped, and
+    the arithmetic column says what the record names, or that it names none."""
+    import json
+
+    (tmp_path / "docs" / "bench").mkdir(parents=True)
+    run = {"task": "grammar", "hidden": 4, "side": "ours", "updates": 9000, "validity": 0.995}
+    runs = [run | {"seed": s, "verdict": "meets", "stopped_by": "target", "seconds": 1.0} for s in range(8)]
+    runs += [
+        run | {"seed": 8, "verdict": "misses", "stopped_by": "steps", "seconds": 2.0, "validity": 0.9},
+        run | {"seed": 9, "verdict": "undecided", "stopped_by": "target", "seconds": 2.0, "validity": 0.9901},
+    ]
+    machine = {"simd": "X86_V3", "blas_core": "Haswell"}
+    (tmp_path / "docs" / "bench" / "a.json").write_text(json.dumps({"machine": machine, "runs": runs}))
+    (tmp_path / "docs" / "bench" / "b.json").write_text(json.dumps({"machine": {}, "runs": runs[:10]}))
+    text = report.bench_misses(tmp_path)
+    assert "- a, grammar (rnn, 4 units): meets on 8 of 10 seeds, so falls short of nine in ten;" in text
+    assert "seed 8 misses at validity 0.9000 (it ran its whole budget of 9000 updates)" in text
+    assert "seed 9 undecided at validity 0.9901 (it stopped at 9000 updates, once one confirming stream" in text
+    table = report.bench_table(tmp_path)
+    assert "| a | grammar | rnn | 4 | ours | 8 / 10 | 1.0 | 9000 |  | X86_V3; Haswell |" in table
+    assert table.count("not recorded") == 1
