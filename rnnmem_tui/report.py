@@ -9,7 +9,7 @@ import json
 import re
 import statistics
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from . import cellstudy
@@ -544,6 +544,17 @@ def sizes_against_study(root: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
+def bench_groups(root: Path) -> Iterator[tuple[str, dict, dict[tuple, list[dict]]]]:
+    """Each recorded bench (`bench --json`, kept in docs/bench/*.json) as its name, the machine it names and its
+    runs grouped by (task, cell, hidden, side), in the order they first appear."""
+    for path in sorted((root / "docs" / "bench").glob("*.json")):
+        bench = json.loads(path.read_text())
+        groups: dict[tuple, list[dict]] = {}
+        for r in bench["runs"]:
+            groups.setdefault((r["task"], r.get("cell", "rnn"), r["hidden"], r["side"]), []).append(r)
+        yield path.stem, bench.get("machine", {}), groups
+
+
 def bench_table(root: Path) -> str:
     """Each recorded bench run (`bench --json`, kept in docs/bench/*.json): per task, cell and side, the runs
     whose verdict meets the target, the median time and updates of those that do, the other side's median
@@ -553,14 +564,8 @@ def bench_table(root: Path) -> str:
         "| median updates (runs that meet) | time against ours | arithmetic |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for path in sorted((root / "docs" / "bench").glob("*.json")):
-        bench = json.loads(path.read_text())
-        runs, where = bench["runs"], bench.get("machine", {})
+    for name, where, groups in bench_groups(root):
         arith = f"{where['simd']}; {where['blas_core']}" if "simd" in where else "not recorded"
-        groups = {
-            key: [r for r in runs if (r["task"], r.get("cell", "rnn"), r["hidden"], r["side"]) == key]
-            for key in dict.fromkeys((r["task"], r.get("cell", "rnn"), r["hidden"], r["side"]) for r in runs)
-        }
         meets = {key: [r for r in got if r["verdict"] == "meets"] for key, got in groups.items()}
         medians = {key: statistics.median(r["seconds"] for r in met) for key, met in meets.items() if met}
         for key, got in groups.items():
@@ -569,7 +574,7 @@ def bench_table(root: Path) -> str:
             ups = f"{statistics.median(r['updates'] for r in met):.0f}" if met else "-"
             ratio = f"{medians[key] / ours:.1f}x" if key[3] != "ours" and ours and key in medians else ""
             lines.append(
-                f"| {path.stem} | {' | '.join(map(str, key))} | {len(met)} / {len(got)} | {secs} | {ups} | {ratio} "
+                f"| {name} | {' | '.join(map(str, key))} | {len(met)} / {len(got)} | {secs} | {ups} | {ratio} "
                 f"| {arith} |"
             )
     return "\n".join(lines) + "\n"
@@ -586,10 +591,10 @@ def bench_misses(root: Path) -> str:
     """Per recorded bench and task, whether our trainer met the target on at least nine seeds in ten, and each of
     its runs that did not meet, with why: the verdict and validity, and how the run stopped."""
     lines = []
-    for path in sorted((root / "docs" / "bench").glob("*.json")):
-        ours = [r for r in json.loads(path.read_text())["runs"] if r["side"] == "ours"]
-        for task in dict.fromkeys((r["task"], r.get("cell", "rnn"), r["hidden"]) for r in ours):
-            got = [r for r in ours if (r["task"], r.get("cell", "rnn"), r["hidden"]) == task]
+    for name, _, groups in bench_groups(root):
+        for (*task, side), got in groups.items():
+            if side != "ours":
+                continue
             met = sum(r["verdict"] == "meets" for r in got)
             goal = "reaches" if met >= 0.9 * len(got) else "falls short of"
             misses = [
@@ -599,7 +604,7 @@ def bench_misses(root: Path) -> str:
                 if r["verdict"] != "meets"
             ]
             lines.append(
-                f"- {path.stem}, {task[0]} ({task[1]}, {task[2]} units): meets on {met} of {len(got)} seeds, so "
+                f"- {name}, {task[0]} ({task[1]}, {task[2]} units): meets on {met} of {len(got)} seeds, so "
                 f"{goal} nine in ten" + (f"; {'; '.join(misses)}" if misses else "") + "."
             )
     return "\n".join(lines) + "\n"
