@@ -161,6 +161,22 @@ def test_a_resumed_search_shows_the_recorded_runs_without_their_unrecorded_figur
     assert json.loads("{" + as_json)["sizes"][0]["runs"][0]["tvd"] is None
 
 
+def test_a_search_resumes_over_runs_recorded_without_a_curve(tmp_path, capsys):
+    """Runs that `train` recorded keep no curve: a sweep resumed over them reuses them, and leaves them out of
+    its median curve, as the report leaves them out of a size's growth."""
+    dest = tmp_path / "s.jsonl"
+    args = ["sweep", "count", "--hidden", "1", "--seeds", "0..1", "--max-steps", "30", "--record", str(dest)]
+    assert run(args) == 0
+    first, second = load(dest)
+    save(dest, [replace(first, curve=None), second])
+    assert run([*args, "--grow-to", "60"]) == 0
+    out = capsys.readouterr().out
+    assert "2 runs were already in" in out and "internal error" not in out
+    runs = [{"curve": None, "validity": 0.9}, {"curve": [[10, 0.2], [30, 0.4]], "validity": 0.5}]
+    assert [med for _, med, _ in study.curve(runs, 30)][-1] == 0.4  # the curveless run is left out
+    assert study.curve(runs[:1], 30) == [(30, 0.9, 0.9)]  # none has a curve: one point at the budget's end
+
+
 def test_a_budget_doubles_until_the_median_curve_flattens():
     def runs(h, budget, gain):  # two runs whose curve rises by `gain` over the last half
         curve = [[budget * k // 8, 0.5 + (gain if k > 4 else 0.0)] for k in range(1, 9)]

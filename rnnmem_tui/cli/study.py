@@ -377,8 +377,10 @@ def cluster_results(client, jobs: list[tuple]) -> Iterator[list[dict]]:
 
 def curve(runs: list[dict], budget: int) -> list[tuple[int, float, float]]:
     """Validity against updates: at each checkpoint of the budget, the median and the best over the runs
-    of each run's best validation so far (a run that stopped at its target keeps its last)."""
-    got = [checkpoints(r["curve"], budget) for r in runs]
+    of each run's best validation so far (a run that stopped at its target keeps its last). Runs recorded
+    without a curve (made by `train`) are left out, as the report leaves them out of a size's growth; when
+    none has one, the curve is a single point, each run's verdict validity at the budget's end."""
+    got = [checkpoints(r["curve"], budget) for r in runs if r["curve"] is not None] or [[r["validity"]] for r in runs]
     points = len(got[0])
     return [
         (budget * (k + 1) // points, statistics.median(g[k] for g in got), max(g[k] for g in got))
@@ -593,7 +595,7 @@ def recorded_runs(dest: Path, made: dict) -> dict[tuple, dict]:
     for r in load_records(dest):
         if (r.task, r.cell, r.recipe, trained_with(r.command)) != mine or r.superseded:
             continue
-        history = [[r.budget * (k + 1) // len(r.curve), v] for k, v in enumerate(r.curve or [0.0])]
+        history = [[r.budget * (k + 1) // len(r.curve), v] for k, v in enumerate(r.curve)] if r.curve else None
         out[(r.hidden, r.lr, r.budget, r.seed)] = {
             "hidden": r.hidden,
             "budget": r.budget,
