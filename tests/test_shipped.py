@@ -68,7 +68,9 @@ ROWS = {
     "parity-lstm-3.npz": {"validity": 0.99, "tvd": 0.1},
     "parity-relu-6.npz": {"validity": 0.99, "tvd": 0.1},  # the smallest ReLU size that meets at 20,000 updates
     "parity-relu-5.npz": {"validity": 0.99, "tvd": 0.1},  # the smallest that meets: at 40,000 updates (0 of 20 at 4)
-    "count-reverse-relu-4.npz": {"validity": 0.99, "tvd": 0.05},  # its [train.relu]: the smallest ReLU that meets
+    "count-reverse-relu-4.npz": {"validity": 0.99, "tvd": 0.05},  # its [train.relu]: the smallest at 20,000 updates
+    "count-reverse-relu-3.npz": {"validity": 0.99, "tvd": 0.05},  # the smallest ReLU that meets: at 40,000 updates
+    "dyck-relu-8.npz": {"validity": 0.99, "tvd": 0.1},  # the smallest ReLU size searched that meets
     "three-in-a-row-gru-30.npz": {"validity": 0.99, "bad_mean": 0.01},  # the gated cells' only searched size: 10 of 10
     "three-in-a-row-lstm-30.npz": {"validity": 0.99, "bad_mean": 0.01},
     "fill-4x4-16.npz": {"validity": 0.99, "bad_mean": 0.01},  # the smallest tanh size that meets (2 of 60 runs)
